@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { z } from 'zod';
+import { LlmServiceError, ExitCode } from '../errors/llm-service-error.js';
+import { userDataHome } from './discover.js';
+import { configFileNames } from './resolved-config.js';
+
+const trustStoreSchema = z.object({
+  version: z.literal(1),
+  trusted: z.record(z.string(), z.object({ sha256: z.string(), trustedAt: z.string() })),
+});
+type TrustStore = z.output<typeof trustStoreSchema>;
+
+/** Hash of every config file's name and content: any change to what the config can run needs trusting again. */
+export function hashConfigDir(dir: string): string {
+  const hash = createHash('sha256');
+  for (const name of Object.values(configFileNames).sort()) {
+    let content: Buffer | undefined;
+    try {
+      content = readFileSync(join(dir, name));
+    } catch {
+      continue;
+    }
+    hash.update(`${name}\0${content.length}\0`);
+    hash.update(content);
+  }
+  return hash.digest('hex');
+}
+
+export class TrustStoreFile {
+  readonly path: string;
+
+  constructor(env: Readonly<Record<string, string | undefined>>) {
+    this.path = join(userDataHome(env), 'trust.json');
+  }
+
+  #read(): TrustStore {
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch {
+      return { version: 1, trusted: {} };
+    }
+    const parsed = trustStoreSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) {
+      throw new LlmServiceError('E_TRUST_STORE', `the trust store ${this.path} is not valid`, {
+        exitCode: ExitCode.usage,
+        hint: 'delete it and trust your configs again with `llm-service config trust`',
+      });
+    }
+    return parsed.data;
+  }
+
+  status(dir: string): 'trusted' | 'changed' | 'untrusted' {
+    const entry = this.#read().trusted[resolve(dir)];
+    if (!entry) return 'untrusted';
+    return entry.sha256 === hashConfigDir(dir) ? 'trusted' : 'changed';
+  }
+
+  trust(dir: string, now = new Date()): string {
+    const store = this.#read();
+    const sha256 = hashConfigDir(dir);
+    store.trusted[resolve(dir)] = { sha256, trustedAt: now.toISOString() };
+    mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+    const temporary = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.path);
+    return sha256;
+  }
+}
+
+/** A project config can name plugins and binaries to run, so it runs only once the user has trusted it (as direnv does). */
+export function assertTrusted(dir: string, store: TrustStoreFile): void {
+  const status = store.status(dir);
+  if (status === 'trusted') return;
+  const what = status === 'changed' ? 'has changed since it was trusted' : 'is not trusted yet';
+  throw new LlmServiceError('E_CONFIG_UNTRUSTED', `the project config ${dir} ${what}; it can name plugins and programs to run`, {
+    exitCode: ExitCode.usage,
+    hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
+  });
+}

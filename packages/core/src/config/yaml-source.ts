@@ -1,0 +1,77 @@
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import type { Document, Node } from 'yaml';
+
+/** A config file parsed with positions kept, so any problem can be reported at its line and column. */
+export interface YamlSource {
+  /** The file as shown to the user (relative to the working directory when inside it). */
+  displayPath: string;
+  absolutePath: string;
+  text: string;
+  document: Document;
+  lineCounter: LineCounter;
+}
+
+export interface SourcePosition {
+  line: number;
+  column: number;
+}
+
+export interface YamlSyntaxProblem extends SourcePosition {
+  message: string;
+}
+
+export function parseYamlSource(
+  absolutePath: string,
+  displayPath: string,
+  text: string,
+): { source: YamlSource; problems: YamlSyntaxProblem[] } {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const problems = document.errors.map((error) => {
+    const position = lineCounter.linePos(error.pos[0]);
+    const firstLine = error.message.split('\n')[0] ?? error.message;
+    return { line: position.line, column: position.col, message: `YAML syntax error: ${firstLine}` };
+  });
+  return { source: { displayPath, absolutePath, text, document, lineCounter }, problems };
+}
+
+function positionOf(source: YamlSource, node: Node | null | undefined): SourcePosition | undefined {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  const position = source.lineCounter.linePos(offset);
+  return { line: position.line, column: position.col };
+}
+
+/**
+ * The position of the value at `path`, or of its key when `pointAtKey` is set (unknown keys are best shown at the key).
+ * A path that does not exist resolves to the deepest part that does, which is where a missing field belongs.
+ */
+export function locate(
+  source: YamlSource,
+  path: readonly PropertyKey[],
+  options: { pointAtKey?: boolean } = {},
+): SourcePosition {
+  let node: unknown = source.document.contents;
+  let position = positionOf(source, node as Node) ?? { line: 1, column: 1 };
+  for (const [index, segment] of path.entries()) {
+    const isLast = index === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
+      if (!pair) return position;
+      const keyPosition = positionOf(source, pair.key as Node);
+      if (isLast && options.pointAtKey && keyPosition) return keyPosition;
+      node = pair.value;
+      position = positionOf(source, pair.value as Node) ?? keyPosition ?? position;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment];
+      if (item === undefined) return position;
+      node = item;
+      position = positionOf(source, item as Node) ?? position;
+    } else {
+      return position;
+    }
+  }
+  return position;
+}

@@ -1,0 +1,33 @@
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import type { Candidate } from './routing.js';
+
+export type PolicyDecision =
+  | { action: 'allow' }
+  | { action: 'warn'; message: string }
+  /** Asks the user when stdin and stderr are terminals; answered by `--yes`; otherwise proceeds with the warning. */
+  | { action: 'confirm'; message: string }
+  | { action: 'rewrite'; candidate: Candidate; reason: string }
+  /**
+   * `endsRequest`: a global, agent or chain budget ends the request; a tool- or model-scoped block only skips
+   * this candidate.
+   */
+  | { action: 'block'; message: string; hints: readonly string[]; endsRequest: boolean };
+
+export interface PolicyContext {
+  invocationId: string;
+  chainId: string;
+  agent: string;
+  taskType: string | undefined;
+  /** Whether the candidate was chosen explicitly (`--tool`, `--model`, a task type), so it must not be rewritten. */
+  explicit: boolean;
+  prompt: Uint8Array;
+  config: ResolvedConfig;
+  maxCostUsd: number | undefined;
+  force: { reason: string } | undefined;
+}
+
+export interface PolicyV1 {
+  readonly specificationVersion: 'v1';
+  readonly id: string;
+  evaluate(candidate: Candidate, context: PolicyContext): PolicyDecision | Promise<PolicyDecision>;
+}

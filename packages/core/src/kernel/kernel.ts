@@ -1,0 +1,503 @@
+import 'reflect-metadata';
+import { createHash, randomUUID } from 'node:crypto';
+import { container as rootContainer } from 'tsyringe';
+import type { Subscription } from 'rxjs';
+import type { AdapterEvent, DetectResult, InvocationResult, ToolAdapterV1, Usage } from '../contracts/adapter.js';
+import type { PolicyContext } from '../contracts/policy.js';
+import type { Candidate, RouteReason } from '../contracts/routing.js';
+import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
+import { collectConfigSchemas, readConfigSources, readPluginSpecifiers, resolveConfig } from '../config/load-config.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { assertTrusted, TrustStoreFile } from '../config/trust.js';
+import { AdapterError, isAdapterError, type AdapterErrorKind } from '../errors/adapter-error.js';
+import {
+  CancelledError,
+  ExitCode,
+  PolicyBlockedError,
+  RequestFailedError,
+  UsageError,
+} from '../errors/llm-service-error.js';
+import { EventBus } from '../events/event-bus.js';
+import type { CostSource, LlmServiceEvent } from '../events/events.js';
+import type { PluginDefinition, PluginLogger } from '../plugin/define-plugin.js';
+import { importPlugin, PluginError } from '../plugin/load-plugins.js';
+import { PluginHost } from '../plugin/plugin-host.js';
+import { planRoute, type RoutePlan, type RouteRequest } from '../routing/plan-route.js';
+import { buildPrompt, type ContextFile } from './build-prompt.js';
+import { computeCostUsd, priceHash } from './cost.js';
+
+export interface KernelLogger {
+  warn(message: string): void;
+  debug?(message: string): void;
+}
+
+export interface KernelOptions {
+  /** As `--config-dir`; when absent the directory is discovered (DESIGN section 2). */
+  configDir?: string | undefined;
+  cwd?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** The plugins a distribution always loads; `plugins:` in llm-service.yaml adds more. */
+  plugins?: readonly PluginDefinition[];
+  logger?: KernelLogger;
+  /** Asks the user a yes/no question; only a host with a terminal on stdin and stderr passes one. */
+  confirm?: (message: string) => Promise<boolean>;
+}
+
+export interface ExecRequest extends RouteRequest {
+  /** The prompt as bytes (or text, encoded as UTF-8). */
+  prompt: Uint8Array | string;
+  context?: readonly ContextFile[];
+  timeoutS?: number | undefined;
+  chainId?: string | undefined;
+  maxCostUsd?: number | undefined;
+  /** Answers yes to every confirmation a policy asks. */
+  yes?: boolean | undefined;
+  force?: { reason: string } | undefined;
+}
+
+export interface ExecOptions {
+  /** Receives the answer as it streams; once it has been called, no other candidate is tried. */
+  onText?: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface AttemptSummary {
+  attempt: number;
+  tool: string;
+  model: string;
+  reason: RouteReason;
+  status: 'success' | 'failed' | 'skipped';
+  errorKind?: AdapterErrorKind | 'policy';
+  message?: string;
+  latencyMs: number;
+}
+
+/** The documented result of `exec` (and of `llm-service exec --json`). */
+export interface ExecResult {
+  text: string;
+  agent: string;
+  tool: string;
+  model: string;
+  reason: RouteReason;
+  usage: Usage;
+  costUsd: number;
+  costSource: CostSource;
+  latencyMs: number;
+  invocationId: string;
+  chainId: string;
+  attempts: AttemptSummary[];
+}
+
+interface Booted {
+  config: ResolvedConfig;
+  host: PluginHost;
+  plugins: readonly PluginDefinition[];
+}
+
+const kindDescriptions: Record<AdapterErrorKind, string> = {
+  'not-installed': 'unavailable (not installed)',
+  auth: 'unavailable (not logged in or invalid credentials)',
+  'rate-limit': 'rate-limited',
+  overloaded: 'overloaded',
+  timeout: 'timed out',
+  'bad-output': 'gave output that could not be read',
+  'tool-error': 'failed',
+  cancelled: 'cancelled',
+};
+
+function describeFailure(candidate: Candidate, error: AdapterError): string {
+  return `${candidate.tool}:${candidate.model} ${kindDescriptions[error.kind]}`;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CancelledError());
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    }, { once: true });
+  });
+}
+
+/**
+ * The microkernel: loads configuration and plugins, plans routes, applies policies per candidate, runs adapters and
+ * emits events. It knows no plugin; everything it runs arrives through the plugin API.
+ */
+export class Kernel {
+  readonly events: EventBus;
+  readonly #options: KernelOptions;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+  readonly #cwd: string;
+  readonly #container = rootContainer.createChildContainer();
+  #booting: Promise<Booted> | undefined;
+  #disposed = false;
+
+  constructor(options: KernelOptions = {}) {
+    this.#options = options;
+    this.#env = options.env ?? process.env;
+    this.#cwd = options.cwd ?? process.cwd();
+    const logger = options.logger ?? { warn: (message: string) => process.stderr.write(`${message}\n`) };
+    this.events = new EventBus((name, error) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      logger.warn(`warning: event subscriber '${name}' failed and was removed: ${reason}`);
+    });
+  }
+
+  get #logger(): KernelLogger {
+    return this.#options.logger ?? { warn: (message: string) => process.stderr.write(`${message}\n`) };
+  }
+
+  /** Where the configuration is read from, without reading it. */
+  configLocation(): DiscoveredConfigDir {
+    return discoverConfigDir({ configDir: this.#options.configDir, cwd: this.#cwd, env: this.#env });
+  }
+
+  async config(): Promise<ResolvedConfig> {
+    return (await this.#boot()).config;
+  }
+
+  async plugins(): Promise<readonly PluginDefinition[]> {
+    return (await this.#boot()).plugins;
+  }
+
+  async adapters(): Promise<ReadonlyMap<string, ToolAdapterV1>> {
+    return (await this.#boot()).host.adapters;
+  }
+
+  #boot(): Promise<Booted> {
+    if (this.#disposed) return Promise.reject(new UsageError('the kernel has been disposed'));
+    this.#booting ??= this.#load();
+    return this.#booting;
+  }
+
+  async #load(): Promise<Booted> {
+    const location = this.configLocation();
+    if (location.source === 'project') assertTrusted(location.dir, new TrustStoreFile(this.#env));
+    const sources = readConfigSources(location.dir, location.source, this.#cwd);
+    const plugins = [...(this.#options.plugins ?? [])];
+    for (const specifier of readPluginSpecifiers(sources)) {
+      const plugin = await importPlugin(specifier, location.dir);
+      if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
+    }
+    const config = resolveConfig(sources, collectConfigSchemas(plugins), this.#env);
+    const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name));
+    await host.register(plugins, config);
+    for (const [toolId, tool] of Object.entries(config.tools)) {
+      if (!host.adapters.has(tool.adapter)) {
+        throw new PluginError(tool.adapter, `declares a schema for adapter '${tool.adapter}' (used by tool '${toolId}') but registered no such adapter`);
+      }
+    }
+    return { config, host, plugins };
+  }
+
+  #pluginLogger(name: string): PluginLogger {
+    const logger = this.#logger;
+    return {
+      debug: (message) => logger.debug?.(`${name}: ${message}`),
+      info: (message) => logger.debug?.(`${name}: ${message}`),
+      warn: (message) => logger.warn(`warning: ${name}: ${message}`),
+      error: (message) => logger.warn(`error: ${name}: ${message}`),
+    };
+  }
+
+  /** The candidates `exec` would try, in order, without running anything. */
+  async route(request: RouteRequest): Promise<RoutePlan> {
+    const { config } = await this.#boot();
+    return planRoute(config, request);
+  }
+
+  async detect(toolId: string): Promise<DetectResult> {
+    const { config, host } = await this.#boot();
+    const tool = config.tools[toolId];
+    if (!tool) throw new UsageError(`unknown tool '${toolId}'`);
+    const adapter = host.adapters.get(tool.adapter);
+    if (!adapter) throw new UsageError(`no adapter '${tool.adapter}' is loaded`);
+    return adapter.detect(tool, { configDir: config.dir, env: this.#env });
+  }
+
+  async exec(request: ExecRequest, options: ExecOptions = {}): Promise<ExecResult> {
+    const { config, host } = await this.#boot();
+    const started = performance.now();
+    const invocationId = randomUUID();
+    const chainId = request.chainId ?? this.#env.LLM_SERVICE_CHAIN_ID ?? randomUUID();
+    const rawPrompt = typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
+    const prompt = buildPrompt(rawPrompt, request.context);
+    const promptSha256 = createHash('sha256').update(prompt).digest('hex');
+    const signal = options.signal ?? new AbortController().signal;
+    const now = () => new Date().toISOString();
+    const base = (attempt: number) => ({ invocationId, chainId, attempt, at: now() });
+    const emit = (event: LlmServiceEvent) => this.events.emit(event);
+    const attempts: AttemptSummary[] = [];
+    let attemptNumber = 0;
+    let outputStarted = false;
+
+    const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) =>
+      emit({ type: 'request.completed', ...base(0), agent: request.agent, status, costUsd, latencyMs: Math.round(performance.now() - started), attempts: attemptNumber });
+
+    emit({ type: 'request.received', ...base(0), agent: request.agent, taskType: request.taskType, promptSha256, promptBytes: prompt.length });
+    const plan = planRoute(config, request);
+    emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
+
+    const candidates = plan.candidates;
+    for (const [index, planned] of candidates.entries()) {
+      const next = candidates[index + 1];
+      const explicit = index === 0 && plan.explicit;
+      const decided = await this.#applyPolicies(planned, {
+        invocationId,
+        chainId,
+        agent: request.agent,
+        taskType: request.taskType,
+        explicit,
+        prompt,
+        config,
+        maxCostUsd: request.maxCostUsd,
+        force: request.force,
+      }, request.yes === true, attemptNumber);
+      if (decided.outcome === 'block') {
+        attempts.push({ attempt: attemptNumber, tool: planned.tool, model: planned.model, reason: planned.reason, status: 'skipped', errorKind: 'policy', message: decided.message, latencyMs: 0 });
+        if (decided.endsRequest || !next) {
+          complete('blocked');
+          throw new PolicyBlockedError(decided.message, decided.hints);
+        }
+        emit({ type: 'fallback.used', ...base(attemptNumber), from: planned, to: next, cause: 'policy', message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}` });
+        continue;
+      }
+      const candidate = decided.candidate;
+      const tool = config.tools[candidate.tool];
+      const adapter = tool ? host.adapters.get(tool.adapter) : undefined;
+      if (!tool || !adapter) throw new UsageError(`tool '${candidate.tool}' is not configured`);
+
+      for (let retries = 0; ; retries++) {
+        attemptNumber += 1;
+        const attempt = attemptNumber;
+        const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
+        const attemptStarted = performance.now();
+        emit({ type: 'invocation.started', ...base(attempt), agent: request.agent, taskType: request.taskType, tool: candidate.tool, model: candidate.model, reason, baselineModel: planned.model, pid: process.pid, promptSha256, promptBytes: prompt.length });
+        try {
+          const result = await this.#runAttempt(adapter, {
+            invocationId,
+            chainId,
+            attempt,
+            agent: request.agent,
+            taskType: request.taskType,
+            toolId: candidate.tool,
+            tool,
+            model: candidate.model,
+            prompt,
+            timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
+            adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
+            configDir: config.dir,
+            maxBudgetUsd: request.maxCostUsd,
+            env: this.#env,
+          }, signal, (text) => {
+            outputStarted = true;
+            options.onText?.(text);
+            emit({ type: 'invocation.output', ...base(attempt), text });
+          });
+          const latencyMs = Math.round(performance.now() - attemptStarted);
+          const price = config.models[candidate.model];
+          const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
+          const baselinePrice = config.models[planned.model];
+          const costSource: CostSource = result.reportedCostUsd === undefined ? 'computed' : 'tool';
+          const costUsd = result.reportedCostUsd ?? computedCostUsd;
+          emit({
+            type: 'invocation.succeeded',
+            ...base(attempt),
+            agent: request.agent,
+            tool: candidate.tool,
+            model: candidate.model,
+            reason,
+            usage: result.usage,
+            costUsd,
+            costSource,
+            computedCostUsd,
+            priceHash: price ? priceHash(candidate.model, price) : '',
+            baselineModel: planned.model,
+            baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
+            latencyMs,
+            exitCode: result.exitCode,
+            sessionId: result.sessionId,
+            turns: result.turns,
+            text: result.text,
+          });
+          attempts.push({ attempt, tool: candidate.tool, model: candidate.model, reason, status: 'success', latencyMs });
+          complete('success', costUsd);
+          return {
+            text: result.text,
+            agent: request.agent,
+            tool: candidate.tool,
+            model: candidate.model,
+            reason,
+            usage: result.usage,
+            costUsd,
+            costSource,
+            latencyMs: Math.round(performance.now() - started),
+            invocationId,
+            chainId,
+            attempts,
+          };
+        } catch (caught) {
+          const error = signal.aborted && !isAdapterError(caught)
+            ? new AdapterError('cancelled', 'cancelled')
+            : toAdapterError(caught);
+          const latencyMs = Math.round(performance.now() - attemptStarted);
+          emit({ type: 'invocation.failed', ...base(attempt), agent: request.agent, tool: candidate.tool, model: candidate.model, reason, errorKind: error.kind, message: error.message, latencyMs, exitCode: error.toolExitCode });
+          attempts.push({ attempt, tool: candidate.tool, model: candidate.model, reason, status: 'failed', errorKind: error.kind, message: error.message, latencyMs });
+          if (error.kind === 'cancelled' || signal.aborted) {
+            complete('cancelled');
+            throw new CancelledError('cancelled', ExitCode.interrupted);
+          }
+          if (outputStarted) {
+            complete('failed');
+            throw new RequestFailedError('E_REQUEST_FAILED', `${describeFailure(candidate, error)} after its answer had started: ${error.message}`, {
+              hint: 'the partial answer above is incomplete; run the request again',
+              cause: error,
+            });
+          }
+          if (error.retrySameTool && retries < tool.retry.max) {
+            await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
+              complete('cancelled');
+              throw cancel;
+            });
+            continue;
+          }
+          if (error.fallback && next) {
+            emit({ type: 'fallback.used', ...base(attempt), from: candidate, to: next, cause: error.kind, message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}` });
+          } else if (!error.fallback) {
+            complete('failed');
+            throw new RequestFailedError('E_REQUEST_FAILED', `${describeFailure(candidate, error)}: ${error.message}`, { cause: error });
+          }
+          break;
+        }
+      }
+    }
+    complete('failed');
+    const tried = attempts.map((attempt) => `${attempt.tool}:${attempt.model} (${attempt.errorKind ?? attempt.status})`).join(', ');
+    throw new RequestFailedError('E_NO_AVAILABLE_TOOL', `no available tool for agent '${request.agent}': tried ${tried}`, {
+      hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
+    });
+  }
+
+  async #applyPolicies(
+    planned: Candidate,
+    context: PolicyContext,
+    yes: boolean,
+    attempt: number,
+  ): Promise<{ outcome: 'run'; candidate: Candidate } | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }> {
+    const { host } = await this.#boot();
+    let candidate = planned;
+    const base = () => ({ invocationId: context.invocationId, chainId: context.chainId, attempt, at: new Date().toISOString() });
+    for (const policy of host.policies) {
+      const decision = await policy.evaluate(candidate, context);
+      if (decision.action === 'rewrite' && context.explicit) {
+        // Explicit choices (--tool, --model, a task type) are never rewritten (DESIGN section 3).
+        this.events.emit({ type: 'policy.decided', ...base(), policy: policy.id, candidate, action: 'allow', message: `not rewritten: ${candidate.tool}:${candidate.model} was chosen explicitly` });
+        continue;
+      }
+      this.events.emit({
+        type: 'policy.decided',
+        ...base(),
+        policy: policy.id,
+        candidate,
+        action: decision.action,
+        ...(decision.action === 'allow' ? {} : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
+        ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
+      });
+      switch (decision.action) {
+        case 'allow':
+          break;
+        case 'warn':
+          this.events.emit({ type: 'budget.warned', ...base(), policy: policy.id, candidate, message: decision.message });
+          break;
+        case 'confirm': {
+          if (yes) break;
+          const ask = this.#options.confirm;
+          if (!ask) {
+            this.events.emit({ type: 'budget.warned', ...base(), policy: policy.id, candidate, message: decision.message });
+            break;
+          }
+          if (!(await ask(decision.message))) {
+            const message = `declined: ${decision.message}`;
+            this.events.emit({ type: 'budget.blocked', ...base(), policy: policy.id, candidate, message, hints: [], endsRequest: true });
+            return { outcome: 'block', message, hints: [], endsRequest: true };
+          }
+          break;
+        }
+        case 'rewrite':
+          candidate = decision.candidate;
+          break;
+        case 'block':
+          this.events.emit({ type: 'budget.blocked', ...base(), policy: policy.id, candidate, message: decision.message, hints: decision.hints, endsRequest: decision.endsRequest });
+          return { outcome: 'block', message: decision.message, hints: decision.hints, endsRequest: decision.endsRequest };
+      }
+    }
+    return { outcome: 'run', candidate };
+  }
+
+  #runAttempt(
+    adapter: ToolAdapterV1,
+    request: Parameters<ToolAdapterV1['invoke']>[0],
+    signal: AbortSignal,
+    onText: (text: string) => void,
+  ): Promise<InvocationResult> {
+    return new Promise((resolve, reject) => {
+      let result: InvocationResult | undefined;
+      let subscription: Subscription | undefined;
+      const onAbort = () => {
+        subscription?.unsubscribe();
+        reject(new AdapterError('cancelled', 'cancelled'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => signal.removeEventListener('abort', onAbort);
+      try {
+        subscription = adapter.invoke(request, signal).subscribe({
+          next: (event: AdapterEvent) => {
+            if (event.type === 'output') {
+              if (event.text.length > 0) onText(event.text);
+            } else if (event.type === 'result') {
+              result = event.result;
+            }
+          },
+          error: (error: unknown) => {
+            cleanup();
+            reject(error);
+          },
+          complete: () => {
+            cleanup();
+            if (result) resolve(result);
+            else reject(new AdapterError('bad-output', `adapter '${adapter.id}' finished without a result`));
+          },
+        });
+      } catch (error) {
+        cleanup();
+        reject(error);
+      }
+    });
+  }
+
+  /** Flushes sinks and disposes plugins; safe to call more than once (normal exit, SIGINT, SIGTERM). */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const booting = this.#booting;
+    if (booting) {
+      const booted = await booting.catch(() => undefined);
+      await booted?.host.dispose((name, error) => {
+        const reason = error instanceof Error ? error.message : String(error);
+        this.#logger.warn(`warning: ${name} failed to dispose: ${reason}`);
+      });
+    }
+    this.events.complete();
+  }
+}
+
+function toAdapterError(error: unknown): AdapterError {
+  if (isAdapterError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AdapterError('tool-error', `adapter failed: ${message}`, { cause: error });
+}
+
+export function createKernel(options: KernelOptions = {}): Kernel {
+  return new Kernel(options);
+}

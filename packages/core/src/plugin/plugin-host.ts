@@ -1,0 +1,167 @@
+import type { DependencyContainer } from 'tsyringe';
+import { satisfies, validRange } from 'semver';
+import type { ToolAdapterV1 } from '../contracts/adapter.js';
+import type { PolicyV1 } from '../contracts/policy.js';
+import type { TelemetrySinkV1 } from '../contracts/sink.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import type { EventBus } from '../events/event-bus.js';
+import { PLUGIN_API_VERSION, type PluginDefinition, type PluginLogger, type ServiceRegistry } from './define-plugin.js';
+import { PluginError } from './load-plugins.js';
+import { describeToken, type ServiceToken } from './tokens.js';
+
+export function checkApiVersion(plugin: PluginDefinition): void {
+  if (!validRange(plugin.apiVersion)) {
+    throw new PluginError(plugin.name, `has an invalid apiVersion '${plugin.apiVersion}'`, 'use a semver range such as ^1.0.0');
+  }
+  if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
+    throw new PluginError(
+      plugin.name,
+      `needs plugin API ${plugin.apiVersion}, but this core provides ${PLUGIN_API_VERSION}`,
+      'install a version of the plugin built for this release of llm-service',
+    );
+  }
+}
+
+/** Orders plugins so that every plugin registers after the providers of the services it requires. */
+export function orderByDependencies(plugins: readonly PluginDefinition[]): PluginDefinition[] {
+  const providers = new Map<symbol, PluginDefinition>();
+  for (const plugin of plugins) {
+    for (const token of plugin.provides ?? []) {
+      const existing = providers.get(token);
+      if (existing) throw new PluginError(plugin.name, `provides ${describeToken(token)}, which ${existing.name} already provides`);
+      providers.set(token, plugin);
+    }
+  }
+  const ordered: PluginDefinition[] = [];
+  const state = new Map<PluginDefinition, 'visiting' | 'done'>();
+  const visit = (plugin: PluginDefinition, trail: string[]) => {
+    const current = state.get(plugin);
+    if (current === 'done') return;
+    if (current === 'visiting') throw new PluginError(plugin.name, `has a circular service dependency: ${[...trail, plugin.name].join(' -> ')}`);
+    state.set(plugin, 'visiting');
+    for (const token of plugin.requires ?? []) {
+      const provider = providers.get(token);
+      if (!provider) {
+        throw new PluginError(plugin.name, `requires ${describeToken(token)}, which no loaded plugin provides`, 'add the plugin that provides it to llm-service.yaml plugins');
+      }
+      visit(provider, [...trail, plugin.name]);
+    }
+    state.set(plugin, 'done');
+    ordered.push(plugin);
+  };
+  for (const plugin of plugins) visit(plugin, []);
+  return ordered;
+}
+
+export interface Registry {
+  readonly adapters: ReadonlyMap<string, ToolAdapterV1>;
+  readonly policies: readonly PolicyV1[];
+  readonly sinks: readonly TelemetrySinkV1[];
+}
+
+/** Registers plugins into the kernel's container, each with a child container of its own. */
+export class PluginHost implements Registry {
+  readonly adapters = new Map<string, ToolAdapterV1>();
+  readonly policies: PolicyV1[] = [];
+  readonly sinks: TelemetrySinkV1[] = [];
+  readonly #adapterOwners = new Map<string, string>();
+  readonly #registered: PluginDefinition[] = [];
+
+  constructor(
+    private readonly container: DependencyContainer,
+    private readonly events: EventBus,
+    private readonly createLogger: (pluginName: string) => PluginLogger,
+  ) {}
+
+  async register(plugins: readonly PluginDefinition[], config: ResolvedConfig): Promise<void> {
+    for (const plugin of plugins) checkApiVersion(plugin);
+    for (const plugin of orderByDependencies(plugins)) {
+      const container = this.container.createChildContainer();
+      const services = this.#services(plugin, container);
+      try {
+        await plugin.register({
+          adapters: { add: (adapter) => this.#addAdapter(plugin, adapter) },
+          policies: { add: (policy) => this.policies.push(policy) },
+          sinks: {
+            add: (sink) => {
+              this.sinks.push(sink);
+              this.events.subscribe(`${plugin.name} sink ${sink.id}`, (event) => sink.handle(event));
+            },
+          },
+          services,
+          events: this.events,
+          config,
+          logger: this.createLogger(plugin.name),
+          container,
+        });
+      } catch (error) {
+        if (error instanceof PluginError || (error as { code?: unknown }).code === 'E_PLUGIN') throw error;
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new PluginError(plugin.name, `failed while registering: ${reason}`, undefined, error);
+      }
+      for (const token of plugin.provides ?? []) {
+        if (!this.container.isRegistered(token)) {
+          throw new PluginError(plugin.name, `declares that it provides ${describeToken(token)} but did not provide it`);
+        }
+      }
+      this.#registered.push(plugin);
+    }
+  }
+
+  #addAdapter(plugin: PluginDefinition, adapter: ToolAdapterV1): void {
+    const owner = this.#adapterOwners.get(adapter.id);
+    if (owner) throw new PluginError(plugin.name, `registers adapter '${adapter.id}', which ${owner} already registered`);
+    if (adapter.specificationVersion !== 'v1') {
+      throw new PluginError(plugin.name, `registers adapter '${adapter.id}' with specification ${String(adapter.specificationVersion)}; this core runs v1`);
+    }
+    this.#adapterOwners.set(adapter.id, plugin.name);
+    this.adapters.set(adapter.id, adapter);
+  }
+
+  #services(plugin: PluginDefinition, container: DependencyContainer): ServiceRegistry {
+    const declared = new Set(plugin.provides ?? []);
+    const assertDeclared = (token: symbol) => {
+      if (!declared.has(token)) {
+        throw new PluginError(plugin.name, `provides ${describeToken(token)} without declaring it in provides`);
+      }
+    };
+    return {
+      provide: <T>(token: ServiceToken<T>, instance: T) => {
+        assertDeclared(token);
+        this.container.registerInstance(token, instance);
+      },
+      provideFactory: <T>(token: ServiceToken<T>, factory: () => T) => {
+        assertDeclared(token);
+        let instance: T | undefined;
+        this.container.register(token, { useFactory: () => (instance ??= factory()) });
+      },
+      require: <T>(token: ServiceToken<T>): T => {
+        if (!container.isRegistered(token, true)) {
+          throw new PluginError(plugin.name, `requires ${describeToken(token)}, which no plugin provides`);
+        }
+        return container.resolve<T>(token);
+      },
+      has: (token) => container.isRegistered(token, true),
+    };
+  }
+
+  /** Disposes plugins in reverse registration order; one failing does not stop the others. */
+  async dispose(report: (plugin: string, error: unknown) => void): Promise<void> {
+    for (const sink of this.sinks) {
+      try {
+        await sink.flush();
+        await sink.dispose();
+      } catch (error) {
+        report(`sink ${sink.id}`, error);
+      }
+    }
+    for (const plugin of [...this.#registered].reverse()) {
+      try {
+        await plugin.dispose?.();
+      } catch (error) {
+        report(plugin.name, error);
+      }
+    }
+    this.#registered.length = 0;
+  }
+}
