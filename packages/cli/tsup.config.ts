@@ -5,7 +5,14 @@ export default defineConfig({
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: { compilerOptions: { composite: false, ignoreDeprecations: '6.0' } },
+  // The binary is a distribution: bundling its dependencies saves module resolution on every start
+  // (Node 20 has no compile cache), and commands are split into chunks loaded only when they run.
+  noExternal: [/.*/],
+  splitting: true,
+  banner: {
+    js: "import { createRequire as __llmServiceCreateRequire } from 'node:module'; const require = __llmServiceCreateRequire(import.meta.url);",
+  },
+  dts: { entry: { index: 'src/index.ts' }, compilerOptions: { composite: false, ignoreDeprecations: '6.0' } },
   clean: true,
   sourcemap: true,
 });

@@ -40,7 +40,8 @@ export function discoverConfigDir(options: DiscoverOptions): DiscoveredConfigDir
   for (;;) {
     const candidate = join(current, '.llm-service');
     // The user's own config home is never a "project" config, even when found by walking up.
-    if (isDirectory(candidate) && resolve(candidate) !== resolve(userDir)) return { dir: candidate, source: 'project' };
+    if (isDirectory(candidate) && resolve(candidate) !== resolve(userDir))
+      return { dir: candidate, source: 'project' };
     const parent = dirname(current);
     if (parent === current) break;
     current = parent;

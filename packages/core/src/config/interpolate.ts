@@ -28,7 +28,8 @@ export function interpolateEnv(
       return match;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => interpolateEnv(item, env, problems, [...path, index]));
+  if (Array.isArray(value))
+    return value.map((item, index) => interpolateEnv(item, env, problems, [...path, index]));
   if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
     const result: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(value)) {

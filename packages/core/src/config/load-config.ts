@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join, relative, isAbsolute } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from 'zod';
 import type { ZodObject, ZodRawShape, ZodType } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
@@ -9,16 +9,24 @@ import type { ConfigDirSource } from './discover.js';
 import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 import { configFileNames, requiredConfigFiles, type ResolvedConfig } from './resolved-config.js';
 import {
-  agentsFileSchema,
+  agentSchema,
+  agentsFileFrameSchema,
   coreSettingsShape,
   coreToolShape,
-  modelsFileSchema,
+  modelSchema,
+  modelsFileFrameSchema,
   toolsFileSchema,
   type AgentConfig,
   type ModelPrice,
   type ToolConfig,
 } from './schemas.js';
-import { locate, parseYamlSource, type YamlSource } from './yaml-source.js';
+import {
+  locate,
+  parseYamlSource,
+  toPlainValue,
+  type SourcePosition,
+  type YamlSource,
+} from './yaml-source.js';
 import { describeZodIssues } from './zod-issues.js';
 
 /** The config directory's files, parsed with positions, before any validation. */
@@ -26,6 +34,10 @@ export interface ConfigSources {
   dir: string;
   source: ConfigDirSource;
   files: ReadonlyMap<string, YamlSource>;
+  /** The working directory file paths are shown relative to. */
+  cwd?: string;
+  /** The file names looked for, present or not. */
+  read?: readonly string[];
   /** Missing required files and YAML syntax errors. */
   issues: ConfigIssue[];
 }
@@ -49,26 +61,66 @@ export function collectConfigSchemas(plugins: readonly PluginDefinition[]): Conf
     const schema = plugin.configSchema;
     if (!schema) continue;
     for (const [id, toolSchema] of Object.entries(schema.tools ?? {})) tools.set(id, toolSchema);
-    for (const [id, optionSchema] of Object.entries(schema.agentOptions ?? {})) agentOptions.set(id, optionSchema);
-    for (const [key, sectionSchema] of Object.entries(schema.sections ?? {})) sections.set(key, sectionSchema);
+    for (const [id, optionSchema] of Object.entries(schema.agentOptions ?? {}))
+      agentOptions.set(id, optionSchema);
+    for (const [key, sectionSchema] of Object.entries(schema.sections ?? {}))
+      sections.set(key, sectionSchema);
     for (const [file, fileSchema] of Object.entries(schema.files ?? {})) files.set(file, fileSchema);
     if (schema.check) checks.push(schema.check);
   }
   return { tools, agentOptions, sections, files, checks };
 }
 
-function displayPathOf(absolutePath: string, cwd: string): string {
+function displayPathOf(absolutePath: string, cwd: string | undefined): string {
+  if (cwd === undefined) return absolutePath;
   const relativePath = relative(cwd, absolutePath);
-  return relativePath && !relativePath.startsWith('..') && !isAbsolute(relativePath) ? relativePath : absolutePath;
+  if (relativePath === '') return '.';
+  return !relativePath.startsWith(`..${sep}`) && relativePath !== '..' && !isAbsolute(relativePath)
+    ? relativePath
+    : absolutePath;
 }
 
-function readText(path: string): string | undefined {
+/** One config file read and parsed; absent optional files yield neither a source nor an issue. */
+function readConfigFile(
+  dir: string,
+  name: string,
+  cwd: string | undefined,
+): { source?: YamlSource; issues: ConfigIssue[] } {
+  const absolutePath = join(dir, name);
+  const displayPath = displayPathOf(absolutePath, cwd);
+  let text: string;
   try {
-    return readFileSync(path, 'utf8');
+    text = readFileSync(absolutePath, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      if (!(requiredConfigFiles as readonly string[]).includes(name)) return { issues: [] };
+      const shownDir = displayPathOf(dir, cwd);
+      return {
+        issues: [
+          {
+            file: displayPath,
+            line: 1,
+            column: 1,
+            path: '',
+            message: `missing required file ${name} in ${shownDir}`,
+            suggestion: `run \`llm-service init --dir ${shownDir}\` to create a config, or pass --config-dir`,
+          },
+        ],
+      };
+    }
+    const reason = code ?? (error instanceof Error ? error.message : String(error));
+    return {
+      issues: [
+        { file: displayPath, line: 1, column: 1, path: '', message: `cannot read ${name} (${reason})` },
+      ],
+    };
   }
+  const parsed = parseYamlSource(absolutePath, displayPath, text);
+  return {
+    source: parsed.source,
+    issues: parsed.problems.map((problem) => ({ file: displayPath, path: '', ...problem })),
+  };
 }
 
 /** Reads every config file that exists; `extraFiles` are plugin-owned files such as policies.yaml. */
@@ -82,47 +134,75 @@ export function readConfigSources(
   const issues: ConfigIssue[] = [];
   const names = new Set<string>([...requiredConfigFiles, configFileNames.settings, ...extraFiles]);
   for (const name of names) {
-    const absolutePath = join(dir, name);
-    const displayPath = displayPathOf(absolutePath, cwd);
-    const text = readText(absolutePath);
-    if (text === undefined) {
-      if ((requiredConfigFiles as readonly string[]).includes(name)) {
-        issues.push({
-          file: displayPath,
-          line: 1,
-          column: 1,
-          path: '',
-          message: `missing required file ${name} in ${displayPathOf(dir, cwd) || '.'}`,
-          suggestion: `run \`llm-service init --dir ${displayPathOf(dir, cwd) || '.'}\` to create a config, or pass --config-dir`,
-        });
-      }
-      continue;
-    }
-    const parsed = parseYamlSource(absolutePath, displayPath, text);
-    files.set(name, parsed.source);
-    for (const problem of parsed.problems) issues.push({ file: displayPath, path: '', ...problem });
+    const read = readConfigFile(dir, name, cwd);
+    if (read.source) files.set(name, read.source);
+    issues.push(...read.issues);
   }
-  return { dir, source, files, issues };
+  return { dir, source, cwd, files, issues, read: [...names] };
 }
 
-/** The `plugins:` list of llm-service.yaml, read before plugins load (their schemas are needed to validate the rest). */
-export function readPluginSpecifiers(sources: ConfigSources): string[] {
+/**
+ * Plugins are known only after llm-service.yaml has been read, so the files they own (beyond the default
+ * policies.yaml) are read here, once their schemas say which they are.
+ */
+function withPluginFiles(sources: ConfigSources, names: Iterable<string>): ConfigSources {
+  const alreadyRead = new Set(sources.read ?? [...sources.files.keys()]);
+  const unread = [...names].filter((name) => !alreadyRead.has(name) && !sources.files.has(name));
+  if (unread.length === 0) return sources;
+  const files = new Map(sources.files);
+  const issues = [...sources.issues];
+  for (const name of unread) {
+    const read = readConfigFile(sources.dir, name, sources.cwd);
+    if (read.source) files.set(name, read.source);
+    issues.push(...read.issues);
+  }
+  return { ...sources, files, issues, read: [...alreadyRead, ...unread] };
+}
+
+/**
+ * The `plugins:` list of llm-service.yaml, read before plugins load (their schemas are needed to validate the rest),
+ * with `${VAR}` references resolved as in the validated config. Problems in the list are reported by `resolveConfig`.
+ */
+export function readPluginSpecifiers(
+  sources: ConfigSources,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string[] {
   const settings = sources.files.get(configFileNames.settings);
-  if (!settings) return [];
-  const plugins = settings.document.get('plugins');
-  const value: unknown = plugins && typeof plugins === 'object' && 'toJSON' in plugins ? (plugins as { toJSON(): unknown }).toJSON() : plugins;
-  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  if (!settings || settings.document.errors.length > 0) return [];
+  const plain = toPlainValue(settings);
+  const list = isPlainObject(plain.value) ? plain.value.plugins : undefined;
+  if (!Array.isArray(list)) return [];
+  const specifiers: string[] = [];
+  for (const item of list) {
+    if (typeof item !== 'string') continue;
+    const problems: InterpolationProblem[] = [];
+    const specifier = interpolateEnv(item, env, problems);
+    // An unset variable is reported by resolveConfig at its line; loading `${VAR}/x.js` literally would only hide it.
+    if (problems.length === 0 && typeof specifier === 'string' && specifier.length > 0)
+      specifiers.push(specifier);
+  }
+  return specifiers;
 }
 
 class IssueCollector {
   readonly issues: ConfigIssue[] = [];
   constructor(private readonly sources: ConfigSources) {}
 
-  add(fileName: string, path: readonly PropertyKey[], message: string, suggestion?: string, atKey = false): void {
+  #displayPath(fileName: string): string {
+    return displayPathOf(join(this.sources.dir, fileName), this.sources.cwd);
+  }
+
+  add(
+    fileName: string,
+    path: readonly PropertyKey[],
+    message: string,
+    suggestion?: string,
+    atKey = false,
+  ): void {
     const source = this.sources.files.get(fileName);
     const position = source ? locate(source, path, { pointAtKey: atKey }) : { line: 1, column: 1 };
     this.issues.push({
-      file: source?.displayPath ?? join(this.sources.dir, fileName),
+      file: source?.displayPath ?? this.#displayPath(fileName),
       line: position.line,
       column: position.column,
       path: path.map(String).join('.'),
@@ -131,8 +211,24 @@ class IssueCollector {
     });
   }
 
+  /** A problem already located (YAML errors), not tied to a field. */
+  addAt(file: string, problem: SourcePosition & { message: string }): void {
+    this.issues.push({
+      file,
+      line: problem.line,
+      column: problem.column,
+      path: '',
+      message: problem.message,
+    });
+  }
+
   /** Validates `value` with `schema`, records every problem under `prefix`, and returns the parsed value if valid. */
-  parse<T>(fileName: string, schema: ZodType<T>, value: unknown, prefix: readonly PropertyKey[] = []): T | undefined {
+  parse<T>(
+    fileName: string,
+    schema: ZodType<T>,
+    value: unknown,
+    prefix: readonly PropertyKey[] = [],
+  ): T | undefined {
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) return result.data;
     for (const problem of describeZodIssues(schema, result.error.issues)) {
@@ -142,6 +238,10 @@ class IssueCollector {
   }
 }
 
+/**
+ * A file's value with `${VAR}` references resolved, or `undefined` when the file is absent or does not parse (both
+ * already reported by `readConfigSources`, so validating it would only add noise).
+ */
 function fileValue(
   sources: ConfigSources,
   fileName: string,
@@ -150,8 +250,13 @@ function fileValue(
 ): unknown {
   const source = sources.files.get(fileName);
   if (!source || source.document.errors.length > 0) return undefined;
+  const plain = toPlainValue(source);
+  if (plain.problem) {
+    collector.addAt(source.displayPath, plain.problem);
+    return undefined;
+  }
   const problems: InterpolationProblem[] = [];
-  const value = interpolateEnv(source.document.toJS({ maxAliasCount: 100 }), env, problems);
+  const value = interpolateEnv(plain.value, env, problems);
   for (const problem of problems) {
     collector.add(
       fileName,
@@ -163,6 +268,17 @@ function fileValue(
   return value ?? {};
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** The entries of a file's top-level mapping `key`, or `undefined` when there is no such mapping to look into. */
+function entriesOf(value: unknown, key: string): [string, unknown][] | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const section = value[key];
+  return isPlainObject(section) ? Object.entries(section) : undefined;
+}
+
 /** Splits a fallback entry at its first colon: `ollama:qwen2.5:7b` is tool `ollama`, model `qwen2.5:7b`. */
 export function parseToolModel(entry: string): { tool: string; model: string } | undefined {
   const colon = entry.indexOf(':');
@@ -170,14 +286,20 @@ export function parseToolModel(entry: string): { tool: string; model: string } |
   return { tool: entry.slice(0, colon), model: entry.slice(colon + 1) };
 }
 
-function checkCrossReferences(
-  collector: IssueCollector,
-  agents: Record<string, AgentConfig>,
-  tools: Record<string, ToolConfig>,
-  models: Record<string, ModelPrice>,
-): void {
-  const toolNames = Object.keys(tools);
-  const modelNames = Object.keys(models);
+/**
+ * What the cross-reference checks look at. Names are every entry the files define, valid or not (so a broken tool is
+ * not also reported as unknown); the records hold the entries that parsed well enough to check against. A list is
+ * `undefined` when its file could not be read at all, and then nothing is checked against it.
+ */
+interface CrossReferenceInput {
+  agents: Record<string, AgentConfig>;
+  toolNames: readonly string[] | undefined;
+  tools: Record<string, ToolConfig>;
+  modelNames: readonly string[] | undefined;
+}
+
+function checkCrossReferences(collector: IssueCollector, input: CrossReferenceInput): void {
+  const { agents, toolNames, tools, modelNames } = input;
   const agentsFile = configFileNames.agents;
 
   const checkToolModel = (path: readonly PropertyKey[], tool: string, model: string | undefined) => {
@@ -194,7 +316,8 @@ function checkCrossReferences(
     }
   };
   const checkTool = (path: readonly PropertyKey[], tool: string) => {
-    if (tools[tool]) return true;
+    if (toolNames === undefined) return false;
+    if (toolNames.includes(tool)) return true;
     collector.add(agentsFile, path, `unknown tool '${tool}'`, suggestName(tool, toolNames, 'tools'));
     return false;
   };
@@ -207,7 +330,9 @@ function checkCrossReferences(
     for (const [taskType, route] of Object.entries(agent.task_types)) {
       const tool = route.tool ?? agent.preferred_tool;
       const routePath = [...base, 'task_types', taskType];
-      if (route.tool === undefined || checkTool([...routePath, 'tool'], route.tool)) {
+      if (
+        route.tool === undefined ? toolNames?.includes(tool) : checkTool([...routePath, 'tool'], route.tool)
+      ) {
         checkToolModel([...routePath, 'model'], tool, route.model);
       }
     }
@@ -215,16 +340,22 @@ function checkCrossReferences(
       const path = [...base, 'fallback_chain', index];
       const parsed = parseToolModel(entry);
       if (!parsed) {
-        collector.add(agentsFile, path, `fallback entry '${entry}' is not tool:model`, `write it as "tool:model", e.g. "claude:claude-sonnet-4-5"`);
+        collector.add(
+          agentsFile,
+          path,
+          `fallback entry '${entry}' is not tool:model`,
+          `write it as "tool:model", e.g. "claude:claude-sonnet-4-5"`,
+        );
         return;
       }
       if (checkTool(path, parsed.tool)) checkToolModel(path, parsed.tool, parsed.model);
     });
   }
 
+  if (modelNames === undefined) return;
   for (const [toolName, tool] of Object.entries(tools)) {
     tool.models.forEach((model, index) => {
-      if (!models[model]) {
+      if (!modelNames.includes(model)) {
         collector.add(
           configFileNames.tools,
           ['tools', toolName, 'models', index],
@@ -236,39 +367,68 @@ function checkCrossReferences(
   }
 }
 
+/** The same object schema without the unknown-key check, to read what it can of an entry already reported as invalid. */
+function lenient(shape: ZodRawShape): ZodType {
+  return z.object(shape);
+}
+
 /**
  * Validates every file against the core schemas and the plugins' contributions, then checks cross references.
  * Throws one ConfigError holding every problem found.
  */
 export function resolveConfig(
-  sources: ConfigSources,
+  configSources: ConfigSources,
   schemas: ConfigSchemas,
   env: Readonly<Record<string, string | undefined>>,
 ): ResolvedConfig {
+  const sources = withPluginFiles(configSources, schemas.files.keys());
   const collector = new IssueCollector(sources);
   collector.issues.push(...sources.issues);
 
-  const agentsFile = collector.parse(configFileNames.agents, agentsFileSchema, fileValue(sources, configFileNames.agents, env, collector));
-  const modelsFile = collector.parse(configFileNames.models, modelsFileSchema, fileValue(sources, configFileNames.models, env, collector));
-  const toolsRaw = collector.parse(configFileNames.tools, toolsFileSchema, fileValue(sources, configFileNames.tools, env, collector));
+  const agentsValue = fileValue(sources, configFileNames.agents, env, collector);
+  const toolsValue = fileValue(sources, configFileNames.tools, env, collector);
+  const modelsValue = fileValue(sources, configFileNames.models, env, collector);
+  if (agentsValue !== undefined) collector.parse(configFileNames.agents, agentsFileFrameSchema, agentsValue);
+  if (toolsValue !== undefined) collector.parse(configFileNames.tools, toolsFileSchema, toolsValue);
+  if (modelsValue !== undefined) collector.parse(configFileNames.models, modelsFileFrameSchema, modelsValue);
+
+  const modelEntries = entriesOf(modelsValue, 'models');
+  const models: Record<string, ModelPrice> = {};
+  for (const [modelName, entry] of modelEntries ?? []) {
+    const parsed = collector.parse(configFileNames.models, modelSchema, entry, ['models', modelName]);
+    if (parsed) models[modelName] = parsed;
+  }
 
   const knownAdapters = [...schemas.tools.keys()];
+  const toolEntries = entriesOf(toolsValue, 'tools');
   const tools: Record<string, ToolConfig> = {};
-  for (const [toolName, entry] of Object.entries(toolsRaw?.tools ?? {})) {
+  /** Tools that failed validation but whose models could still be read, for cross-reference checks only. */
+  const toolsForChecks: Record<string, ToolConfig> = {};
+  for (const [toolName, entry] of toolEntries ?? []) {
+    if (!isPlainObject(entry)) continue; // reported by the file's frame
     const adapterId = typeof entry.adapter === 'string' ? entry.adapter : 'generic-yaml';
     const adapterSchema = schemas.tools.get(adapterId);
+    const path = ['tools', toolName];
     if (!adapterSchema) {
       collector.add(
         configFileNames.tools,
-        ['tools', toolName, 'adapter'],
+        [...path, 'adapter'],
         `unknown adapter '${adapterId}'`,
         `${suggestName(adapterId, knownAdapters, 'adapters')}; a third-party adapter's package goes in the plugins: list of llm-service.yaml`,
       );
+      const fallback = lenient(coreToolShape).safeParse(entry);
+      if (fallback.success) toolsForChecks[toolName] = fallback.data as ToolConfig;
       continue;
     }
-    const schema = z.strictObject({ ...coreToolShape, ...adapterSchema.shape });
-    const parsed = collector.parse(configFileNames.tools, schema, entry, ['tools', toolName]);
-    if (parsed) tools[toolName] = parsed as ToolConfig;
+    const shape = { ...coreToolShape, ...adapterSchema.shape };
+    const parsed = collector.parse(configFileNames.tools, z.strictObject(shape), entry, path);
+    if (parsed) {
+      tools[toolName] = parsed as ToolConfig;
+      toolsForChecks[toolName] = parsed as ToolConfig;
+    } else {
+      const fallback = lenient(shape).safeParse(entry);
+      if (fallback.success) toolsForChecks[toolName] = fallback.data as ToolConfig;
+    }
   }
 
   const settingsSchema = z.strictObject({
@@ -278,32 +438,54 @@ export function resolveConfig(
   const settingsValue = sources.files.has(configFileNames.settings)
     ? fileValue(sources, configFileNames.settings, env, collector)
     : { version: 1 };
-  const settings = collector.parse(configFileNames.settings, settingsSchema, settingsValue);
+  const settings =
+    settingsValue === undefined
+      ? undefined
+      : collector.parse(configFileNames.settings, settingsSchema, settingsValue);
 
   const files: Record<string, unknown> = {};
   for (const [fileName, schema] of schemas.files) {
     const value = sources.files.has(fileName) ? fileValue(sources, fileName, env, collector) : { version: 1 };
-    files[fileName] = collector.parse(fileName, schema, value);
+    files[fileName] = value === undefined ? undefined : collector.parse(fileName, schema, value);
   }
 
   const agents: Record<string, AgentConfig> = {};
-  for (const [agentName, agent] of Object.entries(agentsFile?.agents ?? {})) {
+  const agentsForChecks: Record<string, AgentConfig> = {};
+  for (const [agentName, entry] of entriesOf(agentsValue, 'agents') ?? []) {
+    const base = ['agents', agentName];
+    const agent = collector.parse(configFileNames.agents, agentSchema, entry, base);
+    if (!agent) {
+      const fallback = lenient(agentSchema.shape).safeParse(entry);
+      if (fallback.success) agentsForChecks[agentName] = fallback.data as AgentConfig;
+      continue;
+    }
     const options: Record<string, unknown> = {};
     for (const [adapterId, value] of Object.entries(agent.adapter_options)) {
-      const path = ['agents', agentName, 'adapter_options', adapterId];
+      const path = [...base, 'adapter_options', adapterId];
       const optionSchema = schemas.agentOptions.get(adapterId);
       if (!optionSchema) {
         const known = [...schemas.agentOptions.keys()];
-        collector.add(configFileNames.agents, path, `no adapter '${adapterId}' takes agent options`, suggestName(adapterId, known, 'adapters with options'), true);
+        collector.add(
+          configFileNames.agents,
+          path,
+          `no adapter '${adapterId}' takes agent options`,
+          suggestName(adapterId, known, 'adapters with options'),
+          true,
+        );
         continue;
       }
       options[adapterId] = collector.parse(configFileNames.agents, optionSchema, value, path);
     }
     agents[agentName] = { ...agent, adapter_options: options };
+    agentsForChecks[agentName] = agents[agentName];
   }
 
-  const models = modelsFile?.models ?? {};
-  if (agentsFile && toolsRaw && modelsFile) checkCrossReferences(collector, agents, tools, models);
+  checkCrossReferences(collector, {
+    agents: agentsForChecks,
+    toolNames: toolEntries?.map(([name]) => name),
+    tools: toolsForChecks,
+    modelNames: modelEntries?.map(([name]) => name),
+  });
 
   const config: ResolvedConfig = deepFreeze({
     dir: sources.dir,
@@ -317,7 +499,8 @@ export function resolveConfig(
 
   if (collector.issues.length === 0) {
     for (const check of schemas.checks) {
-      for (const problem of check(config)) collector.add(problem.file, problem.path, problem.message, problem.suggestion);
+      for (const problem of check(config))
+        collector.add(problem.file, problem.path, problem.message, problem.suggestion);
     }
   }
   if (collector.issues.length > 0) {

@@ -9,7 +9,11 @@ export const configFileNames = {
   settings: 'llm-service.yaml',
 } as const;
 
-export const requiredConfigFiles = [configFileNames.agents, configFileNames.tools, configFileNames.models] as const;
+export const requiredConfigFiles = [
+  configFileNames.agents,
+  configFileNames.tools,
+  configFileNames.models,
+] as const;
 
 /** The validated, immutable configuration a request runs with. */
 export interface ResolvedConfig {

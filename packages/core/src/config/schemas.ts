@@ -45,6 +45,15 @@ export const coreToolShape = {
   description: z.string().optional(),
 };
 
+/**
+ * The frames of the three core files: each entry is validated on its own after the frame, so one broken agent, tool or
+ * model does not hide the problems of the others.
+ */
+export const agentsFileFrameSchema = z.strictObject({
+  version,
+  agents: z.record(identifier, z.unknown()),
+});
+
 export const toolsFileSchema = z.strictObject({
   version,
   /** Each entry is checked against its adapter's full schema after plugins have loaded. */
@@ -68,6 +77,12 @@ export const modelsFileSchema = z.strictObject({
   models: z.record(z.string(), modelSchema),
 });
 
+export const modelsFileFrameSchema = z.strictObject({
+  version,
+  prices_as_of: z.union([z.string(), z.date()]).optional(),
+  models: z.record(z.string(), z.unknown()),
+});
+
 /** The core keys of `llm-service.yaml`; plugins add top-level sections (e.g. `telemetry:`). */
 export const coreSettingsShape = {
   version,
@@ -78,6 +93,5 @@ export type AgentConfig = z.output<typeof agentSchema>;
 export type ModelPrice = z.output<typeof modelSchema>;
 export type TaskTypeRoute = z.output<typeof taskTypeRouteSchema>;
 
-const coreToolSchema = z.strictObject(coreToolShape);
 /** A tool entry after validation: the core fields plus whatever its adapter's schema added. */
-export type ToolConfig = z.output<typeof coreToolSchema> & { readonly [key: string]: unknown };
+export type ToolConfig = z.output<z.ZodObject<typeof coreToolShape>> & { readonly [key: string]: unknown };

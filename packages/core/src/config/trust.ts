@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LlmServiceError, ExitCode } from '../errors/llm-service-error.js';
@@ -28,6 +28,15 @@ export function hashConfigDir(dir: string): string {
   return hash.digest('hex');
 }
 
+/** The directory's real path, so a config reached through a symlink (macOS `/tmp`) is one entry, not two. */
+function canonicalPath(dir: string): string {
+  try {
+    return realpathSync(dir);
+  } catch {
+    return resolve(dir);
+  }
+}
+
 export class TrustStoreFile {
   readonly path: string;
 
@@ -39,10 +48,18 @@ export class TrustStoreFile {
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
-    } catch {
-      return { version: 1, trusted: {} };
+    } catch (error) {
+      // Only a store that does not exist yet is empty; an unreadable one must not be silently replaced.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, trusted: {} };
+      throw error;
     }
-    const parsed = trustStoreSchema.safeParse(JSON.parse(text));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    const parsed = trustStoreSchema.safeParse(json);
     if (!parsed.success) {
       throw new LlmServiceError('E_TRUST_STORE', `the trust store ${this.path} is not valid`, {
         exitCode: ExitCode.usage,
@@ -53,7 +70,7 @@ export class TrustStoreFile {
   }
 
   status(dir: string): 'trusted' | 'changed' | 'untrusted' {
-    const entry = this.#read().trusted[resolve(dir)];
+    const entry = this.#read().trusted[canonicalPath(dir)];
     if (!entry) return 'untrusted';
     return entry.sha256 === hashConfigDir(dir) ? 'trusted' : 'changed';
   }
@@ -61,7 +78,7 @@ export class TrustStoreFile {
   trust(dir: string, now = new Date()): string {
     const store = this.#read();
     const sha256 = hashConfigDir(dir);
-    store.trusted[resolve(dir)] = { sha256, trustedAt: now.toISOString() };
+    store.trusted[canonicalPath(dir)] = { sha256, trustedAt: now.toISOString() };
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const temporary = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temporary, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
@@ -75,8 +92,12 @@ export function assertTrusted(dir: string, store: TrustStoreFile): void {
   const status = store.status(dir);
   if (status === 'trusted') return;
   const what = status === 'changed' ? 'has changed since it was trusted' : 'is not trusted yet';
-  throw new LlmServiceError('E_CONFIG_UNTRUSTED', `the project config ${dir} ${what}; it can name plugins and programs to run`, {
-    exitCode: ExitCode.usage,
-    hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
-  });
+  throw new LlmServiceError(
+    'E_CONFIG_UNTRUSTED',
+    `the project config ${dir} ${what}; it can name plugins and programs to run`,
+    {
+      exitCode: ExitCode.usage,
+      hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
+    },
+  );
 }

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import type { Document, Node } from 'yaml';
 
 /** A config file parsed with positions kept, so any problem can be reported at its line and column. */
@@ -74,4 +74,27 @@ export function locate(
     }
   }
   return position;
+}
+
+/**
+ * Converts the document to plain values. The conversion throws on an alias with no anchor before it and on alias
+ * expansion past `maxAliasCount` (a "billion laughs" file): both become a problem at the alias, not a crash.
+ */
+export function toPlainValue(
+  source: YamlSource,
+): { value: unknown; problem?: undefined } | { value?: undefined; problem: YamlSyntaxProblem } {
+  try {
+    return { value: source.document.toJS({ maxAliasCount: 100 }) };
+  } catch (error) {
+    const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
+    let position: SourcePosition | undefined;
+    visit(source.document, {
+      Alias: (_key, alias) => {
+        if (alias.resolve(source.document) !== undefined) return undefined;
+        position = positionOf(source, alias);
+        return visit.BREAK;
+      },
+    });
+    return { problem: { ...(position ?? { line: 1, column: 1 }), message: `YAML error: ${reason}` } };
+  }
 }

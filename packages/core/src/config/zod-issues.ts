@@ -10,7 +10,17 @@ export interface FieldProblem {
 }
 
 interface SchemaInternals {
-  _zod?: { def?: { type?: string; shape?: Record<string, ZodType>; innerType?: ZodType; valueType?: ZodType; element?: ZodType; in?: ZodType; options?: ZodType[] } };
+  _zod?: {
+    def?: {
+      type?: string;
+      shape?: Record<string, ZodType>;
+      innerType?: ZodType;
+      valueType?: ZodType;
+      element?: ZodType;
+      in?: ZodType;
+      options?: ZodType[];
+    };
+  };
 }
 
 function unwrap(schema: ZodType | undefined): ZodType | undefined {
@@ -18,7 +28,10 @@ function unwrap(schema: ZodType | undefined): ZodType | undefined {
   for (let depth = 0; depth < 10 && current; depth++) {
     const def = (current as SchemaInternals)._zod?.def;
     if (!def) return current;
-    if (def.innerType && ['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type ?? '')) {
+    if (
+      def.innerType &&
+      ['optional', 'default', 'nullable', 'prefault', 'readonly', 'catch'].includes(def.type ?? '')
+    ) {
       current = def.innerType;
     } else if (def.type === 'pipe' && def.in) {
       current = def.in;
@@ -55,17 +68,77 @@ function describeValue(value: unknown): string {
 
 const expectedNames: Record<string, string> = {
   object: 'a mapping',
+  record: 'a mapping',
+  map: 'a mapping',
   array: 'a list',
   string: 'a string',
   number: 'a number',
+  int: 'a whole number',
   boolean: 'true or false',
 };
 
-/** Turns zod issues into messages a person can act on, one per problem. */
+/** zod's own wording ("Too small: expected number to be >=0"), replaced unless a schema gave its own message. */
+const defaultSizeMessage = /^Too (small|big):/;
+
+function describeSize(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const bound = small
+    ? (issue as z.core.$ZodIssueTooSmall).minimum
+    : (issue as z.core.$ZodIssueTooBig).maximum;
+  const comparison = small ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.origin) {
+    case 'array':
+    case 'set':
+      return small
+        ? `expected at least ${String(bound)} item${Number(bound) === 1 ? '' : 's'}`
+        : `expected at most ${String(bound)} item${Number(bound) === 1 ? '' : 's'}`;
+    case 'string':
+      return small && Number(bound) === 1
+        ? 'expected a non-empty string'
+        : `expected a string of ${small ? 'at least' : 'at most'} ${String(bound)} characters`;
+    default:
+      return `expected a number ${comparison} ${String(bound)}, got ${describeValue(input)}`;
+  }
+}
+
+/** What to do about a `version:` other than the one this release reads. */
+function versionSuggestion(input: unknown): string | undefined {
+  if (typeof input !== 'number') return 'the first line of every config file is `version: 1`';
+  if (input > 1) return 'this file was written for a newer llm-service: upgrade llm-service to read it';
+  return 'run `llm-service config migrate` to upgrade it';
+}
+
+function isMissing(issue: z.core.$ZodIssue): boolean {
+  return (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_value') &&
+    (issue as { input?: unknown }).input === undefined
+  );
+}
+
+const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String));
+
+/**
+ * Turns zod issues into messages a person can act on, one per problem. A misspelt required field (`prefered_tool`)
+ * is one problem, not two: the unknown key's did-you-mean already says what is missing.
+ */
 export function describeZodIssues(schema: ZodType, issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
+  const missing = new Set(issues.filter(isMissing).map((issue) => pathKey(issue.path)));
+  const explained = new Set<string>();
+  for (const issue of issues) {
+    if (issue.code !== 'unrecognized_keys') continue;
+    const known = knownKeysAt(schema, issue.path);
+    for (const key of issue.keys) {
+      const match = closestMatch(key, known);
+      const matchPath = pathKey([...issue.path, match ?? '']);
+      if (match !== undefined && missing.has(matchPath)) explained.add(matchPath);
+    }
+  }
+
   const problems: FieldProblem[] = [];
   for (const issue of issues) {
     const path = [...issue.path];
+    if (isMissing(issue) && explained.has(pathKey(path))) continue;
     switch (issue.code) {
       case 'unrecognized_keys': {
         const known = knownKeysAt(schema, path);
@@ -90,7 +163,11 @@ export function describeZodIssues(schema: ZodType, issues: readonly z.core.$ZodI
         const expected = expectedNames[issue.expected] ?? issue.expected;
         problems.push(
           input === undefined
-            ? { path, message: `missing required field '${field}'`, suggestion: `add '${field}:' (${expected})` }
+            ? {
+                path,
+                message: `missing required field '${field}'`,
+                suggestion: `add '${field}:' (${expected})`,
+              }
             : { path, message: `expected ${expected}, got ${describeValue(input)}` },
         );
         break;
@@ -98,11 +175,56 @@ export function describeZodIssues(schema: ZodType, issues: readonly z.core.$ZodI
       case 'invalid_value': {
         const allowed = issue.values.map((value) => String(value));
         const input = (issue as { input?: unknown }).input;
+        const field = String(path[path.length - 1] ?? 'value');
+        const isVersion = path.length === 1 && field === 'version';
+        if (input === undefined) {
+          problems.push({
+            path,
+            message: `missing required field '${field}'`,
+            suggestion:
+              allowed.length === 1
+                ? `add '${field}: ${allowed[0]}'`
+                : `add '${field}:' (one of ${allowed.join(', ')})`,
+          });
+          break;
+        }
+        if (isVersion) {
+          const suggestion = versionSuggestion(input);
+          problems.push({
+            path,
+            message: `${input !== null && typeof input === 'object' ? describeValue(input) : JSON.stringify(input)} is not supported: ${issue.message.startsWith('expected `') ? issue.message : `expected ${allowed.join(' or ')}`}`,
+            ...(suggestion ? { suggestion } : {}),
+          });
+          break;
+        }
         const match = typeof input === 'string' ? closestMatch(input, allowed) : undefined;
         problems.push({
           path,
-          message: issue.message.startsWith('expected `') ? issue.message : `expected one of ${allowed.join(', ')}, got ${describeValue(input)}`,
+          message: issue.message.startsWith('expected `')
+            ? issue.message
+            : `expected one of ${allowed.join(', ')}, got ${describeValue(input)}`,
           suggestion: match ? `did you mean '${match}'?` : undefined,
+        });
+        break;
+      }
+      case 'invalid_key': {
+        // A record key that breaks the key schema (e.g. an agent name with a space): shown at the key.
+        const key = String(path[path.length - 1] ?? '');
+        const reasons = (issue.issues ?? [])
+          .map((inner) => inner.message)
+          .filter((message) => message.length > 0);
+        problems.push({
+          path,
+          atKey: true,
+          message: `invalid name '${key}'${reasons.length > 0 ? `: ${reasons.join('; ')}` : ''}`,
+        });
+        break;
+      }
+      case 'too_small':
+      case 'too_big': {
+        problems.push({
+          path,
+          message: defaultSizeMessage.test(issue.message) ? describeSize(issue) : issue.message,
         });
         break;
       }

@@ -11,6 +11,14 @@ export interface EventSubscription {
   unsubscribe(): void;
 }
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
 /**
  * The typed event bus. Every subscriber is wrapped: one that throws, or whose promise rejects, is reported once and
  * removed. rxjs would otherwise rethrow the error asynchronously and kill the process, so the raw subject is never
@@ -30,27 +38,30 @@ export class EventBus {
 
   /** All events, in emission order, delivered synchronously: slow work belongs in a queue the subscriber owns. */
   subscribe(name: string, handler: EventHandler<LlmServiceEvent>): EventSubscription {
-    let subscription: Subscription | undefined;
     let failed = false;
-    const fail = (error: unknown) => {
-      if (failed) return;
-      failed = true;
-      subscription?.unsubscribe();
-      this.#reportFailure(name, error);
-    };
-    subscription = this.#subject.subscribe({
+    const subscription: Subscription = this.#subject.subscribe({
+      // Called only on emit(), once `fail` and `subscription` exist: a Subject replays nothing on subscribe.
       next: (event) => {
         if (failed) return;
         try {
-          const pending = handler(event);
-          if (pending && typeof pending.then === 'function') pending.then(undefined, fail);
+          const pending: unknown = handler(event);
+          if (isThenable(pending)) pending.then(undefined, fail);
         } catch (error) {
           fail(error);
         }
       },
     });
-    if (failed) subscription.unsubscribe();
-    return { unsubscribe: () => subscription?.unsubscribe() };
+    const fail = (error: unknown) => {
+      if (failed) return;
+      failed = true;
+      subscription.unsubscribe();
+      try {
+        this.#reportFailure(name, error);
+      } catch {
+        // A reporter that throws (a closed stderr) must not make emit() throw, nor reject where nobody listens.
+      }
+    };
+    return { unsubscribe: () => subscription.unsubscribe() };
   }
 
   on<T extends LlmServiceEventType>(

@@ -18,11 +18,18 @@ const pluginShape = z.object({
   name: z.string().min(1),
   version: z.string().min(1),
   apiVersion: z.string().min(1),
-  register: z.custom<PluginDefinition['register']>((value) => typeof value === 'function', 'register must be a function'),
-  dispose: z.custom<NonNullable<PluginDefinition['dispose']>>((value) => typeof value === 'function').optional(),
+  register: z.custom<PluginDefinition['register']>(
+    (value) => typeof value === 'function',
+    'register must be a function',
+  ),
+  dispose: z
+    .custom<NonNullable<PluginDefinition['dispose']>>((value) => typeof value === 'function')
+    .optional(),
   provides: z.array(z.symbol()).optional(),
   requires: z.array(z.symbol()).optional(),
-  commands: z.array(z.object({ name: z.string(), run: z.custom((value) => typeof value === 'function') }).loose()).optional(),
+  commands: z
+    .array(z.object({ name: z.string(), run: z.custom((value) => typeof value === 'function') }).loose())
+    .optional(),
   configSchema: z.object({}).loose().optional(),
 });
 
@@ -53,7 +60,12 @@ export function resolvePluginUrl(specifier: string, configDir: string): string {
   try {
     return resolveModule(specifier, pathToFileURL(join(configDir, 'llm-service.yaml')).href);
   } catch (error) {
-    throw new PluginError(specifier, `cannot be found from ${configDir}`, `install it there (npm install ${specifier}) or fix the name in llm-service.yaml`, error);
+    throw new PluginError(
+      specifier,
+      `cannot be found from ${configDir}`,
+      `install it there (npm install ${specifier}) or fix the name in llm-service.yaml`,
+      error,
+    );
   }
 }
 
@@ -64,7 +76,12 @@ export async function importPlugin(specifier: string, configDir: string): Promis
     module = (await import(url)) as { default?: unknown };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new PluginError(specifier, `failed to load: ${reason}`, 'check the path in llm-service.yaml and that the plugin is built', error);
+    throw new PluginError(
+      specifier,
+      `failed to load: ${reason}`,
+      'check the path in llm-service.yaml and that the plugin is built',
+      error,
+    );
   }
   return validatePluginDefinition(specifier, module.default);
 }

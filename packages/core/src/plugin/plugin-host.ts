@@ -5,13 +5,28 @@ import type { PolicyV1 } from '../contracts/policy.js';
 import type { TelemetrySinkV1 } from '../contracts/sink.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import type { EventBus } from '../events/event-bus.js';
-import { PLUGIN_API_VERSION, type PluginDefinition, type PluginLogger, type ServiceRegistry } from './define-plugin.js';
+import {
+  PLUGIN_API_VERSION,
+  type PluginDefinition,
+  type PluginLogger,
+  type ServiceRegistry,
+} from './define-plugin.js';
 import { PluginError } from './load-plugins.js';
 import { describeToken, type ServiceToken } from './tokens.js';
 
+/** One line for the user; the whole error stays as the cause. */
+function firstLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.split('\n', 1)[0]?.trim() || (error instanceof Error ? error.name : 'unknown error');
+}
+
 export function checkApiVersion(plugin: PluginDefinition): void {
   if (!validRange(plugin.apiVersion)) {
-    throw new PluginError(plugin.name, `has an invalid apiVersion '${plugin.apiVersion}'`, 'use a semver range such as ^1.0.0');
+    throw new PluginError(
+      plugin.name,
+      `has an invalid apiVersion '${plugin.apiVersion}'`,
+      'use a semver range such as ^1.0.0',
+    );
   }
   if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
     throw new PluginError(
@@ -28,7 +43,11 @@ export function orderByDependencies(plugins: readonly PluginDefinition[]): Plugi
   for (const plugin of plugins) {
     for (const token of plugin.provides ?? []) {
       const existing = providers.get(token);
-      if (existing) throw new PluginError(plugin.name, `provides ${describeToken(token)}, which ${existing.name} already provides`);
+      if (existing)
+        throw new PluginError(
+          plugin.name,
+          `provides ${describeToken(token)}, which ${existing.name} already provides`,
+        );
       providers.set(token, plugin);
     }
   }
@@ -37,12 +56,20 @@ export function orderByDependencies(plugins: readonly PluginDefinition[]): Plugi
   const visit = (plugin: PluginDefinition, trail: string[]) => {
     const current = state.get(plugin);
     if (current === 'done') return;
-    if (current === 'visiting') throw new PluginError(plugin.name, `has a circular service dependency: ${[...trail, plugin.name].join(' -> ')}`);
+    if (current === 'visiting')
+      throw new PluginError(
+        plugin.name,
+        `has a circular service dependency: ${[...trail, plugin.name].join(' -> ')}`,
+      );
     state.set(plugin, 'visiting');
     for (const token of plugin.requires ?? []) {
       const provider = providers.get(token);
       if (!provider) {
-        throw new PluginError(plugin.name, `requires ${describeToken(token)}, which no loaded plugin provides`, 'add the plugin that provides it to llm-service.yaml plugins');
+        throw new PluginError(
+          plugin.name,
+          `requires ${describeToken(token)}, which no loaded plugin provides`,
+          'add the plugin that provides it to llm-service.yaml plugins',
+        );
       }
       visit(provider, [...trail, plugin.name]);
     }
@@ -95,13 +122,19 @@ export class PluginHost implements Registry {
           container,
         });
       } catch (error) {
-        if (error instanceof PluginError || (error as { code?: unknown }).code === 'E_PLUGIN') throw error;
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new PluginError(plugin.name, `failed while registering: ${reason}`, undefined, error);
+        if (
+          error instanceof PluginError ||
+          (error as { code?: unknown } | null | undefined)?.code === 'E_PLUGIN'
+        )
+          throw error;
+        throw new PluginError(plugin.name, `failed while registering: ${firstLine(error)}`, undefined, error);
       }
       for (const token of plugin.provides ?? []) {
         if (!this.container.isRegistered(token)) {
-          throw new PluginError(plugin.name, `declares that it provides ${describeToken(token)} but did not provide it`);
+          throw new PluginError(
+            plugin.name,
+            `declares that it provides ${describeToken(token)} but did not provide it`,
+          );
         }
       }
       this.#registered.push(plugin);
@@ -110,9 +143,16 @@ export class PluginHost implements Registry {
 
   #addAdapter(plugin: PluginDefinition, adapter: ToolAdapterV1): void {
     const owner = this.#adapterOwners.get(adapter.id);
-    if (owner) throw new PluginError(plugin.name, `registers adapter '${adapter.id}', which ${owner} already registered`);
+    if (owner)
+      throw new PluginError(
+        plugin.name,
+        `registers adapter '${adapter.id}', which ${owner} already registered`,
+      );
     if (adapter.specificationVersion !== 'v1') {
-      throw new PluginError(plugin.name, `registers adapter '${adapter.id}' with specification ${String(adapter.specificationVersion)}; this core runs v1`);
+      throw new PluginError(
+        plugin.name,
+        `registers adapter '${adapter.id}' with specification ${String(adapter.specificationVersion)}; this core runs v1`,
+      );
     }
     this.#adapterOwners.set(adapter.id, plugin.name);
     this.adapters.set(adapter.id, adapter);
@@ -122,7 +162,10 @@ export class PluginHost implements Registry {
     const declared = new Set(plugin.provides ?? []);
     const assertDeclared = (token: symbol) => {
       if (!declared.has(token)) {
-        throw new PluginError(plugin.name, `provides ${describeToken(token)} without declaring it in provides`);
+        throw new PluginError(
+          plugin.name,
+          `provides ${describeToken(token)} without declaring it in provides`,
+        );
       }
     };
     return {

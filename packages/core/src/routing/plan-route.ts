@@ -56,12 +56,18 @@ export function planRoute(config: ResolvedConfig, request: RouteRequest): RouteP
       });
     }
     const tool = route.tool ?? agent.preferred_tool;
-    const model = route.model ?? (route.tool ? firstModelOf(config, tool) : (agent.preferred_model ?? firstModelOf(config, tool)));
+    const model =
+      route.model ??
+      (route.tool ? firstModelOf(config, tool) : (agent.preferred_model ?? firstModelOf(config, tool)));
     candidates.push({ tool, model, reason: 'task_type' });
     explicit = true;
   } else {
     const tool = agent.preferred_tool;
-    candidates.push({ tool, model: agent.preferred_model ?? firstModelOf(config, tool), reason: 'preferred' });
+    candidates.push({
+      tool,
+      model: agent.preferred_model ?? firstModelOf(config, tool),
+      reason: 'preferred',
+    });
   }
   for (const entry of agent.fallback_chain) {
     const parsed = parseToolModel(entry);
@@ -75,7 +81,8 @@ export function planRoute(config: ResolvedConfig, request: RouteRequest): RouteP
 
   const unique: Candidate[] = [];
   for (const candidate of candidates) {
-    if (!unique.some((seen) => seen.tool === candidate.tool && seen.model === candidate.model)) unique.push(candidate);
+    if (!unique.some((seen) => seen.tool === candidate.tool && seen.model === candidate.model))
+      unique.push(candidate);
   }
   return { agent: request.agent, candidates: request.noFallback ? unique.slice(0, 1) : unique, explicit };
 }
@@ -87,7 +94,9 @@ function overrideCandidate(
   model: string | undefined,
 ): Candidate {
   if (tool !== undefined && !config.tools[tool]) {
-    throw new UsageError(`--tool: unknown tool '${tool}'`, { hint: suggestName(tool, Object.keys(config.tools), 'tools') });
+    throw new UsageError(`--tool: unknown tool '${tool}'`, {
+      hint: suggestName(tool, Object.keys(config.tools), 'tools'),
+    });
   }
   if (tool !== undefined && model !== undefined) {
     assertToolRunsModel(config, tool, model, '--model');

@@ -13,7 +13,8 @@ export function closestMatch(input: string, known: Iterable<string>): string | u
   }
   if (best === undefined) return undefined;
   const tolerance = Math.max(2, Math.floor(input.length / 3));
-  return bestDistance <= tolerance ? best : undefined;
+  // A name that shares nothing with a short input ('x' and 'gh') is not a typo of it.
+  return bestDistance <= tolerance && bestDistance < input.length ? best : undefined;
 }
 
 /** "did you mean 'claude'? Known tools: claude, codex" */

@@ -1,0 +1,61 @@
+// Benchmarks for llm-service. Every figure is a ratio against a baseline measured in the same run, on the same
+// machine, so results compare across machines. Run with `pnpm bench` (which builds first).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = join(root, 'packages/cli/dist/bin.js');
+const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
+const configDir = join(root, 'examples/quick-start');
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+
+const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
+const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), NO_COLOR: '1' };
+const promptFile = join(home, 'prompt.md');
+writeFileSync(promptFile, 'Summarise the design of a rate limiter in three sentences.\n');
+
+function timeOnce(command, args, input) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { env, input, stdio: ['pipe', 'ignore', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
+  return elapsed;
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/** Interleaves the cases run by run, so a slow moment of the machine hits all of them alike. */
+function measure(cases) {
+  const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+  for (let index = 0; index < 3; index++) for (const [, [command, args, input]] of Object.entries(cases)) timeOnce(command, args, input);
+  for (let index = 0; index < runs; index++) {
+    for (const [name, [command, args, input]] of Object.entries(cases)) samples[name].push(timeOnce(command, args, input));
+  }
+  return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
+}
+
+const prompt = 'Summarise the design of a rate limiter in three sentences.\n';
+const results = measure({
+  bareNode: [process.execPath, ['-e', '0']],
+  standInDirect: [process.execPath, [standIn, 'exec', '--model', 'stand-in-small', '-'], prompt],
+  llmServiceExec: [process.execPath, [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile]],
+  llmServiceVersion: [process.execPath, [bin, '--version']],
+});
+
+const added = results.llmServiceExec - results.standInDirect;
+const fmt = (ms) => `${ms.toFixed(1)} ms`;
+console.log(`llm-service start-up benchmark (median of ${runs} interleaved runs each)`);
+console.log(`  bare node -e 0 (baseline)            ${fmt(results.bareNode)}`);
+console.log(`  stand-in tool called directly        ${fmt(results.standInDirect)}`);
+console.log(`  llm-service exec -> same tool        ${fmt(results.llmServiceExec)}`);
+console.log(`  llm-service --version                ${fmt(results.llmServiceVersion)}`);
+console.log('');
+console.log(`  exec added time: ${fmt(added)} = ${(added / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`);
+console.log(`  --version: ${(results.llmServiceVersion / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`);

@@ -1,0 +1,8 @@
+import adapterClaude from '@llm-service/adapter-claude';
+import adapterGenericYaml from '@llm-service/adapter-generic-yaml';
+import policy from '@llm-service/policy';
+import telemetry from '@llm-service/telemetry';
+import type { PluginDefinition } from '@llm-service/core';
+
+/** The first-party plugins this distribution always loads; `plugins:` in llm-service.yaml adds more. */
+export const builtinPlugins: readonly PluginDefinition[] = [adapterGenericYaml, adapterClaude, policy, telemetry];

@@ -1,0 +1,39 @@
+import { CommanderError } from 'commander';
+import { colorsFor } from './io/colors.js';
+import { reportError } from './io/report-error.js';
+import { createProgram, type CliContext, type CliIo } from './program.js';
+import { builtinPlugins } from './builtin-plugins.js';
+
+export function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
+
+/** Runs the CLI and returns its exit code; never throws and never prints a stack trace. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let exitCode = 0;
+  const disposers: (() => Promise<void>)[] = [];
+  const context: CliContext = {
+    io,
+    plugins: async () => builtinPlugins,
+    pluginCommands: builtinPlugins.flatMap((plugin) => plugin.commands ?? []),
+    setExitCode: (code) => {
+      exitCode = code;
+    },
+    onDispose: (cleanup) => disposers.push(cleanup),
+  };
+  try {
+    await createProgram(context).parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version end with code 0; every parse error is a usage error (exit 2).
+      exitCode = error.exitCode === 0 ? 0 : 2;
+    } else {
+      exitCode = reportError(error, io.stderr, colorsFor(io.stderr, io.env), Boolean(io.env.LLM_SERVICE_DEBUG));
+    }
+  } finally {
+    for (const dispose of disposers.reverse()) {
+      await dispose().catch((error: unknown) => reportError(error, io.stderr, colorsFor(io.stderr, io.env), false));
+    }
+  }
+  return exitCode;
+}

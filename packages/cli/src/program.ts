@@ -1,0 +1,141 @@
+import { Command, CommanderError } from 'commander';
+import type { CommandV1, PluginDefinition } from '@llm-service/core';
+import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
+import { cliVersion } from './version.js';
+
+export interface CliIo {
+  stdin: NodeJS.ReadStream;
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+export interface CliContext {
+  io: CliIo;
+  /** Plugins this distribution loads (their commands are mounted here). */
+  plugins: () => Promise<readonly PluginDefinition[]>;
+  /** Static command declarations of the built-in plugins, known without loading any of them. */
+  pluginCommands: readonly CommandV1[];
+  setExitCode(code: number): void;
+  /** Registers cleanup (e.g. disposing a kernel) that runs before the process exits, also on SIGINT and SIGTERM. */
+  onDispose(cleanup: () => Promise<void>): void;
+}
+
+const examples = `
+Examples:
+  $ llm-service exec --agent architect --prompt-file task.md
+  $ echo "Summarise this diff" | llm-service exec --agent writer --task-type docs
+  $ llm-service exec --agent backend-dev --prompt "Add a health check" --tool codex --json
+  $ llm-service route --agent architect --prompt-file task.md
+  $ llm-service config validate --config-dir ./team-config
+
+Exit codes: 0 success, 1 request failed, 2 usage or configuration error, 3 blocked by a policy,
+130 interrupted (SIGINT), 143 terminated (SIGTERM).`;
+
+/** The command tree. Actions import their implementation lazily, so `--version` and `--help` load almost nothing. */
+export function createProgram(context: CliContext): Command {
+  const program = new Command('llm-service')
+    .description('Route agent prompts to LLM tools, enforce budgets, and record what every call cost.')
+    .version(cliVersion, '-V, --version')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (text) => context.io.stdout.write(text),
+      writeErr: (text) => context.io.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error:/, 'llm-service: error:')),
+    })
+    .exitOverride()
+    .addHelpText('after', examples);
+
+  addRequestOptions(
+    program
+      .command('exec')
+      .description("run a prompt on the agent's tool and stream the answer to stdout")
+      .option('-o, --output <file>', 'write the answer to this file (atomically) instead of stdout')
+      .option('--dry-run', 'show the plan and run nothing')
+      .option('-y, --yes', 'answer yes to budget confirmations')
+      .option('--force', 'run even if a hard budget would block (needs --reason)')
+      .option('--reason <text>', 'why a forced run is needed (recorded)')
+      .option('-q, --quiet', 'no notices on stderr')
+      .option('-v, --verbose', 'also show the routing plan on stderr'),
+  )
+    .addHelpText('after', '\nThe prompt comes from --prompt-file, --prompt, or stdin. Only the answer goes to stdout.')
+    .action(async (options: RequestOptions & ExecFlags) => {
+      const { runExec } = await import('./commands/exec.js');
+      context.setExitCode(await runExec(options, context));
+    });
+
+  addRequestOptions(program.command('route').description('explain which tool and model exec would use, running nothing')).action(
+    async (options: RequestOptions) => {
+      const { runRoute } = await import('./commands/route.js');
+      context.setExitCode(await runRoute(options, context));
+    },
+  );
+
+  const config = program.command('config').description('check, show and trust configuration');
+  addConfigDirOption(config.command('validate').description('validate every config file and report all problems')).action(
+    async (options: { configDir?: string }) => {
+      const { runConfigValidate } = await import('./commands/config.js');
+      context.setExitCode(await runConfigValidate(options, context));
+    },
+  );
+  addConfigDirOption(config.command('show').description('print the configuration files (${VAR} references, never their values)')).action(
+    async (options: { configDir?: string }) => {
+      const { runConfigShow } = await import('./commands/config.js');
+      context.setExitCode(await runConfigShow(options, context));
+    },
+  );
+  addConfigDirOption(config.command('trust').description("trust a project config's current content, so it may run")).action(
+    async (options: { configDir?: string }) => {
+      const { runConfigTrust } = await import('./commands/config.js');
+      context.setExitCode(await runConfigTrust(options, context));
+    },
+  );
+
+  addConfigDirOption(program.command('plugins').description('list loaded plugins, their adapters and commands'))
+    .option('--json', 'print as JSON')
+    .action(async (options: { configDir?: string; json?: boolean }) => {
+      const { runPlugins } = await import('./commands/plugins.js');
+      context.setExitCode(await runPlugins(options, context));
+    });
+
+  for (const pluginCommand of context.pluginCommands) mountPluginCommand(program, pluginCommand, context);
+  return program;
+}
+
+export interface ExecFlags {
+  output?: string;
+  dryRun?: boolean;
+  yes?: boolean;
+  force?: boolean;
+  reason?: string;
+  quiet?: boolean;
+  verbose?: boolean;
+}
+
+function mountPluginCommand(program: Command, definition: CommandV1, context: CliContext): void {
+  let parent = program;
+  const words = definition.name.split(' ');
+  for (const word of words.slice(0, -1)) {
+    parent = parent.commands.find((command) => command.name() === word) ?? parent.command(word);
+  }
+  const command = addConfigDirOption(parent.command(words[words.length - 1] ?? definition.name).description(definition.summary));
+  for (const argument of definition.arguments ?? []) {
+    command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
+  }
+  for (const option of definition.options ?? []) command.option(option.flags, option.description, option.defaultValue);
+  command.action(async (...received: unknown[]) => {
+    const actionCommand = received[received.length - 1] as Command;
+    const options = actionCommand.opts<{ configDir?: string }>();
+    const { kernelFor } = await import('./commands/kernel-for.js');
+    const code = await definition.run({
+      args: actionCommand.args,
+      options,
+      io: { stdout: context.io.stdout, stderr: context.io.stderr, interactive: context.io.stdout.isTTY === true },
+      kernel: async () => kernelFor(options, context),
+    });
+    context.setExitCode(code);
+  });
+}
+
+export { CommanderError };

@@ -1,0 +1,133 @@
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assertTrusted, hashConfigDir, TrustStoreFile } from './trust.js';
+
+let root: string;
+let env: Record<string, string>;
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'llm-service-trust-')));
+  env = { HOME: join(root, 'home'), XDG_DATA_HOME: join(root, 'data') };
+});
+afterEach(() => {
+  rmSync(root, { recursive: true, force: true });
+});
+
+function configDir(name: string): string {
+  const dir = join(root, name, '.llm-service');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'agents.yaml'), 'version: 1\nagents: {}\n');
+  writeFileSync(join(dir, 'tools.yaml'), 'version: 1\ntools: {}\n');
+  writeFileSync(join(dir, 'models.yaml'), 'version: 1\nmodels: {}\n');
+  return dir;
+}
+
+describe('TrustStoreFile', () => {
+  it('lives in $XDG_DATA_HOME/llm-service, else ~/.local/share/llm-service', () => {
+    expect(new TrustStoreFile(env).path).toBe(join(root, 'data', 'llm-service', 'trust.json'));
+    expect(new TrustStoreFile({ HOME: env.HOME as string }).path).toBe(
+      join(root, 'home', '.local', 'share', 'llm-service', 'trust.json'),
+    );
+  });
+
+  it('is untrusted, then trusted, then changed once a file is edited, and untrusted for another directory', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('project');
+    const other = configDir('other');
+    expect(store.status(dir)).toBe('untrusted');
+
+    const sha256 = store.trust(dir, new Date('2026-01-02T03:04:05.000Z'));
+    expect(sha256).toBe(hashConfigDir(dir));
+    expect(store.status(dir)).toBe('trusted');
+    expect(new TrustStoreFile(env).status(dir)).toBe('trusted');
+    expect(store.status(other)).toBe('untrusted');
+
+    writeFileSync(join(dir, 'tools.yaml'), 'version: 1\ntools:\n  evil: { binary: /bin/sh, models: [x] }\n');
+    expect(store.status(dir)).toBe('changed');
+    store.trust(dir);
+    expect(store.status(dir)).toBe('trusted');
+
+    // Adding a file the config reads (plugins in llm-service.yaml) is a change too.
+    writeFileSync(join(dir, 'llm-service.yaml'), 'version: 1\nplugins: ["./evil.js"]\n');
+    expect(store.status(dir)).toBe('changed');
+
+    const stored = JSON.parse(readFileSync(store.path, 'utf8')) as {
+      version: number;
+      trusted: Record<string, { sha256: string }>;
+    };
+    expect(stored.version).toBe(1);
+    expect(Object.keys(stored.trusted)).toEqual([dir]);
+  });
+
+  it('writes the store readable by its owner only', () => {
+    const store = new TrustStoreFile(env);
+    store.trust(configDir('project'));
+    expect(statSync(store.path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'data', 'llm-service')).mode & 0o777).toBe(0o700);
+  });
+
+  it('treats a directory reached through a symlink as the same directory', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('project');
+    const link = join(root, 'link');
+    symlinkSync(join(root, 'project'), link);
+    store.trust(join(link, '.llm-service'));
+    expect(store.status(dir)).toBe('trusted');
+  });
+
+  it('refuses a corrupt store with a usage error instead of a raw JSON error', () => {
+    const store = new TrustStoreFile(env);
+    mkdirSync(join(root, 'data', 'llm-service'), { recursive: true });
+    writeFileSync(store.path, '{ not json');
+    expect(() => store.status(configDir('project'))).toThrow(
+      expect.objectContaining({ code: 'E_TRUST_STORE', exitCode: 2 }),
+    );
+    writeFileSync(store.path, '{"version": 2, "trusted": {}}');
+    expect(() => store.status(configDir('project'))).toThrow(
+      expect.objectContaining({ code: 'E_TRUST_STORE' }),
+    );
+  });
+});
+
+describe('assertTrusted', () => {
+  it('refuses an untrusted or changed project config with a hint to trust it', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('project');
+    expect(() => assertTrusted(dir, store)).toThrow(
+      expect.objectContaining({
+        code: 'E_CONFIG_UNTRUSTED',
+        exitCode: 2,
+        message: expect.stringContaining('is not trusted yet'),
+      }),
+    );
+    store.trust(dir);
+    expect(() => assertTrusted(dir, store)).not.toThrow();
+    writeFileSync(join(dir, 'agents.yaml'), 'version: 1\nagents: { a: { preferred_tool: x } }\n');
+    expect(() => assertTrusted(dir, store)).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining('has changed since it was trusted'),
+        hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
+      }),
+    );
+  });
+});
+
+describe('hashConfigDir', () => {
+  it('depends on content and on which file holds it', () => {
+    const a = configDir('a');
+    const b = configDir('b');
+    expect(hashConfigDir(a)).toBe(hashConfigDir(b));
+    writeFileSync(join(b, 'policies.yaml'), 'version: 1\n');
+    expect(hashConfigDir(a)).not.toBe(hashConfigDir(b));
+  });
+});

@@ -1,0 +1,412 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Observable } from 'rxjs';
+import { container as rootContainer } from 'tsyringe';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ToolAdapterV1 } from '../contracts/adapter.js';
+import type { TelemetrySinkV1 } from '../contracts/sink.js';
+import type { ResolvedConfig } from '../config/resolved-config.js';
+import { EventBus } from '../events/event-bus.js';
+import { definePlugin, PLUGIN_API_VERSION, type PluginDefinition } from './define-plugin.js';
+import { importPlugin, resolvePluginUrl, validatePluginDefinition } from './load-plugins.js';
+import { checkApiVersion, orderByDependencies, PluginHost } from './plugin-host.js';
+import { serviceToken, SpendLedgerToken, type ServiceToken } from './tokens.js';
+
+const config: ResolvedConfig = {
+  dir: '/config',
+  source: 'flag',
+  agents: {},
+  tools: {},
+  models: {},
+  settings: { version: 1, plugins: [] },
+  files: {},
+};
+
+const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+function newHost(reports: string[] = []) {
+  const events = new EventBus((name) => reports.push(name));
+  return { host: new PluginHost(rootContainer.createChildContainer(), events, () => silentLogger), events };
+}
+
+function plugin(name: string, fields: Partial<PluginDefinition> = {}): PluginDefinition {
+  return definePlugin({ name, version: '1.0.0', apiVersion: '^1.0.0', register() {}, ...fields });
+}
+
+function adapter(id: string): ToolAdapterV1 {
+  return {
+    specificationVersion: 'v1',
+    id,
+    detect: () => Promise.resolve({ installed: true }),
+    invoke: () => new Observable(),
+  };
+}
+
+/** The error a promise rejects with (fails if it resolves). */
+async function rejection(
+  promise: Promise<unknown>,
+): Promise<Error & { code?: string; exitCode?: number; plugin?: string; hint?: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+interface Greeter {
+  greet(): string;
+}
+const GreeterToken = serviceToken<Greeter>('test-greeter', 1);
+
+describe('plugin ordering', () => {
+  it('registers providers before the plugins that require their services, whatever the listed order', async () => {
+    const order: string[] = [];
+    const consumer = plugin('consumer', {
+      requires: [GreeterToken],
+      register: (context) => {
+        order.push('consumer');
+        expect(context.services.require(GreeterToken).greet()).toBe('hello');
+      },
+    });
+    const provider = plugin('provider', {
+      provides: [GreeterToken],
+      register: (context) => {
+        order.push('provider');
+        context.services.provide(GreeterToken, { greet: () => 'hello' });
+      },
+    });
+    const independent = plugin('independent', { register: () => void order.push('independent') });
+    expect(orderByDependencies([consumer, independent, provider]).map((p) => p.name)).toEqual([
+      'provider',
+      'consumer',
+      'independent',
+    ]);
+    const { host } = newHost();
+    await host.register([consumer, independent, provider], config);
+    expect(order).toEqual(['provider', 'consumer', 'independent']);
+  });
+
+  it('names the plugin and the token when no plugin provides a required service', async () => {
+    const { host } = newHost();
+    const error = await rejection(
+      host.register([plugin('@acme/policy', { requires: [SpendLedgerToken] })], config),
+    );
+    expect(error.code).toBe('E_PLUGIN');
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toBe(
+      'plugin @acme/policy: requires llm-service.spend-ledger.v1, which no loaded plugin provides',
+    );
+    expect(error.hint).toContain('llm-service.yaml');
+  });
+
+  it('reports a circular service dependency with its trail', () => {
+    const a = serviceToken('a', 1);
+    const b = serviceToken('b', 1);
+    expect(() =>
+      orderByDependencies([
+        plugin('one', { provides: [a], requires: [b] }),
+        plugin('two', { provides: [b], requires: [a] }),
+      ]),
+    ).toThrow('plugin one: has a circular service dependency: one -> two -> one');
+  });
+
+  it('refuses two plugins providing the same service, naming both', () => {
+    expect(() =>
+      orderByDependencies([
+        plugin('first', { provides: [GreeterToken] }),
+        plugin('second', { provides: [GreeterToken] }),
+      ]),
+    ).toThrow('plugin second: provides llm-service.test-greeter.v1, which first already provides');
+  });
+});
+
+describe('plugin API version', () => {
+  it('is 1.0.0 in this core', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.0.0');
+  });
+
+  it('refuses a plugin written for another API, in one line naming it', async () => {
+    const { host } = newHost();
+    let registered = false;
+    const future = plugin('@acme/future-adapter', {
+      apiVersion: '^2.0.0',
+      register: () => void (registered = true),
+    });
+    const error = await rejection(host.register([plugin('fine'), future], config));
+    expect(error.code).toBe('E_PLUGIN');
+    expect(error.message).toBe(
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.0.0',
+    );
+    expect(error.message).not.toContain('\n');
+    expect(registered).toBe(false);
+  });
+
+  it('refuses an apiVersion that is not a semver range', () => {
+    expect(() => checkApiVersion(plugin('sloppy', { apiVersion: 'latest' }))).toThrow(
+      "plugin sloppy: has an invalid apiVersion 'latest'",
+    );
+  });
+
+  it('accepts ranges that 1.0.0 satisfies', () => {
+    for (const range of ['^1.0.0', '1.x', '>=1.0.0 <2', '*'])
+      expect(() => checkApiVersion(plugin('ok', { apiVersion: range }))).not.toThrow();
+  });
+});
+
+describe('registration', () => {
+  it('a plugin that throws in register gives a one-line error naming it, with the original as cause', async () => {
+    const { host } = newHost();
+    const original = new Error('cannot open telemetry.db\n    at somewhere (file.js:1:1)');
+    const error = await rejection(
+      host.register(
+        [
+          plugin('@acme/broken', {
+            register: () => {
+              throw original;
+            },
+          }),
+        ],
+        config,
+      ),
+    );
+    expect(error.message).toBe('plugin @acme/broken: failed while registering: cannot open telemetry.db');
+    expect(error.cause).toBe(original);
+  });
+
+  it('an async register that rejects with a non-error value is named too', async () => {
+    const { host } = newHost();
+    const error = await rejection(
+      host.register([plugin('odd', { register: () => Promise.reject(null) })], config),
+    );
+    expect(error.message).toBe('plugin odd: failed while registering: null');
+  });
+
+  it('a duplicate adapter id names both plugins', async () => {
+    const { host } = newHost();
+    const error = await rejection(
+      host.register(
+        [
+          plugin('@llm-service/adapter-claude', {
+            register: (context) => context.adapters.add(adapter('claude')),
+          }),
+          plugin('@acme/claude-fork', { register: (context) => context.adapters.add(adapter('claude')) }),
+        ],
+        config,
+      ),
+    );
+    expect(error.message).toBe(
+      "plugin @acme/claude-fork: registers adapter 'claude', which @llm-service/adapter-claude already registered",
+    );
+  });
+
+  it('refuses an adapter of another specification version', async () => {
+    const { host } = newHost();
+    const v2 = { ...adapter('next'), specificationVersion: 'v2' } as unknown as ToolAdapterV1;
+    const error = await rejection(
+      host.register([plugin('next-gen', { register: (context) => context.adapters.add(v2) })], config),
+    );
+    expect(error.message).toBe(
+      "plugin next-gen: registers adapter 'next' with specification v2; this core runs v1",
+    );
+  });
+
+  it('refuses providing an undeclared service, and declaring one without providing it', async () => {
+    const undeclared = await rejection(
+      newHost().host.register(
+        [
+          plugin('sneaky', {
+            register: (context) => context.services.provide(GreeterToken, { greet: () => '' }),
+          }),
+        ],
+        config,
+      ),
+    );
+    expect(undeclared.message).toBe(
+      'plugin sneaky: provides llm-service.test-greeter.v1 without declaring it in provides',
+    );
+    const lazy = await rejection(
+      newHost().host.register([plugin('lazy', { provides: [GreeterToken] })], config),
+    );
+    expect(lazy.message).toBe(
+      'plugin lazy: declares that it provides llm-service.test-greeter.v1 but did not provide it',
+    );
+  });
+
+  it('gives each plugin its own child container and shares only provided services', async () => {
+    const kernelContainer = rootContainer.createChildContainer();
+    const host = new PluginHost(kernelContainer, new EventBus(() => {}), () => silentLogger);
+    const containers: unknown[] = [];
+    const privateToken = Symbol('private');
+    let factoryCalls = 0;
+    await host.register(
+      [
+        plugin('a', {
+          provides: [GreeterToken],
+          register: (context) => {
+            containers.push(context.container);
+            context.container.registerInstance(privateToken, 'mine');
+            context.services.provideFactory(GreeterToken, () => {
+              factoryCalls++;
+              return { greet: () => 'lazy hello' };
+            });
+          },
+        }),
+        plugin('b', {
+          requires: [GreeterToken],
+          register: (context) => {
+            containers.push(context.container);
+            expect(context.container.isRegistered(privateToken, true)).toBe(false);
+            expect(context.services.has(GreeterToken)).toBe(true);
+            expect(context.services.require(GreeterToken).greet()).toBe('lazy hello');
+            expect(context.services.require(GreeterToken).greet()).toBe('lazy hello');
+          },
+        }),
+      ],
+      config,
+    );
+    expect(containers[0]).not.toBe(containers[1]);
+    expect(containers[0]).not.toBe(kernelContainer);
+    expect(factoryCalls).toBe(1);
+    expect(kernelContainer.resolve<Greeter>(GreeterToken).greet()).toBe('lazy hello');
+    expect(rootContainer.isRegistered(GreeterToken)).toBe(false);
+  });
+
+  it('subscribes sinks through the bus, so a throwing sink is removed and reported', async () => {
+    const reports: string[] = [];
+    const { host, events } = newHost(reports);
+    const seen: string[] = [];
+    const sink = (id: string, handle: TelemetrySinkV1['handle']): TelemetrySinkV1 => ({
+      specificationVersion: 'v1',
+      id,
+      handle,
+      flush: () => Promise.resolve(),
+      dispose: () => Promise.resolve(),
+    });
+    await host.register(
+      [
+        plugin('sinks', {
+          register: (context) => {
+            context.sinks.add(
+              sink('broken', () => {
+                throw new Error('disk full');
+              }),
+            );
+            context.sinks.add(sink('fine', (event) => void seen.push(event.type)));
+          },
+        }),
+      ],
+      config,
+    );
+    const event = {
+      type: 'invocation.output',
+      invocationId: 'i',
+      chainId: 'c',
+      attempt: 1,
+      at: '',
+      text: 'x',
+    } as const;
+    events.emit(event);
+    events.emit(event);
+    expect(seen).toEqual(['invocation.output', 'invocation.output']);
+    expect(reports).toEqual(['sinks sink broken']);
+  });
+
+  it('disposes in reverse registration order, and one failure does not stop the others', async () => {
+    const { host } = newHost();
+    const disposed: string[] = [];
+    await host.register(
+      [
+        plugin('first', { dispose: () => void disposed.push('first') }),
+        plugin('second', {
+          dispose: () => {
+            disposed.push('second');
+            throw new Error('flush failed');
+          },
+        }),
+        plugin('third', { dispose: () => void disposed.push('third') }),
+      ],
+      config,
+    );
+    const failures: string[] = [];
+    await host.dispose((name) => failures.push(name));
+    expect(disposed).toEqual(['third', 'second', 'first']);
+    expect(failures).toEqual(['second']);
+  });
+});
+
+describe('service tokens', () => {
+  it('match across copies of core, because they live in the global symbol registry', async () => {
+    // A plugin with its own copy of core builds its token the same way, but from its own module.
+    const tokenFromAnotherCopy = Symbol.for('llm-service.spend-ledger.v1') as ServiceToken<{ name: string }>;
+    expect(tokenFromAnotherCopy).toBe(SpendLedgerToken);
+    expect(serviceToken('spend-ledger', 1)).toBe(SpendLedgerToken);
+    expect(serviceToken('spend-ledger', 2)).not.toBe(SpendLedgerToken);
+
+    const { host } = newHost();
+    let seen: unknown;
+    await host.register(
+      [
+        plugin('consumer', {
+          requires: [SpendLedgerToken],
+          register: (context) => void (seen = context.services.require(SpendLedgerToken)),
+        }),
+        plugin('provider-with-own-core', {
+          provides: [tokenFromAnotherCopy],
+          register: (context) => context.services.provide(tokenFromAnotherCopy, { name: 'ledger' }),
+        }),
+      ],
+      config,
+    );
+    expect(seen).toEqual({ name: 'ledger' });
+  });
+});
+
+describe('loading plugin modules', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-service-plugins-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('resolves relative specifiers against the config directory', () => {
+    expect(resolvePluginUrl('./plugins/audit.js', '/config')).toBe('file:///config/plugins/audit.js');
+    expect(resolvePluginUrl('/abs/plugin.js', '/config')).toBe('file:///abs/plugin.js');
+  });
+
+  it('names a package that cannot be found from the config directory', () => {
+    expect(() => resolvePluginUrl('@acme/not-installed', dir)).toThrow(
+      expect.objectContaining({
+        code: 'E_PLUGIN',
+        message: `plugin @acme/not-installed: cannot be found from ${dir}`,
+      }),
+    );
+  });
+
+  it('imports a plugin module by relative path and validates its default export', async () => {
+    writeFileSync(
+      join(dir, 'audit.mjs'),
+      "export default { name: 'audit', version: '1.0.0', apiVersion: '^1.0.0', register() {} };\n",
+    );
+    const loaded = await importPlugin('./audit.mjs', dir);
+    expect(loaded.name).toBe('audit');
+    expect(pathToFileURL(join(dir, 'audit.mjs')).href).toBe(resolvePluginUrl('./audit.mjs', dir));
+  });
+
+  it('names the specifier when a module fails to load or is not a plugin', async () => {
+    writeFileSync(join(dir, 'broken.mjs'), "throw new Error('top-level failure');\n");
+    writeFileSync(
+      join(dir, 'not-a-plugin.mjs'),
+      "export default { name: 'x', version: '1.0.0', apiVersion: '^1.0.0' };\n",
+    );
+    const broken = await rejection(importPlugin('./broken.mjs', dir));
+    expect(broken.message).toBe('plugin ./broken.mjs: failed to load: top-level failure');
+    const notPlugin = await rejection(importPlugin('./not-a-plugin.mjs', dir));
+    expect(notPlugin.message).toBe(
+      'plugin ./not-a-plugin.mjs: is not a valid plugin (register: register must be a function)',
+    );
+    expect(() => validatePluginDefinition('./none.mjs', undefined)).toThrow(
+      /^plugin \.\/none\.mjs: is not a valid plugin \(default export: /,
+    );
+  });
+});

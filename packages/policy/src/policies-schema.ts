@@ -1,0 +1,63 @@
+import { z } from '@llm-service/core';
+
+/** The file this plugin owns in the config directory. */
+export const POLICIES_FILE = 'policies.yaml';
+
+/** `global`, `chain`, or `agent:` / `tool:` / `model:` followed by a name (a model name may itself contain colons). */
+const scopePattern = /^(?:global|chain|(?:agent|tool|model):\S.*)$/;
+
+export type BudgetScope =
+  { kind: 'global' } | { kind: 'chain' } | { kind: 'agent' | 'tool' | 'model'; name: string };
+
+/** Splits a budget scope at its first colon: `model:qwen2.5:7b` names model `qwen2.5:7b`. */
+export function parseBudgetScope(scope: string): BudgetScope | undefined {
+  if (!scopePattern.test(scope)) return undefined;
+  if (scope === 'global' || scope === 'chain') return { kind: scope };
+  const colon = scope.indexOf(':');
+  const kind = scope.slice(0, colon) as 'agent' | 'tool' | 'model';
+  return { kind, name: scope.slice(colon + 1) };
+}
+
+function isKnownTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const budgetSchema = z.strictObject({
+  scope: z
+    .string()
+    .regex(scopePattern, 'expected a scope: global, chain, agent:<name>, tool:<name> or model:<name>'),
+  period: z.enum(['daily', 'weekly', 'monthly']),
+  limit_usd: z.number().positive('expected a limit above 0 USD'),
+  alert_at_percent: z.number().min(1).max(100).optional(),
+  mode: z.enum(['soft', 'hard']).default('hard'),
+  /** An IANA time zone such as `Europe/Berlin`; periods are UTC when absent. */
+  timezone: z
+    .string()
+    .refine(isKnownTimeZone, { message: 'expected an IANA time zone such as UTC or Europe/Berlin' })
+    .optional(),
+});
+
+export const costOptimizationSchema = z.strictObject({
+  enabled: z.boolean(),
+  /** Prompts estimated below this many tokens count as simple tasks. */
+  simple_task_threshold_tokens: z.number().int().positive().optional(),
+  /** Cheaper models for simple tasks; the first one the chosen tool runs wins. */
+  simple_task_models: z.array(z.string().min(1)).default([]),
+  /** A model per `--task-type`, e.g. `{ docs: claude-haiku-4-5 }`. */
+  task_type_models: z.record(z.string(), z.string().min(1)).default({}),
+});
+
+export const policiesFileSchema = z.strictObject({
+  version: z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' }),
+  budgets: z.array(budgetSchema).optional(),
+  cost_optimization: costOptimizationSchema.optional(),
+});
+
+export type Budget = z.output<typeof budgetSchema>;
+export type CostOptimization = z.output<typeof costOptimizationSchema>;
+export type PoliciesFile = z.output<typeof policiesFileSchema>;
