@@ -13,7 +13,13 @@ const configDir = join(root, 'examples/quick-start');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 
 const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
-const env = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_DATA_HOME: join(home, '.local/share'), NO_COLOR: '1' };
+const env = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: join(home, '.config'),
+  XDG_DATA_HOME: join(home, '.local/share'),
+  NO_COLOR: '1',
+};
 const promptFile = join(home, 'prompt.md');
 writeFileSync(promptFile, 'Summarise the design of a rate limiter in three sentences.\n');
 
@@ -34,9 +40,11 @@ const median = (values) => {
 /** Interleaves the cases run by run, so a slow moment of the machine hits all of them alike. */
 function measure(cases) {
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
-  for (let index = 0; index < 3; index++) for (const [, [command, args, input]] of Object.entries(cases)) timeOnce(command, args, input);
+  for (let index = 0; index < 3; index++)
+    for (const [, [command, args, input]] of Object.entries(cases)) timeOnce(command, args, input);
   for (let index = 0; index < runs; index++) {
-    for (const [name, [command, args, input]] of Object.entries(cases)) samples[name].push(timeOnce(command, args, input));
+    for (const [name, [command, args, input]] of Object.entries(cases))
+      samples[name].push(timeOnce(command, args, input));
   }
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
@@ -45,7 +53,10 @@ const prompt = 'Summarise the design of a rate limiter in three sentences.\n';
 const results = measure({
   bareNode: [process.execPath, ['-e', '0']],
   standInDirect: [process.execPath, [standIn, 'exec', '--model', 'stand-in-small', '-'], prompt],
-  llmServiceExec: [process.execPath, [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile]],
+  llmServiceExec: [
+    process.execPath,
+    [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile],
+  ],
   llmServiceVersion: [process.execPath, [bin, '--version']],
 });
 
@@ -57,5 +68,9 @@ console.log(`  stand-in tool called directly        ${fmt(results.standInDirect)
 console.log(`  llm-service exec -> same tool        ${fmt(results.llmServiceExec)}`);
 console.log(`  llm-service --version                ${fmt(results.llmServiceVersion)}`);
 console.log('');
-console.log(`  exec added time: ${fmt(added)} = ${(added / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`);
-console.log(`  --version: ${(results.llmServiceVersion / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`);
+console.log(
+  `  exec added time: ${fmt(added)} = ${(added / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`,
+);
+console.log(
+  `  --version: ${(results.llmServiceVersion / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`,
+);

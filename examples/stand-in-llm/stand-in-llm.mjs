@@ -21,7 +21,9 @@ const argv = process.argv.slice(2);
 const env = process.env;
 
 function usage(message) {
-  process.stderr.write(`error: ${message}\n\nUsage: stand-in-llm exec [--model MODEL] [--json] [--output-last-message FILE] [PROMPT | -]\n`);
+  process.stderr.write(
+    `error: ${message}\n\nUsage: stand-in-llm exec [--model MODEL] [--json] [--output-last-message FILE] [PROMPT | -]\n`,
+  );
   process.exit(2);
 }
 
@@ -31,7 +33,13 @@ if (argv[0] === '--version' || argv[0] === '-V') {
 }
 if (argv[0] !== 'exec') usage(`unknown command '${argv[0] ?? ''}' (only 'exec' is supported)`);
 
-const options = { model: 'stand-in-default', json: false, outputLastMessage: undefined, promptFile: undefined, prompt: undefined };
+const options = {
+  model: 'stand-in-default',
+  json: false,
+  outputLastMessage: undefined,
+  promptFile: undefined,
+  prompt: undefined,
+};
 for (let index = 1; index < argv.length; index++) {
   const argument = argv[index];
   const value = () => {
@@ -108,7 +116,10 @@ if (options.json) {
   emit({ type: 'thread.started', thread_id: `stand-in-${digest}` });
   emit({ type: 'turn.started' });
   emit({ type: 'item.completed', item: { id: 'item_0', type: 'agent_message', text: answer } });
-  emit({ type: 'turn.completed', usage: { input_tokens: inputTokens, cached_input_tokens: 0, output_tokens: outputTokens } });
+  emit({
+    type: 'turn.completed',
+    usage: { input_tokens: inputTokens, cached_input_tokens: 0, output_tokens: outputTokens },
+  });
 } else {
   const chunkDelay = Number(env.STAND_IN_CHUNK_DELAY_MS ?? 0);
   for (const line of answer.split(/(?<=\n)/)) {

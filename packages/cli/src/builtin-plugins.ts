@@ -5,4 +5,9 @@ import telemetry from '@llm-service/telemetry';
 import type { PluginDefinition } from '@llm-service/core';
 
 /** The first-party plugins this distribution always loads; `plugins:` in llm-service.yaml adds more. */
-export const builtinPlugins: readonly PluginDefinition[] = [adapterGenericYaml, adapterClaude, policy, telemetry];
+export const builtinPlugins: readonly PluginDefinition[] = [
+  adapterGenericYaml,
+  adapterClaude,
+  policy,
+  telemetry,
+];

@@ -5,7 +5,13 @@ import { createProgram, type CliContext, type CliIo } from './program.js';
 import { builtinPlugins } from './builtin-plugins.js';
 
 export function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+  };
 }
 
 /** Runs the CLI and returns its exit code; never throws and never prints a stack trace. */
@@ -28,11 +34,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // Help and version end with code 0; every parse error is a usage error (exit 2).
       exitCode = error.exitCode === 0 ? 0 : 2;
     } else {
-      exitCode = reportError(error, io.stderr, colorsFor(io.stderr, io.env), Boolean(io.env.LLM_SERVICE_DEBUG));
+      exitCode = reportError(
+        error,
+        io.stderr,
+        colorsFor(io.stderr, io.env),
+        Boolean(io.env.LLM_SERVICE_DEBUG),
+      );
     }
   } finally {
     for (const dispose of disposers.reverse()) {
-      await dispose().catch((error: unknown) => reportError(error, io.stderr, colorsFor(io.stderr, io.env), false));
+      await dispose().catch((error: unknown) =>
+        reportError(error, io.stderr, colorsFor(io.stderr, io.env), false),
+      );
     }
   }
   return exitCode;

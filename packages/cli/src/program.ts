@@ -59,40 +59,47 @@ export function createProgram(context: CliContext): Command {
       .option('-q, --quiet', 'no notices on stderr')
       .option('-v, --verbose', 'also show the routing plan on stderr'),
   )
-    .addHelpText('after', '\nThe prompt comes from --prompt-file, --prompt, or stdin. Only the answer goes to stdout.')
+    .addHelpText(
+      'after',
+      '\nThe prompt comes from --prompt-file, --prompt, or stdin. Only the answer goes to stdout.',
+    )
     .action(async (options: RequestOptions & ExecFlags) => {
       const { runExec } = await import('./commands/exec.js');
       context.setExitCode(await runExec(options, context));
     });
 
-  addRequestOptions(program.command('route').description('explain which tool and model exec would use, running nothing')).action(
-    async (options: RequestOptions) => {
-      const { runRoute } = await import('./commands/route.js');
-      context.setExitCode(await runRoute(options, context));
-    },
-  );
+  addRequestOptions(
+    program.command('route').description('explain which tool and model exec would use, running nothing'),
+  ).action(async (options: RequestOptions) => {
+    const { runRoute } = await import('./commands/route.js');
+    context.setExitCode(await runRoute(options, context));
+  });
 
   const config = program.command('config').description('check, show and trust configuration');
-  addConfigDirOption(config.command('validate').description('validate every config file and report all problems')).action(
-    async (options: { configDir?: string }) => {
-      const { runConfigValidate } = await import('./commands/config.js');
-      context.setExitCode(await runConfigValidate(options, context));
-    },
-  );
-  addConfigDirOption(config.command('show').description('print the configuration files (${VAR} references, never their values)')).action(
-    async (options: { configDir?: string }) => {
-      const { runConfigShow } = await import('./commands/config.js');
-      context.setExitCode(await runConfigShow(options, context));
-    },
-  );
-  addConfigDirOption(config.command('trust').description("trust a project config's current content, so it may run")).action(
-    async (options: { configDir?: string }) => {
-      const { runConfigTrust } = await import('./commands/config.js');
-      context.setExitCode(await runConfigTrust(options, context));
-    },
-  );
+  addConfigDirOption(
+    config.command('validate').description('validate every config file and report all problems'),
+  ).action(async (options: { configDir?: string }) => {
+    const { runConfigValidate } = await import('./commands/config.js');
+    context.setExitCode(await runConfigValidate(options, context));
+  });
+  addConfigDirOption(
+    config
+      .command('show')
+      .description('print the configuration files (${VAR} references, never their values)'),
+  ).action(async (options: { configDir?: string }) => {
+    const { runConfigShow } = await import('./commands/config.js');
+    context.setExitCode(await runConfigShow(options, context));
+  });
+  addConfigDirOption(
+    config.command('trust').description("trust a project config's current content, so it may run"),
+  ).action(async (options: { configDir?: string }) => {
+    const { runConfigTrust } = await import('./commands/config.js');
+    context.setExitCode(await runConfigTrust(options, context));
+  });
 
-  addConfigDirOption(program.command('plugins').description('list loaded plugins, their adapters and commands'))
+  addConfigDirOption(
+    program.command('plugins').description('list loaded plugins, their adapters and commands'),
+  )
     .option('--json', 'print as JSON')
     .action(async (options: { configDir?: string; json?: boolean }) => {
       const { runPlugins } = await import('./commands/plugins.js');
@@ -119,11 +126,14 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
   for (const word of words.slice(0, -1)) {
     parent = parent.commands.find((command) => command.name() === word) ?? parent.command(word);
   }
-  const command = addConfigDirOption(parent.command(words[words.length - 1] ?? definition.name).description(definition.summary));
+  const command = addConfigDirOption(
+    parent.command(words[words.length - 1] ?? definition.name).description(definition.summary),
+  );
   for (const argument of definition.arguments ?? []) {
     command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
   }
-  for (const option of definition.options ?? []) command.option(option.flags, option.description, option.defaultValue);
+  for (const option of definition.options ?? [])
+    command.option(option.flags, option.description, option.defaultValue);
   command.action(async (...received: unknown[]) => {
     const actionCommand = received[received.length - 1] as Command;
     const options = actionCommand.opts<{ configDir?: string }>();
@@ -131,7 +141,11 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
     const code = await definition.run({
       args: actionCommand.args,
       options,
-      io: { stdout: context.io.stdout, stderr: context.io.stderr, interactive: context.io.stdout.isTTY === true },
+      io: {
+        stdout: context.io.stdout,
+        stderr: context.io.stderr,
+        interactive: context.io.stdout.isTTY === true,
+      },
       kernel: async () => kernelFor(options, context),
     });
     context.setExitCode(code);

@@ -6,7 +6,10 @@ import { isolatedHome, runCli, temporaryDir, waitFor, writeConfig } from './supp
 const agents = '  writer:\n    preferred_tool: stand-in\n';
 
 /** A third-party plugin as users write it: a plain module, named by relative path in llm-service.yaml. */
-function recorderPlugin(logFile: string, options: { throwInSubscriber?: boolean; apiVersion?: string } = {}): string {
+function recorderPlugin(
+  logFile: string,
+  options: { throwInSubscriber?: boolean; apiVersion?: string } = {},
+): string {
   return `import { appendFileSync } from 'node:fs';
 const log = (line) => appendFileSync(${JSON.stringify(logFile)}, line + '\\n');
 export default {
@@ -44,7 +47,16 @@ describe('plugins named in llm-service.yaml', () => {
     expect(run.code).toBe(0);
     const lines = readFileSync(logFile, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('registered');
-    expect(lines).toEqual(expect.arrayContaining(['request.received', 'route.planned', 'invocation.started', 'invocation.output', 'invocation.succeeded', 'request.completed']));
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'request.received',
+        'route.planned',
+        'invocation.started',
+        'invocation.output',
+        'invocation.succeeded',
+        'request.completed',
+      ]),
+    );
     expect(lines[lines.length - 1]).toBe('disposed');
     const plugins = await runCli(['plugins', '--config-dir', dir]);
     expect(plugins.stdout.toString()).toContain('recorder-plugin@1.0.0');
@@ -61,7 +73,9 @@ describe('plugins named in llm-service.yaml', () => {
     writeFileSync(join(dir, 'recorder.mjs'), recorderPlugin(logFile));
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello'], {
       onSpawn: (child) => {
-        void waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('invocation.started')).then(() => child.kill('SIGINT'));
+        void waitFor(
+          () => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('invocation.started'),
+        ).then(() => child.kill('SIGINT'));
       },
     });
     expect(run.code).toBe(130);
@@ -84,7 +98,9 @@ describe('plugins named in llm-service.yaml', () => {
     const { dir } = configWithPlugin(recorderPlugin(logFile, { apiVersion: '^2.0.0' }));
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello']);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain('plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides 1.0.0');
+    expect(run.stderr).toContain(
+      'plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides 1.0.0',
+    );
   });
 
   it('a plugin path that does not exist is a clear error', async () => {
@@ -108,16 +124,28 @@ describe('config commands', () => {
     const run = await runCli(['config', 'validate', '--config-dir', dir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('invalid configuration (2 problems)');
-    expect(run.stderr).toMatch(/agents\.yaml:5:5: agents\.writer\.prefered_model: unknown field 'prefered_model'; did you mean 'preferred_model'\?/);
-    const ok = await runCli(['config', 'validate', '--config-dir', writeConfig(temporaryDir('ok'), { tools: { 'stand-in': {} }, agents })]);
+    expect(run.stderr).toMatch(
+      /agents\.yaml:5:5: agents\.writer\.prefered_model: unknown field 'prefered_model'; did you mean 'preferred_model'\?/,
+    );
+    const ok = await runCli([
+      'config',
+      'validate',
+      '--config-dir',
+      writeConfig(temporaryDir('ok'), { tools: { 'stand-in': {} }, agents }),
+    ]);
     expect(ok.code).toBe(0);
     expect(ok.stdout.toString()).toContain('config OK');
   });
 
   it('show prints ${VAR} references, never their values', async () => {
-    const dir = writeConfig(temporaryDir('show'), { tools: { 'stand-in': { env: { API_TOKEN: '${SECRET_TOKEN}' } } }, agents });
+    const dir = writeConfig(temporaryDir('show'), {
+      tools: { 'stand-in': { env: { API_TOKEN: '${SECRET_TOKEN}' } } },
+      agents,
+    });
     const { env } = isolatedHome();
-    const run = await runCli(['config', 'show', '--config-dir', dir], { env: { ...env, SECRET_TOKEN: 'sk-very-secret' } });
+    const run = await runCli(['config', 'show', '--config-dir', dir], {
+      env: { ...env, SECRET_TOKEN: 'sk-very-secret' },
+    });
     expect(run.code).toBe(0);
     expect(run.stdout.toString()).toContain('${SECRET_TOKEN}');
     expect(run.stdout.toString()).not.toContain('sk-very-secret');

@@ -17,13 +17,18 @@ const corpus: Record<string, string> = {
 };
 
 function configFor(promptVia: 'stdin' | 'arg' | 'file'): string {
+  // `--` ends the tool's options, so a prompt that starts with a dash is not read as a flag.
+  const args = promptVia === 'arg' ? { args: ['exec', '--model', '{{model}}', '--', '{{prompt}}'] } : {};
   return writeConfig(temporaryDir(`corpus-${promptVia}`), {
-    tools: { recorder: { promptVia } },
+    tools: { recorder: { promptVia, ...args } },
     agents: '  tester:\n    preferred_tool: recorder\n',
   });
 }
 
-async function roundTrip(dir: string, prompt: Uint8Array): Promise<{ received: Buffer; code: number | null; stderr: string }> {
+async function roundTrip(
+  dir: string,
+  prompt: Uint8Array,
+): Promise<{ received: Buffer; code: number | null; stderr: string }> {
   const record = temporaryDir('record');
   const promptFile = join(temporaryDir('prompt'), 'prompt.bin');
   writeFileSync(promptFile, prompt);
@@ -31,7 +36,11 @@ async function roundTrip(dir: string, prompt: Uint8Array): Promise<{ received: B
   const run = await runCli(['exec', '--config-dir', dir, '--agent', 'tester', '--prompt-file', promptFile], {
     env: { ...env, STAND_IN_RECORD_DIR: record },
   });
-  return { received: run.code === 0 ? readFileSync(join(record, 'prompt.bin')) : Buffer.alloc(0), code: run.code, stderr: run.stderr };
+  return {
+    received: run.code === 0 ? readFileSync(join(record, 'prompt.bin')) : Buffer.alloc(0),
+    code: run.code,
+    stderr: run.stderr,
+  };
 }
 
 describe('prompts reach the tool byte for byte, through every prompt_via', () => {

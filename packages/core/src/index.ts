@@ -9,11 +9,21 @@ export * from './contracts/telemetry.js';
 export * from './contracts/command.js';
 // Events
 export * from './events/events.js';
-export { EventBus, type EventHandler, type EventSubscription, type SubscriberFailureReporter } from './events/event-bus.js';
+export {
+  EventBus,
+  type EventHandler,
+  type EventSubscription,
+  type SubscriberFailureReporter,
+} from './events/event-bus.js';
 // Plugin API
 export * from './plugin/define-plugin.js';
 export * from './plugin/tokens.js';
-export { PluginError, importPlugin, resolvePluginUrl, validatePluginDefinition } from './plugin/load-plugins.js';
+export {
+  PluginError,
+  importPlugin,
+  resolvePluginUrl,
+  validatePluginDefinition,
+} from './plugin/load-plugins.js';
 // Configuration
 export * from './config/resolved-config.js';
 export {
@@ -25,8 +35,20 @@ export {
   type TaskTypeRoute,
   type ToolConfig,
 } from './config/schemas.js';
-export { discoverConfigDir, userConfigHome, userDataHome, type ConfigDirSource, type DiscoveredConfigDir } from './config/discover.js';
-export { collectConfigSchemas, parseToolModel, readConfigSources, readPluginSpecifiers, resolveConfig } from './config/load-config.js';
+export {
+  discoverConfigDir,
+  userConfigHome,
+  userDataHome,
+  type ConfigDirSource,
+  type DiscoveredConfigDir,
+} from './config/discover.js';
+export {
+  collectConfigSchemas,
+  parseToolModel,
+  readConfigSources,
+  readPluginSpecifiers,
+  resolveConfig,
+} from './config/load-config.js';
 export { hashConfigDir, TrustStoreFile } from './config/trust.js';
 export { interpolateEnv } from './config/interpolate.js';
 // Routing and kernel

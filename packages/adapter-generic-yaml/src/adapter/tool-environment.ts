@@ -51,10 +51,17 @@ export function workingDirectory(tool: ToolConfig, configDir: string): string {
  * missing binary.
  */
 export function assertWorkingDirectory(directory: string, toolId: string): void {
-  if (!statSync(directory, { throwIfNoEntry: false })?.isDirectory()) {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(directory).isDirectory();
+  } catch {
+    // ENOENT, ENOTDIR (a file on the way), EACCES: all mean the tool cannot start there.
+    isDirectory = false;
+  }
+  if (!isDirectory) {
     throw new AdapterError(
       'tool-error',
-      `working directory '${directory}' of tool '${toolId}' does not exist`,
+      `working directory '${directory}' of tool '${toolId}' does not exist or is not a directory`,
     );
   }
 }

@@ -2,7 +2,10 @@ import { configFileNames, readConfigSources, TrustStoreFile } from '@llm-service
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 
-export async function runConfigValidate(options: { configDir?: string }, context: CliContext): Promise<number> {
+export async function runConfigValidate(
+  options: { configDir?: string },
+  context: CliContext,
+): Promise<number> {
   const kernel = kernelFor(options, context);
   const config = await kernel.config();
   const plugins = await kernel.plugins();
@@ -22,7 +25,9 @@ export async function runConfigShow(options: { configDir?: string }, context: Cl
   for (const name of Object.values(configFileNames)) {
     const source = sources.files.get(name);
     if (!source) continue;
-    context.io.stdout.write(`\n# --- ${name} ---\n${source.text.endsWith('\n') ? source.text : `${source.text}\n`}`);
+    context.io.stdout.write(
+      `\n# --- ${name} ---\n${source.text.endsWith('\n') ? source.text : `${source.text}\n`}`,
+    );
   }
   return 0;
 }
@@ -30,6 +35,8 @@ export async function runConfigShow(options: { configDir?: string }, context: Cl
 export async function runConfigTrust(options: { configDir?: string }, context: CliContext): Promise<number> {
   const location = kernelFor(options, context).configLocation();
   const sha256 = new TrustStoreFile(context.io.env).trust(location.dir);
-  context.io.stdout.write(`trusted ${location.dir} (sha256 ${sha256.slice(0, 12)}); editing its files needs trusting again\n`);
+  context.io.stdout.write(
+    `trusted ${location.dir} (sha256 ${sha256.slice(0, 12)}); editing its files needs trusting again\n`,
+  );
   return 0;
 }

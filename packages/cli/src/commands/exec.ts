@@ -39,12 +39,18 @@ function renderNotices(kernel: Kernel, context: CliContext, flags: ExecFlags): v
         break;
       case 'route.planned':
         if (flags.verbose) {
-          const plan = event.candidates.map((candidate, index) => `  ${index + 1}. ${candidate.tool}:${candidate.model} (${candidate.reason})`);
+          const plan = event.candidates.map(
+            (candidate, index) =>
+              `  ${index + 1}. ${candidate.tool}:${candidate.model} (${candidate.reason})`,
+          );
           stderr.write(`${colors.dim('llm-service: plan:')}\n${plan.join('\n')}\n`);
         }
         break;
       case 'invocation.started':
-        if (flags.verbose) stderr.write(`${colors.dim(`llm-service: running ${event.tool}:${event.model} (attempt ${event.attempt})`)}\n`);
+        if (flags.verbose)
+          stderr.write(
+            `${colors.dim(`llm-service: running ${event.tool}:${event.model} (attempt ${event.attempt})`)}\n`,
+          );
         break;
       default:
         break;
@@ -55,7 +61,9 @@ function renderNotices(kernel: Kernel, context: CliContext, flags: ExecFlags): v
 export async function runExec(options: RequestOptions & ExecFlags, context: CliContext): Promise<number> {
   const { io } = context;
   if (options.force && !options.reason) {
-    throw new UsageError('--force needs --reason "why this run must go ahead"', { hint: 'the reason is recorded with the invocation' });
+    throw new UsageError('--force needs --reason "why this run must go ahead"', {
+      hint: 'the reason is recorded with the invocation',
+    });
   }
   if (options.json && options.output) throw new UsageError('give either --json or --output, not both');
   const kernel = kernelFor(options, context);

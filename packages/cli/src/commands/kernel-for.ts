@@ -24,7 +24,9 @@ export function kernelFor(options: { configDir?: string | undefined }, context: 
     plugins: builtinPlugins,
     logger: {
       warn: (message) => io.stderr.write(`llm-service: ${message}\n`),
-      ...(io.env.LLM_SERVICE_DEBUG ? { debug: (message: string) => io.stderr.write(`llm-service: debug: ${message}\n`) } : {}),
+      ...(io.env.LLM_SERVICE_DEBUG
+        ? { debug: (message: string) => io.stderr.write(`llm-service: debug: ${message}\n`) }
+        : {}),
     },
     ...(interactive ? { confirm: (message: string) => askOnTerminal(io, message) } : {}),
   });

@@ -1,7 +1,10 @@
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 
-export async function runPlugins(options: { configDir?: string; json?: boolean }, context: CliContext): Promise<number> {
+export async function runPlugins(
+  options: { configDir?: string; json?: boolean },
+  context: CliContext,
+): Promise<number> {
   const kernel = kernelFor(options, context);
   const plugins = await kernel.plugins();
   const adapters = await kernel.adapters();
@@ -21,7 +24,9 @@ export async function runPlugins(options: { configDir?: string; json?: boolean }
       row.adapters.length > 0 ? `adapters: ${row.adapters.join(', ')}` : '',
       row.commands.length > 0 ? `commands: ${row.commands.join(', ')}` : '',
     ].filter(Boolean);
-    context.io.stdout.write(`${row.name}@${row.version} (plugin API ${row.apiVersion})${extras.length ? `  ${extras.join('; ')}` : ''}\n`);
+    context.io.stdout.write(
+      `${row.name}@${row.version} (plugin API ${row.apiVersion})${extras.length ? `  ${extras.join('; ')}` : ''}\n`,
+    );
   }
   return 0;
 }

@@ -6,8 +6,17 @@ function readFileOrExplain(path: string, what: string, flag: string): Uint8Array
     return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : String(code);
-    throw new UsageError(`${flag}: cannot read ${what} '${path}' (${reason})`, { hint: `check the path given to ${flag}` });
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : String(code);
+    throw new UsageError(`${flag}: cannot read ${what} '${path}' (${reason})`, {
+      hint: `check the path given to ${flag}`,
+    });
   }
 }
 
@@ -28,14 +37,21 @@ export async function readPrompt(sources: PromptSources, stdin: NodeJS.ReadStrea
     throw new UsageError('give either --prompt-file or --prompt, not both');
   }
   if (sources.promptFile !== undefined) {
-    return sources.promptFile === '-' ? readAll(stdin) : readFileOrExplain(sources.promptFile, 'prompt file', '--prompt-file');
+    return sources.promptFile === '-'
+      ? readAll(stdin)
+      : readFileOrExplain(sources.promptFile, 'prompt file', '--prompt-file');
   }
   if (sources.prompt !== undefined) return Buffer.from(sources.prompt, 'utf8');
   if (stdin.isTTY) {
-    throw new UsageError('no prompt given', { hint: 'pass --prompt-file FILE or --prompt TEXT, or pipe the prompt on stdin' });
+    throw new UsageError('no prompt given', {
+      hint: 'pass --prompt-file FILE or --prompt TEXT, or pipe the prompt on stdin',
+    });
   }
   const bytes = await readAll(stdin);
-  if (bytes.length === 0) throw new UsageError('the prompt on stdin is empty', { hint: 'pass --prompt-file FILE or --prompt TEXT' });
+  if (bytes.length === 0)
+    throw new UsageError('the prompt on stdin is empty', {
+      hint: 'pass --prompt-file FILE or --prompt TEXT',
+    });
   return bytes;
 }
 

@@ -5,7 +5,12 @@ import type { Colors } from './colors.js';
  * Prints an error as the user should see it: what went wrong and how to fix it, never a stack trace.
  * Returns the exit code. Unknown errors are bugs of ours; `LLM_SERVICE_DEBUG=1` shows their stack.
  */
-export function reportError(error: unknown, stderr: NodeJS.WritableStream, colors: Colors, debug: boolean): number {
+export function reportError(
+  error: unknown,
+  stderr: NodeJS.WritableStream,
+  colors: Colors,
+  debug: boolean,
+): number {
   if (isLlmServiceError(error)) {
     stderr.write(`${colors.red('llm-service: error:')} ${error.message}\n`);
     if (error.hint) stderr.write(`${colors.dim('  hint:')} ${error.hint}\n`);
@@ -14,7 +19,9 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream, color
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`${colors.red('llm-service: internal error:')} ${message}\n`);
-  stderr.write(`${colors.dim('  hint:')} this is a bug in llm-service; rerun with LLM_SERVICE_DEBUG=1 for details and report it\n`);
+  stderr.write(
+    `${colors.dim('  hint:')} this is a bug in llm-service; rerun with LLM_SERVICE_DEBUG=1 for details and report it\n`,
+  );
   if (debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
   return 1;
 }

@@ -11,7 +11,8 @@ export const standInPath = join(repoRoot, 'examples/stand-in-llm/stand-in-llm.mj
 export const quickStartDir = join(repoRoot, 'examples/quick-start');
 
 export function assertBuilt(): void {
-  if (!existsSync(binPath)) throw new Error(`${binPath} is missing: run \`pnpm build\` before the end-to-end tests`);
+  if (!existsSync(binPath))
+    throw new Error(`${binPath} is missing: run \`pnpm build\` before the end-to-end tests`);
 }
 
 export interface CliRun {
@@ -58,7 +59,9 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolvePromise({ code, signal, stdout: Buffer.concat(stdout), stderr }));
+    child.on('close', (code, signal) =>
+      resolvePromise({ code, signal, stdout: Buffer.concat(stdout), stderr }),
+    );
     child.stdin.on('error', () => undefined);
     child.stdin.end(options.input);
     options.onSpawn?.(child);
@@ -115,7 +118,8 @@ export function writeConfig(
       '',
     ].join('\n'),
   );
-  for (const [name, content] of Object.entries(spec.extraFiles ?? {})) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(spec.extraFiles ?? {}))
+    writeFileSync(join(dir, name), content);
   return dir;
 }
 

@@ -421,7 +421,10 @@ export function resolveConfig(
       continue;
     }
     const shape = { ...coreToolShape, ...adapterSchema.shape };
-    const parsed = collector.parse(configFileNames.tools, z.strictObject(shape), entry, path);
+    // Spreading `.shape` drops the adapter's object-level refinements (checks across several keys): re-attach them.
+    const refinements = (adapterSchema._zod.def.checks ?? []) as z.core.$ZodCheck<Record<string, unknown>>[];
+    const toolSchema = z.strictObject(shape).check(...refinements);
+    const parsed = collector.parse(configFileNames.tools, toolSchema, entry, path);
     if (parsed) {
       tools[toolName] = parsed as ToolConfig;
       toolsForChecks[toolName] = parsed as ToolConfig;

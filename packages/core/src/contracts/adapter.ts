@@ -70,7 +70,10 @@ export type AdapterEvent =
 export interface ToolAdapterV1 {
   readonly specificationVersion: 'v1';
   readonly id: string;
-  detect(tool: ToolConfig, context: { configDir: string; env: Readonly<Record<string, string | undefined>> }): Promise<DetectResult>;
+  detect(
+    tool: ToolConfig,
+    context: { configDir: string; env: Readonly<Record<string, string | undefined>> },
+  ): Promise<DetectResult>;
   /**
    * Runs one attempt. The observable emits answer text as it arrives and completes after one `result` event; it fails
    * with an `AdapterError`. Unsubscribing, or aborting `signal`, ends the tool's whole process group.

@@ -25,7 +25,11 @@ export interface SpendLedgerV1 {
   readonly specificationVersion: 'v1';
   spent(scope: SpendScope, period: SpendPeriod, options?: { timezone?: string; at?: Date }): Promise<number>;
   /** Checks every limit and reserves in one transaction. */
-  reserve(request: { scopes: readonly SpendScope[]; estimateUsd: number; limits: readonly SpendLimit[] }): Promise<ReserveOutcome>;
+  reserve(request: {
+    scopes: readonly SpendScope[];
+    estimateUsd: number;
+    limits: readonly SpendLimit[];
+  }): Promise<ReserveOutcome>;
   settle(reservation: Reservation, actualUsd: number): Promise<void>;
   release(reservation: Reservation): Promise<void>;
 }

@@ -2,11 +2,22 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { container as rootContainer } from 'tsyringe';
 import type { Subscription } from 'rxjs';
-import type { AdapterEvent, DetectResult, InvocationResult, ToolAdapterV1, Usage } from '../contracts/adapter.js';
+import type {
+  AdapterEvent,
+  DetectResult,
+  InvocationResult,
+  ToolAdapterV1,
+  Usage,
+} from '../contracts/adapter.js';
 import type { PolicyContext } from '../contracts/policy.js';
 import type { Candidate, RouteReason } from '../contracts/routing.js';
 import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
-import { collectConfigSchemas, readConfigSources, readPluginSpecifiers, resolveConfig } from '../config/load-config.js';
+import {
+  collectConfigSchemas,
+  readConfigSources,
+  readPluginSpecifiers,
+  resolveConfig,
+} from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { assertTrusted, TrustStoreFile } from '../config/trust.js';
 import { AdapterError, isAdapterError, type AdapterErrorKind } from '../errors/adapter-error.js';
@@ -113,10 +124,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CancelledError());
     const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(new CancelledError());
-    }, { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new CancelledError());
+      },
+      { once: true },
+    );
   });
 }
 
@@ -176,7 +191,7 @@ export class Kernel {
     if (location.source === 'project') assertTrusted(location.dir, new TrustStoreFile(this.#env));
     const sources = readConfigSources(location.dir, location.source, this.#cwd);
     const plugins = [...(this.#options.plugins ?? [])];
-    for (const specifier of readPluginSpecifiers(sources)) {
+    for (const specifier of readPluginSpecifiers(sources, this.#env)) {
       const plugin = await importPlugin(specifier, location.dir);
       if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
     }
@@ -185,7 +200,10 @@ export class Kernel {
     await host.register(plugins, config);
     for (const [toolId, tool] of Object.entries(config.tools)) {
       if (!host.adapters.has(tool.adapter)) {
-        throw new PluginError(tool.adapter, `declares a schema for adapter '${tool.adapter}' (used by tool '${toolId}') but registered no such adapter`);
+        throw new PluginError(
+          tool.adapter,
+          `declares a schema for adapter '${tool.adapter}' (used by tool '${toolId}') but registered no such adapter`,
+        );
       }
     }
     return { config, host, plugins };
@@ -221,7 +239,8 @@ export class Kernel {
     const started = performance.now();
     const invocationId = randomUUID();
     const chainId = request.chainId ?? this.#env.LLM_SERVICE_CHAIN_ID ?? randomUUID();
-    const rawPrompt = typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
+    const rawPrompt =
+      typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
     const prompt = buildPrompt(rawPrompt, request.context);
     const promptSha256 = createHash('sha256').update(prompt).digest('hex');
     const signal = options.signal ?? new AbortController().signal;
@@ -233,9 +252,24 @@ export class Kernel {
     let outputStarted = false;
 
     const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) =>
-      emit({ type: 'request.completed', ...base(0), agent: request.agent, status, costUsd, latencyMs: Math.round(performance.now() - started), attempts: attemptNumber });
+      emit({
+        type: 'request.completed',
+        ...base(0),
+        agent: request.agent,
+        status,
+        costUsd,
+        latencyMs: Math.round(performance.now() - started),
+        attempts: attemptNumber,
+      });
 
-    emit({ type: 'request.received', ...base(0), agent: request.agent, taskType: request.taskType, promptSha256, promptBytes: prompt.length });
+    emit({
+      type: 'request.received',
+      ...base(0),
+      agent: request.agent,
+      taskType: request.taskType,
+      promptSha256,
+      promptBytes: prompt.length,
+    });
     const plan = planRoute(config, request);
     emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
 
@@ -243,24 +277,45 @@ export class Kernel {
     for (const [index, planned] of candidates.entries()) {
       const next = candidates[index + 1];
       const explicit = index === 0 && plan.explicit;
-      const decided = await this.#applyPolicies(planned, {
-        invocationId,
-        chainId,
-        agent: request.agent,
-        taskType: request.taskType,
-        explicit,
-        prompt,
-        config,
-        maxCostUsd: request.maxCostUsd,
-        force: request.force,
-      }, request.yes === true, attemptNumber);
+      const decided = await this.#applyPolicies(
+        planned,
+        {
+          invocationId,
+          chainId,
+          agent: request.agent,
+          taskType: request.taskType,
+          explicit,
+          prompt,
+          config,
+          maxCostUsd: request.maxCostUsd,
+          force: request.force,
+        },
+        request.yes === true,
+        attemptNumber,
+      );
       if (decided.outcome === 'block') {
-        attempts.push({ attempt: attemptNumber, tool: planned.tool, model: planned.model, reason: planned.reason, status: 'skipped', errorKind: 'policy', message: decided.message, latencyMs: 0 });
+        attempts.push({
+          attempt: attemptNumber,
+          tool: planned.tool,
+          model: planned.model,
+          reason: planned.reason,
+          status: 'skipped',
+          errorKind: 'policy',
+          message: decided.message,
+          latencyMs: 0,
+        });
         if (decided.endsRequest || !next) {
           complete('blocked');
           throw new PolicyBlockedError(decided.message, decided.hints);
         }
-        emit({ type: 'fallback.used', ...base(attemptNumber), from: planned, to: next, cause: 'policy', message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}` });
+        emit({
+          type: 'fallback.used',
+          ...base(attemptNumber),
+          from: planned,
+          to: next,
+          cause: 'policy',
+          message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}`,
+        });
         continue;
       }
       const candidate = decided.candidate;
@@ -273,28 +328,45 @@ export class Kernel {
         const attempt = attemptNumber;
         const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
         const attemptStarted = performance.now();
-        emit({ type: 'invocation.started', ...base(attempt), agent: request.agent, taskType: request.taskType, tool: candidate.tool, model: candidate.model, reason, baselineModel: planned.model, pid: process.pid, promptSha256, promptBytes: prompt.length });
+        emit({
+          type: 'invocation.started',
+          ...base(attempt),
+          agent: request.agent,
+          taskType: request.taskType,
+          tool: candidate.tool,
+          model: candidate.model,
+          reason,
+          baselineModel: planned.model,
+          pid: process.pid,
+          promptSha256,
+          promptBytes: prompt.length,
+        });
         try {
-          const result = await this.#runAttempt(adapter, {
-            invocationId,
-            chainId,
-            attempt,
-            agent: request.agent,
-            taskType: request.taskType,
-            toolId: candidate.tool,
-            tool,
-            model: candidate.model,
-            prompt,
-            timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
-            adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
-            configDir: config.dir,
-            maxBudgetUsd: request.maxCostUsd,
-            env: this.#env,
-          }, signal, (text) => {
-            outputStarted = true;
-            options.onText?.(text);
-            emit({ type: 'invocation.output', ...base(attempt), text });
-          });
+          const result = await this.#runAttempt(
+            adapter,
+            {
+              invocationId,
+              chainId,
+              attempt,
+              agent: request.agent,
+              taskType: request.taskType,
+              toolId: candidate.tool,
+              tool,
+              model: candidate.model,
+              prompt,
+              timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
+              adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
+              configDir: config.dir,
+              maxBudgetUsd: request.maxCostUsd,
+              env: this.#env,
+            },
+            signal,
+            (text) => {
+              outputStarted = true;
+              options.onText?.(text);
+              emit({ type: 'invocation.output', ...base(attempt), text });
+            },
+          );
           const latencyMs = Math.round(performance.now() - attemptStarted);
           const price = config.models[candidate.model];
           const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
@@ -321,7 +393,14 @@ export class Kernel {
             turns: result.turns,
             text: result.text,
           });
-          attempts.push({ attempt, tool: candidate.tool, model: candidate.model, reason, status: 'success', latencyMs });
+          attempts.push({
+            attempt,
+            tool: candidate.tool,
+            model: candidate.model,
+            reason,
+            status: 'success',
+            latencyMs,
+          });
           complete('success', costUsd);
           return {
             text: result.text,
@@ -338,22 +417,47 @@ export class Kernel {
             attempts,
           };
         } catch (caught) {
-          const error = signal.aborted && !isAdapterError(caught)
-            ? new AdapterError('cancelled', 'cancelled')
-            : toAdapterError(caught);
+          const error =
+            signal.aborted && !isAdapterError(caught)
+              ? new AdapterError('cancelled', 'cancelled')
+              : toAdapterError(caught);
           const latencyMs = Math.round(performance.now() - attemptStarted);
-          emit({ type: 'invocation.failed', ...base(attempt), agent: request.agent, tool: candidate.tool, model: candidate.model, reason, errorKind: error.kind, message: error.message, latencyMs, exitCode: error.toolExitCode });
-          attempts.push({ attempt, tool: candidate.tool, model: candidate.model, reason, status: 'failed', errorKind: error.kind, message: error.message, latencyMs });
+          emit({
+            type: 'invocation.failed',
+            ...base(attempt),
+            agent: request.agent,
+            tool: candidate.tool,
+            model: candidate.model,
+            reason,
+            errorKind: error.kind,
+            message: error.message,
+            latencyMs,
+            exitCode: error.toolExitCode,
+          });
+          attempts.push({
+            attempt,
+            tool: candidate.tool,
+            model: candidate.model,
+            reason,
+            status: 'failed',
+            errorKind: error.kind,
+            message: error.message,
+            latencyMs,
+          });
           if (error.kind === 'cancelled' || signal.aborted) {
             complete('cancelled');
             throw new CancelledError('cancelled', ExitCode.interrupted);
           }
           if (outputStarted) {
             complete('failed');
-            throw new RequestFailedError('E_REQUEST_FAILED', `${describeFailure(candidate, error)} after its answer had started: ${error.message}`, {
-              hint: 'the partial answer above is incomplete; run the request again',
-              cause: error,
-            });
+            throw new RequestFailedError(
+              'E_REQUEST_FAILED',
+              `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
+              {
+                hint: 'the partial answer above is incomplete; run the request again',
+                cause: error,
+              },
+            );
           }
           if (error.retrySameTool && retries < tool.retry.max) {
             await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
@@ -363,20 +467,40 @@ export class Kernel {
             continue;
           }
           if (error.fallback && next) {
-            emit({ type: 'fallback.used', ...base(attempt), from: candidate, to: next, cause: error.kind, message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}` });
+            emit({
+              type: 'fallback.used',
+              ...base(attempt),
+              from: candidate,
+              to: next,
+              cause: error.kind,
+              message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}`,
+            });
           } else if (!error.fallback) {
             complete('failed');
-            throw new RequestFailedError('E_REQUEST_FAILED', `${describeFailure(candidate, error)}: ${error.message}`, { cause: error });
+            throw new RequestFailedError(
+              'E_REQUEST_FAILED',
+              `${describeFailure(candidate, error)}: ${error.message}`,
+              { cause: error },
+            );
           }
           break;
         }
       }
     }
     complete('failed');
-    const tried = attempts.map((attempt) => `${attempt.tool}:${attempt.model} (${attempt.errorKind ?? attempt.status})`).join(', ');
-    throw new RequestFailedError('E_NO_AVAILABLE_TOOL', `no available tool for agent '${request.agent}': tried ${tried}`, {
-      hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
-    });
+    const tried = attempts
+      .map(
+        (attempt) =>
+          `${attempt.tool}:${attempt.model} (${attempt.errorKind ?? attempt.status}${attempt.message ? `: ${attempt.message}` : ''})`,
+      )
+      .join(', ');
+    throw new RequestFailedError(
+      'E_NO_AVAILABLE_TOOL',
+      `no available tool for agent '${request.agent}': tried ${tried}`,
+      {
+        hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
+      },
+    );
   }
 
   async #applyPolicies(
@@ -384,15 +508,30 @@ export class Kernel {
     context: PolicyContext,
     yes: boolean,
     attempt: number,
-  ): Promise<{ outcome: 'run'; candidate: Candidate } | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }> {
+  ): Promise<
+    | { outcome: 'run'; candidate: Candidate }
+    | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }
+  > {
     const { host } = await this.#boot();
     let candidate = planned;
-    const base = () => ({ invocationId: context.invocationId, chainId: context.chainId, attempt, at: new Date().toISOString() });
+    const base = () => ({
+      invocationId: context.invocationId,
+      chainId: context.chainId,
+      attempt,
+      at: new Date().toISOString(),
+    });
     for (const policy of host.policies) {
       const decision = await policy.evaluate(candidate, context);
       if (decision.action === 'rewrite' && context.explicit) {
         // Explicit choices (--tool, --model, a task type) are never rewritten (DESIGN section 3).
-        this.events.emit({ type: 'policy.decided', ...base(), policy: policy.id, candidate, action: 'allow', message: `not rewritten: ${candidate.tool}:${candidate.model} was chosen explicitly` });
+        this.events.emit({
+          type: 'policy.decided',
+          ...base(),
+          policy: policy.id,
+          candidate,
+          action: 'allow',
+          message: `not rewritten: ${candidate.tool}:${candidate.model} was chosen explicitly`,
+        });
         continue;
       }
       this.events.emit({
@@ -401,25 +540,47 @@ export class Kernel {
         policy: policy.id,
         candidate,
         action: decision.action,
-        ...(decision.action === 'allow' ? {} : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
+        ...(decision.action === 'allow'
+          ? {}
+          : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
         ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
       });
       switch (decision.action) {
         case 'allow':
           break;
         case 'warn':
-          this.events.emit({ type: 'budget.warned', ...base(), policy: policy.id, candidate, message: decision.message });
+          this.events.emit({
+            type: 'budget.warned',
+            ...base(),
+            policy: policy.id,
+            candidate,
+            message: decision.message,
+          });
           break;
         case 'confirm': {
           if (yes) break;
           const ask = this.#options.confirm;
           if (!ask) {
-            this.events.emit({ type: 'budget.warned', ...base(), policy: policy.id, candidate, message: decision.message });
+            this.events.emit({
+              type: 'budget.warned',
+              ...base(),
+              policy: policy.id,
+              candidate,
+              message: decision.message,
+            });
             break;
           }
           if (!(await ask(decision.message))) {
             const message = `declined: ${decision.message}`;
-            this.events.emit({ type: 'budget.blocked', ...base(), policy: policy.id, candidate, message, hints: [], endsRequest: true });
+            this.events.emit({
+              type: 'budget.blocked',
+              ...base(),
+              policy: policy.id,
+              candidate,
+              message,
+              hints: [],
+              endsRequest: true,
+            });
             return { outcome: 'block', message, hints: [], endsRequest: true };
           }
           break;
@@ -428,8 +589,21 @@ export class Kernel {
           candidate = decision.candidate;
           break;
         case 'block':
-          this.events.emit({ type: 'budget.blocked', ...base(), policy: policy.id, candidate, message: decision.message, hints: decision.hints, endsRequest: decision.endsRequest });
-          return { outcome: 'block', message: decision.message, hints: decision.hints, endsRequest: decision.endsRequest };
+          this.events.emit({
+            type: 'budget.blocked',
+            ...base(),
+            policy: policy.id,
+            candidate,
+            message: decision.message,
+            hints: decision.hints,
+            endsRequest: decision.endsRequest,
+          });
+          return {
+            outcome: 'block',
+            message: decision.message,
+            hints: decision.hints,
+            endsRequest: decision.endsRequest,
+          };
       }
     }
     return { outcome: 'run', candidate };

@@ -14,7 +14,10 @@ function isExecutableFile(path: string): boolean {
  * Finds a tool's binary: a name is looked up on PATH; anything with a slash is a path, relative to the config
  * directory. Returns undefined when there is no executable file there.
  */
-export function findExecutable(binary: string, options: { configDir: string; path: string | undefined }): string | undefined {
+export function findExecutable(
+  binary: string,
+  options: { configDir: string; path: string | undefined },
+): string | undefined {
   if (binary.includes('/')) {
     const candidate = isAbsolute(binary) ? binary : resolve(options.configDir, binary);
     return isExecutableFile(candidate) ? candidate : undefined;
