@@ -152,4 +152,3 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
   });
 }
 
-export { CommanderError };

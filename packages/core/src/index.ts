@@ -61,6 +61,6 @@ export { runTool, type RunToolOptions, type RunToolResult } from './process/run-
 export { findExecutable } from './process/find-executable.js';
 export { closestMatch, suggestName } from './text/did-you-mean.js';
 // Plugins build their schemas with core's zod, so every schema in one config shares one zod instance.
-export { z } from 'zod';
+export * as z from './schema/zod.js';
 // Adapters return observables from core's rxjs, so the kernel and plugins agree on one implementation.
 export { Observable } from 'rxjs';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { z } from 'zod';
+import * as z from '../schema/zod.js';
 import type { ZodObject, ZodRawShape, ZodType } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
 import type { ConfigCheckProblem, PluginDefinition } from '../plugin/define-plugin.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from '../schema/zod.js';
 
 /** `${VAR}` references are resolved before validation, so schemas see plain values. */
 const version = z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' });

@@ -131,3 +131,15 @@ describe('hashConfigDir', () => {
     expect(hashConfigDir(a)).not.toBe(hashConfigDir(b));
   });
 });
+
+describe('hashConfigDir and local plugins', () => {
+  it('changes when a plugin module named by relative path changes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trust-plugin-'));
+    writeFileSync(join(dir, 'llm-service.yaml'), 'version: 1\nplugins: ["./audit.mjs"]\n');
+    writeFileSync(join(dir, 'audit.mjs'), 'export default {};\n');
+    const before = hashConfigDir(dir);
+    writeFileSync(join(dir, 'audit.mjs'), 'export default { changed: true };\n');
+    expect(hashConfigDir(dir)).not.toBe(before);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { z } from 'zod';
+import { parse } from 'yaml';
+import * as z from '../schema/zod.js';
 import { LlmServiceError, ExitCode } from '../errors/llm-service-error.js';
 import { userDataHome } from './discover.js';
 import { configFileNames } from './resolved-config.js';
@@ -12,18 +13,44 @@ const trustStoreSchema = z.object({
 });
 type TrustStore = z.output<typeof trustStoreSchema>;
 
-/** Hash of every config file's name and content: any change to what the config can run needs trusting again. */
+function readOrUndefined(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Plugin modules named by relative path in llm-service.yaml: code the config runs, so part of what is trusted. */
+function localPluginPaths(dir: string, settings: Buffer | undefined): string[] {
+  if (!settings) return [];
+  let plugins: unknown;
+  try {
+    plugins = (parse(settings.toString('utf8')) as { plugins?: unknown } | null)?.plugins;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(plugins)) return [];
+  return plugins
+    .filter((entry): entry is string => typeof entry === 'string' && /^\.\.?\//.test(entry))
+    .map((entry) => resolve(dir, entry))
+    .sort();
+}
+
+/**
+ * Hash of every config file's name and content, and of local plugin modules: any change to what the config can run
+ * needs trusting again.
+ */
 export function hashConfigDir(dir: string): string {
   const hash = createHash('sha256');
-  for (const name of Object.values(configFileNames).sort()) {
-    let content: Buffer | undefined;
-    try {
-      content = readFileSync(join(dir, name));
-    } catch {
-      continue;
-    }
-    hash.update(`${name}\0${content.length}\0`);
+  const add = (label: string, content: Buffer | undefined) => {
+    if (content === undefined) return;
+    hash.update(`${label}\0${content.length}\0`);
     hash.update(content);
+  };
+  for (const name of Object.values(configFileNames).sort()) add(name, readOrUndefined(join(dir, name)));
+  for (const plugin of localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))) {
+    add(`plugin:${plugin}`, readOrUndefined(plugin));
   }
   return hash.digest('hex');
 }

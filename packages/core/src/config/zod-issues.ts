@@ -1,4 +1,5 @@
-import type { z, ZodType } from 'zod';
+import type * as z from '../schema/zod.js';
+import type { ZodType } from 'zod';
 import { closestMatch } from '../text/did-you-mean.js';
 
 export interface FieldProblem {

@@ -1,7 +1,6 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { resolve as resolveModule } from 'import-meta-resolve';
-import { z } from 'zod';
+import * as z from '../schema/zod.js';
 import { ExitCode, LlmServiceError } from '../errors/llm-service-error.js';
 import type { PluginDefinition } from './define-plugin.js';
 
@@ -53,11 +52,13 @@ export function validatePluginDefinition(specifier: string, value: unknown): Plu
  * resolution from there (Node 20's `import.meta.resolve` ignores its parent argument; `createRequire` cannot resolve
  * packages that export only an `import` condition).
  */
-export function resolvePluginUrl(specifier: string, configDir: string): string {
+export async function resolvePluginUrl(specifier: string, configDir: string): Promise<string> {
   if (specifier.startsWith('./') || specifier.startsWith('../') || isAbsolute(specifier)) {
     return pathToFileURL(resolvePath(configDir, specifier)).href;
   }
   try {
+    // Loaded only when a config names a plugin package: most runs never need it.
+    const { resolve: resolveModule } = await import('import-meta-resolve');
     return resolveModule(specifier, pathToFileURL(join(configDir, 'llm-service.yaml')).href);
   } catch (error) {
     throw new PluginError(
@@ -70,7 +71,7 @@ export function resolvePluginUrl(specifier: string, configDir: string): string {
 }
 
 export async function importPlugin(specifier: string, configDir: string): Promise<PluginDefinition> {
-  const url = resolvePluginUrl(specifier, configDir);
+  const url = await resolvePluginUrl(specifier, configDir);
   let module: { default?: unknown };
   try {
     module = (await import(url)) as { default?: unknown };

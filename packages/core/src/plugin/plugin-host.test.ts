@@ -369,13 +369,13 @@ describe('loading plugin modules', () => {
   const dir = mkdtempSync(join(tmpdir(), 'llm-service-plugins-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('resolves relative specifiers against the config directory', () => {
-    expect(resolvePluginUrl('./plugins/audit.js', '/config')).toBe('file:///config/plugins/audit.js');
-    expect(resolvePluginUrl('/abs/plugin.js', '/config')).toBe('file:///abs/plugin.js');
+  it('resolves relative specifiers against the config directory', async () => {
+    expect(await resolvePluginUrl('./plugins/audit.js', '/config')).toBe('file:///config/plugins/audit.js');
+    expect(await resolvePluginUrl('/abs/plugin.js', '/config')).toBe('file:///abs/plugin.js');
   });
 
-  it('names a package that cannot be found from the config directory', () => {
-    expect(() => resolvePluginUrl('@acme/not-installed', dir)).toThrow(
+  it('names a package that cannot be found from the config directory', async () => {
+    await expect(resolvePluginUrl('@acme/not-installed', dir)).rejects.toThrow(
       expect.objectContaining({
         code: 'E_PLUGIN',
         message: `plugin @acme/not-installed: cannot be found from ${dir}`,
@@ -390,7 +390,7 @@ describe('loading plugin modules', () => {
     );
     const loaded = await importPlugin('./audit.mjs', dir);
     expect(loaded.name).toBe('audit');
-    expect(pathToFileURL(join(dir, 'audit.mjs')).href).toBe(resolvePluginUrl('./audit.mjs', dir));
+    expect(pathToFileURL(join(dir, 'audit.mjs')).href).toBe(await resolvePluginUrl('./audit.mjs', dir));
   });
 
   it('names the specifier when a module fails to load or is not a plugin', async () => {
