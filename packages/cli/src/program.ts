@@ -1,4 +1,4 @@
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import type { CommandV1, PluginDefinition } from '@llm-service/core';
 import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
 import { cliVersion } from './version.js';
@@ -151,4 +151,3 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
     context.setExitCode(code);
   });
 }
-

@@ -1,0 +1,80 @@
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import vm from 'node:vm';
+
+type MainFunction = (argv: readonly string[]) => Promise<number>;
+
+export interface LoadedMain {
+  main: MainFunction;
+  /** Stores V8's compiled code for the next start, if this start had none that V8 accepted. */
+  saveCache(): void;
+}
+
+function cacheDirectory(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache');
+  return join(base, 'llm-service', 'compile-cache');
+}
+
+/**
+ * Loads the CLI bundle with a V8 code cache. Node 20 has no module compile cache (`module.enableCompileCache` came in
+ * 22.1), and compiling the bundle was the largest single cost of an `exec` start. The cache is written after a
+ * command ran, so it also holds the functions that ran (parsing config, spawning the tool), not only the top level.
+ * V8 checks the cache against the source and its own version and flags, and rejects a stale one; any problem here
+ * falls back to a plain `require`.
+ */
+export function loadMain(bundlePath: string, identity: string): LoadedMain {
+  const require = createRequire(bundlePath);
+  const plain = (): LoadedMain => ({
+    main: (require(bundlePath) as { main: MainFunction }).main,
+    saveCache: () => undefined,
+  });
+  if (process.env.LLM_SERVICE_NO_COMPILE_CACHE || !vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER)
+    return plain();
+
+  const cacheFile = join(cacheDirectory(process.env), `${identity}-${process.version}-${process.arch}.bin`);
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  let script: vm.Script;
+  let exports: { main: MainFunction };
+  try {
+    const source = readFileSync(bundlePath, 'utf8');
+    script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: bundlePath,
+      ...(cachedData ? { cachedData } : {}),
+      // Plugins named in llm-service.yaml are loaded with import(): let the bundle use Node's own loader.
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    const module = { exports: {} as { main: MainFunction } };
+    (script.runInThisContext() as (...args: unknown[]) => void)(
+      module.exports,
+      require,
+      module,
+      bundlePath,
+      dirname(bundlePath),
+    );
+    exports = module.exports;
+  } catch {
+    return plain();
+  }
+  const needsWrite = cachedData === undefined || script.cachedDataRejected === true;
+  return {
+    main: exports.main,
+    saveCache: () => {
+      if (!needsWrite) return;
+      try {
+        mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
+        const temporary = `${cacheFile}.${process.pid}.tmp`;
+        writeFileSync(temporary, script.createCachedData(), { mode: 0o600 });
+        renameSync(temporary, cacheFile);
+      } catch {
+        // A read-only or full disk only costs speed.
+      }
+    },
+  };
+}
