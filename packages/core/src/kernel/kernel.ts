@@ -9,7 +9,7 @@ import type {
   ToolAdapterV1,
   Usage,
 } from '../contracts/adapter.js';
-import type { PolicyContext } from '../contracts/policy.js';
+import type { PolicyContext, PolicyV1 } from '../contracts/policy.js';
 import type { Candidate, RouteReason } from '../contracts/routing.js';
 import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
 import {
@@ -123,15 +123,16 @@ function describeFailure(candidate: Candidate, error: AdapterError): string {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new CancelledError());
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new CancelledError());
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    // Removed when the timer fires: a library caller may pass one long-lived signal to many requests.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 
@@ -147,6 +148,7 @@ export class Kernel {
   readonly #container = rootContainer.createChildContainer();
   #booting: Promise<Booted> | undefined;
   #disposed = false;
+  #disposing: Promise<void> | undefined;
 
   constructor(options: KernelOptions = {}) {
     this.#options = options;
@@ -238,7 +240,9 @@ export class Kernel {
     const { config, host } = await this.#boot();
     const started = performance.now();
     const invocationId = randomUUID();
-    const chainId = request.chainId ?? this.#env.LLM_SERVICE_CHAIN_ID ?? randomUUID();
+    // `||`: an empty --chain-id or LLM_SERVICE_CHAIN_ID means none; it would otherwise lump unrelated requests into
+    // one chain (and one chain budget).
+    const chainId = request.chainId || this.#env.LLM_SERVICE_CHAIN_ID || randomUUID();
     const rawPrompt =
       typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
     const prompt = buildPrompt(rawPrompt, request.context);
@@ -250,8 +254,11 @@ export class Kernel {
     const attempts: AttemptSummary[] = [];
     let attemptNumber = 0;
     let outputStarted = false;
+    let completed = false;
 
-    const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) =>
+    const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) => {
+      if (completed) return;
+      completed = true;
       emit({
         type: 'request.completed',
         ...base(0),
@@ -261,6 +268,7 @@ export class Kernel {
         latencyMs: Math.round(performance.now() - started),
         attempts: attemptNumber,
       });
+    };
 
     emit({
       type: 'request.received',
@@ -270,240 +278,250 @@ export class Kernel {
       promptSha256,
       promptBytes: prompt.length,
     });
-    const plan = planRoute(config, request);
-    emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
+    try {
+      const plan = planRoute(config, request);
+      emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
 
-    const candidates = plan.candidates;
-    for (const [index, planned] of candidates.entries()) {
-      const next = candidates[index + 1];
-      const explicit = index === 0 && plan.explicit;
-      const decided = await this.#applyPolicies(
-        planned,
-        {
-          invocationId,
-          chainId,
-          agent: request.agent,
-          taskType: request.taskType,
-          explicit,
-          prompt,
-          config,
-          maxCostUsd: request.maxCostUsd,
-          force: request.force,
-        },
-        request.yes === true,
-        attemptNumber,
-      );
-      if (decided.outcome === 'block') {
-        attempts.push({
-          attempt: attemptNumber,
-          tool: planned.tool,
-          model: planned.model,
-          reason: planned.reason,
-          status: 'skipped',
-          errorKind: 'policy',
-          message: decided.message,
-          latencyMs: 0,
-        });
-        if (decided.endsRequest || !next) {
-          complete('blocked');
-          throw new PolicyBlockedError(decided.message, decided.hints);
-        }
-        emit({
-          type: 'fallback.used',
-          ...base(attemptNumber),
-          from: planned,
-          to: next,
-          cause: 'policy',
-          message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}`,
-        });
-        continue;
-      }
-      const candidate = decided.candidate;
-      const tool = config.tools[candidate.tool];
-      const adapter = tool ? host.adapters.get(tool.adapter) : undefined;
-      if (!tool || !adapter) throw new UsageError(`tool '${candidate.tool}' is not configured`);
-
-      for (let retries = 0; ; retries++) {
-        attemptNumber += 1;
-        const attempt = attemptNumber;
-        const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
-        const attemptStarted = performance.now();
-        emit({
-          type: 'invocation.started',
-          ...base(attempt),
-          agent: request.agent,
-          taskType: request.taskType,
-          tool: candidate.tool,
-          model: candidate.model,
-          reason,
-          baselineModel: planned.model,
-          pid: process.pid,
-          promptSha256,
-          promptBytes: prompt.length,
-        });
-        try {
-          const result = await this.#runAttempt(
-            adapter,
-            {
-              invocationId,
-              chainId,
-              attempt,
-              agent: request.agent,
-              taskType: request.taskType,
-              toolId: candidate.tool,
-              tool,
-              model: candidate.model,
-              prompt,
-              timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
-              adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
-              configDir: config.dir,
-              maxBudgetUsd: request.maxCostUsd,
-              env: this.#env,
-            },
-            signal,
-            (text) => {
-              outputStarted = true;
-              options.onText?.(text);
-              emit({ type: 'invocation.output', ...base(attempt), text });
-            },
-          );
-          const latencyMs = Math.round(performance.now() - attemptStarted);
-          const price = config.models[candidate.model];
-          const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
-          const baselinePrice = config.models[planned.model];
-          const costSource: CostSource = result.reportedCostUsd === undefined ? 'computed' : 'tool';
-          const costUsd = result.reportedCostUsd ?? computedCostUsd;
-          emit({
-            type: 'invocation.succeeded',
-            ...base(attempt),
-            agent: request.agent,
-            tool: candidate.tool,
-            model: candidate.model,
-            reason,
-            usage: result.usage,
-            costUsd,
-            costSource,
-            computedCostUsd,
-            priceHash: price ? priceHash(candidate.model, price) : '',
-            baselineModel: planned.model,
-            baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
-            latencyMs,
-            exitCode: result.exitCode,
-            sessionId: result.sessionId,
-            turns: result.turns,
-            text: result.text,
-          });
-          attempts.push({
-            attempt,
-            tool: candidate.tool,
-            model: candidate.model,
-            reason,
-            status: 'success',
-            latencyMs,
-          });
-          complete('success', costUsd);
-          return {
-            text: result.text,
-            agent: request.agent,
-            tool: candidate.tool,
-            model: candidate.model,
-            reason,
-            usage: result.usage,
-            costUsd,
-            costSource,
-            latencyMs: Math.round(performance.now() - started),
+      const candidates = plan.candidates;
+      for (const [index, planned] of candidates.entries()) {
+        const next = candidates[index + 1];
+        const explicit = index === 0 && plan.explicit;
+        const decided = await this.#applyPolicies(
+          host.policies,
+          planned,
+          {
             invocationId,
             chainId,
-            attempts,
-          };
-        } catch (caught) {
-          const error =
-            signal.aborted && !isAdapterError(caught)
-              ? new AdapterError('cancelled', 'cancelled')
-              : toAdapterError(caught);
-          const latencyMs = Math.round(performance.now() - attemptStarted);
+            agent: request.agent,
+            taskType: request.taskType,
+            explicit,
+            prompt,
+            config,
+            maxCostUsd: request.maxCostUsd,
+            force: request.force,
+          },
+          request.yes === true,
+          attemptNumber,
+        );
+        if (decided.outcome === 'block') {
+          attempts.push({
+            attempt: attemptNumber,
+            tool: planned.tool,
+            model: planned.model,
+            reason: planned.reason,
+            status: 'skipped',
+            errorKind: 'policy',
+            message: decided.message,
+            latencyMs: 0,
+          });
+          if (decided.endsRequest || !next) {
+            complete('blocked');
+            throw new PolicyBlockedError(decided.message, decided.hints);
+          }
           emit({
-            type: 'invocation.failed',
+            type: 'fallback.used',
+            ...base(attemptNumber),
+            from: planned,
+            to: next,
+            cause: 'policy',
+            message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}`,
+          });
+          continue;
+        }
+        const candidate = decided.candidate;
+        const tool = config.tools[candidate.tool];
+        const adapter = tool ? host.adapters.get(tool.adapter) : undefined;
+        if (!tool || !adapter) throw new UsageError(`tool '${candidate.tool}' is not configured`);
+
+        for (let retries = 0; ; retries++) {
+          attemptNumber += 1;
+          const attempt = attemptNumber;
+          const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
+          const attemptStarted = performance.now();
+          emit({
+            type: 'invocation.started',
             ...base(attempt),
             agent: request.agent,
+            taskType: request.taskType,
             tool: candidate.tool,
             model: candidate.model,
             reason,
-            errorKind: error.kind,
-            message: error.message,
-            latencyMs,
-            exitCode: error.toolExitCode,
+            baselineModel: planned.model,
+            pid: process.pid,
+            promptSha256,
+            promptBytes: prompt.length,
           });
-          attempts.push({
-            attempt,
-            tool: candidate.tool,
-            model: candidate.model,
-            reason,
-            status: 'failed',
-            errorKind: error.kind,
-            message: error.message,
-            latencyMs,
-          });
-          if (error.kind === 'cancelled' || signal.aborted) {
-            complete('cancelled');
-            throw new CancelledError('cancelled', ExitCode.interrupted);
-          }
-          if (outputStarted) {
-            complete('failed');
-            throw new RequestFailedError(
-              'E_REQUEST_FAILED',
-              `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
+          try {
+            const result = await this.#runAttempt(
+              adapter,
               {
-                hint: 'the partial answer above is incomplete; run the request again',
-                cause: error,
+                invocationId,
+                chainId,
+                attempt,
+                agent: request.agent,
+                taskType: request.taskType,
+                toolId: candidate.tool,
+                tool,
+                model: candidate.model,
+                prompt,
+                timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
+                adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
+                configDir: config.dir,
+                maxBudgetUsd: request.maxCostUsd,
+                env: this.#env,
+              },
+              signal,
+              (text) => {
+                outputStarted = true;
+                options.onText?.(text);
+                emit({ type: 'invocation.output', ...base(attempt), text });
               },
             );
-          }
-          if (error.retrySameTool && retries < tool.retry.max) {
-            await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
-              complete('cancelled');
-              throw cancel;
-            });
-            continue;
-          }
-          if (error.fallback && next) {
+            const latencyMs = Math.round(performance.now() - attemptStarted);
+            const price = config.models[candidate.model];
+            const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
+            const baselinePrice = config.models[planned.model];
+            const costSource: CostSource = result.reportedCostUsd === undefined ? 'computed' : 'tool';
+            const costUsd = result.reportedCostUsd ?? computedCostUsd;
             emit({
-              type: 'fallback.used',
+              type: 'invocation.succeeded',
               ...base(attempt),
-              from: candidate,
-              to: next,
-              cause: error.kind,
-              message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}`,
+              agent: request.agent,
+              tool: candidate.tool,
+              model: candidate.model,
+              reason,
+              usage: result.usage,
+              costUsd,
+              costSource,
+              computedCostUsd,
+              priceHash: price ? priceHash(candidate.model, price) : '',
+              baselineModel: planned.model,
+              baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
+              latencyMs,
+              exitCode: result.exitCode,
+              sessionId: result.sessionId,
+              turns: result.turns,
+              text: result.text,
             });
-          } else if (!error.fallback) {
-            complete('failed');
-            throw new RequestFailedError(
-              'E_REQUEST_FAILED',
-              `${describeFailure(candidate, error)}: ${error.message}`,
-              { cause: error },
-            );
+            attempts.push({
+              attempt,
+              tool: candidate.tool,
+              model: candidate.model,
+              reason,
+              status: 'success',
+              latencyMs,
+            });
+            complete('success', costUsd);
+            return {
+              text: result.text,
+              agent: request.agent,
+              tool: candidate.tool,
+              model: candidate.model,
+              reason,
+              usage: result.usage,
+              costUsd,
+              costSource,
+              latencyMs: Math.round(performance.now() - started),
+              invocationId,
+              chainId,
+              attempts,
+            };
+          } catch (caught) {
+            const error =
+              signal.aborted && !isAdapterError(caught)
+                ? new AdapterError('cancelled', 'cancelled')
+                : toAdapterError(caught);
+            const latencyMs = Math.round(performance.now() - attemptStarted);
+            emit({
+              type: 'invocation.failed',
+              ...base(attempt),
+              agent: request.agent,
+              tool: candidate.tool,
+              model: candidate.model,
+              reason,
+              errorKind: error.kind,
+              message: error.message,
+              latencyMs,
+              exitCode: error.toolExitCode,
+            });
+            attempts.push({
+              attempt,
+              tool: candidate.tool,
+              model: candidate.model,
+              reason,
+              status: 'failed',
+              errorKind: error.kind,
+              message: error.message,
+              latencyMs,
+            });
+            if (error.kind === 'cancelled' || signal.aborted) {
+              complete('cancelled');
+              throw new CancelledError('cancelled', ExitCode.interrupted);
+            }
+            if (outputStarted) {
+              complete('failed');
+              throw new RequestFailedError(
+                'E_REQUEST_FAILED',
+                `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
+                {
+                  hint: 'the partial answer above is incomplete; run the request again',
+                  cause: error,
+                },
+              );
+            }
+            if (error.retrySameTool && retries < tool.retry.max) {
+              await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
+                complete('cancelled');
+                throw cancel;
+              });
+              continue;
+            }
+            if (error.fallback && next) {
+              emit({
+                type: 'fallback.used',
+                ...base(attempt),
+                from: candidate,
+                to: next,
+                cause: error.kind,
+                message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}`,
+              });
+            } else if (!error.fallback) {
+              complete('failed');
+              throw new RequestFailedError(
+                'E_REQUEST_FAILED',
+                `${describeFailure(candidate, error)}: ${error.message}`,
+                { cause: error },
+              );
+            }
+            break;
           }
-          break;
         }
       }
+      complete('failed');
+      const tried = attempts
+        .map(
+          (attempt) =>
+            `${attempt.tool}:${attempt.model} (${attempt.errorKind ?? attempt.status}${attempt.message ? `: ${attempt.message}` : ''})`,
+        )
+        .join(', ');
+      throw new RequestFailedError(
+        'E_NO_AVAILABLE_TOOL',
+        `no available tool for agent '${request.agent}': tried ${tried}`,
+        {
+          hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
+        },
+      );
+    } catch (error) {
+      // Whatever the loop does not handle itself (an unknown agent, a policy that throws, a rewrite to a tool that is
+      // not configured) still ends the request for subscribers: every request.received gets one request.completed.
+      complete(signal.aborted ? 'cancelled' : 'failed');
+      throw error;
     }
-    complete('failed');
-    const tried = attempts
-      .map(
-        (attempt) =>
-          `${attempt.tool}:${attempt.model} (${attempt.errorKind ?? attempt.status}${attempt.message ? `: ${attempt.message}` : ''})`,
-      )
-      .join(', ');
-    throw new RequestFailedError(
-      'E_NO_AVAILABLE_TOOL',
-      `no available tool for agent '${request.agent}': tried ${tried}`,
-      {
-        hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
-      },
-    );
   }
 
+  /** `policies` come from the exec's own boot: calling #boot() here would reject once dispose() has started. */
   async #applyPolicies(
+    policies: readonly PolicyV1[],
     planned: Candidate,
     context: PolicyContext,
     yes: boolean,
@@ -512,7 +530,6 @@ export class Kernel {
     | { outcome: 'run'; candidate: Candidate }
     | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }
   > {
-    const { host } = await this.#boot();
     let candidate = planned;
     const base = () => ({
       invocationId: context.invocationId,
@@ -520,7 +537,7 @@ export class Kernel {
       attempt,
       at: new Date().toISOString(),
     });
-    for (const policy of host.policies) {
+    for (const policy of policies) {
       const decision = await policy.evaluate(candidate, context);
       if (decision.action === 'rewrite' && context.explicit) {
         // Explicit choices (--tool, --model, a task type) are never rewritten (DESIGN section 3).
@@ -616,43 +633,68 @@ export class Kernel {
     onText: (text: string) => void,
   ): Promise<InvocationResult> {
     return new Promise((resolve, reject) => {
+      // An aborted signal never fires 'abort' again: without this check the tool would start after a cancel.
+      if (signal.aborted) return reject(new AdapterError('cancelled', 'cancelled'));
       let result: InvocationResult | undefined;
       let subscription: Subscription | undefined;
-      const onAbort = () => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
         subscription?.unsubscribe();
-        reject(new AdapterError('cancelled', 'cancelled'));
+        outcome();
       };
+      const onAbort = () => settle(() => reject(new AdapterError('cancelled', 'cancelled')));
       signal.addEventListener('abort', onAbort, { once: true });
-      const cleanup = () => signal.removeEventListener('abort', onAbort);
       try {
         subscription = adapter.invoke(request, signal).subscribe({
           next: (event: AdapterEvent) => {
-            if (event.type === 'output') {
-              if (event.text.length > 0) onText(event.text);
-            } else if (event.type === 'result') {
-              result = event.result;
+            try {
+              if (event.type === 'output') {
+                if (event.text.length > 0) onText(event.text);
+              } else if (event.type === 'result') {
+                result = event.result;
+              }
+            } catch (error) {
+              // The caller's onText threw (e.g. a closed stdout). rxjs would rethrow it asynchronously and kill the
+              // process; instead the attempt fails, and unsubscribing stops the tool.
+              const message = error instanceof Error ? error.message : String(error);
+              settle(() =>
+                reject(
+                  new AdapterError('tool-error', `the answer could not be delivered: ${message}`, {
+                    fallback: false,
+                    cause: error,
+                  }),
+                ),
+              );
             }
           },
-          error: (error: unknown) => {
-            cleanup();
-            reject(error);
-          },
-          complete: () => {
-            cleanup();
-            if (result) resolve(result);
-            else reject(new AdapterError('bad-output', `adapter '${adapter.id}' finished without a result`));
-          },
+          error: (error: unknown) => settle(() => reject(error)),
+          complete: () =>
+            settle(() => {
+              if (result) resolve(result);
+              else
+                reject(new AdapterError('bad-output', `adapter '${adapter.id}' finished without a result`));
+            }),
         });
+        // Settled while subscribing (a synchronous observable), before `subscription` was assigned.
+        if (settled) subscription.unsubscribe();
       } catch (error) {
-        cleanup();
-        reject(error);
+        settle(() => reject(error));
       }
     });
   }
 
   /** Flushes sinks and disposes plugins; safe to call more than once (normal exit, SIGINT, SIGTERM). */
   async dispose(): Promise<void> {
-    if (this.#disposed) return;
+    // Every caller (normal exit and a signal handler, say) waits for the one disposal to finish, so none exits
+    // before sinks have flushed.
+    this.#disposing ??= this.#dispose();
+    return this.#disposing;
+  }
+
+  async #dispose(): Promise<void> {
     this.#disposed = true;
     const booting = this.#booting;
     if (booting) {

@@ -1,0 +1,824 @@
+import { createHash } from 'node:crypto';
+import { getEventListeners } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PolicyContext, PolicyDecision, PolicyV1 } from '../contracts/policy.js';
+import type { Candidate } from '../contracts/routing.js';
+import type { TelemetrySinkV1 } from '../contracts/sink.js';
+import type { AdapterErrorKind } from '../errors/adapter-error.js';
+import type { EventOfType, LlmServiceEvent, LlmServiceEventType } from '../events/events.js';
+import type { PluginDefinition } from '../plugin/define-plugin.js';
+import {
+  collectEvents,
+  createScriptedAdapter,
+  createTestLogger,
+  definePluginForTests,
+  writeTestConfig,
+  type Script,
+} from '../testing/index.js';
+import { createKernel, type ExecRequest, type Kernel, type KernelOptions } from './kernel.js';
+
+/**
+ * The kernel's request pipeline, driven in-process through `exec` with scripted adapters and a real config
+ * directory: routing, policies, fallback, retries, streaming, cancellation, costs and events.
+ */
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const directories: string[] = [];
+const kernels: Kernel[] = [];
+afterEach(async () => {
+  for (const kernel of kernels.splice(0)) await kernel.dispose();
+  for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+interface Setup {
+  a?: Script;
+  b?: Script;
+  /** Extra keys of tools.yaml's entry for tool `a` (e.g. `retry`). */
+  toolA?: Record<string, unknown>;
+  policies?: PolicyV1[];
+  sinks?: TelemetrySinkV1[];
+  /** Plugins loaded after the one that registers the adapters. */
+  plugins?: PluginDefinition[];
+  env?: Record<string, string>;
+  confirm?: KernelOptions['confirm'];
+}
+
+/**
+ * Agent `dev` prefers a:m1 and falls back to b:m2; its task type `review` picks a:m1b. m1 has cache prices of its
+ * own; m1b and m2 do not.
+ */
+function setup(options: Setup = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'llm-service-kernel-'));
+  directories.push(dir);
+  writeTestConfig(dir, {
+    agents: {
+      dev: {
+        preferred_tool: 'a',
+        preferred_model: 'm1',
+        fallback_chain: ['b:m2'],
+        task_types: { review: { model: 'm1b' } },
+        adapter_options: { a: { flavour: 'plain' } },
+      },
+    },
+    tools: {
+      a: { adapter: 'a', binary: 'tool-a', models: ['m1', 'm1b'], timeout_s: 42, ...options.toolA },
+      b: { adapter: 'b', binary: 'tool-b', models: ['m2'] },
+    },
+    models: {
+      m1: { input_per_mtok: 3, output_per_mtok: 15, cache_read_per_mtok: 0.3, cache_write_per_mtok: 3.75 },
+      m1b: { input_per_mtok: 1, output_per_mtok: 5 },
+      m2: { input_per_mtok: 0.5, output_per_mtok: 1 },
+    },
+  });
+  const a = createScriptedAdapter('a', options.a ?? [{ answer: 'from a' }]);
+  const b = createScriptedAdapter('b', options.b ?? [{ answer: 'from b' }]);
+  const logger = createTestLogger();
+  const kernel = createKernel({
+    configDir: dir,
+    cwd: dir,
+    env: { HOME: dir, ...options.env },
+    logger,
+    ...(options.confirm ? { confirm: options.confirm } : {}),
+    plugins: [
+      definePluginForTests({
+        adapters: [a, b],
+        policies: options.policies ?? [],
+        sinks: options.sinks ?? [],
+      }),
+      ...(options.plugins ?? []),
+    ],
+  });
+  kernels.push(kernel);
+  const events = collectEvents(kernel);
+  return { kernel, a, b, events, logger, dir };
+}
+
+function policy(
+  id: string,
+  decide: (candidate: Candidate, context: PolicyContext) => PolicyDecision,
+): PolicyV1 {
+  return { specificationVersion: 'v1', id, evaluate: decide };
+}
+
+function ofType<T extends LlmServiceEventType>(
+  events: readonly LlmServiceEvent[],
+  type: T,
+): EventOfType<T>[] {
+  return events.filter((event): event is EventOfType<T> => event.type === type);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Record<string, unknown>;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+const request: ExecRequest = { agent: 'dev', prompt: 'hello' };
+
+describe('exec: a successful request', () => {
+  it('returns the documented result, with costs computed from models.yaml (cache tokens at their own rates)', async () => {
+    const usage = {
+      inputTokens: 1_000,
+      outputTokens: 2_000,
+      cacheReadTokens: 10_000,
+      cacheWriteTokens: 4_000,
+    };
+    const { kernel } = setup({ a: [{ answer: ['Hello', ', ', 'world'], usage, sessionId: 's-1' }] });
+    const chunks: string[] = [];
+    const result = await kernel.exec(request, { onText: (text) => chunks.push(text) });
+
+    expect(chunks).toEqual(['Hello', ', ', 'world']);
+    expect(result).toEqual({
+      text: 'Hello, world',
+      agent: 'dev',
+      tool: 'a',
+      model: 'm1',
+      reason: 'preferred',
+      usage,
+      // 1000 * 3 + 2000 * 15 + 10000 * 0.3 + 4000 * 3.75 = 51000 USD per million tokens
+      costUsd: expect.closeTo(0.051, 10),
+      costSource: 'computed',
+      latencyMs: expect.any(Number),
+      invocationId: expect.stringMatching(uuid),
+      chainId: expect.stringMatching(uuid),
+      attempts: [
+        {
+          attempt: 1,
+          tool: 'a',
+          model: 'm1',
+          reason: 'preferred',
+          status: 'success',
+          latencyMs: expect.any(Number),
+        },
+      ],
+    });
+  });
+
+  it("counts the tool's own cost when it reports one, and still records the computed cost", async () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const { kernel, events } = setup({ a: [{ answer: 'ok', usage, reportedCostUsd: 0.5 }] });
+    const result = await kernel.exec(request);
+    expect(result).toMatchObject({ costUsd: 0.5, costSource: 'tool' });
+    expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({
+      costUsd: 0.5,
+      costSource: 'tool',
+      computedCostUsd: expect.closeTo(3, 10),
+      priceHash: expect.stringMatching(/^[0-9a-f]{12}$/),
+    });
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'success', costUsd: 0.5 });
+  });
+
+  it('emits the events of a request in order, each with invocationId, chainId, attempt and an ISO time', async () => {
+    const { kernel, events } = setup({
+      a: [{ answer: ['one', 'two'] }],
+      policies: [policy('allow-all', () => ({ action: 'allow' }))],
+    });
+    const result = await kernel.exec({ ...request, chainId: 'chain-7' });
+
+    expect(events.map((event) => event.type)).toEqual([
+      'request.received',
+      'route.planned',
+      'policy.decided',
+      'invocation.started',
+      'invocation.output',
+      'invocation.output',
+      'invocation.succeeded',
+      'request.completed',
+    ]);
+    for (const event of events) {
+      expect(event.invocationId).toBe(result.invocationId);
+      expect(event.chainId).toBe('chain-7');
+      expect(new Date(event.at).toISOString()).toBe(event.at);
+    }
+    // Request-level events are attempt 0; the attempt's own events carry its 1-based number.
+    expect(events.map((event) => event.attempt)).toEqual([0, 0, 0, 1, 1, 1, 1, 0]);
+    expect(ofType(events, 'invocation.output').map((event) => event.text)).toEqual(['one', 'two']);
+    expect(ofType(events, 'route.planned')[0]?.candidates).toEqual([
+      { tool: 'a', model: 'm1', reason: 'preferred' },
+      { tool: 'b', model: 'm2', reason: 'fallback' },
+    ]);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'success', attempts: 1 });
+  });
+
+  it('emits no policy.decided event when no policy is loaded', async () => {
+    const { kernel, events } = setup();
+    await kernel.exec(request);
+    expect(ofType(events, 'policy.decided')).toEqual([]);
+  });
+
+  it('takes the chain id from the request, else LLM_SERVICE_CHAIN_ID, else a fresh uuid', async () => {
+    const fromEnv = setup({ env: { LLM_SERVICE_CHAIN_ID: 'from-env' } });
+    expect((await fromEnv.kernel.exec({ ...request, chainId: 'from-request' })).chainId).toBe('from-request');
+    expect((await fromEnv.kernel.exec(request)).chainId).toBe('from-env');
+    expect(fromEnv.a.calls.map((call) => call.request.chainId)).toEqual(['from-request', 'from-env']);
+
+    const fresh = setup();
+    const first = await fresh.kernel.exec(request);
+    const second = await fresh.kernel.exec(request);
+    expect(first.chainId).toMatch(uuid);
+    expect(second.chainId).toMatch(uuid);
+    expect(first.chainId).not.toBe(second.chainId);
+    expect(first.invocationId).not.toBe(second.invocationId);
+  });
+
+  it('treats an empty chain id as none (it would lump unrelated requests into one chain)', async () => {
+    const { kernel } = setup({ env: { LLM_SERVICE_CHAIN_ID: '' } });
+    expect((await kernel.exec({ ...request, chainId: '' })).chainId).toMatch(uuid);
+  });
+
+  it("passes the adapter request.timeoutS, else the tool's timeout_s, in milliseconds, and the agent's options", async () => {
+    const { kernel, a, dir } = setup();
+    await kernel.exec(request);
+    await kernel.exec({ ...request, timeoutS: 5 });
+    expect(a.calls.map((call) => call.request.timeoutMs)).toEqual([42_000, 5_000]);
+    expect(a.calls[0]?.request).toMatchObject({
+      agent: 'dev',
+      toolId: 'a',
+      model: 'm1',
+      attempt: 1,
+      configDir: dir,
+      adapterOptions: { flavour: 'plain' },
+      tool: { adapter: 'a', binary: 'tool-a', timeout_s: 42 },
+    });
+  });
+
+  it('puts context files before the prompt as <context> blocks, passing every byte unchanged', async () => {
+    const { kernel, a, events } = setup();
+    const prompt = new Uint8Array([0x66, 0xff, 0xfe, 0xc3, 0x00, 0x0a, 0xed, 0xa0, 0x80]); // not valid UTF-8
+    const notes = new Uint8Array([0x6e, 0x6f, 0x74, 0x65, 0x0a]); // "note\n"
+    const binary = new Uint8Array([0x80, 0x81]);
+    await kernel.exec({
+      ...request,
+      prompt,
+      context: [
+        { name: 'notes.md', content: notes },
+        { name: 'data "raw".bin', content: binary },
+      ],
+    });
+    const encode = (text: string) => Buffer.from(text, 'utf8');
+    const expected = Buffer.concat([
+      encode('<context file="notes.md">\n'),
+      notes,
+      encode('</context>\n\n<context file="data &#34;raw&#34;.bin">\n'),
+      binary,
+      encode('\n</context>\n\n'),
+      prompt,
+    ]);
+    const sent = a.calls[0]?.request.prompt;
+    expect(sent && Buffer.from(sent).equals(expected)).toBe(true);
+    expect(ofType(events, 'request.received')[0]).toMatchObject({
+      promptBytes: expected.length,
+      promptSha256: createHash('sha256').update(expected).digest('hex'),
+    });
+  });
+
+  it('sends a prompt without context exactly as given', async () => {
+    const { kernel, a } = setup();
+    const prompt = new Uint8Array([0xc0, 0xaf, 0xff]);
+    await kernel.exec({ ...request, prompt });
+    expect(Array.from(a.calls[0]?.request.prompt ?? [])).toEqual([0xc0, 0xaf, 0xff]);
+  });
+});
+
+describe('exec: fallback and retries', () => {
+  const unavailable: [AdapterErrorKind, string][] = [
+    ['not-installed', 'a:m1 unavailable (not installed); trying b:m2'],
+    ['auth', 'a:m1 unavailable (not logged in or invalid credentials); trying b:m2'],
+    ['timeout', 'a:m1 timed out; trying b:m2'],
+  ];
+  it.each(unavailable)('falls back to the next candidate on %s', async (kind, message) => {
+    const { kernel, a, b, events } = setup({ a: [{ fail: kind, message: `scripted ${kind}` }] });
+    const result = await kernel.exec(request);
+
+    expect(result).toMatchObject({ text: 'from b', tool: 'b', model: 'm2', reason: 'fallback' });
+    expect(result.attempts).toEqual([
+      {
+        attempt: 1,
+        tool: 'a',
+        model: 'm1',
+        reason: 'preferred',
+        status: 'failed',
+        errorKind: kind,
+        message: `scripted ${kind}`,
+        latencyMs: expect.any(Number),
+      },
+      {
+        attempt: 2,
+        tool: 'b',
+        model: 'm2',
+        reason: 'fallback',
+        status: 'success',
+        latencyMs: expect.any(Number),
+      },
+    ]);
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls.map((call) => call.request.attempt)).toEqual([2]);
+    expect(ofType(events, 'fallback.used')).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        cause: kind,
+        message,
+        from: expect.objectContaining({ tool: 'a', model: 'm1' }),
+        to: { tool: 'b', model: 'm2', reason: 'fallback' },
+      }),
+    ]);
+    expect(ofType(events, 'invocation.failed')[0]).toMatchObject({ attempt: 1, errorKind: kind, tool: 'a' });
+  });
+
+  it('never falls back once output has started: the request fails with exit code 1', async () => {
+    const { kernel, b, events } = setup({ a: [{ fail: 'timeout', output: ['Half an ans'] }] });
+    const chunks: string[] = [];
+    const error = await rejection(kernel.exec(request, { onText: (text) => chunks.push(text) }));
+
+    expect(error).toMatchObject({ name: 'RequestFailedError', code: 'E_REQUEST_FAILED', exitCode: 1 });
+    expect(error.message).toContain('a:m1 timed out after its answer had started');
+    expect(chunks).toEqual(['Half an ans']);
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'fallback.used')).toEqual([]);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'failed' });
+  });
+
+  it('retries rate limits on the same tool as often as tools.yaml allows, then falls back', async () => {
+    const { kernel, a, b, events } = setup({
+      a: [{ fail: 'rate-limit' }],
+      toolA: { retry: { max: 2, base_ms: 1 } },
+    });
+    const result = await kernel.exec(request);
+
+    expect(a.calls).toHaveLength(3);
+    expect(b.calls).toHaveLength(1);
+    expect(result.tool).toBe('b');
+    expect(
+      ofType(events, 'invocation.started').map((event) => [event.attempt, event.tool, event.reason]),
+    ).toEqual([
+      [1, 'a', 'preferred'],
+      [2, 'a', 'retry'],
+      [3, 'a', 'retry'],
+      [4, 'b', 'fallback'],
+    ]);
+    expect(result.attempts.map((attempt) => attempt.status)).toEqual([
+      'failed',
+      'failed',
+      'failed',
+      'success',
+    ]);
+    expect(ofType(events, 'fallback.used')).toEqual([
+      expect.objectContaining({ attempt: 3, cause: 'rate-limit' }),
+    ]);
+  });
+
+  it('answers from a retry when the tool recovers', async () => {
+    const { kernel, b } = setup({
+      a: [{ fail: 'overloaded' }, { answer: 'second time' }],
+      toolA: { retry: { max: 2, base_ms: 1 } },
+    });
+    const result = await kernel.exec(request);
+    expect(result).toMatchObject({ text: 'second time', tool: 'a', reason: 'retry' });
+    expect(result.attempts.map((attempt) => attempt.attempt)).toEqual([1, 2]);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  it('falls back at once on a rate limit when the tool has no retry config', async () => {
+    const { kernel, a, b } = setup({ a: [{ fail: 'rate-limit' }] });
+    expect((await kernel.exec(request)).tool).toBe('b');
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(1);
+  });
+
+  it('stops the chain on an error whose fallback flag is off', async () => {
+    const { kernel, b, events } = setup({
+      a: [{ fail: 'bad-output', message: 'garbled', error: { fallback: false } }],
+    });
+    const error = await rejection(kernel.exec(request));
+    expect(error).toMatchObject({ code: 'E_REQUEST_FAILED', exitCode: 1 });
+    expect(error.message).toBe('a:m1 gave output that could not be read: garbled');
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'failed', attempts: 1 });
+  });
+
+  it('fails with E_NO_AVAILABLE_TOOL, listing each attempt, when every candidate fails', async () => {
+    const { kernel, events } = setup({
+      a: [{ fail: 'not-installed', message: 'tool-a not found on PATH' }],
+      b: [{ fail: 'auth', message: 'not logged in' }],
+    });
+    const error = await rejection(kernel.exec(request));
+    expect(error).toMatchObject({ code: 'E_NO_AVAILABLE_TOOL', exitCode: 1 });
+    expect(error.message).toBe(
+      "no available tool for agent 'dev': tried a:m1 (not-installed: tool-a not found on PATH), b:m2 (auth: not logged in)",
+    );
+    expect(error.hint).toEqual(expect.stringContaining('llm-service tools'));
+    expect(ofType(events, 'request.completed')).toEqual([
+      expect.objectContaining({ status: 'failed', attempts: 2 }),
+    ]);
+  });
+
+  it('tries only the first candidate with noFallback', async () => {
+    const { kernel, b } = setup({ a: [{ fail: 'not-installed' }] });
+    const error = await rejection(kernel.exec({ ...request, noFallback: true }));
+    expect(error).toMatchObject({ code: 'E_NO_AVAILABLE_TOOL', exitCode: 1 });
+    expect(b.calls).toHaveLength(0);
+  });
+});
+
+describe('exec: policies', () => {
+  const blockAll = (endsRequest: boolean) =>
+    policy('budget', () => ({
+      action: 'block',
+      message: 'daily budget of $10 reached',
+      hints: ['raise the limit'],
+      endsRequest,
+    }));
+
+  it('ends the request on a block that says so: exit code 3 and no adapter runs', async () => {
+    const { kernel, a, b, events } = setup({ policies: [blockAll(true)] });
+    const error = await rejection(kernel.exec(request));
+
+    expect(error).toMatchObject({
+      name: 'PolicyBlockedError',
+      code: 'E_POLICY_BLOCKED',
+      exitCode: 3,
+      message: 'daily budget of $10 reached',
+      hints: ['raise the limit'],
+    });
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(0);
+    expect(events.map((event) => event.type)).toEqual([
+      'request.received',
+      'route.planned',
+      'policy.decided',
+      'budget.blocked',
+      'request.completed',
+    ]);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'blocked' });
+  });
+
+  it('moves on to the next candidate on a block that does not end the request', async () => {
+    const { kernel, a, b, events } = setup({
+      policies: [
+        policy('tool-budget', (candidate) =>
+          candidate.tool === 'a'
+            ? { action: 'block', message: 'tool a over budget', hints: [], endsRequest: false }
+            : { action: 'allow' },
+        ),
+      ],
+    });
+    const result = await kernel.exec(request);
+
+    expect(result.tool).toBe('b');
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(1);
+    expect(result.attempts[0]).toMatchObject({
+      tool: 'a',
+      status: 'skipped',
+      errorKind: 'policy',
+      message: 'tool a over budget',
+    });
+    expect(ofType(events, 'fallback.used')[0]).toMatchObject({
+      cause: 'policy',
+      message: 'a:m1 blocked by policy (tool a over budget); trying b:m2',
+    });
+  });
+
+  it('reports a block of the last candidate as a block (exit code 3)', async () => {
+    const { kernel } = setup({ policies: [blockAll(false)] });
+    expect(await rejection(kernel.exec(request))).toMatchObject({ code: 'E_POLICY_BLOCKED', exitCode: 3 });
+  });
+
+  const cheaper = policy('cost', (candidate) =>
+    candidate.model === 'm1'
+      ? {
+          action: 'rewrite',
+          candidate: { tool: 'a', model: 'm1b', reason: 'cost_optimization' },
+          reason: 'short prompt',
+        }
+      : { action: 'allow' },
+  );
+
+  it("runs a rewritten candidate with the policy's reason, recording the original model as the baseline", async () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const { kernel, a, events } = setup({ policies: [cheaper], a: [{ answer: 'cheap', usage }] });
+    const result = await kernel.exec(request);
+
+    expect(result).toMatchObject({ tool: 'a', model: 'm1b', reason: 'cost_optimization', costUsd: 1 });
+    expect(a.calls[0]?.request.model).toBe('m1b');
+    expect(ofType(events, 'policy.decided')[0]).toMatchObject({
+      action: 'rewrite',
+      message: 'short prompt',
+      candidate: { tool: 'a', model: 'm1', reason: 'preferred' },
+      rewrittenTo: { tool: 'a', model: 'm1b', reason: 'cost_optimization' },
+    });
+    expect(ofType(events, 'invocation.started')[0]).toMatchObject({ model: 'm1b', baselineModel: 'm1' });
+    expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({
+      model: 'm1b',
+      baselineModel: 'm1',
+      computedCostUsd: 1,
+      baselineCostUsd: 3,
+    });
+  });
+
+  const toB = policy('cost', () => ({
+    action: 'rewrite',
+    candidate: { tool: 'b', model: 'm2', reason: 'cost_optimization' },
+    reason: 'cheaper elsewhere',
+  }));
+  const explicitRequests: [string, Partial<ExecRequest>, string][] = [
+    ['--model', { model: 'm1b' }, 'm1b'],
+    ['--tool', { tool: 'a' }, 'm1'],
+    ['a task type', { taskType: 'review' }, 'm1b'],
+  ];
+  it.each(explicitRequests)('never rewrites a candidate chosen by %s', async (_, choice, model) => {
+    const { kernel, a, b, events } = setup({ policies: [toB] });
+    const result = await kernel.exec({ ...request, ...choice });
+
+    expect(result).toMatchObject({ tool: 'a', model });
+    expect(a.calls).toHaveLength(1);
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'policy.decided')[0]).toMatchObject({
+      action: 'allow',
+      message: expect.stringContaining('chosen explicitly'),
+    });
+  });
+
+  it('tells policies whether the candidate was chosen explicitly, and gives them the prompt bytes', async () => {
+    const seen: [boolean, string][] = [];
+    const { kernel } = setup({
+      a: [{ fail: 'not-installed' }],
+      policies: [
+        policy('spy', (candidate, context) => {
+          seen.push([context.explicit, `${candidate.tool}:${Buffer.from(context.prompt).toString()}`]);
+          return { action: 'allow' };
+        }),
+      ],
+    });
+    await kernel.exec({ ...request, model: 'm1b' });
+    // The fallback candidate was not chosen explicitly, so it may be rewritten.
+    expect(seen).toEqual([
+      [true, 'a:hello'],
+      [false, 'b:hello'],
+    ]);
+  });
+
+  it('emits budget.warned on a warning and goes ahead', async () => {
+    const { kernel, a, events } = setup({
+      policies: [policy('budget', () => ({ action: 'warn', message: '80% of the daily budget spent' }))],
+    });
+    await kernel.exec(request);
+    expect(a.calls).toHaveLength(1);
+    expect(ofType(events, 'budget.warned')).toEqual([
+      expect.objectContaining({ policy: 'budget', message: '80% of the daily budget spent', attempt: 0 }),
+    ]);
+  });
+
+  const confirmation = policy('budget', () => ({
+    action: 'confirm',
+    message: 'this may cost $4; go ahead?',
+  }));
+
+  it('goes ahead on a confirmation when the request says yes, without asking', async () => {
+    const asked: string[] = [];
+    const { kernel, a, events } = setup({
+      policies: [confirmation],
+      confirm: async (message) => {
+        asked.push(message);
+        return false;
+      },
+    });
+    await kernel.exec({ ...request, yes: true });
+    expect(asked).toEqual([]);
+    expect(a.calls).toHaveLength(1);
+    expect(ofType(events, 'budget.warned')).toEqual([]);
+  });
+
+  it('blocks with exit code 3 when the user declines a confirmation', async () => {
+    const asked: string[] = [];
+    const { kernel, a, events } = setup({
+      policies: [confirmation],
+      confirm: async (message) => {
+        asked.push(message);
+        return false;
+      },
+    });
+    const error = await rejection(kernel.exec(request));
+    expect(asked).toEqual(['this may cost $4; go ahead?']);
+    expect(error).toMatchObject({ code: 'E_POLICY_BLOCKED', exitCode: 3 });
+    expect(error.message).toContain('declined');
+    expect(a.calls).toHaveLength(0);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'blocked' });
+  });
+
+  it('goes ahead when the user accepts a confirmation', async () => {
+    const { kernel, a } = setup({ policies: [confirmation], confirm: async () => true });
+    await kernel.exec(request);
+    expect(a.calls).toHaveLength(1);
+  });
+
+  it('goes ahead with a warning when nobody can be asked', async () => {
+    const { kernel, a, events } = setup({ policies: [confirmation] });
+    await kernel.exec(request);
+    expect(a.calls).toHaveLength(1);
+    expect(ofType(events, 'budget.warned')[0]).toMatchObject({ message: 'this may cost $4; go ahead?' });
+  });
+});
+
+describe('exec: cancellation', () => {
+  it('ends a hanging attempt on abort: CancelledError with exit code 130', async () => {
+    const { kernel, a, b, events } = setup({ a: [{ hang: true }] });
+    const controller = new AbortController();
+    const pending = kernel.exec(request, { signal: controller.signal });
+    await until(() => a.calls.length === 1);
+    controller.abort();
+    const error = await rejection(pending);
+
+    expect(error).toMatchObject({ name: 'CancelledError', code: 'E_CANCELLED', exitCode: 130 });
+    expect(a.calls[0]?.aborted).toBe(true);
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'invocation.failed')[0]).toMatchObject({ errorKind: 'cancelled' });
+    expect(ofType(events, 'request.completed')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+  });
+
+  it('does not start a tool for an already aborted signal', async () => {
+    const { kernel, a, events } = setup();
+    const error = await rejection(kernel.exec(request, { signal: AbortSignal.abort() }));
+    expect(error).toMatchObject({ code: 'E_CANCELLED', exitCode: 130 });
+    expect(a.calls).toHaveLength(0);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('stops waiting between retries on abort', async () => {
+    const { kernel, b, events } = setup({
+      a: [{ fail: 'rate-limit' }],
+      toolA: { retry: { max: 2, base_ms: 60_000 } },
+    });
+    const controller = new AbortController();
+    const pending = kernel.exec(request, { signal: controller.signal });
+    await until(() => ofType(events, 'invocation.failed').length === 1);
+    controller.abort();
+    expect(await rejection(pending)).toMatchObject({ code: 'E_CANCELLED', exitCode: 130 });
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'request.completed')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
+  });
+
+  it('leaves no abort listeners behind on a signal the caller keeps using', async () => {
+    const { kernel } = setup({
+      a: [{ fail: 'rate-limit' }, { answer: 'ok' }],
+      toolA: { retry: { max: 2, base_ms: 1 } },
+    });
+    const controller = new AbortController();
+    await kernel.exec(request, { signal: controller.signal });
+    await kernel.exec(request, { signal: controller.signal });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('fails the request, without crashing, when the caller cannot take the answer (onText throws)', async () => {
+    const { kernel, a, b, events } = setup({ a: [{ answer: ['first', { text: 'second', delayMs: 20 }] }] });
+    const error = await rejection(
+      kernel.exec(request, {
+        onText: () => {
+          throw new Error('EPIPE: broken pipe');
+        },
+      }),
+    );
+    expect(error).toMatchObject({ code: 'E_REQUEST_FAILED', exitCode: 1 });
+    expect(error.message).toContain('EPIPE: broken pipe');
+    // The adapter was unsubscribed (a real one kills its process group) and no other candidate ran.
+    expect(a.calls[0]?.unsubscribed).toBe(true);
+    expect(b.calls).toHaveLength(0);
+    expect(ofType(events, 'invocation.output')).toHaveLength(0);
+  });
+});
+
+describe('exec: subscribers and request.completed', () => {
+  it('survives a sink that throws, and the logger gets exactly one warning', async () => {
+    const handled: string[] = [];
+    const sink: TelemetrySinkV1 = {
+      specificationVersion: 'v1',
+      id: 'flaky',
+      handle(event) {
+        handled.push(event.type);
+        throw new Error('disk full');
+      },
+      flush: async () => {},
+      dispose: async () => {},
+    };
+    const { kernel, logger } = setup({ sinks: [sink] });
+    expect((await kernel.exec(request)).text).toBe('from a');
+    await kernel.exec(request);
+    expect(handled).toEqual(['request.received']);
+    expect(logger.warnings).toHaveLength(1);
+    expect(logger.warnings[0]).toContain('flaky');
+    expect(logger.warnings[0]).toContain('disk full');
+  });
+
+  it('survives an event subscriber that throws, with one warning', async () => {
+    const { kernel, logger } = setup();
+    kernel.events.on('invocation.output', 'progress', () => {
+      throw new Error('stderr closed');
+    });
+    const result = await kernel.exec(request);
+    expect(result.text).toBe('from a');
+    expect(logger.warnings).toEqual([
+      "warning: event subscriber 'progress' failed and was removed: stderr closed",
+    ]);
+  });
+
+  it('completes a request that fails before any candidate runs (unknown agent)', async () => {
+    const { kernel, events } = setup();
+    const error = await rejection(kernel.exec({ ...request, agent: 'deve' }));
+    expect(error).toMatchObject({ code: 'E_USAGE', exitCode: 2 });
+    expect(events.map((event) => event.type)).toEqual(['request.received', 'request.completed']);
+    expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'failed' });
+  });
+
+  it('completes a request whose policy throws, and rejects with its error', async () => {
+    const { kernel, a, events } = setup({
+      policies: [
+        policy('broken', () => {
+          throw new Error('ledger unavailable');
+        }),
+      ],
+    });
+    expect((await rejection(kernel.exec(request))).message).toBe('ledger unavailable');
+    expect(a.calls).toHaveLength(0);
+    expect(ofType(events, 'request.completed')).toEqual([expect.objectContaining({ status: 'failed' })]);
+  });
+});
+
+describe('kernel lifecycle', () => {
+  function recorder(log: string[]) {
+    const sink: TelemetrySinkV1 = {
+      specificationVersion: 'v1',
+      id: 'recorder',
+      handle: () => {},
+      flush: async () => void log.push('sink flush'),
+      dispose: async () => void log.push('sink dispose'),
+    };
+    const plugin = (name: string, delayMs = 0) =>
+      definePluginForTests({
+        name,
+        dispose: async () => {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          log.push(`dispose ${name}`);
+        },
+      });
+    return { sink, plugin };
+  }
+
+  it('flushes sinks and disposes plugins in reverse registration order, once', async () => {
+    const log: string[] = [];
+    const { sink, plugin } = recorder(log);
+    const { kernel } = setup({
+      sinks: [sink],
+      plugins: [plugin('first'), plugin('second'), plugin('third')],
+    });
+    await kernel.exec(request);
+    await kernel.dispose();
+    await kernel.dispose();
+    expect(log).toEqual(['sink flush', 'sink dispose', 'dispose third', 'dispose second', 'dispose first']);
+  });
+
+  it('makes every caller of dispose wait for the one disposal to finish', async () => {
+    const log: string[] = [];
+    const { plugin } = recorder(log);
+    const { kernel } = setup({ plugins: [plugin('slow', 30)] });
+    await kernel.config();
+    const first = kernel.dispose();
+    await kernel.dispose();
+    expect(log).toEqual(['dispose slow']);
+    await first;
+  });
+
+  it('rejects exec after dispose', async () => {
+    const { kernel } = setup();
+    await kernel.exec(request);
+    await kernel.dispose();
+    expect(await rejection(kernel.exec(request))).toMatchObject({
+      code: 'E_USAGE',
+      message: 'the kernel has been disposed',
+    });
+  });
+
+  it('disposes a kernel that never loaded anything', async () => {
+    const { kernel } = setup({ plugins: [] });
+    await expect(kernel.dispose()).resolves.toBeUndefined();
+  });
+
+  it("answers detect from the tool's adapter", async () => {
+    const { kernel } = setup();
+    expect(await kernel.detect('a')).toEqual({ installed: true });
+  });
+});
