@@ -22,6 +22,7 @@ const packagesDir = join(repositoryRoot, 'packages');
 interface Manifest {
   name: string;
   version: string;
+  private?: boolean;
   bin?: string | Record<string, string>;
   exports?: Record<string, unknown>;
   publishConfig?: { exports?: Record<string, unknown> };
@@ -51,6 +52,8 @@ const workspacePackages: WorkspacePackage[] = readdirSync(packagesDir, { withFil
     directoryName: entry.name,
     manifest: JSON.parse(readFileSync(join(packagesDir, entry.name, 'package.json'), 'utf8')) as Manifest,
   }))
+  // Private packages (test helpers) are never published, so they are neither packed nor checked here.
+  .filter((pkg) => !pkg.manifest.private)
   .sort((a, b) => a.directoryName.localeCompare(b.directoryName));
 const plugins = workspacePackages.filter(
   (pkg) => pkg.manifest.name !== CORE && pkg.directoryName !== CLI_DIR,
@@ -154,7 +157,7 @@ describe('packed packages installed with npm outside the workspace', () => {
     installDir = mkdtempSync(join(tmpdir(), 'llm-service-install-'));
     if (isInside(repositoryRoot, installDir)) throw new Error(`${installDir} is inside the workspace`);
 
-    run('pnpm', ['-r', '--filter', './packages/*', 'pack', '--pack-destination', packDir], repositoryRoot);
+    for (const pkg of workspacePackages) run('pnpm', ['pack', '--pack-destination', packDir], pkg.dir);
     for (const file of readdirSync(packDir).filter((name) => name.endsWith('.tgz'))) {
       const tarball = readTarball(join(packDir, file));
       tarballs.set(tarball.manifest.name, tarball);
