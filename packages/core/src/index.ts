@@ -59,6 +59,7 @@ export { computeCostUsd, priceHash } from './kernel/cost.js';
 // Adapter toolkit
 export { runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
 export { findExecutable } from './process/find-executable.js';
+export * from './process/tool-launch.js';
 export { closestMatch, suggestName } from './text/did-you-mean.js';
 // Plugins build their schemas with core's zod, so every schema in one config shares one zod instance.
 export * as z from './schema/zod.js';

@@ -1,6 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdapterError, runTool, type InvocationRequest, type InvocationResult } from '@llm-service/core';
+import {
+  AdapterError,
+  assertWorkingDirectory,
+  childEnvironment,
+  credentialsError,
+  locateBinary,
+  missingCredentials,
+  runTool,
+  workingDirectory,
+  type InvocationRequest,
+  type InvocationResult,
+} from '@llm-service/core';
 import { renderArgs, type PlaceholderValues } from '../argv/render-args.js';
 import type { PlaceholderName } from '../config/placeholders.js';
 import type { OutputSettings } from '../config/tool-schema.js';
@@ -9,14 +20,6 @@ import { createPrivateDirectory, removePrivateDirectory } from '../prompt/privat
 import { promptAsArgument, writePromptFile } from '../prompt/prompt-delivery.js';
 import { classifyFailure, failureTailChars } from './classify-failure.js';
 import { TailBuffer } from './tail-buffer.js';
-import {
-  assertWorkingDirectory,
-  childEnvironment,
-  credentialsError,
-  locateBinary,
-  missingCredentials,
-  workingDirectory,
-} from './tool-environment.js';
 import { readToolSettings } from './tool-settings.js';
 
 /** Enough of stdout to find an error message in it, without holding a long answer twice. */
