@@ -10,7 +10,7 @@ afterEach(() => {
   for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function configDir(adapterOptions: string): string {
+function configDir(adapterOptions: string, files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'llm-service-claude-'));
   directories.push(dir);
   writeFileSync(
@@ -25,6 +25,7 @@ function configDir(adapterOptions: string): string {
     join(dir, 'models.yaml'),
     'version: 1\nmodels:\n  claude-sonnet-4-5: { input_per_mtok: 3, output_per_mtok: 15 }\n',
   );
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
   return dir;
 }
 
@@ -54,9 +55,42 @@ describe('adapter-claude in the kernel', () => {
     ]);
   });
 
-  it('refuses a claude tool, naming the missing adapter, since it registers none yet', async () => {
-    const error = await bootError(configDir('{ allowed_tools: [Read, Grep], permission_mode: plan }'));
-    expect(error.code).toBe('E_PLUGIN');
-    expect(error.message).toContain('registered no such adapter');
+  it('loads a claude tool and registers its adapter', async () => {
+    const dir = configDir(
+      '{ allowed_tools: [Read, Grep], permission_mode: plan, append_system_prompt_file: p.md }',
+      {
+        'p.md': 'Be brief.\n',
+      },
+    );
+    const kernel = createKernel({
+      configDir: dir,
+      cwd: dir,
+      env: {},
+      plugins: [claudePlugin],
+      logger: { warn() {} },
+    });
+    try {
+      const config = await kernel.config();
+      expect(config.tools.claude?.retry).toEqual({ max: 2, base_ms: 500, same_tool: false });
+      expect((await kernel.adapters()).get('claude')).toMatchObject({
+        id: 'claude',
+        specificationVersion: 'v1',
+      });
+    } finally {
+      await kernel.dispose();
+    }
+  });
+
+  it('reports a missing append_system_prompt_file with its line, when the config is loaded', async () => {
+    const error = await bootError(configDir('{ append_system_prompt_file: prompts/missing.md }'));
+    expect(error.issues).toMatchObject([
+      {
+        file: 'agents.yaml',
+        line: 6,
+        path: 'agents.architect.adapter_options.claude.append_system_prompt_file',
+      },
+    ]);
+    expect(error.issues?.[0]?.message).toContain("append_system_prompt_file 'prompts/missing.md'");
+    expect(error.issues?.[0]?.message).toContain('does not exist');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PluginContext } from '@llm-service/core';
-import claudePlugin from './index.js';
-import { claudeAgentOptionsSchema, claudeToolSchema } from './claude-schema.js';
+import claudePlugin from '../index.js';
+import { claudeAgentOptionsSchema, claudeToolSchema, permissionModes } from './claude-schema.js';
 
 const issuePaths = (value: unknown) => {
   const result = claudeAgentOptionsSchema.safeParse(value);
@@ -23,7 +23,7 @@ describe('claude agent options', () => {
     expect(claudeAgentOptionsSchema.parse({})).toEqual({});
   });
 
-  it.each(['default', 'acceptEdits', 'bypassPermissions', 'plan'])('accepts permission_mode %s', (mode) => {
+  it.each([...permissionModes])('accepts permission_mode %s', (mode) => {
     expect(issuePaths({ permission_mode: mode })).toEqual([]);
   });
 
@@ -31,6 +31,7 @@ describe('claude agent options', () => {
     [{ permission_mode: 'yolo' }, 'permission_mode'],
     [{ allowed_tools: 'Read' }, 'allowed_tools'],
     [{ allowed_tools: [''] }, 'allowed_tools.0'],
+    [{ allowed_tools: ['Read', '--dangerously-skip-permissions'] }, 'allowed_tools.1'],
     [{ add_dirs: [3] }, 'add_dirs.0'],
     [{ append_system_prompt: 42 }, 'append_system_prompt'],
     [{ append_system_prompt_file: '' }, 'append_system_prompt_file'],
@@ -47,9 +48,21 @@ describe('claude agent options', () => {
 });
 
 describe('claude tool schema', () => {
-  it('adds no keys yet and refuses unknown ones', () => {
-    expect(claudeToolSchema.parse({})).toEqual({});
+  it('bounds claude’s own retries by default and leaves llm-service’s own retries off', () => {
+    expect(claudeToolSchema.parse({})).toEqual({ retry: { max: 2, base_ms: 500, same_tool: false } });
+    expect(claudeToolSchema.parse({ retry: { max: 0 } })).toEqual({
+      retry: { max: 0, base_ms: 500, same_tool: false },
+    });
+    expect(claudeToolSchema.parse({ retry: { max: 4, same_tool: true } }).retry).toMatchObject({
+      max: 4,
+      same_tool: true,
+    });
+  });
+
+  it('refuses unknown keys and out-of-range retries', () => {
     expect(claudeToolSchema.safeParse({ output_format: 'json' }).success).toBe(false);
+    expect(claudeToolSchema.safeParse({ retry: { max: 11 } }).success).toBe(false);
+    expect(claudeToolSchema.safeParse({ retry: { max: 1, tries: 2 } }).success).toBe(false);
   });
 });
 
@@ -60,14 +73,16 @@ describe('the adapter-claude plugin', () => {
       version: '0.1.0',
       apiVersion: '^1.0.0',
     });
+    expect(claudePlugin.configSchema?.check).toBeTypeOf('function');
     expect(claudePlugin.configSchema?.tools?.claude).toBe(claudeToolSchema);
     expect(claudePlugin.configSchema?.agentOptions?.claude).toBe(claudeAgentOptionsSchema);
   });
 
-  it('registers no adapter yet', async () => {
-    const added: unknown[] = [];
-    const context = { adapters: { add: (adapter: unknown) => added.push(adapter) } };
+  it('registers the claude adapter', async () => {
+    const added: { id?: string; specificationVersion?: string }[] = [];
+    const context = { adapters: { add: (adapter: (typeof added)[number]) => added.push(adapter) } };
     await claudePlugin.register(context as unknown as PluginContext);
-    expect(added).toEqual([]);
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatchObject({ id: 'claude', specificationVersion: 'v1' });
   });
 });

@@ -1,0 +1,188 @@
+import { AdapterError, type AdapterErrorKind, type RunToolResult } from '@llm-service/core';
+import type { ApiRetryEvent } from '../stream/stream-events.js';
+import type { StreamState } from '../stream/stream-parser.js';
+
+/** About 2 KB of the end of stderr goes into messages: enough for the error, short enough to read. */
+export const stderrTailChars = 2048;
+
+export interface FailureContext {
+  toolId: string;
+  binaryPath: string;
+  timeoutMs: number;
+  /** `retry.same_tool`: whether llm-service itself may run claude again after a rate limit or overload. */
+  retrySameTool: boolean;
+  /** Set when the adapter stopped claude itself because its static API key was refused. */
+  stoppedForAuth: boolean;
+}
+
+/** What `claude` said when it could not authenticate, for runs that end without a structured status. */
+const authPattern =
+  /not logged in|please run \/login|invalid api key|invalid x-api-key|failed to authenticate|authentication_error|oauth token (?:has )?expired/i;
+
+function tail(text: string): string {
+  const trimmed = text.trim();
+  return trimmed.length > stderrTailChars ? `…${trimmed.slice(-stderrTailChars)}` : trimmed;
+}
+
+function formatSeconds(ms: number): string {
+  const seconds = ms / 1000;
+  return Number.isInteger(seconds) ? String(seconds) : seconds.toFixed(1);
+}
+
+/** An API failure that retrying on this tool cannot cure: a refused credential. */
+export function isAuthRetry(retry: ApiRetryEvent): boolean {
+  return retry.error_status === 401 || retry.error_status === 403 || retry.error === 'authentication_failed';
+}
+
+/** `after 2 retries by claude (last: HTTP 529)`, or '' when claude did not retry. */
+function retriesNote(retries: readonly ApiRetryEvent[]): string {
+  const last = retries.at(-1);
+  if (last === undefined) return '';
+  const status = last.error_status == null ? (last.error ?? 'no response') : `HTTP ${last.error_status}`;
+  return ` (after ${retries.length} ${retries.length === 1 ? 'retry' : 'retries'} by claude; last: ${status})`;
+}
+
+/**
+ * The kind of an API failure claude reported, from its structured fields first (the HTTP status and the API's error
+ * type, in the result line and the synthetic assistant message), then from its wording.
+ */
+export function apiFailureKind(state: StreamState): AdapterErrorKind | undefined {
+  const result = state.result;
+  const status = result?.api_error_status ?? state.apiError?.status;
+  const type = result?.api_error_type ?? state.apiError?.type;
+  const error = state.apiError?.error;
+  if (
+    status === 401 ||
+    status === 403 ||
+    type === 'authentication_error' ||
+    type === 'permission_error' ||
+    error === 'authentication_failed'
+  ) {
+    return 'auth';
+  }
+  if (status === 429 || type === 'rate_limit_error' || error === 'rate_limit') return 'rate-limit';
+  if (status === 529 || status === 503 || type === 'overloaded_error' || error === 'overloaded')
+    return 'overloaded';
+  if (authPattern.test(`${result?.result ?? ''}\n${state.apiError?.text ?? ''}`)) return 'auth';
+  return undefined;
+}
+
+function spawnFailure(error: NodeJS.ErrnoException, context: FailureContext): AdapterError {
+  const where = `'${context.binaryPath}'`;
+  if (error.code === 'ENOENT') {
+    return new AdapterError('not-installed', `could not start ${where}: the file was not found`, {
+      cause: error,
+    });
+  }
+  if (error.code === 'EACCES') {
+    return new AdapterError('tool-error', `could not start ${where}: permission denied`, { cause: error });
+  }
+  return new AdapterError('tool-error', `could not start ${where}: ${error.message}`, { cause: error });
+}
+
+/**
+ * claude checks `--max-budget-usd` after each model turn, so the turn that crosses the cap has already run (and been
+ * paid for). When that turn ended the answer (`end_turn`), the answer is whole: it counts as an answer, with its true
+ * cost, rather than a failure after the full text was printed. A turn that wanted to go on (`tool_use`) was cut short.
+ */
+export function isCompletedOverBudget(state: StreamState): boolean {
+  return state.result?.subtype === 'error_max_budget_usd' && state.result.stop_reason === 'end_turn';
+}
+
+/** Why a run that printed a result line with `is_error: true` failed. */
+function reportedFailure(state: StreamState, run: RunToolResult, context: FailureContext): AdapterError {
+  const result = state.result!;
+  const said = result.result?.trim() || result.errors?.join('; ') || state.apiError?.text || result.subtype;
+  const base = {
+    detail: tail(run.stderr) || undefined,
+    ...(run.exitCode === null ? {} : { exitCode: run.exitCode }),
+  };
+  if (result.subtype === 'error_max_budget_usd') {
+    // The per-request cap is the policy's second line of defence: another candidate would spend on top of it.
+    return new AdapterError(
+      'tool-error',
+      `'${context.toolId}' stopped at its --max-budget-usd cap: ${said}`,
+      {
+        ...base,
+        fallback: false,
+      },
+    );
+  }
+  const kind = apiFailureKind(state) ?? 'tool-error';
+  const message = `'${context.toolId}' reported: ${said ?? 'an error'}${retriesNote(state.retries)}`;
+  switch (kind) {
+    case 'auth':
+      return new AdapterError('auth', message, { ...base, retrySameTool: false });
+    case 'rate-limit':
+    case 'overloaded':
+      // claude has already spent its own bounded retries (CLAUDE_CODE_MAX_RETRIES): ours only when asked for.
+      return new AdapterError(kind, message, { ...base, retrySameTool: context.retrySameTool });
+    default:
+      return new AdapterError(kind, message, base);
+  }
+}
+
+/**
+ * Why a finished run failed, or undefined when it succeeded. Order matters: a cancel or timeout kills claude, and
+ * what it printed or returned afterwards is a consequence, not its verdict.
+ */
+export function classifyFailure(
+  run: RunToolResult,
+  state: StreamState,
+  context: FailureContext,
+): AdapterError | undefined {
+  if (run.spawnError) return spawnFailure(run.spawnError, context);
+  if (context.stoppedForAuth) {
+    const retry = state.retries.find(isAuthRetry);
+    const status = retry?.error_status == null ? 'refused' : `HTTP ${retry.error_status}`;
+    return new AdapterError(
+      'auth',
+      `'${context.toolId}': the API refused ANTHROPIC_API_KEY (${status}); stopped claude instead of letting it retry a key that cannot work`,
+      { retrySameTool: false },
+    );
+  }
+  if (run.cancelled) return new AdapterError('cancelled', 'cancelled');
+  if (run.timedOut) {
+    return new AdapterError(
+      'timeout',
+      `'${context.toolId}' timed out after ${formatSeconds(context.timeoutMs)} s${retriesNote(state.retries)}`,
+      { detail: tail(run.stderr) || undefined },
+    );
+  }
+  if (state.result !== undefined) {
+    if (isCompletedOverBudget(state)) return undefined;
+    if (state.result.is_error === true) return reportedFailure(state, run, context);
+    // A result without is_error: true is an answer, whatever the exit status says.
+    return undefined;
+  }
+
+  const stderr = tail(run.stderr);
+  const exit = run.exitCode === null ? {} : { exitCode: run.exitCode };
+  if (state.events === 0 && state.unreadableLines > 0) {
+    return new AdapterError(
+      'bad-output',
+      `'${context.toolId}' did not print Claude Code's stream-json output (is '${context.binaryPath}' Claude Code?); it began with: ${JSON.stringify(state.firstBytes)}`,
+      { detail: state.firstBytes, ...exit },
+    );
+  }
+  if (run.exitCode === 0) {
+    return new AdapterError(
+      'bad-output',
+      `'${context.toolId}' exited without a result line${state.events === 0 ? ' and printed nothing' : ''}`,
+      { detail: state.firstBytes || stderr || undefined, ...exit },
+    );
+  }
+  const status =
+    run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
+  const kind: AdapterErrorKind = authPattern.test(run.stderr) ? 'auth' : 'tool-error';
+  // commander's wording for a flag or value this claude does not take: most likely an older release.
+  const hint =
+    kind === 'tool-error' && /unknown option|error: option/i.test(run.stderr)
+      ? ` (check that the installed Claude Code takes these flags; \`claude --version\` should be 2.1 or later)`
+      : '';
+  return new AdapterError(
+    kind,
+    stderr ? `'${context.toolId}' ${status}: ${stderr}${hint}` : `'${context.toolId}' ${status}`,
+    { detail: stderr || undefined, ...exit },
+  );
+}

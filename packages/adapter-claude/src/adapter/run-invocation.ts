@@ -1,0 +1,99 @@
+import {
+  AdapterError,
+  assertWorkingDirectory,
+  credentialsError,
+  locateBinary,
+  missingCredentials,
+  runTool,
+  workingDirectory,
+  type InvocationRequest,
+  type InvocationResult,
+} from '@llm-service/core';
+import { buildArgs } from '../argv/build-args.js';
+import { readAppendSystemPrompt } from '../argv/system-prompt.js';
+import { toInvocationResult } from '../stream/invocation-result.js';
+import { ClaudeStreamParser } from '../stream/stream-parser.js';
+import { classifyFailure, isAuthRetry } from './classify-failure.js';
+import { readAgentOptions, readToolSettings } from './settings.js';
+import { claudeChildEnvironment, installHint } from './tool-environment.js';
+
+/**
+ * Runs one attempt of `claude` to completion: checks what can be checked before starting anything, streams answer
+ * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
+ */
+export async function runInvocation(
+  request: InvocationRequest,
+  signal: AbortSignal,
+  emit: (text: string) => void,
+): Promise<InvocationResult> {
+  const settings = readToolSettings(request.toolId, request.tool);
+  const options = readAgentOptions(request.agent, request.adapterOptions);
+  const env = claudeChildEnvironment(request.env, request.tool, settings);
+  const binaryPath = locateBinary(request.tool, request.configDir, env, installHint);
+  const missing = missingCredentials(request.tool, env);
+  if (missing.length > 0) throw credentialsError(missing);
+  const cwd = workingDirectory(request.tool, request.configDir);
+  assertWorkingDirectory(cwd, request.toolId);
+  if (request.maxBudgetUsd !== undefined && !(request.maxBudgetUsd > 0)) {
+    // claude refuses a cap of 0 or less; a run that may spend nothing cannot run at all, here or elsewhere.
+    const message = `the per-request cost cap is $${request.maxBudgetUsd}: nothing may be spent`;
+    throw new AdapterError('tool-error', message, { fallback: false });
+  }
+  const args = buildArgs({
+    model: request.model,
+    options,
+    appendSystemPrompt: await readAppendSystemPrompt(options, request.configDir),
+    configDir: request.configDir,
+    maxBudgetUsd: request.maxBudgetUsd,
+  });
+  if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+
+  // claude retries a 401 like any failed request. A static key from the environment cannot start working on a
+  // retry, so the run is stopped at the first refusal and the chain moves on; other credential sources (OAuth, a key
+  // helper) may refresh themselves on a retry, so claude is left to finish those.
+  const stop = new AbortController();
+  const forwardAbort = () => stop.abort(signal.reason);
+  signal.addEventListener('abort', forwardAbort, { once: true });
+  let stoppedForAuth = false;
+  const parser = new ClaudeStreamParser({
+    onText: emit,
+    onRetry: (retry) => {
+      if (isAuthRetry(retry) && parser.state.init?.apiKeySource === 'ANTHROPIC_API_KEY' && !signal.aborted) {
+        stoppedForAuth = true;
+        stop.abort();
+      }
+    },
+  });
+  try {
+    const run = await runTool({
+      file: binaryPath,
+      args,
+      cwd,
+      env,
+      input: request.prompt,
+      timeoutMs: request.timeoutMs,
+      signal: stop.signal,
+      onStdout: (chunk) => parser.push(chunk),
+    });
+    parser.end();
+    const failure = classifyFailure(run, parser.state, {
+      toolId: request.toolId,
+      binaryPath,
+      timeoutMs: request.timeoutMs,
+      retrySameTool: settings.retry.same_tool,
+      stoppedForAuth: stoppedForAuth && !signal.aborted,
+    });
+    if (failure) throw failure;
+    if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+    const result = toInvocationResult(parser.state, parser.state.result!, {
+      requestedModel: request.model,
+      exitCode: run.exitCode ?? 0,
+      processDurationMs: run.durationMs,
+    });
+    // An answer that came without stream events (a release that stopped sending them) still reaches the caller.
+    if (parser.state.emittedText.length === 0 && result.text.length > 0) parser.emitText(result.text);
+    return result;
+  } finally {
+    signal.removeEventListener('abort', forwardAbort);
+  }
+}

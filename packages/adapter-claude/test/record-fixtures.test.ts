@@ -1,0 +1,172 @@
+/**
+ * Records the fixtures the stream-parser and classification tests read: the real `claude`'s stdout, exit status and
+ * stderr for each scenario, against the Anthropic test server. Opt-in, since the fixtures are checked in:
+ *
+ *   LLM_SERVICE_RECORD_CLAUDE_FIXTURES=1 pnpm vitest run packages/adapter-claude/test/record-fixtures.test.ts
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runTool } from '@llm-service/core';
+import {
+  AnthropicTestServer,
+  claudeEnvironment,
+  findClaudeBinary,
+  reply,
+  type ScriptedReply,
+} from '@llm-service/testkit';
+import { describe, expect, it } from 'vitest';
+import { buildArgs } from '../src/argv/build-args.js';
+import { temporaryDirectory } from './support/helpers.js';
+import { fixturesDir } from './support/fixtures.js';
+
+interface Scenario {
+  name: string;
+  description: string;
+  replies: ScriptedReply[];
+  apiKey?: string | null;
+  /** A base URL where nothing listens, instead of the server's. */
+  refused?: boolean;
+  maxBudgetUsd?: number;
+  retries?: number;
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'success',
+    description: 'one streamed answer in four chunks, with cache reads and writes',
+    replies: [
+      reply.chunks(['Hello ', 'from the ', 'test server.', '\nSecond line é 日本.'], {
+        usage: {
+          input_tokens: 120,
+          output_tokens: 17,
+          cache_read_input_tokens: 40,
+          cache_creation_input_tokens: 30,
+        },
+      }),
+    ],
+  },
+  {
+    name: 'tool-use',
+    description: 'two turns: text and a Bash call (denied without allowed_tools), then the final text',
+    replies: [
+      reply.text('Let me look.', {
+        usage: { input_tokens: 50, output_tokens: 8 },
+        toolUse: {
+          id: 'toolu_test_1',
+          name: 'Bash',
+          input: { command: 'touch made-by-claude', description: 'touch' },
+        },
+      }),
+      reply.text('The command was not allowed.', { usage: { input_tokens: 70, output_tokens: 6 } }),
+    ],
+  },
+  {
+    name: 'not-logged-in',
+    description: 'no ANTHROPIC_API_KEY and no login: claude sends no request at all',
+    replies: [],
+    apiKey: null,
+  },
+  {
+    name: 'auth-401',
+    description: 'the server refuses the key (401) on every try; CLAUDE_CODE_MAX_RETRIES=2',
+    replies: [reply.error(401), reply.error(401), reply.error(401)],
+  },
+  {
+    name: 'rate-limit-429',
+    description: '429 on every try; CLAUDE_CODE_MAX_RETRIES=2',
+    replies: [reply.error(429), reply.error(429), reply.error(429)],
+  },
+  {
+    name: 'rate-limit-then-success',
+    description: 'one 429, then an answer',
+    replies: [reply.error(429), reply.text('Answered after a retry.')],
+  },
+  {
+    name: 'overloaded-529',
+    description: '529 on every try; CLAUDE_CODE_MAX_RETRIES=2',
+    replies: [reply.error(529), reply.error(529), reply.error(529)],
+  },
+  {
+    name: 'server-error-500',
+    description: '500 on every try; CLAUDE_CODE_MAX_RETRIES=1',
+    replies: [reply.error(500), reply.error(500)],
+    retries: 1,
+  },
+  {
+    name: 'connection-refused',
+    description: 'nothing listens at ANTHROPIC_BASE_URL; CLAUDE_CODE_MAX_RETRIES=0',
+    replies: [],
+    refused: true,
+    retries: 0,
+  },
+  {
+    name: 'budget-exceeded-mid-task',
+    description: 'a first turn that asks for a tool and costs more than --max-budget-usd 0.0001',
+    replies: [
+      reply.text('Let me look.', {
+        usage: { input_tokens: 1000, output_tokens: 100 },
+        toolUse: { id: 'toolu_test_1', name: 'Read', input: { file_path: '/etc/hostname' } },
+      }),
+      reply.text('Never sent.'),
+    ],
+    maxBudgetUsd: 0.0001,
+  },
+  {
+    name: 'budget-exceeded',
+    description: 'a whole answer (end_turn) that costs more than --max-budget-usd 0.0001',
+    replies: [reply.text('An answer over budget.', { usage: { input_tokens: 1000, output_tokens: 100 } })],
+    maxBudgetUsd: 0.0001,
+  },
+];
+
+describe.runIf(process.env.LLM_SERVICE_RECORD_CLAUDE_FIXTURES === '1')('recording claude fixtures', () => {
+  it.each(scenarios)('records $name', async (scenario) => {
+    const binary = findClaudeBinary();
+    expect(binary, 'the real claude binary').toBeDefined();
+    const server = await AnthropicTestServer.start({ replies: scenario.replies });
+    try {
+      const { env } = claudeEnvironment({
+        baseUrl: scenario.refused ? 'http://127.0.0.1:9' : server.url,
+        ...(scenario.apiKey === undefined ? {} : { apiKey: scenario.apiKey }),
+      });
+      env.CLAUDE_CODE_MAX_RETRIES = String(scenario.retries ?? 2);
+      const cwd = temporaryDirectory('claude-fixture-cwd-');
+      const args = buildArgs({
+        model: 'claude-sonnet-4-5',
+        options: {},
+        appendSystemPrompt: undefined,
+        configDir: cwd,
+        maxBudgetUsd: scenario.maxBudgetUsd,
+      });
+      const run = await runTool({
+        file: binary!,
+        args,
+        cwd,
+        env,
+        input: new TextEncoder().encode('Say hello.\n'),
+        timeoutMs: 60_000,
+        signal: new AbortController().signal,
+        collectStdout: true,
+      });
+      mkdirSync(fixturesDir, { recursive: true });
+      writeFileSync(join(fixturesDir, `${scenario.name}.jsonl`), run.stdout);
+      writeFileSync(
+        join(fixturesDir, `${scenario.name}.meta.json`),
+        `${JSON.stringify(
+          {
+            description: scenario.description,
+            args: args.slice(0),
+            exitCode: run.exitCode,
+            signal: run.signal,
+            stderr: run.stderr,
+            messageRequests: server.messageRequests.length,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});

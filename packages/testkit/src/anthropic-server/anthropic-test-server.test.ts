@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnthropicTestServer, defaultAnswerText } from './anthropic-test-server.js';
+import { reply } from './replies.js';
+
+const servers: AnthropicTestServer[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) await server.close();
+});
+
+async function start(...args: Parameters<typeof AnthropicTestServer.start>): Promise<AnthropicTestServer> {
+  const server = await AnthropicTestServer.start(...args);
+  servers.push(server);
+  return server;
+}
+
+function postMessages(server: AnthropicTestServer, signal?: AbortSignal): Promise<Response> {
+  return fetch(`${server.url}/v1/messages?beta=true`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'sk-test' },
+    body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [] }),
+    ...(signal ? { signal } : {}),
+  });
+}
+
+/** The JSON payloads of a server-sent event stream, checking each `event:` line names its payload's type. */
+function events(text: string): { type: string; [key: string]: unknown }[] {
+  return text
+    .split('\n\n')
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const [eventLine, dataLine] = block.split('\n');
+      const data = JSON.parse(dataLine!.slice('data: '.length)) as { type: string };
+      expect(eventLine).toBe(`event: ${data.type}`);
+      return data;
+    });
+}
+
+describe('the Anthropic test server', () => {
+  it('streams a fixed answer as the Messages API does, with the usage it was given', async () => {
+    const server = await start({
+      replies: [
+        reply.chunks(['Hel', 'lo'], {
+          usage: {
+            input_tokens: 7,
+            output_tokens: 3,
+            cache_read_input_tokens: 5,
+            cache_creation_input_tokens: 2,
+          },
+        }),
+      ],
+    });
+    const response = await postMessages(server);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const received = events(await response.text());
+    expect(received.map((event) => event.type)).toEqual([
+      'message_start',
+      'content_block_start',
+      'ping',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
+    expect(received[0]).toMatchObject({
+      message: {
+        model: 'claude-sonnet-4-5',
+        usage: {
+          input_tokens: 7,
+          cache_read_input_tokens: 5,
+          cache_creation_input_tokens: 2,
+          output_tokens: 1,
+        },
+      },
+    });
+    expect(
+      received.filter((event) => event.type === 'content_block_delta').map((event) => event.delta),
+    ).toEqual([
+      { type: 'text_delta', text: 'Hel' },
+      { type: 'text_delta', text: 'lo' },
+    ]);
+    expect(received[6]).toMatchObject({ usage: { output_tokens: 3 } });
+
+    const [recorded] = server.messageRequests;
+    expect(recorded).toMatchObject({ method: 'POST', path: '/v1/messages', reply: 'answer', finished: true });
+    expect(recorded!.headers['x-api-key']).toBe('sk-test');
+    expect(recorded!.body).toMatchObject({ model: 'claude-sonnet-4-5' });
+  });
+
+  it('answers scripted errors in order with the API error body, then falls back to the default answer', async () => {
+    const server = await start({ replies: [reply.error(429, { retryAfterSeconds: 0 }), reply.error(529)] });
+    const rateLimited = await postMessages(server);
+    expect(rateLimited.status).toBe(429);
+    expect(rateLimited.headers.get('retry-after')).toBe('0');
+    expect(await rateLimited.json()).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'test server: rate_limit_error' },
+    });
+    const overloaded = await postMessages(server);
+    expect(overloaded.status).toBe(529);
+    expect(((await overloaded.json()) as { error: { type: string } }).error.type).toBe('overloaded_error');
+    const answered = await postMessages(server);
+    expect(await answered.text()).toContain(JSON.stringify(defaultAnswerText));
+    expect(server.messageRequests.map((request) => request.reply)).toEqual(['error', 'error', 'answer']);
+  });
+
+  it('holds an answer after a chunk until released, so a test can observe a stream in progress', async () => {
+    const server = await start({ replies: [reply.chunks(['first ', 'second'], { holdAfterChunk: 1 })] });
+    const response = await postMessages(server);
+    const reader = response.body!.getReader();
+    let text = '';
+    while (!text.includes('first ')) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).not.toContain('second');
+    expect(server.finishedAnswers).toBe(0);
+    server.release();
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      text += new TextDecoder().decode(chunk.value);
+    expect(text).toContain('second');
+    expect(text).toContain('message_stop');
+    expect(server.finishedAnswers).toBe(1);
+  });
+
+  it('stalls without answering, and close() drops the stalled connection', async () => {
+    const server = await start({ fallback: reply.stall() });
+    const controller = new AbortController();
+    const pending = postMessages(server, controller.signal).catch((error: unknown) => error);
+    await server.waitForMessageRequests(1);
+    const outcome = await Promise.race([
+      pending,
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
+    ]);
+    expect(outcome).toBe('still waiting');
+    await server.close();
+    servers.splice(servers.indexOf(server), 1);
+    expect(await pending).toBeInstanceOf(Error);
+  });
+
+  it('answers the probes Claude Code may send besides messages', async () => {
+    const server = await start();
+    expect((await fetch(`${server.url}/api/hello`, { method: 'HEAD' })).status).toBe(200);
+    const counted = await fetch(`${server.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      body: '{"a":1}',
+    });
+    expect(await counted.json()).toEqual({ input_tokens: 2 });
+    expect((await fetch(`${server.url}/v1/other`)).status).toBe(404);
+    expect(server.messageRequests).toEqual([]);
+    expect(server.requests).toHaveLength(3);
+  });
+});

@@ -1,0 +1,105 @@
+/** Token counts as the Messages API reports them (snake_case, as on the wire). */
+export interface MessageUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+export const defaultUsage: MessageUsage = Object.freeze({
+  input_tokens: 100,
+  output_tokens: 20,
+  cache_read_input_tokens: 0,
+  cache_creation_input_tokens: 0,
+});
+
+/** A streamed answer: one `text_delta` event per chunk. */
+export interface AnswerReply {
+  kind: 'answer';
+  chunks: readonly string[];
+  usage: MessageUsage;
+  /** The model named in `message_start`; by default the one the request asked for. */
+  model?: string;
+  /** Wait between chunks, to make an answer arrive slowly. */
+  chunkDelayMs: number;
+  /**
+   * Stop after this many chunks until `release()` is called: a test can then check what reached the far end while
+   * the answer is provably still being produced, without relying on wall-clock timing.
+   */
+  holdAfterChunk?: number;
+  /** A tool call after the text (stop reason `tool_use`): the client runs the tool and sends its result back. */
+  toolUse?: { id: string; name: string; input: Record<string, unknown> };
+}
+
+/** An HTTP error with the API's JSON error body. */
+export interface ErrorReply {
+  kind: 'error';
+  status: number;
+  errorType: string;
+  message: string;
+  /** Sent as `retry-after` (seconds) when set. */
+  retryAfterSeconds?: number;
+}
+
+/** Never finishes: no response at all, or headers and `message_start` and then nothing. */
+export interface StallReply {
+  kind: 'stall';
+  afterHeaders: boolean;
+}
+
+export type ScriptedReply = AnswerReply | ErrorReply | StallReply;
+
+/** The error type the real API sends with each status. */
+const errorTypes: Readonly<Record<number, string>> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  503: 'api_error',
+  529: 'overloaded_error',
+};
+
+/** Builders for the replies a test scripts, with the real API's defaults filled in. */
+export const reply = {
+  text(
+    text: string,
+    options: Partial<Omit<AnswerReply, 'kind' | 'chunks' | 'usage'>> & { usage?: Partial<MessageUsage> } = {},
+  ): AnswerReply {
+    return reply.chunks([text], options);
+  },
+
+  chunks(
+    chunks: readonly string[],
+    options: Partial<Omit<AnswerReply, 'kind' | 'chunks' | 'usage'>> & { usage?: Partial<MessageUsage> } = {},
+  ): AnswerReply {
+    const { usage, chunkDelayMs, ...rest } = options;
+    return {
+      kind: 'answer',
+      chunks: [...chunks],
+      usage: { ...defaultUsage, ...usage },
+      chunkDelayMs: chunkDelayMs ?? 0,
+      ...rest,
+    };
+  },
+
+  error(
+    status: number,
+    options: { errorType?: string; message?: string; retryAfterSeconds?: number } = {},
+  ): ErrorReply {
+    const errorType = options.errorType ?? errorTypes[status] ?? 'api_error';
+    return {
+      kind: 'error',
+      status,
+      errorType,
+      message: options.message ?? `test server: ${errorType}`,
+      ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+    };
+  },
+
+  stall(options: { afterHeaders?: boolean } = {}): StallReply {
+    return { kind: 'stall', afterHeaders: options.afterHeaders ?? false };
+  },
+};
