@@ -60,6 +60,7 @@ export { computeCostUsd, priceHash } from './kernel/cost.js';
 export { runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
 export { findExecutable } from './process/find-executable.js';
 export * from './process/tool-launch.js';
+export { invocationObservable } from './process/invocation-observable.js';
 export { closestMatch, suggestName } from './text/did-you-mean.js';
 // Plugins build their schemas with core's zod, so every schema in one config shares one zod instance.
 export * as z from './schema/zod.js';
