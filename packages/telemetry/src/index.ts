@@ -1,20 +1,102 @@
-import { definePlugin, type PluginDefinition } from '@llm-service/core';
-import { telemetrySectionSchema } from './telemetry-schema.js';
+import {
+  definePlugin,
+  SpendLedgerToken,
+  TelemetryQueryToken,
+  type PluginDefinition,
+} from '@llm-service/core';
+import { pruneCommand, statsCommand } from './commands/definitions.js';
+import { SqliteSpendLedger } from './ledger/spend-ledger.js';
+import { SqliteTelemetryQuery } from './query/telemetry-query.js';
+import { JsonlSink } from './sinks/jsonl-sink.js';
+import { SqliteSink } from './sinks/sqlite-sink.js';
+import { resolveSettings } from './store/paths.js';
+import { TelemetryStore } from './store/store.js';
+import { telemetrySectionSchema, type TelemetrySection } from './telemetry-schema.js';
+import type * as StatsModule from './commands/stats-module.js';
 
 export { telemetrySectionSchema, type TelemetrySection } from './telemetry-schema.js';
+export { TelemetryError, TelemetryErrorCode } from './errors.js';
+export {
+  TelemetryStore,
+  migrate,
+  userVersion,
+  MissingDatabaseError,
+  type StoreOptions,
+} from './store/store.js';
+export { migrations, latestSchemaVersion, type Migration } from './store/migrations.js';
+export { defaultDatabasePath, resolveSettings, type TelemetrySettings } from './store/paths.js';
+export { SqliteSink, type SqliteSinkOptions } from './sinks/sqlite-sink.js';
+export { JsonlSink, sanitiseEvent, type JsonlSinkOptions } from './sinks/jsonl-sink.js';
+export { insertInvocationSql, invocationColumns } from './sinks/invocation-row.js';
+export { SqliteSpendLedger, spendPeriod, type SpendLedgerOptions } from './ledger/spend-ledger.js';
+export {
+  SqliteTelemetryQuery,
+  type DetailedAggregateRow,
+  type GroupBy,
+  type RunningRecord,
+} from './query/telemetry-query.js';
+export { redactSecrets } from './privacy/redact.js';
+export { PromptHasher } from './privacy/prompt-hash.js';
+export { pruneCommand, statsCommand } from './commands/definitions.js';
+export type { StatsReport, StatsGroup, StatsFigures } from './commands/stats-report.js';
+
+/** Loads the report builders of `stats` and `telemetry prune` (kept out of the plugin's start-up path). */
+export function loadReports(): Promise<typeof StatsModule> {
+  return import('./commands/stats-module.js');
+}
 
 /**
- * Records invocations. This first version owns and validates the `telemetry:` section of llm-service.yaml; it
- * registers no sink and provides no ledger yet.
+ * Records every attempt of every invocation in SQLite (and, when `telemetry.jsonl_path` is set, as JSONL), provides
+ * the spend ledger and the telemetry query service, and contributes `stats` and `telemetry prune`. Nothing is opened
+ * or loaded until the first event, query or command needs the database.
  */
 const plugin: PluginDefinition = definePlugin({
   name: '@llm-service/telemetry',
   version: '0.1.0',
   apiVersion: '^1.0.0',
+  provides: [SpendLedgerToken, TelemetryQueryToken],
   configSchema: {
     sections: { telemetry: telemetrySectionSchema },
   },
-  register() {},
+  commands: [statsCommand, pruneCommand],
+  register(context) {
+    // The kernel's own environment when core passes it to plugins (not yet part of PluginContext), else the process's.
+    const env = context.env;
+    const settings = resolveSettings(
+      context.config.settings.telemetry as TelemetrySection | undefined,
+      context.config.dir,
+      env,
+    );
+    const store = new TelemetryStore({ path: settings.dbPath });
+    context.sinks.add(
+      new SqliteSink({
+        store,
+        captureContent: settings.captureContent,
+        logger: context.logger,
+        closeStoreOnDispose: true,
+      }),
+    );
+    if (settings.jsonlPath) {
+      context.sinks.add(
+        new JsonlSink({
+          path: settings.jsonlPath,
+          maxBytes: settings.jsonlMaxBytes,
+          maxFiles: settings.jsonlMaxFiles,
+          captureContent: settings.captureContent,
+          keyPromptHash: (promptSha256) => {
+            try {
+              return store.promptHasher().hash(promptSha256);
+            } catch {
+              return undefined;
+            }
+          },
+          logger: context.logger,
+        }),
+      );
+    }
+    context.services.provide(SpendLedgerToken, new SqliteSpendLedger(store));
+    context.services.provide(TelemetryQueryToken, new SqliteTelemetryQuery(store));
+  },
 });
 
 export default plugin;

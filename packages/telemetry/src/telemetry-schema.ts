@@ -8,6 +8,10 @@ export const telemetrySectionSchema = z.strictObject({
   capture_content: z.boolean().default(false),
   /** Also append one event a line to this file. */
   jsonl_path: z.string().min(1).optional(),
+  /** Rotate the JSONL file when it would grow past this many bytes (default 50 MiB). */
+  jsonl_max_bytes: z.number().int().min(4096).optional(),
+  /** Rotated JSONL files kept beside the current one (default 5). */
+  jsonl_max_files: z.number().int().min(1).max(100).optional(),
 });
 
 export type TelemetrySection = z.output<typeof telemetrySectionSchema>;

@@ -49,6 +49,8 @@ export interface InvocationStartedEvent extends EventBase {
   pid: number;
   promptSha256: string;
   promptBytes: number;
+  /** Why the run went ahead with `--force`; recorded with the invocation. */
+  forceReason: string | undefined;
 }
 
 export interface InvocationOutputEvent extends EventBase {

@@ -198,7 +198,7 @@ export class Kernel {
       if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
     }
     const config = resolveConfig(sources, collectConfigSchemas(plugins), this.#env);
-    const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name));
+    const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name), this.#env);
     await host.register(plugins, config);
     for (const [toolId, tool] of Object.entries(config.tools)) {
       if (!host.adapters.has(tool.adapter)) {
@@ -350,6 +350,7 @@ export class Kernel {
             pid: process.pid,
             promptSha256,
             promptBytes: prompt.length,
+            forceReason: request.force?.reason,
           });
           try {
             const result = await this.#runAttempt(

@@ -56,6 +56,8 @@ export interface PluginContext {
   /** The whole validated configuration; a plugin reads its own sections and files from it. */
   config: ResolvedConfig;
   logger: PluginLogger;
+  /** The kernel's environment (`KernelOptions.env`, else the process's): read variables here, not from `process.env`. */
+  env: Readonly<Record<string, string | undefined>>;
   /** This plugin's own child of the kernel's container. */
   container: DependencyContainer;
 }

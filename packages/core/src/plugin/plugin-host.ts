@@ -98,6 +98,7 @@ export class PluginHost implements Registry {
     private readonly container: DependencyContainer,
     private readonly events: EventBus,
     private readonly createLogger: (pluginName: string) => PluginLogger,
+    private readonly env: Readonly<Record<string, string | undefined>> = process.env,
   ) {}
 
   async register(plugins: readonly PluginDefinition[], config: ResolvedConfig): Promise<void> {
@@ -119,6 +120,7 @@ export class PluginHost implements Registry {
           events: this.events,
           config,
           logger: this.createLogger(plugin.name),
+          env: this.env,
           container,
         });
       } catch (error) {

@@ -1,0 +1,40 @@
+import type { CommandV1 } from '@llm-service/core';
+
+/** `stats`: declared statically (for --help); its implementation loads on first run. */
+export const statsCommand: CommandV1 = {
+  specificationVersion: 'v1',
+  name: 'stats',
+  summary: 'show invocations, success rate, tokens, cost and latency from telemetry',
+  options: [
+    { flags: '--daily', description: 'today (the default window)' },
+    { flags: '--weekly', description: 'this ISO week (Monday to Sunday)' },
+    { flags: '--monthly', description: 'this calendar month' },
+    { flags: '--since <date>', description: 'from this day (YYYY-MM-DD in --tz) or ISO 8601 time' },
+    { flags: '--until <date>', description: 'up to and including this day (with --since)' },
+    { flags: '--by <group>', description: 'group by agent, model, tool or task-type (default: by day)' },
+    {
+      flags: '--chain-id <id>',
+      description: 'only this chain (all time unless a window is given); lists its attempts',
+    },
+    { flags: '--savings', description: 'also show what the requested models would have cost' },
+    { flags: '--tz <zone>', description: 'time zone of days, weeks and months (default UTC)' },
+    { flags: '--json', description: 'print the report as JSON (shape documented in @llm-service/telemetry)' },
+  ],
+  async run(input) {
+    const { runStats } = await import('./run-stats.js');
+    return runStats(input);
+  },
+};
+
+export const pruneCommand: CommandV1 = {
+  specificationVersion: 'v1',
+  name: 'telemetry prune',
+  summary: 'delete telemetry recorded before a date',
+  options: [
+    { flags: '--before <date>', description: 'delete invocations started before this UTC day or ISO time' },
+  ],
+  async run(input) {
+    const { runPrune } = await import('./run-prune.js');
+    return runPrune(input);
+  },
+};

@@ -1,0 +1,19 @@
+import { existsSync } from 'node:fs';
+import type { CommandInput } from '@llm-service/core';
+import { resolveSettings, type TelemetrySettings } from '../store/paths.js';
+import type { TelemetrySection } from '../telemetry-schema.js';
+
+/**
+ * The telemetry settings a command runs with: from the configuration when there is one; with the defaults (the
+ * database under $XDG_DATA_HOME) when no config directory was given and none exists in the usual places, so
+ * `stats` works on a machine that only uses the library. A config directory that is broken, or that was named by
+ * --config-dir or LLM_SERVICE_CONFIG_DIR and is missing, is still reported as an error.
+ */
+export async function commandSettings(input: CommandInput): Promise<TelemetrySettings> {
+  const kernel = await input.kernel();
+  const location = kernel.configLocation();
+  if (location.source === 'user' && !existsSync(location.dir))
+    return resolveSettings(undefined, undefined, process.env);
+  const config = await kernel.config();
+  return resolveSettings(config.settings.telemetry as TelemetrySection | undefined, config.dir, process.env);
+}

@@ -1,0 +1,193 @@
+import type { InvocationFilter, InvocationRecord } from '@llm-service/core';
+import type { AggregateRow } from '@llm-service/core';
+import type { GroupBy, RunningRecord, SqliteTelemetryQuery } from '../query/telemetry-query.js';
+import { formatLocalDate, localDate } from '../time/zoned.js';
+import type { ReportWindow } from './window.js';
+
+export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day';
+
+export interface StatsFigures {
+  group: string;
+  /** Attempts recorded (a fallback chain of three tries counts three), including running and blocked ones. */
+  invocations: number;
+  successes: number;
+  /** successes / invocations; null when there are none. */
+  successRate: number | null;
+  running: number;
+  tokens: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number };
+  costUsd: number;
+  /** Of successful attempts. */
+  latencyMs: { average: number | null; p95: number | null };
+}
+
+export interface StatsGroup extends StatsFigures {
+  /** This group's part of the total: of invocations, and of cost (null when the total cost is zero). */
+  share: { invocations: number; costUsd: number | null };
+}
+
+/** The documented `stats --json` shape (packages/telemetry/README.md); fields are only ever added. */
+export interface StatsReport {
+  version: 1;
+  database: { path: string; exists: boolean };
+  window: {
+    period: ReportWindow['period'];
+    since: string | null;
+    until: string | null;
+    timezone: string;
+    description: string;
+  };
+  groupBy: StatsGroupBy;
+  chainId: string | null;
+  groups: StatsGroup[];
+  total: StatsFigures;
+  running: { count: number; abandoned: number };
+  costCheck: { toolReportedCalls: number; toolReportedUsd: number; computedUsd: number; disagreeing: number };
+  savings: { baselineUsd: number; actualUsd: number; savedUsd: number; invocations: number } | null;
+  /** The attempts of the chain, oldest first, when --chain-id is given. */
+  invocations: InvocationRecord[] | null;
+  /** Rows in the whole database, to tell an empty window from an empty database. */
+  recordedInTotal: number;
+}
+
+export interface StatsRequest {
+  databasePath: string;
+  databaseExists: boolean;
+  window: ReportWindow;
+  groupBy: StatsGroupBy;
+  chainId: string | undefined;
+  savings: boolean;
+}
+
+function figures(row: AggregateRow, running: number): StatsFigures {
+  return {
+    group: row.group,
+    invocations: row.invocations,
+    successes: row.successes,
+    successRate: row.invocations === 0 ? null : row.successes / row.invocations,
+    running,
+    tokens: {
+      input: row.inputTokens,
+      output: row.outputTokens,
+      cacheRead: row.cacheReadTokens,
+      cacheWrite: row.cacheWriteTokens,
+      total: row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens,
+    },
+    costUsd: row.costUsd,
+    latencyMs: { average: row.averageLatencyMs, p95: row.p95LatencyMs },
+  };
+}
+
+function emptyRow(group: string): AggregateRow {
+  return {
+    group,
+    invocations: 0,
+    successes: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: 0,
+    averageLatencyMs: null,
+    p95LatencyMs: null,
+  };
+}
+
+/** The group a running attempt falls in, as the aggregate query groups it. */
+function groupOf(record: RunningRecord, groupBy: StatsGroupBy, timezone: string): string {
+  switch (groupBy) {
+    case 'agent':
+      return record.agent;
+    case 'model':
+      return record.model;
+    case 'tool':
+      return record.tool;
+    case 'task-type':
+      return record.taskType ?? '(none)';
+    case 'day':
+      return formatLocalDate(localDate(new Date(record.startedAt), timezone));
+  }
+}
+
+/**
+ * Everything `stats` shows, from the query service: one aggregate pass for the groups; the total's sums come from
+ * the groups, its latency from an index-only pass (when there is more than one group); the cost check reads an
+ * index of tool-reported attempts only; running attempts come from a partial index.
+ */
+export function buildStatsReport(
+  query: SqliteTelemetryQuery | undefined,
+  request: StatsRequest,
+): StatsReport {
+  const { window } = request;
+  const filter: InvocationFilter = {
+    ...(window.since ? { since: window.since } : {}),
+    ...(window.until ? { until: window.until } : {}),
+    ...(request.chainId !== undefined ? { chainId: request.chainId } : {}),
+  };
+  const rows = query ? query.aggregateNow(filter, request.groupBy as GroupBy, window.timezone) : [];
+  const total = emptyRow('total');
+  for (const row of rows) {
+    total.invocations += row.invocations;
+    total.successes += row.successes;
+    total.inputTokens += row.inputTokens;
+    total.outputTokens += row.outputTokens;
+    total.cacheReadTokens += row.cacheReadTokens;
+    total.cacheWriteTokens += row.cacheWriteTokens;
+    total.costUsd += row.costUsd;
+  }
+  if (rows.length === 1) {
+    total.averageLatencyMs = rows[0]!.averageLatencyMs;
+    total.p95LatencyMs = rows[0]!.p95LatencyMs;
+  } else if (rows.length > 1 && query) {
+    const latency = query.latencyNow(filter);
+    total.averageLatencyMs = latency.average;
+    total.p95LatencyMs = latency.p95;
+  }
+  const running = query ? query.runningNow(filter) : [];
+  const runningByGroup = new Map<string, number>();
+  for (const record of running) {
+    const group = groupOf(record, request.groupBy, window.timezone);
+    runningByGroup.set(group, (runningByGroup.get(group) ?? 0) + 1);
+  }
+  const costCheck = query
+    ? query.costCheckNow(filter)
+    : { toolReportedCalls: 0, toolReportedUsd: 0, computedUsd: 0, disagreeing: 0 };
+  const savings = request.savings && query ? query.savingsNow(filter) : undefined;
+  return {
+    version: 1,
+    database: { path: request.databasePath, exists: request.databaseExists },
+    window: {
+      period: window.period,
+      since: window.since?.toISOString() ?? null,
+      until: window.until?.toISOString() ?? null,
+      timezone: window.timezone,
+      description: window.description,
+    },
+    groupBy: request.groupBy,
+    chainId: request.chainId ?? null,
+    groups: rows.map((row) => ({
+      ...figures(row, runningByGroup.get(row.group) ?? 0),
+      share: {
+        invocations: total.invocations === 0 ? 0 : row.invocations / total.invocations,
+        costUsd: total.costUsd === 0 ? null : row.costUsd / total.costUsd,
+      },
+    })),
+    total: figures(total, running.length),
+    running: { count: running.length, abandoned: running.filter((row) => row.abandoned).length },
+    costCheck,
+    savings: savings
+      ? {
+          baselineUsd: savings.baselineUsd,
+          actualUsd: savings.actualUsd,
+          savedUsd: savings.baselineUsd - savings.actualUsd,
+          invocations: savings.invocations,
+        }
+      : request.savings
+        ? { baselineUsd: 0, actualUsd: 0, savedUsd: 0, invocations: 0 }
+        : null,
+    invocations:
+      request.chainId !== undefined
+        ? (query?.invocationsNow({ ...filter, limit: 1_000 }, 'asc') ?? [])
+        : null,
+    recordedInTotal: query ? query.totalRows() : 0,
+  };
+}

@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LlmServiceEvent, SpendLimit } from '@llm-service/core';
+import { RequestEvents } from '../testing/event-fixtures.js';
+import { TemporaryStores } from '../testing/temporary-store.js';
+import { SqliteSink } from '../sinks/sqlite-sink.js';
+import type { TelemetryStore } from '../store/store.js';
+import { SqliteSpendLedger } from './spend-ledger.js';
+
+const temporary = new TemporaryStores();
+afterEach(() => temporary.cleanup());
+
+async function record(store: TelemetryStore, events: LlmServiceEvent[]): Promise<void> {
+  const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+  for (const event of events) sink.handle(event);
+  await sink.flush();
+}
+
+function spend(
+  at: string,
+  costUsd: number,
+  options: { agent?: string; tool?: string; model?: string; chainId?: string; taskType?: string } = {},
+): LlmServiceEvent[] {
+  return new RequestEvents({
+    agent: options.agent ?? 'architect',
+    ...(options.chainId ? { chainId: options.chainId } : {}),
+    ...(options.taskType ? { taskType: options.taskType } : {}),
+  }).success(
+    at,
+    { tool: options.tool ?? 'claude', model: options.model ?? 'claude-sonnet-4-5' },
+    { costUsd },
+  );
+}
+
+describe('the spend ledger', () => {
+  it('sums the cost of a scope in the period where each attempt started', async () => {
+    const store = temporary.store();
+    await record(store, [
+      ...spend('2026-11-24T23:59:59.000Z', 100), // the day before (a Tuesday), same ISO week
+      ...spend('2026-11-25T00:00:00.000Z', 1, { agent: 'writer', chainId: 'c1' }),
+      ...spend('2026-11-25T12:00:00.000Z', 2, { tool: 'codex', model: 'gpt-5', chainId: 'c1' }),
+      ...spend('2026-11-25T23:59:59.999Z', 4, { model: 'qwen2.5:7b', taskType: 'docs' }),
+      ...spend('2026-10-31T23:00:00.000Z', 1000), // last month
+    ]);
+    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    expect(await ledger.spent('global', 'daily')).toBe(7);
+    expect(await ledger.spent('global', 'weekly')).toBe(107);
+    expect(await ledger.spent('global', 'monthly')).toBe(107);
+    expect(await ledger.spent('agent:writer', 'daily')).toBe(1);
+    expect(await ledger.spent('agent:architect', 'daily')).toBe(6);
+    expect(await ledger.spent('tool:codex', 'daily')).toBe(2);
+    expect(await ledger.spent('model:qwen2.5:7b', 'daily')).toBe(4);
+    expect(await ledger.spent('chain:c1', 'daily')).toBe(3);
+    expect(await ledger.spent('task-type:docs', 'daily')).toBe(4);
+    expect(await ledger.spent('global', 'monthly', { at: new Date('2026-10-15T00:00:00Z') })).toBe(1000);
+    // In Europe/Berlin the first of those rows (00:59:59 on the 25th locally) joins the 25th's day.
+    expect(await ledger.spent('global', 'daily', { timezone: 'Europe/Berlin' })).toBe(103);
+    await expect(ledger.spent('team:x', 'daily')).rejects.toMatchObject({ code: 'E_TELEMETRY_SCOPE' });
+  });
+
+  it('reserves only while every limit holds, counting spend and other holds on the limit scope', async () => {
+    const store = temporary.store();
+    await record(store, spend('2026-11-25T08:00:00.000Z', 3, { agent: 'writer' }));
+    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const limits: SpendLimit[] = [
+      { scope: 'global', period: 'daily', limitUsd: 10 },
+      { scope: 'agent:writer', period: 'monthly', limitUsd: 5 },
+    ];
+    const scopes = ['global', 'agent:writer'];
+    const first = await ledger.reserve({ scopes, estimateUsd: 1.5, limits });
+    expect(first).toMatchObject({ ok: true, reservation: { scopes, estimateUsd: 1.5, pid: process.pid } });
+    const second = await ledger.reserve({ scopes, estimateUsd: 1, limits });
+    expect(second).toEqual({ ok: false, limit: limits[1], spentUsd: 3, reservedUsd: 1.5 });
+    // Another agent is held by the global limit only (the caller passes the limits that apply to a request).
+    expect(
+      (await ledger.reserve({ scopes: ['global', 'agent:architect'], estimateUsd: 5, limits: [limits[0]!] }))
+        .ok,
+    ).toBe(true);
+    expect(await ledger.reserve({ scopes: ['global'], estimateUsd: 0.6, limits })).toMatchObject({
+      ok: false,
+      limit: limits[0],
+      spentUsd: 3,
+      reservedUsd: 6.5,
+    });
+    // Releasing the first hold frees its estimate.
+    if (!first.ok) throw new Error('unreachable');
+    await ledger.release(first.reservation);
+    expect((await ledger.reserve({ scopes, estimateUsd: 1, limits })).ok).toBe(true);
+  });
+
+  it('admits exactly the reservations that fit a limit', async () => {
+    const ledger = new SqliteSpendLedger(temporary.store());
+    const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
+    const outcomes = [];
+    for (let index = 0; index < 8; index++)
+      outcomes.push(await ledger.reserve({ scopes: ['global'], estimateUsd: 1, limits }));
+    expect(outcomes.map((outcome) => outcome.ok)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('stops holding a settled reservation; the recorded invocation carries the cost', async () => {
+    const store = temporary.store();
+    const now = new Date();
+    const ledger = new SqliteSpendLedger(store, { now: () => now });
+    const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
+    const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 4, limits });
+    if (!outcome.ok) throw new Error('expected a reservation');
+    await record(store, spend(now.toISOString(), 2));
+    await ledger.settle(outcome.reservation, 2);
+    expect(ledger.held()).toEqual([]);
+    expect(await ledger.spent('global', 'daily')).toBe(2);
+    expect((await ledger.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
+    expect(
+      store.open().prepare('SELECT status, actual_usd FROM reservations ORDER BY status DESC').all(),
+    ).toEqual([
+      { status: 'settled', actual_usd: 2 },
+      { status: 'held', actual_usd: null },
+    ]);
+  });
+
+  it('expires reservations whose process is gone or whose time is up', async () => {
+    const store = temporary.store();
+    let now = new Date('2026-11-25T10:00:00Z');
+    const dead = new Set<number>();
+    const options = { now: () => now, isAlive: (pid: number) => !dead.has(pid), reservationTtlMs: 60_000 };
+    const crashed = new SqliteSpendLedger(store, { ...options, pid: 111 });
+    const slow = new SqliteSpendLedger(store, { ...options, pid: 222 });
+    const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
+    expect((await crashed.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
+    expect((await slow.reserve({ scopes: ['global'], estimateUsd: 2, limits })).ok).toBe(true);
+    const other = new SqliteSpendLedger(store, { ...options, pid: 333 });
+    expect((await other.reserve({ scopes: ['global'], estimateUsd: 1, limits })).ok).toBe(false);
+    dead.add(111);
+    expect(await other.reserve({ scopes: ['global'], estimateUsd: 1, limits })).toMatchObject({ ok: true });
+    expect(
+      other
+        .held()
+        .map((hold) => hold.pid)
+        .sort(),
+    ).toEqual([222, 333]);
+    now = new Date(now.getTime() + 61_000);
+    expect(other.held()).toEqual([]);
+  });
+});

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { redactSecrets } from './redact.js';
+
+describe('redacting key-like strings from messages', () => {
+  it.each([
+    ['invalid x-api-key sk-ant-api03-AbCdEf0123456789xyz', 'invalid x-api-key sk-[REDACTED]'],
+    ['OPENAI_API_KEY=sk-proj-abcdefghijklmnop1234 is wrong', 'OPENAI_API_KEY=[REDACTED] is wrong'],
+    ['Authorization: Bearer eyJhbGciOi.J9eyJzdWIiOiIx.MjM0NTY3ODkw', 'Authorization: Bearer [REDACTED]'],
+    ['{"api_key": "AbC123xyz"}', '{"api_key": "[REDACTED]"}'],
+    ['password=hunter22 rejected', 'password=[REDACTED] rejected'],
+    ['token ghp_abcdefghijklmnopqrstuvwxyz0123 expired', 'token ghp_[REDACTED] expired'],
+    ['key AIzaSyA1234567890abcdefghijklmnopqrstu', 'key AIza[REDACTED]'],
+    ['aws AKIAIOSFODNN7EXAMPLE denied', 'aws AKIA[REDACTED] denied'],
+    ['slack xoxb-1234-5678-abcdefgh', 'slack xoxb-[REDACTED]'],
+    ['session 0123456789abcdef0123456789abcdef01 lost', 'session [REDACTED] lost'],
+    ['secret dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rpbmc9PQ2 leaked', 'secret [REDACTED] leaked'],
+  ])('redacts %j', (message, expected) => {
+    expect(redactSecrets(message)).toBe(expected);
+  });
+
+  it.each([
+    'ERROR: exceeded retry limit, last status: 429 Too Many Requests',
+    'timed out after 600 s',
+    'request 6f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f failed',
+    'cannot read /home/someone/projects/llm-service/examples/quick-start/tools.yaml',
+    'max_tokens=4096 exceeded; input_token: 1234',
+    'ERROR: unexpected status 401 Unauthorized: invalid API key',
+  ])('keeps %j', (message) => {
+    expect(redactSecrets(message)).toBe(message);
+  });
+});

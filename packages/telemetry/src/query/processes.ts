@@ -1,0 +1,30 @@
+/** True while a process with this id exists (EPERM: it exists but belongs to another user). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'EPERM';
+  }
+}
+
+/** A `running` row older than this is abandoned even if a process with its pid exists (pids are reused). */
+export const defaultAbandonedAfterMs = 6 * 60 * 60 * 1000;
+
+export interface AbandonedCheck {
+  isAlive?: (pid: number) => boolean;
+  abandonedAfterMs?: number;
+  now?: () => Date;
+}
+
+/** A running row is abandoned when its process is gone or it has run implausibly long. */
+export function isAbandoned(
+  row: { pid: number | null; startedAt: string },
+  check: AbandonedCheck = {},
+): boolean {
+  const isAlive = check.isAlive ?? processAlive;
+  const now = (check.now ?? (() => new Date()))().getTime();
+  if (now - Date.parse(row.startedAt) > (check.abandonedAfterMs ?? defaultAbandonedAfterMs)) return true;
+  return row.pid === null || !isAlive(row.pid);
+}

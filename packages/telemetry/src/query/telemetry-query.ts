@@ -1,0 +1,258 @@
+import type { AggregateRow, InvocationFilter, InvocationRecord, TelemetryQueryV1 } from '@llm-service/core';
+import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
+import { periodsBetween, type CalendarPeriod } from '../time/zoned.js';
+import { filterSql } from './filter-sql.js';
+import { isAbandoned, type AbandonedCheck } from './processes.js';
+
+export type GroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+
+/** What `stats` shows per group (the contract's aggregate). */
+export type DetailedAggregateRow = AggregateRow;
+
+/** Tool-reported costs against the price table's, over the attempts a filter selects. */
+export interface CostCheck {
+  toolReportedCalls: number;
+  toolReportedUsd: number;
+  /** What the price table gives for those same attempts. */
+  computedUsd: number;
+  /** Attempts where the two differ by more than 5% (and more than $0.0001). */
+  disagreeing: number;
+}
+
+export interface RunningRecord extends InvocationRecord {
+  pid: number | null;
+  /** The process that started it is gone (or it has run implausibly long). */
+  abandoned: boolean;
+}
+
+/** Rows of `invocations` as InvocationRecord reads them. */
+const recordColumns = `invocation_id AS invocationId, chain_id AS chainId, attempt, started_at AS startedAt,
+  finished_at AS finishedAt, agent, task_type AS taskType, tool, model, reason, status, error_kind AS errorKind,
+  input_tokens AS inputTokens, output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
+  cache_write_tokens AS cacheWriteTokens, cost_usd AS costUsd, cost_source AS costSource, latency_ms AS latencyMs`;
+
+const aggregateColumns = `COUNT(*) AS invocations,
+  SUM(status = 'success') AS successes,
+  SUM(input_tokens) AS inputTokens,
+  SUM(output_tokens) AS outputTokens,
+  SUM(cache_read_tokens) AS cacheReadTokens,
+  SUM(cache_write_tokens) AS cacheWriteTokens,
+  TOTAL(cost_usd) AS costUsd,
+  AVG(CASE WHEN status = 'success' THEN latency_ms END) AS averageLatencyMs,
+  percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95) AS p95LatencyMs`;
+
+const groupColumns: Record<Exclude<GroupBy, 'day' | 'week' | 'month'>, string> = {
+  agent: 'agent',
+  model: 'model',
+  tool: 'tool',
+  'task-type': "COALESCE(task_type, '(none)')",
+};
+
+const calendarPeriods: Record<'day' | 'week' | 'month', CalendarPeriod> = {
+  day: 'day',
+  week: 'week',
+  month: 'month',
+};
+
+interface RawAggregate {
+  grp: string;
+  invocations: number;
+  successes: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  averageLatencyMs: number | null;
+  p95LatencyMs: number | null;
+}
+
+function toDetailed(raw: RawAggregate): DetailedAggregateRow {
+  return {
+    group: raw.grp,
+    invocations: raw.invocations,
+    successes: raw.successes ?? 0,
+    inputTokens: raw.inputTokens ?? 0,
+    outputTokens: raw.outputTokens ?? 0,
+    cacheReadTokens: raw.cacheReadTokens ?? 0,
+    cacheWriteTokens: raw.cacheWriteTokens ?? 0,
+    costUsd: raw.costUsd,
+    averageLatencyMs: raw.averageLatencyMs === null ? null : Math.round(raw.averageLatencyMs),
+    p95LatencyMs: raw.p95LatencyMs,
+  };
+}
+
+export interface TelemetryQueryOptions extends AbandonedCheck {
+  /** Rows `invocations()` returns when the filter sets no limit. */
+  defaultLimit?: number;
+}
+
+/**
+ * TelemetryQueryV1 over the SQLite store. A database that does not exist yet reads as empty; nothing here writes.
+ */
+export class SqliteTelemetryQuery implements TelemetryQueryV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly #store: TelemetryStore;
+  readonly #options: TelemetryQueryOptions;
+
+  constructor(store: TelemetryStore, options: TelemetryQueryOptions = {}) {
+    this.#store = store;
+    this.#options = options;
+  }
+
+  async invocations(filter: InvocationFilter): Promise<readonly InvocationRecord[]> {
+    return this.invocationsNow(filter);
+  }
+
+  /** Synchronous form of `invocations()`, newest first (oldest first with `order: 'asc'`). */
+  invocationsNow(filter: InvocationFilter, order: 'asc' | 'desc' = 'desc'): InvocationRecord[] {
+    const db = this.#read();
+    if (!db) return [];
+    const where = filterSql(filter);
+    const direction = order === 'asc' ? 'ASC' : 'DESC';
+    return db
+      .prepare(
+        `SELECT ${recordColumns} FROM invocations WHERE ${where.sql} ORDER BY started_at ${direction}, id ${direction} LIMIT ?`,
+      )
+      .all(...where.parameters, filter.limit ?? this.#options.defaultLimit ?? 1_000) as InvocationRecord[];
+  }
+
+  async aggregate(request: {
+    filter: InvocationFilter;
+    groupBy: GroupBy;
+    timezone?: string;
+  }): Promise<readonly AggregateRow[]> {
+    return this.aggregateNow(request.filter, request.groupBy, request.timezone);
+  }
+
+  /**
+   * Aggregates per group in one pass of SQLite (p95 with its percentile_disc: the latency at position
+   * floor(0.95 × (n − 1)) of the sorted latencies of successful attempts). Groups by agent, model, tool and task
+   * type come most expensive first; days, ISO weeks and months (of `timezone`, default UTC) in time order.
+   */
+  aggregateNow(filter: InvocationFilter, groupBy: GroupBy, timezone = 'UTC'): DetailedAggregateRow[] {
+    const db = this.#read();
+    if (!db) return [];
+    const where = filterSql(filter);
+    if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') {
+      let since = filter.since;
+      let until = filter.until;
+      if (!since || !until) {
+        const bounds = db
+          .prepare(
+            `SELECT MIN(started_at) AS first, MAX(started_at) AS last FROM invocations WHERE ${where.sql}`,
+          )
+          .get(...where.parameters) as { first: string | null; last: string | null };
+        if (bounds.first === null || bounds.last === null) return [];
+        since ??= new Date(bounds.first);
+        until ??= new Date(Date.parse(bounds.last) + 1);
+      }
+      const buckets = periodsBetween(calendarPeriods[groupBy], since, until, timezone).map((range) => [
+        range.start.toISOString(),
+        range.end.toISOString(),
+        range.label,
+      ]);
+      const rows = db
+        .prepare(
+          `WITH buckets AS MATERIALIZED (
+             SELECT json_extract(value, '$[0]') AS bucket_start, json_extract(value, '$[1]') AS bucket_end,
+                    json_extract(value, '$[2]') AS label
+             FROM json_each(?))
+           SELECT label AS grp, ${aggregateColumns}
+           FROM buckets JOIN invocations ON started_at >= bucket_start AND started_at < bucket_end
+           WHERE ${where.sql}
+           GROUP BY label ORDER BY label`,
+        )
+        .all(JSON.stringify(buckets), ...where.parameters) as RawAggregate[];
+      return rows.map(toDetailed);
+    }
+    const rows = db
+      .prepare(
+        `SELECT ${groupColumns[groupBy]} AS grp, ${aggregateColumns}
+         FROM invocations WHERE ${where.sql}
+         GROUP BY grp ORDER BY costUsd DESC, invocations DESC, grp`,
+      )
+      .all(...where.parameters) as RawAggregate[];
+    return rows.map(toDetailed);
+  }
+
+  async running(): Promise<readonly InvocationRecord[]> {
+    return this.runningNow({}).map(({ pid: _pid, abandoned, ...record }) =>
+      abandoned ? { ...record, status: 'abandoned' } : record,
+    );
+  }
+
+  /** Rows still `running`, each marked abandoned when its process is gone or it is older than the threshold. */
+  runningNow(filter: InvocationFilter): RunningRecord[] {
+    const db = this.#read();
+    if (!db) return [];
+    const where = filterSql({ ...filter, status: 'running' });
+    const rows = db
+      .prepare(`SELECT ${recordColumns}, pid FROM invocations WHERE ${where.sql} ORDER BY started_at`)
+      .all(...where.parameters) as (InvocationRecord & { pid: number | null })[];
+    return rows.map((row) => ({ ...row, abandoned: isAbandoned(row, this.#options) }));
+  }
+
+  async savings(filter: InvocationFilter): Promise<{ baselineUsd: number; actualUsd: number }> {
+    return this.savingsNow(filter);
+  }
+
+  /** Attempts whose baseline is known: what the agent's requested model would have cost, and what ran (both from
+   * the price table, so they compare like with like). */
+  savingsNow(filter: InvocationFilter): { baselineUsd: number; actualUsd: number; invocations: number } {
+    const db = this.#read();
+    if (!db) return { baselineUsd: 0, actualUsd: 0, invocations: 0 };
+    const where = filterSql(filter);
+    return db
+      .prepare(
+        `SELECT TOTAL(baseline_cost_usd) AS baselineUsd, TOTAL(computed_cost_usd) AS actualUsd, COUNT(*) AS invocations
+         FROM invocations WHERE ${where.sql} AND baseline_cost_usd IS NOT NULL AND computed_cost_usd IS NOT NULL`,
+      )
+      .get(...where.parameters) as { baselineUsd: number; actualUsd: number; invocations: number };
+  }
+
+  /** Average and p95 latency of the successful attempts a filter selects, over all groups at once. */
+  latencyNow(filter: InvocationFilter): { average: number | null; p95: number | null } {
+    const db = this.#read();
+    if (!db) return { average: null, p95: null };
+    const where = filterSql({ ...filter, status: 'success' });
+    const row = db
+      .prepare(
+        `SELECT AVG(latency_ms) AS average, percentile_disc(latency_ms, 0.95) AS p95 FROM invocations WHERE ${where.sql}`,
+      )
+      .get(...where.parameters) as { average: number | null; p95: number | null };
+    return { average: row.average === null ? null : Math.round(row.average), p95: row.p95 };
+  }
+
+  /** How tool-reported costs compare with the price table (an index holds just those attempts). */
+  costCheckNow(filter: InvocationFilter): CostCheck {
+    const db = this.#read();
+    if (!db) return { toolReportedCalls: 0, toolReportedUsd: 0, computedUsd: 0, disagreeing: 0 };
+    const where = filterSql(filter);
+    const row = db
+      .prepare(
+        `SELECT COUNT(*) AS toolReportedCalls, TOTAL(cost_usd) AS toolReportedUsd,
+           TOTAL(computed_cost_usd) AS computedUsd,
+           TOTAL(ABS(cost_usd - computed_cost_usd) > MAX(0.0001, 0.05 * ABS(computed_cost_usd))) AS disagreeing
+         FROM invocations WHERE cost_source = 'tool' AND ${where.sql}`,
+      )
+      .get(...where.parameters) as CostCheck;
+    return { ...row, disagreeing: Math.round(row.disagreeing) };
+  }
+
+  /** Rows in the whole database (for "nothing in this window, but N in total"). */
+  totalRows(): number {
+    const db = this.#read();
+    if (!db) return 0;
+    return (db.prepare('SELECT COUNT(*) AS n FROM invocations').get() as { n: number }).n;
+  }
+
+  #read() {
+    try {
+      return this.#store.forRead();
+    } catch (error) {
+      if (error instanceof MissingDatabaseError) return undefined;
+      throw error;
+    }
+  }
+}

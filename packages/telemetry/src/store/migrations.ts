@@ -1,0 +1,118 @@
+import { newPromptHashSecret } from '../privacy/prompt-hash.js';
+import type { Database } from './driver.js';
+
+/** One step of the schema; applied in order, all pending steps in one IMMEDIATE transaction. */
+export interface Migration {
+  version: number;
+  description: string;
+  up(db: Database): void;
+}
+
+/** The `meta` key holding the per-database secret of keyed prompt hashes. */
+export const promptHashSecretKey = 'prompt_hash_secret';
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'invocations, their optional captured content, and the database secret',
+    up(db) {
+      db.exec(`
+        CREATE TABLE meta (
+          key   TEXT PRIMARY KEY,
+          value TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE invocations (
+          id                     INTEGER PRIMARY KEY,
+          invocation_id          TEXT    NOT NULL,
+          chain_id               TEXT    NOT NULL,
+          attempt                INTEGER NOT NULL,
+          started_at             TEXT    NOT NULL,
+          finished_at            TEXT,
+          agent                  TEXT    NOT NULL,
+          task_type              TEXT,
+          tool                   TEXT    NOT NULL,
+          model                  TEXT    NOT NULL,
+          reason                 TEXT    NOT NULL,
+          status                 TEXT    NOT NULL
+            CHECK (status IN ('running', 'success', 'failed', 'blocked', 'timeout', 'cancelled')),
+          error_kind             TEXT,
+          message                TEXT,
+          input_tokens           INTEGER NOT NULL DEFAULT 0,
+          output_tokens          INTEGER NOT NULL DEFAULT 0,
+          cache_read_tokens      INTEGER NOT NULL DEFAULT 0,
+          cache_write_tokens     INTEGER NOT NULL DEFAULT 0,
+          total_tokens           INTEGER NOT NULL DEFAULT 0,
+          cost_usd               REAL,
+          cost_source            TEXT CHECK (cost_source IN ('tool', 'computed')),
+          computed_cost_usd      REAL,
+          price_hash             TEXT,
+          baseline_model         TEXT,
+          baseline_cost_usd      REAL,
+          latency_ms             INTEGER,
+          exit_code              INTEGER,
+          session_id             TEXT,
+          turns                  INTEGER,
+          prompt_sha256          TEXT,
+          prompt_tokens_estimate INTEGER,
+          force_reason           TEXT,
+          pid                    INTEGER
+        );
+        -- Time windows of stats and the dashboard; covers the latency of a window's successful attempts.
+        CREATE INDEX invocations_started_at ON invocations (started_at, status, latency_ms);
+        -- Tool-reported costs beside the price table's, for the cost check of stats.
+        CREATE INDEX invocations_tool_reported ON invocations (started_at, cost_usd, computed_cost_usd)
+          WHERE cost_source = 'tool';
+        -- The attempts of one invocation; completing a row another process started.
+        CREATE INDEX invocations_invocation_id ON invocations (invocation_id, attempt);
+        -- stats --chain-id and chain budgets.
+        CREATE INDEX invocations_chain_id ON invocations (chain_id, started_at);
+        -- Running (and abandoned) work, which is always a handful of rows.
+        CREATE INDEX invocations_running ON invocations (started_at) WHERE status = 'running';
+
+        -- Answers, only when telemetry.capture_content is true; apart so scans of invocations stay small.
+        CREATE TABLE invocation_content (
+          invocation_row INTEGER PRIMARY KEY REFERENCES invocations (id) ON DELETE CASCADE,
+          answer         TEXT
+        );
+      `);
+      db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(
+        promptHashSecretKey,
+        newPromptHashSecret(),
+      );
+    },
+  },
+  {
+    version: 2,
+    description: 'spend ledger: reservations, and indexes for spend by scope and period',
+    up(db) {
+      db.exec(`
+        -- Spend by scope and period.
+        CREATE INDEX invocations_agent_spend ON invocations (agent, started_at);
+        CREATE INDEX invocations_tool_spend  ON invocations (tool, started_at);
+        CREATE INDEX invocations_model_spend ON invocations (model, started_at);
+
+        CREATE TABLE reservations (
+          id           TEXT    PRIMARY KEY,
+          estimate_usd REAL    NOT NULL,
+          pid          INTEGER NOT NULL,
+          created_at   TEXT    NOT NULL,
+          expires_at   TEXT    NOT NULL,
+          status       TEXT    NOT NULL CHECK (status IN ('held', 'settled', 'released', 'expired')),
+          actual_usd   REAL,
+          closed_at    TEXT
+        ) WITHOUT ROWID;
+        CREATE INDEX reservations_held ON reservations (status) WHERE status = 'held';
+
+        CREATE TABLE reservation_scopes (
+          scope          TEXT NOT NULL,
+          reservation_id TEXT NOT NULL REFERENCES reservations (id) ON DELETE CASCADE,
+          PRIMARY KEY (scope, reservation_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX reservation_scopes_reservation ON reservation_scopes (reservation_id);
+      `);
+    },
+  },
+];
+
+export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -1,0 +1,49 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { TelemetrySection } from '../telemetry-schema.js';
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** `$XDG_DATA_HOME/llm-service` (default `~/.local/share/llm-service`), as core's `userDataHome`. */
+export function dataHome(env: Environment): string {
+  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(base, 'llm-service');
+}
+
+export function defaultDatabasePath(env: Environment): string {
+  return join(dataHome(env), 'telemetry.db');
+}
+
+/** Expands `~/` and resolves a relative path against the config directory that named it. */
+export function resolveUserPath(path: string, configDir: string | undefined, env: Environment): string {
+  if (path === '~') return env.HOME || homedir();
+  if (path.startsWith('~/')) return join(env.HOME || homedir(), path.slice(2));
+  if (isAbsolute(path)) return path;
+  return resolve(configDir ?? process.cwd(), path);
+}
+
+/** What the plugin runs with, after defaults and path resolution. */
+export interface TelemetrySettings {
+  dbPath: string;
+  jsonlPath: string | undefined;
+  jsonlMaxBytes: number;
+  jsonlMaxFiles: number;
+  captureContent: boolean;
+}
+
+export const defaultJsonlMaxBytes = 50 * 1024 * 1024;
+export const defaultJsonlMaxFiles = 5;
+
+export function resolveSettings(
+  section: Partial<TelemetrySection> | undefined,
+  configDir: string | undefined,
+  env: Environment,
+): TelemetrySettings {
+  return {
+    dbPath: section?.db_path ? resolveUserPath(section.db_path, configDir, env) : defaultDatabasePath(env),
+    jsonlPath: section?.jsonl_path ? resolveUserPath(section.jsonl_path, configDir, env) : undefined,
+    jsonlMaxBytes: section?.jsonl_max_bytes ?? defaultJsonlMaxBytes,
+    jsonlMaxFiles: section?.jsonl_max_files ?? defaultJsonlMaxFiles,
+    captureContent: section?.capture_content ?? false,
+  };
+}

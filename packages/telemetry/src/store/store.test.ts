@@ -1,0 +1,91 @@
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RequestEvents } from '../testing/event-fixtures.js';
+import { rows, TemporaryStores } from '../testing/temporary-store.js';
+import { SqliteSink } from '../sinks/sqlite-sink.js';
+import { latestSchemaVersion, migrations } from './migrations.js';
+import { MissingDatabaseError, TelemetryStore, userVersion } from './store.js';
+
+const temporary = new TemporaryStores();
+afterEach(() => temporary.cleanup());
+
+describe('the telemetry store', () => {
+  it('creates the database, and its directory, readable by its owner only, in WAL mode', () => {
+    const dir = temporary.dir();
+    const path = join(dir, 'nested', 'deeper', 'telemetry.db');
+    const store = temporary.track(new TelemetryStore({ path }));
+    const db = store.open();
+    db.prepare("INSERT INTO meta (key, value) VALUES ('probe', 'x')").run();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'nested', 'deeper')).mode & 0o777).toBe(0o700);
+    expect(statSync(`${path}-wal`).mode & 0o777).toBe(0o600);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    expect(userVersion(db)).toBe(latestSchemaVersion);
+  });
+
+  it('keeps one secret per database across openings', () => {
+    const store = temporary.store();
+    const first = store.promptHasher().hash('c'.repeat(64));
+    store.close();
+    const again = temporary.track(new TelemetryStore({ path: store.path }));
+    expect(again.promptHasher().hash('c'.repeat(64))).toBe(first);
+    expect(first).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('upgrades a database an older release made, keeping its rows', async () => {
+    const old = temporary.store({ migrations: migrations.slice(0, 1) });
+    const sink = new SqliteSink({ store: old, captureContent: false, logger: { warn: () => undefined } });
+    for (const event of new RequestEvents().success('2026-11-03T10:00:00.000Z', { tool: 't', model: 'm' }))
+      sink.handle(event);
+    await sink.flush();
+    expect(userVersion(old.open())).toBe(1);
+    expect(
+      old.open().prepare("SELECT name FROM sqlite_master WHERE name = 'reservations'").get(),
+    ).toBeUndefined();
+    old.close();
+
+    const upgraded = temporary.track(new TelemetryStore({ path: old.path }));
+    const db = upgraded.open();
+    expect(userVersion(db)).toBe(latestSchemaVersion);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'reservations'").get()).toEqual({
+      name: 'reservations',
+    });
+    expect(rows(upgraded)).toMatchObject([{ status: 'success', tool: 't' }]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('refuses a database a newer release made, with a clear message', () => {
+    const store = temporary.store();
+    store.open().pragma(`user_version = ${latestSchemaVersion + 1}`);
+    store.close();
+    const newer = temporary.track(new TelemetryStore({ path: store.path }));
+    expect(() => newer.open()).toThrow(
+      expect.objectContaining({
+        code: 'E_TELEMETRY_NEWER_SCHEMA',
+        message: `the telemetry database ${store.path} has schema version ${latestSchemaVersion + 1}, newer than this llm-service understands (${latestSchemaVersion})`,
+        hint: expect.stringContaining('upgrade llm-service'),
+      }),
+    );
+  });
+
+  it('does not create a database for a reader', () => {
+    const path = join(temporary.dir(), 'absent.db');
+    const reader = temporary.track(new TelemetryStore({ path, create: false }));
+    expect(() => reader.open()).toThrow(MissingDatabaseError);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('reports a file that is not a database', () => {
+    const path = join(temporary.dir(), 'telemetry.db');
+    writeFileSync(path, 'this is not sqlite, just text that is long enough to have a header'.repeat(20));
+    expect(() => temporary.track(new TelemetryStore({ path })).open()).toThrow(
+      expect.objectContaining({
+        code: 'E_TELEMETRY_OPEN',
+        message: expect.stringContaining('not a database'),
+      }),
+    );
+  });
+});

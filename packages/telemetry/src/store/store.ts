@@ -1,0 +1,156 @@
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PromptHasher } from '../privacy/prompt-hash.js';
+import { TelemetryError, TelemetryErrorCode } from '../errors.js';
+import { loadDriver, type Database } from './driver.js';
+import {
+  latestSchemaVersion,
+  migrations as allMigrations,
+  promptHashSecretKey,
+  type Migration,
+} from './migrations.js';
+import { applyPragmas, defaultBusyTimeoutMs } from './pragmas.js';
+
+export interface StoreOptions {
+  path: string;
+  /** Create the file (and its directory) when missing; readers such as `stats` pass false. */
+  create?: boolean;
+  busyTimeoutMs?: number;
+  /** For tests: a prefix of the migrations, to build a database as an older release made it. */
+  migrations?: readonly Migration[];
+}
+
+export function userVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function newerSchemaError(path: string, found: number, known: number): TelemetryError {
+  return new TelemetryError(
+    TelemetryErrorCode.newerSchema,
+    `the telemetry database ${path} has schema version ${found}, newer than this llm-service understands (${known})`,
+    {
+      hint: 'upgrade llm-service, or point telemetry.db_path in llm-service.yaml at another file',
+    },
+  );
+}
+
+/**
+ * Brings the schema to the latest version. Every pending migration runs in one IMMEDIATE transaction, after the
+ * version is read again under the write lock, so processes opening one fresh file at once migrate it exactly once.
+ */
+export function migrate(db: Database, path: string, migrations: readonly Migration[] = allMigrations): void {
+  const latest = migrations[migrations.length - 1]?.version ?? 0;
+  const before = userVersion(db);
+  if (before > latestSchemaVersion) throw newerSchemaError(path, before, latestSchemaVersion);
+  if (before >= latest) return;
+  db.transaction(() => {
+    const current = userVersion(db);
+    if (current > latestSchemaVersion) throw newerSchemaError(path, current, latestSchemaVersion);
+    for (const migration of migrations) if (migration.version > current) migration.up(db);
+    if (latest > current) db.pragma(`user_version = ${latest}`);
+  }).immediate();
+}
+
+/** Thrown by `open()` of a store created with `create: false` when there is no file. */
+export class MissingDatabaseError extends Error {
+  readonly code = 'E_TELEMETRY_MISSING';
+  constructor(readonly path: string) {
+    super(`no telemetry database at ${path}`);
+  }
+}
+
+/**
+ * One connection to the telemetry database, opened on first use. The sinks, the ledger and the query service of a
+ * process share it; anything that reads first asks the sinks to commit what they queued (`beforeRead`).
+ */
+export class TelemetryStore {
+  readonly path: string;
+  readonly #options: StoreOptions;
+  #db: Database | undefined;
+  #hasher: PromptHasher | undefined;
+  #closed = false;
+  readonly #beforeRead = new Set<() => void>();
+
+  constructor(options: StoreOptions) {
+    this.path = options.path;
+    this.#options = options;
+  }
+
+  get isOpen(): boolean {
+    return this.#db !== undefined;
+  }
+
+  /** Opens (creating and migrating when needed) and returns the connection. */
+  open(): Database {
+    if (this.#db) return this.#db;
+    if (this.#closed)
+      throw new TelemetryError(TelemetryErrorCode.open, `the telemetry store ${this.path} is closed`);
+    const create = this.#options.create ?? true;
+    const path = this.path;
+    if (path !== ':memory:') {
+      if (!existsSync(path)) {
+        if (!create) throw new MissingDatabaseError(path);
+        try {
+          mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+          // Created here, with the owner-only mode, before SQLite sees it; SQLite gives its -wal and -shm files
+          // the database file's mode.
+          closeSync(openSync(path, 'a', 0o600));
+        } catch (error) {
+          throw new TelemetryError(
+            TelemetryErrorCode.open,
+            `cannot create the telemetry database ${path}: ${(error as Error).message}`,
+            { cause: error, hint: 'set telemetry.db_path in llm-service.yaml to a writable location' },
+          );
+        }
+      }
+    }
+    const Driver = loadDriver();
+    const busyTimeoutMs = this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs;
+    let db: Database | undefined;
+    try {
+      db = new Driver(path, { timeout: busyTimeoutMs, fileMustExist: path !== ':memory:' });
+      applyPragmas(db, busyTimeoutMs);
+      migrate(db, path, this.#options.migrations);
+    } catch (error) {
+      db?.close();
+      if ((error as { code?: unknown }).code === TelemetryErrorCode.newerSchema) throw error;
+      throw new TelemetryError(
+        TelemetryErrorCode.open,
+        `cannot open the telemetry database ${path}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.#db = db;
+    return db;
+  }
+
+  /** Keys a prompt's SHA-256 with this database's secret. */
+  promptHasher(): PromptHasher {
+    if (this.#hasher) return this.#hasher;
+    const row = this.open().prepare('SELECT value FROM meta WHERE key = ?').get(promptHashSecretKey) as
+      { value: string } | undefined;
+    if (!row)
+      throw new TelemetryError(TelemetryErrorCode.open, `the telemetry database ${this.path} has no secret`);
+    this.#hasher = new PromptHasher(row.value);
+    return this.#hasher;
+  }
+
+  /** Registers work to run before any read (a sink committing its queue), so readers see every event so far. */
+  onBeforeRead(callback: () => void): () => void {
+    this.#beforeRead.add(callback);
+    return () => this.#beforeRead.delete(callback);
+  }
+
+  /** Opens the database after committing pending writes of this process. */
+  forRead(): Database {
+    for (const callback of this.#beforeRead) callback();
+    return this.open();
+  }
+
+  close(): void {
+    this.#closed = true;
+    const db = this.#db;
+    this.#db = undefined;
+    if (db?.open) db.close();
+  }
+}
