@@ -152,7 +152,10 @@ export class SqliteSink implements TelemetrySinkV1 {
     this.#captureContent = options.captureContent;
     this.#maxBatch = options.maxBatch ?? 1_000;
     this.#closeStoreOnDispose = options.closeStoreOnDispose ?? false;
-    this.#schedule = options.schedule ?? queueMicrotask;
+    // setImmediate, not a microtask: the commit then runs after the kernel has started the tool, while the tool
+    // works, instead of delaying its start (measured: about 12 ms of an `exec` start, mostly the first HMAC and
+    // the transaction).
+    this.#schedule = options.schedule ?? ((commit) => void setImmediate(commit));
     this.#reporter = new FailureReporter('telemetry', options.logger);
     this.#unregisterRead = this.#store.onBeforeRead(() => this.#commit());
     liveSinks.add(this);
