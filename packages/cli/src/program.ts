@@ -124,7 +124,9 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
   let parent = program;
   const words = definition.name.split(' ');
   for (const word of words.slice(0, -1)) {
-    parent = parent.commands.find((command) => command.name() === word) ?? parent.command(word);
+    parent =
+      parent.commands.find((command) => command.name() === word) ??
+      parent.command(word).description(`${word} commands (see --help of each)`);
   }
   const command = addConfigDirOption(
     parent.command(words[words.length - 1] ?? definition.name).description(definition.summary),
