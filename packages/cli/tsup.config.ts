@@ -16,6 +16,9 @@ const bundleEverything: Options = {
     // Prefer ES module builds (tsyringe, rxjs), so unused code is shaken out of the bundle.
     options.mainFields = ['module', 'main'];
     options.alias = { rxjs: rxjsEsm };
+    // The tokenizer's rank tables (2.3 MB) load only when a budget needs an estimate: kept out of the bundle, which
+    // every start reads, and required from node_modules on first use instead.
+    options.external = [...(options.external ?? []), 'js-tiktoken', 'js-tiktoken/*'];
   },
   sourcemap: true,
 };

@@ -22,7 +22,8 @@ function cacheDirectory(env: NodeJS.ProcessEnv): string {
  * 22.1), and compiling the bundle was the largest single cost of an `exec` start. The cache is written after a
  * command ran, so it also holds the functions that ran (parsing config, spawning the tool), not only the top level.
  * V8 checks the cache against the source and its own version and flags, and rejects a stale one; any problem here
- * falls back to a plain `require`.
+ * falls back to a plain `require`. Node 20 cannot run `import()` inside a script compiled from cached data, so the
+ * bundle must not use it: plugins are imported through the importer bin.js lends (see core's moduleImporterKey).
  */
 export function loadMain(bundlePath: string, identity: string): LoadedMain {
   const require = createRequire(bundlePath);
@@ -47,8 +48,6 @@ export function loadMain(bundlePath: string, identity: string): LoadedMain {
     script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: bundlePath,
       ...(cachedData ? { cachedData } : {}),
-      // Plugins named in llm-service.yaml are loaded with import(): let the bundle use Node's own loader.
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     });
     const module = { exports: {} as { main: MainFunction } };
     (script.runInThisContext() as (...args: unknown[]) => void)(

@@ -63,6 +63,19 @@ describe('plugins named in llm-service.yaml', () => {
     expect(plugins.stdout.toString()).toContain('@llm-service/adapter-generic-yaml');
   });
 
+  it('load on a second start too, when the CLI runs from its code cache', async () => {
+    const logFile = join(temporaryDir('log'), 'events.log');
+    const { dir } = configWithPlugin(recorderPlugin(logFile));
+    const { env, home } = isolatedHome();
+    for (const run of [1, 2]) {
+      const result = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', `run ${run}`], { env });
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    }
+    expect(existsSync(join(home, '.cache/llm-service/compile-cache'))).toBe(true);
+    expect(readFileSync(logFile, 'utf8').match(/^registered$/gm)).toHaveLength(2);
+  });
+
   it('are disposed on SIGINT too', async () => {
     const logFile = join(temporaryDir('log'), 'events.log');
     const dir = writeConfig(temporaryDir('plugin-config'), {

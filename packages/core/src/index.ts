@@ -21,6 +21,7 @@ export * from './plugin/tokens.js';
 export {
   PluginError,
   importPlugin,
+  moduleImporterKey,
   resolvePluginUrl,
   validatePluginDefinition,
 } from './plugin/load-plugins.js';

@@ -52,12 +52,20 @@ export const costOptimizationSchema = z.strictObject({
   task_type_models: z.record(z.string(), z.string().min(1)).default({}),
 });
 
+/** How a request's cost is estimated before it runs. */
+export const estimateSchema = z.strictObject({
+  /** Output tokens expected of a request when no better figure is known (default 1000). */
+  default_output_tokens: z.number().int().min(0).default(1000),
+});
+
 export const policiesFileSchema = z.strictObject({
   version: z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' }),
   budgets: z.array(budgetSchema).optional(),
   cost_optimization: costOptimizationSchema.optional(),
+  estimate: estimateSchema.optional(),
 });
 
 export type Budget = z.output<typeof budgetSchema>;
+export type EstimateSettings = z.output<typeof estimateSchema>;
 export type CostOptimization = z.output<typeof costOptimizationSchema>;
 export type PoliciesFile = z.output<typeof policiesFileSchema>;

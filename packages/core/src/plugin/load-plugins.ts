@@ -70,11 +70,22 @@ export async function resolvePluginUrl(specifier: string, configDir: string): Pr
   }
 }
 
+/**
+ * A host may lend its own `import()`: the CLI runs its bundle through a V8 code cache, and Node 20 cannot run a
+ * dynamic import from a script compiled with cached data ("A dynamic import callback was not specified").
+ */
+export const moduleImporterKey = Symbol.for('llm-service.import-module.v1');
+
+function importModule(url: string): Promise<unknown> {
+  const lent = (globalThis as Record<symbol, unknown>)[moduleImporterKey];
+  return typeof lent === 'function' ? (lent as (specifier: string) => Promise<unknown>)(url) : import(url);
+}
+
 export async function importPlugin(specifier: string, configDir: string): Promise<PluginDefinition> {
   const url = await resolvePluginUrl(specifier, configDir);
   let module: { default?: unknown };
   try {
-    module = (await import(url)) as { default?: unknown };
+    module = (await importModule(url)) as { default?: unknown };
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new PluginError(

@@ -1,0 +1,91 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TelemetryStore } from '@llm-service/telemetry';
+import { isolatedHome, runCli, temporaryDir, writeConfig } from './support/cli.js';
+
+/**
+ * A config whose model costs $1 a prompt token and nothing for output, so the prompt `hello` (one o200k token) is
+ * estimated at exactly $1.00. The stand-in answers after `delayMs`, so every process reserves before any settles.
+ */
+function budgetConfig(policiesYaml: string, delayMs = 0) {
+  const dbPath = join(temporaryDir('db'), 'telemetry.db');
+  const dir = writeConfig(temporaryDir('config'), {
+    tools: { primary: { models: ['model-dollar'], env: { STAND_IN_DELAY_MS: String(delayMs) } } },
+    agents: '  writer:\n    preferred_tool: primary\n    preferred_model: model-dollar\n',
+    extraFiles: {
+      'models.yaml': 'version: 1\nmodels:\n  model-dollar: { input_per_mtok: 1000000, output_per_mtok: 0 }\n',
+      'policies.yaml': policiesYaml,
+      'llm-service.yaml': `version: 1\ntelemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
+    },
+  });
+  return { dir, dbPath };
+}
+
+const estimateOnly = 'estimate: { default_output_tokens: 0 }\n';
+const exec = (dir: string, env: Record<string, string>, ...extra: string[]) =>
+  runCli(['exec', '--config-dir', dir, '--agent', 'writer', '--prompt', 'hello', ...extra], { env });
+
+describe('budgets enforced by the policy plugin', () => {
+  it('lets exactly five of ten concurrent $1 requests run under a hard $5 daily limit', async () => {
+    const { env } = isolatedHome();
+    const { dir, dbPath } = budgetConfig(
+      `version: 1\nbudgets:\n  - { scope: global, period: daily, limit_usd: 5, mode: hard }\n${estimateOnly}`,
+      8000,
+    );
+    const runs = await Promise.all(Array.from({ length: 10 }, () => exec(dir, env)));
+    const codes = runs.map((run) => run.code).sort();
+    expect(codes).toEqual([0, 0, 0, 0, 0, 3, 3, 3, 3, 3]);
+    for (const run of runs.filter((each) => each.code === 3)) {
+      expect(run.stderr).toContain("hard daily budget 'global' would be exceeded");
+      expect(run.stderr).toContain('estimated at $1.00');
+      expect(run.stderr).toContain('--force --reason');
+      expect(run.stderr).toContain('policies.yaml');
+    }
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    expect(
+      db.prepare('SELECT status, COUNT(*) AS n FROM invocations GROUP BY status ORDER BY status').all(),
+    ).toEqual([
+      { status: 'blocked', n: 5 },
+      { status: 'success', n: 5 },
+    ]);
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM reservations WHERE status = 'held'`).get()).toEqual({
+      n: 0,
+    });
+  }, 90_000);
+
+  it('blocks past a hard limit, and --force --reason runs anyway with the reason recorded', async () => {
+    const { env } = isolatedHome();
+    const { dir, dbPath } = budgetConfig(
+      `version: 1\nbudgets:\n  - { scope: agent:writer, period: monthly, limit_usd: 0.5 }\n${estimateOnly}`,
+    );
+    const blocked = await exec(dir, env);
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain(
+      "hard monthly budget 'agent:writer' would be exceeded: spent $0.00 of $0.50",
+    );
+    expect(blocked.stdout.toString()).toBe('');
+
+    const forced = await exec(dir, env, '--force', '--reason', 'release day');
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain('forced past');
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    expect(
+      db.prepare(`SELECT force_reason AS reason FROM invocations WHERE status = 'success'`).all(),
+    ).toEqual([{ reason: 'release day' }]);
+  }, 30_000);
+
+  it('warns past a soft budget when nobody can be asked, and blocks an estimate above --max-cost-usd', async () => {
+    const { env } = isolatedHome();
+    const { dir } = budgetConfig(
+      `version: 1\nbudgets:\n  - { scope: global, period: weekly, limit_usd: 1, alert_at_percent: 50, mode: soft }\n${estimateOnly}`,
+    );
+    const soft = await exec(dir, env);
+    expect(soft.code).toBe(0);
+    expect(soft.stderr).toContain("warning: soft weekly budget 'global': spent $0.00 of $1.00");
+
+    const capped = await exec(dir, env, '--max-cost-usd', '0.5');
+    expect(capped.code).toBe(3);
+    expect(capped.stderr).toContain('primary:model-dollar is estimated at $1.00, above --max-cost-usd $0.50');
+    expect((await exec(dir, env, '--max-cost-usd', '1')).code).toBe(0);
+  }, 30_000);
+});

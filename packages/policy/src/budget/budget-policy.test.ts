@@ -1,0 +1,264 @@
+import { describe, expect, it } from 'vitest';
+import {
+  EventBus,
+  type Candidate,
+  type PolicyContext,
+  type Reservation,
+  type ReserveOutcome,
+  type ResolvedConfig,
+  type SpendLedgerV1,
+  type SpendLimit,
+} from '@llm-service/core';
+import { policiesFileSchema } from '../policies-schema.js';
+import { BudgetPolicy } from './budget-policy.js';
+
+/** An in-memory ledger with the semantics of SpendLedgerV1 (one period: everything counts). */
+class FakeLedger implements SpendLedgerV1 {
+  readonly specificationVersion = 'v1' as const;
+  spentBy: Record<string, number> = {};
+  held = new Map<string, Reservation>();
+  settled: { id: string; actualUsd: number }[] = [];
+  released: string[] = [];
+  #next = 0;
+  async spent(scope: string): Promise<number> {
+    return this.spentBy[scope] ?? 0;
+  }
+  async reserve(request: {
+    scopes: readonly string[];
+    estimateUsd: number;
+    limits: readonly SpendLimit[];
+  }): Promise<ReserveOutcome> {
+    for (const limit of request.limits) {
+      const spentUsd = this.spentBy[limit.scope] ?? 0;
+      const reservedUsd = [...this.held.values()]
+        .filter((hold) => hold.scopes.includes(limit.scope))
+        .reduce((sum, hold) => sum + hold.estimateUsd, 0);
+      if (spentUsd + reservedUsd + request.estimateUsd > limit.limitUsd + 1e-9)
+        return { ok: false, limit, spentUsd, reservedUsd };
+    }
+    const reservation = {
+      id: `r${++this.#next}`,
+      scopes: request.scopes,
+      estimateUsd: request.estimateUsd,
+      pid: 1,
+    };
+    this.held.set(reservation.id, reservation);
+    return { ok: true, reservation };
+  }
+  async settle(reservation: Reservation, actualUsd: number): Promise<void> {
+    this.held.delete(reservation.id);
+    this.settled.push({ id: reservation.id, actualUsd });
+  }
+  async release(reservation: Reservation): Promise<void> {
+    this.held.delete(reservation.id);
+    this.released.push(reservation.id);
+  }
+}
+
+const candidate: Candidate = { tool: 'primary', model: 'model-a', reason: 'preferred' };
+const fallback: Candidate = { tool: 'backup', model: 'model-b', reason: 'fallback' };
+
+function setup(budgets: unknown[], options: { outputTokens?: number } = {}) {
+  const ledger = new FakeLedger();
+  const events = new EventBus(() => undefined);
+  const config = {
+    dir: '/config',
+    models: {
+      // One token of prompt costs $1; output is priced separately.
+      'model-a': { input_per_mtok: 1_000_000, output_per_mtok: 2_000_000 },
+      'model-b': { input_per_mtok: 100_000, output_per_mtok: 0 },
+    },
+    files: {
+      'policies.yaml': policiesFileSchema.parse({
+        version: 1,
+        budgets,
+        estimate: { default_output_tokens: options.outputTokens ?? 0 },
+      }),
+    },
+  } as unknown as ResolvedConfig;
+  const policy = new BudgetPolicy({
+    ledger: () => ledger,
+    events,
+    // Every character is one token, so the tests control the estimate exactly.
+    counter: () => (text: string) => text.length,
+    now: () => new Date('2026-11-25T21:00:00Z'),
+  });
+  const context = (overrides: Partial<PolicyContext> = {}): PolicyContext => ({
+    invocationId: 'inv-1',
+    chainId: 'chain-1',
+    agent: 'writer',
+    taskType: undefined,
+    explicit: false,
+    prompt: new TextEncoder().encode('x'),
+    config,
+    maxCostUsd: undefined,
+    force: undefined,
+    ...overrides,
+  });
+  return { ledger, events, policy, context };
+}
+
+const hardGlobal = { scope: 'global', period: 'daily', limit_usd: 5 };
+
+describe('the budget policy', () => {
+  it('allows without estimating when no budget applies and no cap is set', async () => {
+    const { policy, context, ledger } = setup([{ scope: 'agent:other', period: 'daily', limit_usd: 1 }]);
+    expect(await policy.evaluate(candidate, context())).toEqual({ action: 'allow' });
+    expect(ledger.held.size).toBe(0);
+  });
+
+  it('estimates prompt and expected output tokens at the candidate model prices', async () => {
+    const { policy, context } = setup([], { outputTokens: 2 });
+    expect(await policy.estimate(candidate, context({ prompt: new TextEncoder().encode('abc') }))).toEqual({
+      inputTokens: 3,
+      outputTokens: 2,
+      costUsd: 7,
+    });
+  });
+
+  it('reserves the estimate under a hard budget, five of $1 fit in $5, the sixth is blocked with the ways out', async () => {
+    const { policy, context, ledger } = setup([hardGlobal]);
+    for (let index = 0; index < 5; index++)
+      expect(await policy.evaluate(candidate, context({ invocationId: `inv-${index}` }))).toEqual({
+        action: 'allow',
+      });
+    expect(ledger.held.size).toBe(5);
+    const decision = await policy.evaluate(candidate, context({ invocationId: 'inv-6' }));
+    expect(decision).toEqual({
+      action: 'block',
+      message:
+        "hard daily budget 'global' would be exceeded: spent $0.00 (+ $5.00 held by requests running now) of $5.00, and this request is estimated at $1.00",
+      hints: [
+        "raise limit_usd of budgets[0] ('global') in /config/policies.yaml",
+        'or run it anyway with --force --reason "why" (the reason is recorded)',
+        'or wait until the daily period resets at 2026-11-26T00:00:00Z (in 3h 0m)',
+      ],
+      endsRequest: true,
+    });
+  });
+
+  it('ends the request for global, agent and chain budgets, and moves on for tool and model budgets', async () => {
+    const cases: [string, boolean][] = [
+      ['global', true],
+      ['agent:writer', true],
+      ['chain', true],
+      ['tool:primary', false],
+      ['model:model-a', false],
+    ];
+    for (const [scope, endsRequest] of cases) {
+      const { policy, context, ledger } = setup([{ scope, period: 'monthly', limit_usd: 0.5 }]);
+      const decision = await policy.evaluate(candidate, context());
+      expect(decision).toMatchObject({ action: 'block', endsRequest });
+      expect(ledger.held.size).toBe(0);
+    }
+  });
+
+  it('keeps each chain on its own allowance', async () => {
+    const { policy, context, ledger } = setup([{ scope: 'chain', period: 'daily', limit_usd: 1 }]);
+    expect((await policy.evaluate(candidate, context({ invocationId: 'a', chainId: 'c1' }))).action).toBe(
+      'allow',
+    );
+    expect((await policy.evaluate(candidate, context({ invocationId: 'b', chainId: 'c1' }))).action).toBe(
+      'block',
+    );
+    expect((await policy.evaluate(candidate, context({ invocationId: 'c', chainId: 'c2' }))).action).toBe(
+      'allow',
+    );
+    expect([...ledger.held.values()].map((hold) => hold.scopes.at(-1))).toEqual(['chain:c1', 'chain:c2']);
+  });
+
+  it('counts spend already recorded and reports the strictest budget first', async () => {
+    const { policy, context, ledger } = setup([
+      { scope: 'tool:primary', period: 'daily', limit_usd: 100 },
+      { scope: 'agent:writer', period: 'weekly', limit_usd: 10 },
+    ]);
+    ledger.spentBy['agent:writer'] = 9.5;
+    const decision = await policy.evaluate(candidate, context());
+    expect(decision).toMatchObject({ action: 'block', endsRequest: true });
+    expect(decision.action === 'block' && decision.message).toContain(
+      "hard weekly budget 'agent:writer' would be exceeded: spent $9.50 of $10.00",
+    );
+  });
+
+  it('lets --force --reason through a hard budget, still holding the estimate, and says so', async () => {
+    const { policy, context, ledger } = setup([{ ...hardGlobal, limit_usd: 0.5 }]);
+    const decision = await policy.evaluate(candidate, context({ force: { reason: 'release day' } }));
+    expect(decision.action).toBe('warn');
+    expect(decision.action === 'warn' && decision.message).toMatch(
+      /^forced past: .* \(reason: release day\)$/,
+    );
+    expect(ledger.held.size).toBe(1);
+  });
+
+  it('asks about a soft budget past its alert threshold, and only warns for a hard one', async () => {
+    const soft = setup([
+      { scope: 'global', period: 'daily', limit_usd: 10, alert_at_percent: 80, mode: 'soft' },
+    ]);
+    soft.ledger.spentBy.global = 6.9;
+    expect((await soft.policy.evaluate(candidate, soft.context())).action).toBe('allow');
+    soft.ledger.spentBy.global = 7;
+    const decision = await soft.policy.evaluate(candidate, soft.context({ invocationId: 'two' }));
+    expect(decision).toEqual({
+      action: 'confirm',
+      message:
+        "soft daily budget 'global': spent $7.00 of $10.00; with this request's estimate of $1.00 that is 80% (alert at 80%)",
+    });
+    // A soft budget never blocks, even far past its limit.
+    soft.ledger.spentBy.global = 50;
+    expect((await soft.policy.evaluate(candidate, soft.context({ invocationId: 'three' }))).action).toBe(
+      'confirm',
+    );
+
+    const hard = setup([{ ...hardGlobal, limit_usd: 10, alert_at_percent: 50 }]);
+    hard.ledger.spentBy.global = 5;
+    expect((await hard.policy.evaluate(candidate, hard.context())).action).toBe('warn');
+  });
+
+  it('asks about a soft budget without alert_at_percent once the request would pass its limit', async () => {
+    const { policy, context, ledger } = setup([
+      { scope: 'global', period: 'monthly', limit_usd: 10, mode: 'soft' },
+    ]);
+    ledger.spentBy.global = 8.99;
+    expect((await policy.evaluate(candidate, context())).action).toBe('allow');
+    ledger.spentBy.global = 9;
+    expect((await policy.evaluate(candidate, context({ invocationId: 'b' }))).action).toBe('confirm');
+  });
+
+  it('blocks an estimate above --max-cost-usd on this candidate only', async () => {
+    const { policy, context } = setup([]);
+    expect(await policy.evaluate(candidate, context({ maxCostUsd: 0.5 }))).toEqual({
+      action: 'block',
+      message: 'primary:model-a is estimated at $1.00, above --max-cost-usd $0.50',
+      hints: ['raise --max-cost-usd, or shorten the prompt'],
+      endsRequest: false,
+    });
+    expect(await policy.evaluate(fallback, context({ maxCostUsd: 0.5 }))).toEqual({ action: 'allow' });
+  });
+
+  it('moves its hold to the next candidate, and settles with the actual cost when the request completes', async () => {
+    const { policy, context, ledger, events } = setup([hardGlobal]);
+    await policy.evaluate(candidate, context());
+    await policy.evaluate(fallback, context());
+    expect(ledger.released).toEqual(['r1']);
+    expect([...ledger.held.values()].map((hold) => hold.estimateUsd)).toEqual([0.1]);
+    const base = { invocationId: 'inv-1', chainId: 'chain-1', attempt: 1, at: new Date().toISOString() };
+    events.emit({ type: 'invocation.succeeded', ...base, costUsd: 0.07 } as never);
+    events.emit({ type: 'request.completed', ...base, attempt: 0, status: 'success' } as never);
+    await new Promise((resolve) => setImmediate(resolve));
+    await policy.close();
+    expect(ledger.settled).toEqual([{ id: 'r2', actualUsd: 0.07 }]);
+    expect(ledger.held.size).toBe(0);
+  });
+
+  it('releases the hold of a request that did not succeed, and what is left on close', async () => {
+    const { policy, context, ledger, events } = setup([hardGlobal]);
+    await policy.evaluate(candidate, context());
+    events.emit({ type: 'request.completed', invocationId: 'inv-1', status: 'blocked' } as never);
+    await new Promise((resolve) => setImmediate(resolve));
+    await policy.close();
+    expect(ledger.released).toEqual(['r1']);
+    await policy.evaluate(candidate, context({ invocationId: 'inv-2' }));
+    await policy.close();
+    expect(ledger.released).toEqual(['r1', 'r2']);
+  });
+});
