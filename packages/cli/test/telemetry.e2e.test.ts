@@ -298,6 +298,8 @@ describe('telemetry through the built binary', () => {
     expect(events.map((event) => event.type)).toEqual([
       'request.received',
       'route.planned',
+      // The distribution loads the policy plugin, whose budget policy decides on every candidate.
+      'policy.decided',
       'invocation.started',
       'invocation.succeeded',
       'request.completed',
