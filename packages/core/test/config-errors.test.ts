@@ -337,7 +337,7 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'version: 0 points at `config migrate`',
+    name: 'version: 0 says that 1 is the first version',
     files: { 'agents.yaml': edit(agentsYaml, 'version: 1', 'version: 0') },
     expected: [
       {
@@ -346,7 +346,7 @@ const cases: Case[] = [
         column: 10,
         path: 'version',
         message: '0 is not supported',
-        suggestion: 'run `llm-service config migrate` to upgrade it',
+        suggestion: 'version 1 is the first config format; write `version: 1`',
       },
     ],
   },

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import * as z from '../schema/zod.js';
 import { LlmServiceError, ExitCode } from '../errors/llm-service-error.js';
@@ -21,24 +21,49 @@ function readOrUndefined(path: string): Buffer | undefined {
   }
 }
 
+function parsedYaml(content: Buffer | undefined): unknown {
+  if (!content) return undefined;
+  try {
+    return parse(content.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+const isRelativePath = (entry: unknown): entry is string =>
+  typeof entry === 'string' && /^\.\.?\//.test(entry);
+
 /** Plugin modules named by relative path in llm-service.yaml: code the config runs, so part of what is trusted. */
 function localPluginPaths(dir: string, settings: Buffer | undefined): string[] {
-  if (!settings) return [];
-  let plugins: unknown;
-  try {
-    plugins = (parse(settings.toString('utf8')) as { plugins?: unknown } | null)?.plugins;
-  } catch {
-    return [];
-  }
+  const plugins = (parsedYaml(settings) as { plugins?: unknown } | null | undefined)?.plugins;
   if (!Array.isArray(plugins)) return [];
   return plugins
-    .filter((entry): entry is string => typeof entry === 'string' && /^\.\.?\//.test(entry))
+    .filter(isRelativePath)
     .map((entry) => resolve(dir, entry))
     .sort();
 }
 
 /**
- * Hash of every config file's name and content, and of local plugin modules: any change to what the config can run
+ * Tool programs given by a path inside the project (`binary: ./scripts/llm.sh`): a project can change them as easily
+ * as its config, so they are trusted with it. Programs found on PATH are the user's own, not the project's.
+ */
+function localBinaryPaths(dir: string, tools: Buffer | undefined): string[] {
+  const entries = (parsedYaml(tools) as { tools?: unknown } | null | undefined)?.tools;
+  if (typeof entries !== 'object' || entries === null) return [];
+  return Object.values(entries)
+    .map((tool: unknown) =>
+      typeof tool === 'object' && tool !== null ? (tool as { binary?: unknown }).binary : undefined,
+    )
+    .filter(
+      (binary): binary is string => typeof binary === 'string' && binary.includes('/') && !isAbsolute(binary),
+    )
+    .map((binary) => resolve(dir, binary))
+    .sort();
+}
+
+/**
+ * Hash of every config file's name and content, and of local plugin modules and tool programs: any change to what
+ * the config can run
  * needs trusting again.
  */
 export function hashConfigDir(dir: string): string {
@@ -51,6 +76,9 @@ export function hashConfigDir(dir: string): string {
   for (const name of Object.values(configFileNames).sort()) add(name, readOrUndefined(join(dir, name)));
   for (const plugin of localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))) {
     add(`plugin:${plugin}`, readOrUndefined(plugin));
+  }
+  for (const binary of localBinaryPaths(dir, readOrUndefined(join(dir, configFileNames.tools)))) {
+    add(`binary:${binary}`, readOrUndefined(binary));
   }
   return hash.digest('hex');
 }

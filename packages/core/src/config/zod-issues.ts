@@ -107,7 +107,8 @@ function describeSize(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig):
 function versionSuggestion(input: unknown): string | undefined {
   if (typeof input !== 'number') return 'the first line of every config file is `version: 1`';
   if (input > 1) return 'this file was written for a newer llm-service: upgrade llm-service to read it';
-  return 'run `llm-service config migrate` to upgrade it';
+  // No format predates version 1, so there is nothing to migrate from (yet): `config migrate` arrives with version 2.
+  return 'version 1 is the first config format; write `version: 1`';
 }
 
 function isMissing(issue: z.core.$ZodIssue): boolean {
