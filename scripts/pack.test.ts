@@ -4,7 +4,7 @@
  * published exports (no source condition), every plugin's default export, and the `llm-service` binary.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,10 +74,15 @@ function childEnvironment(): NodeJS.ProcessEnv {
   return env;
 }
 
-function run(command: string, args: readonly string[], cwd: string): string {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): string {
   const result = spawnSync(command, args, {
     cwd,
-    env: childEnvironment(),
+    env: { ...childEnvironment(), ...extraEnv },
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: TIMEOUT_MS,
@@ -289,5 +294,53 @@ describe('packed packages installed with npm outside the workspace', () => {
     const output = run('npx', ['--no', '--', 'llm-service', '--version'], installDir).trim();
     expect(output).toMatch(/\d+\.\d+\.\d+/);
     expect(output).toContain(cli!.manifest.version);
+  });
+
+  it('runs exec through the installed CLI on the quick-start example, records it, and reports it in stats', () => {
+    const home = mkdtempSync(join(tmpdir(), 'llm-service-pack-home-'));
+    try {
+      // The example's layout (config beside the stand-in CLI) copied outside the workspace.
+      cpSync(join(repositoryRoot, 'examples', 'quick-start'), join(home, 'quick-start'), { recursive: true });
+      cpSync(join(repositoryRoot, 'examples', 'stand-in-llm'), join(home, 'stand-in-llm'), {
+        recursive: true,
+      });
+      const env = { HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_CONFIG_HOME: join(home, 'config') };
+      const configDir = join(home, 'quick-start');
+      const exec = JSON.parse(
+        run(
+          'npx',
+          [
+            '--no',
+            '--',
+            'llm-service',
+            'exec',
+            '--config-dir',
+            configDir,
+            '--agent',
+            'writer',
+            '--prompt',
+            'hi',
+            '--json',
+          ],
+          installDir,
+          env,
+        ),
+      ) as { tool: string; model: string; text: string };
+      expect(exec.tool).toBe('stand-in');
+      expect(exec.model).toBe('stand-in-small');
+      expect(exec.text.length).toBeGreaterThan(0);
+      expect(exec.text).toContain('Stand-in answer');
+      const stats = JSON.parse(
+        run(
+          'npx',
+          ['--no', '--', 'llm-service', 'stats', '--config-dir', configDir, '--json'],
+          installDir,
+          env,
+        ),
+      ) as { total: { invocations: number } };
+      expect(stats.total.invocations).toBe(1);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

@@ -54,6 +54,27 @@ describe('llm-service exec, end to end through the built binary', () => {
     expect(run.stdout.toString()).toContain('> Design a cache');
   });
 
+  it('routes each agent of one config to its own preferred tool and model', async () => {
+    const routes = await Promise.all(
+      ['architect', 'backend-dev', 'writer'].map(async (agent) => {
+        const run = await runCli(
+          ['exec', '--config-dir', quickStartDir, '--agent', agent, '-p', 'hi', '--json'],
+          {
+            env: isolatedHome().env,
+          },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        const result = JSON.parse(run.stdout.toString()) as { tool: string; model: string; reason: string };
+        return `${agent} -> ${result.tool}:${result.model} (${result.reason})`;
+      }),
+    );
+    expect(routes).toEqual([
+      'architect -> stand-in:stand-in-large (preferred)',
+      'backend-dev -> stand-in-json:stand-in-small (preferred)',
+      'writer -> stand-in:stand-in-small (preferred)',
+    ]);
+  });
+
   it('routes by agent preference and by task type, and reports it in --json', async () => {
     const dir = twoTools();
     const preferred = await runCli([
@@ -394,7 +415,7 @@ describe('llm-service exec, end to end through the built binary', () => {
 });
 
 describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
-  it('a timeout ends the tool and the child it started, then falls back', async () => {
+  it('a timeout ends the tool and the child it started; with --no-fallback the request fails', async () => {
     const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000' } });
     const pidFile = join(temporaryDir('pid'), 'child.pid');
     const { env } = isolatedHome();
@@ -408,6 +429,20 @@ describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
     expect(run.stderr).toMatch(/primary:model-a \(timeout: timed out after 1 ?s/);
     const grandchild = Number(readFileSync(pidFile, 'utf8'));
     await waitFor(() => !processExists(grandchild), 5_000);
+  });
+
+  it('a timeout on the preferred tool falls back to the next candidate, which answers', async () => {
+    // The preferred tool's own timeout_s, so the fallback keeps its full time on a loaded machine.
+    const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000' }, timeoutS: 1 });
+    const pidFile = join(temporaryDir('pid'), 'child.pid');
+    const { env } = isolatedHome();
+    const run = await runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', 'x'], {
+      env: { ...env, STAND_IN_CHILD_PID_FILE: pidFile },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.toString()).toContain('Stand-in answer from model-b');
+    expect(run.stderr).toMatch(/primary:model-a.*timeout.*trying secondary:model-b/);
+    await waitFor(() => !processExists(Number(readFileSync(pidFile, 'utf8'))), 5_000);
   });
 
   it('Ctrl-C ends the tool and its children and exits 130', async () => {
