@@ -432,16 +432,18 @@ describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
   });
 
   it('a timeout on the preferred tool falls back to the next candidate, which answers', async () => {
-    // The preferred tool's own timeout_s, so the fallback keeps its full time on a loaded machine.
-    const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000' }, timeoutS: 1 });
     const pidFile = join(temporaryDir('pid'), 'child.pid');
-    const { env } = isolatedHome();
+    // The preferred tool's own timeout_s and child, so the fallback keeps its full time and starts no child.
+    const dir = twoTools({
+      env: { STAND_IN_DELAY_MS: '60000', STAND_IN_CHILD_PID_FILE: pidFile },
+      timeoutS: 1,
+    });
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', 'x'], {
-      env: { ...env, STAND_IN_CHILD_PID_FILE: pidFile },
+      env: isolatedHome().env,
     });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.toString()).toContain('Stand-in answer from model-b');
-    expect(run.stderr).toMatch(/primary:model-a.*timeout.*trying secondary:model-b/);
+    expect(run.stderr).toMatch(/primary:model-a timed out; trying secondary:model-b/);
     await waitFor(() => !processExists(Number(readFileSync(pidFile, 'utf8'))), 5_000);
   });
 
