@@ -7,6 +7,12 @@ import { defineConfig, type Options } from 'tsup';
 const requireFromCore = createRequire(new URL('../core/package.json', import.meta.url));
 const rxjsEsm = join(dirname(requireFromCore.resolve('rxjs/package.json')), 'dist/esm/index.js');
 
+/**
+ * Packages only rare commands and terminal sessions use (the init wizard, spinner, tables, JSON Schema output): kept out
+ * of the bundle every start reads, and loaded from node_modules when one of them runs.
+ */
+const lazyPackages = ['ora', '@clack/prompts', 'cli-table3', 'zod/v4/core'];
+
 const bundleEverything: Options = {
   target: 'node20',
   platform: 'node',
@@ -18,7 +24,7 @@ const bundleEverything: Options = {
     options.alias = { rxjs: rxjsEsm };
     // The tokenizer's rank tables (2.3 MB) load only when a budget needs an estimate: kept out of the bundle, which
     // every start reads, and required from node_modules on first use instead.
-    options.external = [...(options.external ?? []), 'js-tiktoken', 'js-tiktoken/*'];
+    options.external = [...(options.external ?? []), 'js-tiktoken', 'js-tiktoken/*', ...lazyPackages];
   },
   sourcemap: true,
 };

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CommandV1, PluginDefinition } from '@llm-service/core';
 import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
 import { cliVersion } from './version.js';
+import { completionHelp, templateNames, templateSummaries } from './init/help-texts.js';
 
 export interface CliIo {
   stdin: NodeJS.ReadStream;
@@ -97,6 +98,59 @@ export function createProgram(context: CliContext): Command {
     context.setExitCode(await runConfigTrust(options, context));
   });
 
+  // --- init, tools, config schema, completion (issue 6) ---
+  program
+    .command('init')
+    .description('write a config directory from a template, or with a short wizard on a terminal')
+    .option('--template <name>', `one of ${templateNames.join(', ')} (no questions asked)`)
+    .option('--dir <dir>', 'where to write it (default: ./.llm-service)')
+    .option('--force', 'overwrite files that exist')
+    .addHelpText('after', templateSummaries)
+    .action(async (options: { template?: string; dir?: string; force?: boolean }) => {
+      const { runInit } = await import('./commands/init.js');
+      context.setExitCode(await runInit(options, context));
+    });
+
+  addConfigDirOption(
+    program
+      .command('tools')
+      .description('which LLM CLIs are installed, which API keys are set, and what the config lacks'),
+  )
+    .option('--json', 'print as JSON')
+    .action(async (options: { configDir?: string; json?: boolean }) => {
+      const { runTools } = await import('./commands/tools.js');
+      context.setExitCode(await runTools(options, context));
+    });
+
+  addConfigDirOption(
+    config
+      .command('schema')
+      .description('write a JSON Schema for every config file, for editor validation and completion'),
+  )
+    .option('--dir <dir>', 'where to write the schemas (default: <config dir>/.schemas)')
+    .action(async (options: { configDir?: string; dir?: string }) => {
+      const { runConfigSchema } = await import('./commands/config-schema.js');
+      context.setExitCode(await runConfigSchema(options, context));
+    });
+
+  program
+    .command('completion')
+    .description('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', completionHelp)
+    .action(async (shell: string) => {
+      const { runCompletion } = await import('./commands/completion.js');
+      context.setExitCode(runCompletion(shell, program, context));
+    });
+
+  addConfigDirOption(
+    program.command('__complete', { hidden: true }).argument('<what>').option('-a, --agent <name>'),
+  ).action(async (what: string, options: { configDir?: string; agent?: string }) => {
+    const { runComplete } = await import('./commands/completion.js');
+    context.setExitCode(runComplete(what, options, context));
+  });
+  // --- end of issue 6 commands ---
+
   addConfigDirOption(
     program.command('plugins').description('list loaded plugins, their adapters and commands'),
   )
@@ -105,6 +159,20 @@ export function createProgram(context: CliContext): Command {
       const { runPlugins } = await import('./commands/plugins.js');
       context.setExitCode(await runPlugins(options, context));
     });
+
+  // --- plugins new (issue 8) ---
+  program.commands
+    .find((command) => command.name() === 'plugins')
+    ?.command('new')
+    .description('write a new plugin package (adapter, policy, sink or command) whose tests pass')
+    .argument('<name>', 'its npm name, e.g. llm-service-audit or @acme/llm-service-audit')
+    .requiredOption('--kind <kind>', 'adapter, policy, sink or command')
+    .option('--dir <dir>', 'where to write it (default: ./<name>)')
+    .action(async (name: string, options: { kind: string; dir?: string }) => {
+      const { runPluginsNew } = await import('./commands/plugins-new.js');
+      context.setExitCode(runPluginsNew(name, options, context));
+    });
+  // --- end of plugins new ---
 
   for (const pluginCommand of context.pluginCommands) mountPluginCommand(program, pluginCommand, context);
   return program;

@@ -197,28 +197,30 @@ describe('the policy plugin in the config loader', () => {
 });
 
 describe('the policy plugin when registered', () => {
-  function warningsFor(policies: unknown): string[] {
+  function register(policies: unknown): { warnings: string[]; ids: string[] } {
     const warnings: string[] = [];
+    const ids: string[] = [];
     const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
     const context = {
       config: configWith(policies),
       logger,
-      policies: { add() {} },
+      policies: { add: (policy: { id: string }) => ids.push(policy.id) },
       events: { on() {} },
+      env: {},
     } as unknown as PluginContext;
     void policyPlugin.register(context);
-    return warnings;
+    return { warnings, ids };
   }
 
-  it('enforces budgets and says plainly that cost optimisation is not enforced yet', () => {
-    expect(warningsFor({ version: 1 })).toEqual([]);
-    expect(warningsFor({ version: 1, cost_optimization: { enabled: false } })).toEqual([]);
+  it('adds cost optimisation, when enabled, before budgets (budgets price what will run), without warnings', () => {
+    expect(register({ version: 1 })).toEqual({ warnings: [], ids: ['budget'] });
+    expect(register({ version: 1, cost_optimization: { enabled: false } }).ids).toEqual(['budget']);
     expect(
-      warningsFor({
+      register({
         version: 1,
         budgets: [budget('global'), budget('chain')],
         cost_optimization: { enabled: true },
       }),
-    ).toEqual(['policies.yaml enables cost_optimization, but this version does not rewrite models yet']);
+    ).toEqual({ warnings: [], ids: ['cost-optimization', 'budget'] });
   });
 });

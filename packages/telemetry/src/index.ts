@@ -33,6 +33,7 @@ export {
   SqliteTelemetryQuery,
   type DetailedAggregateRow,
   type GroupBy,
+  type SavingsRow,
   type RunningRecord,
 } from './query/telemetry-query.js';
 export { redactSecrets } from './privacy/redact.js';

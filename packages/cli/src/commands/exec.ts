@@ -81,7 +81,11 @@ export async function runExec(options: RequestOptions & ExecFlags, context: CliC
   }
   const prompt = await readPrompt(options, io.stdin);
   const context_ = readContextFiles(options.context ?? []);
-  renderNotices(kernel, context, options);
+  // On a terminal: spinner, live notices and a summary (ora loads only here); elsewhere plain notice lines.
+  const progress = io.stderr.isTTY
+    ? (await import('../io/progress.js')).startProgress(kernel, options.agent, io, options)
+    : undefined;
+  if (!progress) renderNotices(kernel, context, options);
 
   const abort = new AbortController();
   let interruptCode = 0;
@@ -119,20 +123,24 @@ export async function runExec(options: RequestOptions & ExecFlags, context: CliC
         signal: abort.signal,
         onText: (text) => {
           if (!streamToStdout || stdoutClosed) return;
+          progress?.beforeText();
           io.stdout.write(text);
           endsWithNewline = text.endsWith('\n');
+          progress?.afterText(text);
         },
       },
     );
     if (options.output) writeFileAtomic(options.output, result.text);
     else if (options.json) io.stdout.write(`${JSON.stringify(toJsonResult(result), null, 2)}\n`);
     else if (!endsWithNewline && io.stdout.isTTY) io.stdout.write('\n');
+    progress?.succeeded(result);
     return 0;
   } catch (error) {
     if (stdoutClosed) return 0;
     if (interruptCode !== 0) return interruptCode;
     throw error;
   } finally {
+    progress?.stop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -6,7 +6,17 @@ export type PolicyDecision =
   | { action: 'warn'; message: string }
   /** Asks the user when stdin and stderr are terminals; answered by `--yes`; otherwise proceeds with the warning. */
   | { action: 'confirm'; message: string }
-  | { action: 'rewrite'; candidate: Candidate; reason: string }
+  /**
+   * Runs `candidate` instead. `reason` explains the rewrite; `details` are figures behind it (e.g. a token count and
+   * threshold), carried by the `policy.decided` event. When the model changes, the kernel escalates once to the
+   * replaced candidate if the rewritten one fails or answers nothing (before any answer byte reached the caller).
+   */
+  | {
+      action: 'rewrite';
+      candidate: Candidate;
+      reason: string;
+      details?: Readonly<Record<string, string | number | boolean>>;
+    }
   /**
    * `endsRequest`: a global, agent or chain budget ends the request; a tool- or model-scoped block only skips
    * this candidate.

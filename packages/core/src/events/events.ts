@@ -35,6 +35,8 @@ export interface PolicyDecidedEvent extends EventBase {
   action: 'allow' | 'warn' | 'confirm' | 'rewrite' | 'block';
   message?: string;
   rewrittenTo?: Candidate;
+  /** Figures behind a rewrite (e.g. `promptTokens` and `thresholdTokens`), as the policy gave them. */
+  details?: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface InvocationStartedEvent extends EventBase {

@@ -10,6 +10,7 @@ import type { TelemetrySinkV1 } from '../contracts/sink.js';
 import type { AdapterErrorKind } from '../errors/adapter-error.js';
 import type { EventOfType, LlmServiceEvent, LlmServiceEventType } from '../events/events.js';
 import type { PluginDefinition } from '../plugin/define-plugin.js';
+import { serviceToken } from '../plugin/tokens.js';
 import {
   collectEvents,
   createScriptedAdapter,
@@ -531,6 +532,121 @@ describe('exec: policies', () => {
     });
   });
 
+  describe('escalation', () => {
+    // Rewrites only the preferred candidate (as cost optimisation does), with details for the event.
+    const downgrade = policy('cost', (candidate) =>
+      candidate.reason === 'preferred'
+        ? {
+            action: 'rewrite',
+            candidate: { tool: 'a', model: 'm1b', reason: 'cost_optimization' },
+            reason: 'short prompt',
+            details: { promptTokens: 12, thresholdTokens: 1500 },
+          }
+        : { action: 'allow' },
+    );
+
+    it('records the figures behind a rewrite in policy.decided', async () => {
+      const { kernel, events } = setup({ policies: [downgrade] });
+      await kernel.exec(request);
+      expect(ofType(events, 'policy.decided')[0]).toMatchObject({
+        details: { promptTokens: 12, thresholdTokens: 1500 },
+      });
+    });
+
+    it('retries once on the replaced model when the downgraded one fails, before falling back', async () => {
+      const { kernel, a, b, events } = setup({
+        policies: [downgrade],
+        a: (invocation) =>
+          invocation.model === 'm1b' ? { fail: 'tool-error', error: { fallback: false } } : { answer: 'big' },
+      });
+      const result = await kernel.exec(request);
+      expect(result).toMatchObject({ text: 'big', tool: 'a', model: 'm1', reason: 'escalation' });
+      expect(a.calls.map((call) => call.request.model)).toEqual(['m1b', 'm1']);
+      expect(b.calls).toHaveLength(0);
+      expect(result.attempts.map((attempt) => [attempt.model, attempt.reason, attempt.status])).toEqual([
+        ['m1b', 'cost_optimization', 'failed'],
+        ['m1', 'escalation', 'success'],
+      ]);
+      expect(ofType(events, 'fallback.used')).toMatchObject([
+        {
+          from: { model: 'm1b' },
+          to: { tool: 'a', model: 'm1', reason: 'escalation' },
+          message: expect.stringContaining('escalating to a:m1'),
+        },
+      ]);
+      // The escalation is evaluated by policies as an explicit choice (never downgraded again).
+      expect(ofType(events, 'policy.decided')[1]).toMatchObject({
+        candidate: { model: 'm1', reason: 'escalation' },
+        action: 'allow',
+      });
+      expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({ baselineModel: 'm1' });
+    });
+
+    it('escalates when the downgraded model answers nothing, and the request pays for both attempts', async () => {
+      const usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+      const { kernel, a, events } = setup({
+        policies: [downgrade],
+        a: (invocation) =>
+          invocation.model === 'm1b' ? { answer: ' \n', usage } : { answer: 'full', usage },
+      });
+      const result = await kernel.exec(request);
+      expect(result).toMatchObject({ text: 'full', model: 'm1', reason: 'escalation', costUsd: 3 });
+      expect(a.calls).toHaveLength(2);
+      expect(ofType(events, 'fallback.used')[0]).toMatchObject({
+        cause: 'bad-output',
+        message: 'a:m1b answered nothing; escalating to a:m1',
+      });
+      expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'success', costUsd: 4 });
+    });
+
+    it('escalates only once, then falls back as usual', async () => {
+      const { kernel, a, b } = setup({ policies: [downgrade], a: [{ fail: 'overloaded' }] });
+      const result = await kernel.exec(request);
+      expect(a.calls.map((call) => call.request.model)).toEqual(['m1b', 'm1']);
+      expect(result).toMatchObject({ tool: 'b', model: 'm2', reason: 'fallback' });
+      expect(b.calls).toHaveLength(1);
+    });
+
+    it('never escalates once the answer has started, nor for a tool that is missing', async () => {
+      const started = setup({
+        policies: [downgrade],
+        a: [{ fail: 'tool-error', output: ['half an answer'] }],
+      });
+      const error = await rejection(started.kernel.exec(request, { onText: () => undefined }));
+      expect(error.exitCode).toBe(1);
+      expect(started.a.calls).toHaveLength(1);
+
+      const missing = setup({ policies: [downgrade], a: [{ fail: 'not-installed' }] });
+      const result = await missing.kernel.exec(request);
+      expect(missing.a.calls).toHaveLength(1);
+      expect(result).toMatchObject({ tool: 'b', reason: 'fallback' });
+    });
+
+    it('does not escalate an answer from an unchanged model (a rewrite of the reason only)', async () => {
+      const reasonOnly = policy('cost', (candidate) => ({
+        action: 'rewrite',
+        candidate: { ...candidate, reason: 'above_threshold' },
+        reason: 'long prompt',
+      }));
+      const { kernel, a } = setup({ policies: [reasonOnly], a: [{ answer: '' }] });
+      const result = await kernel.exec(request);
+      expect(result).toMatchObject({ text: '', model: 'm1', reason: 'above_threshold' });
+      expect(a.calls).toHaveLength(1);
+    });
+
+    it('keeps an empty answer when a policy blocks the escalation (without ending the request)', async () => {
+      const blockEscalation = policy('budget', (candidate) =>
+        candidate.reason === 'escalation'
+          ? { action: 'block', message: 'too dear', hints: [], endsRequest: false }
+          : { action: 'allow' },
+      );
+      const { kernel, a } = setup({ policies: [downgrade, blockEscalation], a: [{ answer: '' }] });
+      const result = await kernel.exec(request);
+      expect(result).toMatchObject({ text: '', model: 'm1b' });
+      expect(a.calls).toHaveLength(1);
+    });
+  });
+
   const toB = policy('cost', () => ({
     action: 'rewrite',
     candidate: { tool: 'b', model: 'm2', reason: 'cost_optimization' },
@@ -815,6 +931,21 @@ describe('kernel lifecycle', () => {
   it('disposes a kernel that never loaded anything', async () => {
     const { kernel } = setup({ plugins: [] });
     await expect(kernel.dispose()).resolves.toBeUndefined();
+  });
+
+  it('hands out a service a plugin provides, and undefined for one nobody provides', async () => {
+    const token = serviceToken<{ answer: number }>('test-answer', 1);
+    const { kernel } = setup({
+      plugins: [
+        definePluginForTests({
+          name: 'provider',
+          provides: [token],
+          register: (context) => context.services.provide(token, { answer: 42 }),
+        }),
+      ],
+    });
+    expect(await kernel.service(token)).toEqual({ answer: 42 });
+    expect(await kernel.service(serviceToken<number>('nobody', 1))).toBeUndefined();
   });
 
   it("answers detect from the tool's adapter", async () => {

@@ -33,6 +33,7 @@ import type { CostSource, LlmServiceEvent } from '../events/events.js';
 import type { PluginDefinition, PluginLogger } from '../plugin/define-plugin.js';
 import { importPlugin, PluginError } from '../plugin/load-plugins.js';
 import { PluginHost } from '../plugin/plugin-host.js';
+import type { ServiceToken } from '../plugin/tokens.js';
 import { planRoute, type RoutePlan, type RouteRequest } from '../routing/plan-route.js';
 import { buildPrompt, type ContextFile } from './build-prompt.js';
 import { computeCostUsd, priceHash } from './cost.js';
@@ -221,6 +222,15 @@ export class Kernel {
     };
   }
 
+  /**
+   * A service some plugin provides (e.g. the spend ledger), after loading the configuration and plugins; undefined
+   * when no loaded plugin provides it. For plugin commands and library users.
+   */
+  async service<T>(token: ServiceToken<T>): Promise<T | undefined> {
+    await this.#boot();
+    return this.#container.isRegistered(token, true) ? this.#container.resolve<T>(token) : undefined;
+  }
+
   /** The candidates `exec` would try, in order, without running anything. */
   async route(request: RouteRequest): Promise<RoutePlan> {
     const { config } = await this.#boot();
@@ -255,6 +265,8 @@ export class Kernel {
     let attemptNumber = 0;
     let outputStarted = false;
     let completed = false;
+    /** What the request's attempts cost so far (an escalated request pays for both attempts). */
+    let spentUsd = 0;
 
     const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) => {
       if (completed) return;
@@ -283,56 +295,58 @@ export class Kernel {
       emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
 
       const candidates = plan.candidates;
-      for (const [index, planned] of candidates.entries()) {
-        const next = candidates[index + 1];
-        const explicit = index === 0 && plan.explicit;
-        const decided = await this.#applyPolicies(
-          host.policies,
-          planned,
-          {
-            invocationId,
-            chainId,
-            agent: request.agent,
-            taskType: request.taskType,
-            explicit,
-            prompt,
-            config,
-            maxCostUsd: request.maxCostUsd,
-            force: request.force,
-          },
-          request.yes === true,
-          attemptNumber,
-        );
-        if (decided.outcome === 'block') {
-          attempts.push({
-            attempt: attemptNumber,
-            tool: planned.tool,
-            model: planned.model,
-            reason: planned.reason,
-            status: 'skipped',
-            errorKind: 'policy',
-            message: decided.message,
-            latencyMs: 0,
-          });
-          if (decided.endsRequest || !next) {
-            complete('blocked');
-            throw new PolicyBlockedError(decided.message, decided.hints);
-          }
-          emit({
-            type: 'fallback.used',
-            ...base(attemptNumber),
-            from: planned,
-            to: next,
-            cause: 'policy',
-            message: `${planned.tool}:${planned.model} blocked by policy (${decided.message}); trying ${next.tool}:${next.model}`,
-          });
-          continue;
+      const policyContext = (explicit: boolean): PolicyContext => ({
+        invocationId,
+        chainId,
+        agent: request.agent,
+        taskType: request.taskType,
+        explicit,
+        prompt,
+        config,
+        maxCostUsd: request.maxCostUsd,
+        force: request.force,
+      });
+      /** Records a candidate a policy blocked; throws when the block ends the request or nothing is left. */
+      const skipBlocked = (
+        candidate: Candidate,
+        blocked: { message: string; hints: readonly string[]; endsRequest: boolean },
+        next: Candidate | undefined,
+      ): void => {
+        attempts.push({
+          attempt: attemptNumber,
+          tool: candidate.tool,
+          model: candidate.model,
+          reason: candidate.reason,
+          status: 'skipped',
+          errorKind: 'policy',
+          message: blocked.message,
+          latencyMs: 0,
+        });
+        if (blocked.endsRequest || !next) {
+          complete('blocked', spentUsd);
+          throw new PolicyBlockedError(blocked.message, blocked.hints);
         }
-        const candidate = decided.candidate;
+        emit({
+          type: 'fallback.used',
+          ...base(attemptNumber),
+          from: candidate,
+          to: next,
+          cause: 'policy',
+          message: `${candidate.tool}:${candidate.model} blocked by policy (${blocked.message}); trying ${next.tool}:${next.model}`,
+        });
+      };
+
+      /**
+       * Runs one candidate, with the same-tool retries its tool allows. Resolves with the answer or with the failure
+       * that ended the candidate; throws when the request must end at once (cancelled, or failed mid-answer).
+       */
+      const runCandidate = async (
+        candidate: Candidate,
+        baseline: Candidate,
+      ): Promise<{ ok: true; result: ExecResult } | { ok: false; error: AdapterError }> => {
         const tool = config.tools[candidate.tool];
         const adapter = tool ? host.adapters.get(tool.adapter) : undefined;
         if (!tool || !adapter) throw new UsageError(`tool '${candidate.tool}' is not configured`);
-
         for (let retries = 0; ; retries++) {
           attemptNumber += 1;
           const attempt = attemptNumber;
@@ -346,7 +360,7 @@ export class Kernel {
             tool: candidate.tool,
             model: candidate.model,
             reason,
-            baselineModel: planned.model,
+            baselineModel: baseline.model,
             pid: process.pid,
             promptSha256,
             promptBytes: prompt.length,
@@ -381,9 +395,10 @@ export class Kernel {
             const latencyMs = Math.round(performance.now() - attemptStarted);
             const price = config.models[candidate.model];
             const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
-            const baselinePrice = config.models[planned.model];
+            const baselinePrice = config.models[baseline.model];
             const costSource: CostSource = result.reportedCostUsd === undefined ? 'computed' : 'tool';
             const costUsd = result.reportedCostUsd ?? computedCostUsd;
+            spentUsd += costUsd;
             emit({
               type: 'invocation.succeeded',
               ...base(attempt),
@@ -396,7 +411,7 @@ export class Kernel {
               costSource,
               computedCostUsd,
               priceHash: price ? priceHash(candidate.model, price) : '',
-              baselineModel: planned.model,
+              baselineModel: baseline.model,
               baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
               latencyMs,
               exitCode: result.exitCode,
@@ -412,20 +427,22 @@ export class Kernel {
               status: 'success',
               latencyMs,
             });
-            complete('success', costUsd);
             return {
-              text: result.text,
-              agent: request.agent,
-              tool: candidate.tool,
-              model: candidate.model,
-              reason,
-              usage: result.usage,
-              costUsd,
-              costSource,
-              latencyMs: Math.round(performance.now() - started),
-              invocationId,
-              chainId,
-              attempts,
+              ok: true,
+              result: {
+                text: result.text,
+                agent: request.agent,
+                tool: candidate.tool,
+                model: candidate.model,
+                reason,
+                usage: result.usage,
+                costUsd,
+                costSource,
+                latencyMs: Math.round(performance.now() - started),
+                invocationId,
+                chainId,
+                attempts,
+              },
             };
           } catch (caught) {
             const error =
@@ -456,11 +473,11 @@ export class Kernel {
               latencyMs,
             });
             if (error.kind === 'cancelled' || signal.aborted) {
-              complete('cancelled');
+              complete('cancelled', spentUsd);
               throw new CancelledError('cancelled', ExitCode.interrupted);
             }
             if (outputStarted) {
-              complete('failed');
+              complete('failed', spentUsd);
               throw new RequestFailedError(
                 'E_REQUEST_FAILED',
                 `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
@@ -472,33 +489,108 @@ export class Kernel {
             }
             if (error.retrySameTool && retries < tool.retry.max) {
               await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
-                complete('cancelled');
+                complete('cancelled', spentUsd);
                 throw cancel;
               });
               continue;
             }
-            if (error.fallback && next) {
-              emit({
-                type: 'fallback.used',
-                ...base(attempt),
-                from: candidate,
-                to: next,
-                cause: error.kind,
-                message: `${describeFailure(candidate, error)}; trying ${next.tool}:${next.model}`,
-              });
-            } else if (!error.fallback) {
-              complete('failed');
-              throw new RequestFailedError(
-                'E_REQUEST_FAILED',
-                `${describeFailure(candidate, error)}: ${error.message}`,
-                { cause: error },
-              );
-            }
-            break;
+            return { ok: false, error };
           }
         }
+      };
+
+      for (const [index, planned] of candidates.entries()) {
+        const next = candidates[index + 1];
+        const decided = await this.#applyPolicies(
+          host.policies,
+          planned,
+          policyContext(index === 0 && plan.explicit),
+          request.yes === true,
+          attemptNumber,
+        );
+        if (decided.outcome === 'block') {
+          skipBlocked(planned, decided, next);
+          continue;
+        }
+        let candidate = decided.candidate;
+        // The candidate a policy replaced with another model: escalated to, once, if the replacement fails or
+        // answers nothing, as long as no answer byte has reached the caller (DESIGN section 1).
+        let replaced = decided.replaced;
+        let answered: ExecResult | undefined;
+        for (;;) {
+          const outcome = await runCandidate(candidate, planned);
+          const empty = outcome.ok && outcome.result.text.trim().length === 0;
+          if (outcome.ok && !(empty && replaced)) {
+            complete('success', spentUsd);
+            return outcome.result;
+          }
+          if (outcome.ok) answered = outcome.result;
+          const error = outcome.ok ? undefined : outcome.error;
+          // A tool that is missing or not logged in fails the same way on any model.
+          const toolLevel =
+            error !== undefined &&
+            (error.kind === 'not-installed' || error.kind === 'auth') &&
+            replaced?.tool === candidate.tool;
+          if (replaced && !toolLevel) {
+            const escalation: Candidate = {
+              tool: replaced.tool,
+              model: replaced.model,
+              reason: 'escalation',
+            };
+            replaced = undefined;
+            emit({
+              type: 'fallback.used',
+              ...base(attemptNumber),
+              from: candidate,
+              to: escalation,
+              cause: error?.kind ?? 'bad-output',
+              message: `${error ? describeFailure(candidate, error) : `${candidate.tool}:${candidate.model} answered nothing`}; escalating to ${escalation.tool}:${escalation.model}`,
+            });
+            const escalated = await this.#applyPolicies(
+              host.policies,
+              escalation,
+              policyContext(true),
+              request.yes === true,
+              attemptNumber,
+            );
+            if (escalated.outcome === 'run') {
+              candidate = escalated.candidate;
+              continue;
+            }
+            // The escalation is blocked: an empty answer is still an answer; a failure moves on.
+            if (answered && !escalated.endsRequest) {
+              complete('success', spentUsd);
+              return answered;
+            }
+            skipBlocked(escalation, escalated, next);
+            break;
+          }
+          if (outcome.ok) {
+            complete('success', spentUsd);
+            return outcome.result;
+          }
+          if (!outcome.error.fallback) {
+            complete('failed', spentUsd);
+            throw new RequestFailedError(
+              'E_REQUEST_FAILED',
+              `${describeFailure(candidate, outcome.error)}: ${outcome.error.message}`,
+              { cause: outcome.error },
+            );
+          }
+          if (next) {
+            emit({
+              type: 'fallback.used',
+              ...base(attemptNumber),
+              from: candidate,
+              to: next,
+              cause: outcome.error.kind,
+              message: `${describeFailure(candidate, outcome.error)}; trying ${next.tool}:${next.model}`,
+            });
+          }
+          break;
+        }
       }
-      complete('failed');
+      complete('failed', spentUsd);
       const tried = attempts
         .map(
           (attempt) =>
@@ -515,7 +607,7 @@ export class Kernel {
     } catch (error) {
       // Whatever the loop does not handle itself (an unknown agent, a policy that throws, a rewrite to a tool that is
       // not configured) still ends the request for subscribers: every request.received gets one request.completed.
-      complete(signal.aborted ? 'cancelled' : 'failed');
+      complete(signal.aborted ? 'cancelled' : 'failed', spentUsd);
       throw error;
     }
   }
@@ -528,10 +620,11 @@ export class Kernel {
     yes: boolean,
     attempt: number,
   ): Promise<
-    | { outcome: 'run'; candidate: Candidate }
+    | { outcome: 'run'; candidate: Candidate; replaced: Candidate | undefined }
     | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }
   > {
     let candidate = planned;
+    let replaced: Candidate | undefined;
     const base = () => ({
       invocationId: context.invocationId,
       chainId: context.chainId,
@@ -562,6 +655,7 @@ export class Kernel {
           ? {}
           : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
         ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
+        ...(decision.action === 'rewrite' && decision.details ? { details: decision.details } : {}),
       });
       switch (decision.action) {
         case 'allow':
@@ -604,6 +698,11 @@ export class Kernel {
           break;
         }
         case 'rewrite':
+          if (
+            replaced === undefined &&
+            (decision.candidate.tool !== candidate.tool || decision.candidate.model !== candidate.model)
+          )
+            replaced = candidate;
           candidate = decision.candidate;
           break;
         case 'block':
@@ -624,7 +723,7 @@ export class Kernel {
           };
       }
     }
-    return { outcome: 'run', candidate };
+    return { outcome: 'run', candidate, replaced };
   }
 
   #runAttempt(

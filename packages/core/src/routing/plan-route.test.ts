@@ -195,14 +195,19 @@ describe('planRoute', () => {
     expect(error.hint).toBe("did you mean 'architect'? Known agents: architect, backend");
   });
 
-  it('an unknown task type is a usage error with did-you-mean', () => {
+  it('a near miss of a task type the agent maps is a usage error with did-you-mean', () => {
     const error = usageError(() => route({ agent: 'architect', taskType: 'reveiw' }));
     expect(error.message).toBe("agent 'architect' has no task type 'reveiw'");
     expect(error.hint).toBe(
       "did you mean 'review'? Known task types of architect: review, docs, quick, plain",
     );
-    const none = usageError(() => route({ agent: 'backend', taskType: 'review' }));
-    expect(none.hint).toBe('No task types of backend are defined');
+  });
+
+  it('a task type the agent does not map keeps the preferred candidate, not explicit (policies may map it)', () => {
+    const plan = route({ agent: 'architect', taskType: 'translate' });
+    expect(plan.explicit).toBe(false);
+    expect(plan.candidates[0]).toEqual(route({ agent: 'architect' }).candidates[0]);
+    expect(route({ agent: 'backend', taskType: 'review' }).candidates[0]?.reason).toBe('preferred');
   });
 
   it('is a pure function: the same request plans the same route and the config is untouched', () => {

@@ -2,7 +2,7 @@ import type { Candidate } from '../contracts/routing.js';
 import { parseToolModel } from '../config/load-config.js';
 import type { ResolvedConfig } from '../config/resolved-config.js';
 import { UsageError } from '../errors/llm-service-error.js';
-import { suggestName } from '../text/did-you-mean.js';
+import { closestMatch, suggestName } from '../text/did-you-mean.js';
 
 export interface RouteRequest {
   agent: string;
@@ -48,13 +48,19 @@ export function planRoute(config: ResolvedConfig, request: RouteRequest): RouteP
 
   const candidates: Candidate[] = [];
   let explicit = false;
-  if (request.taskType !== undefined) {
-    const route = agent.task_types[request.taskType];
-    if (!route) {
+  // A task type the agent maps is an explicit route; any other task type keeps the preferred candidate (DESIGN
+  // section 3), which policies may then rewrite (e.g. `task_type_models` of cost optimisation). A near miss of one
+  // the agent maps is taken for a typo: routing it to the preferred model instead would go unnoticed.
+  const route = request.taskType === undefined ? undefined : agent.task_types[request.taskType];
+  if (request.taskType !== undefined && !route) {
+    const known = Object.keys(agent.task_types);
+    if (closestMatch(request.taskType, known) !== undefined) {
       throw new UsageError(`agent '${request.agent}' has no task type '${request.taskType}'`, {
-        hint: suggestName(request.taskType, Object.keys(agent.task_types), `task types of ${request.agent}`),
+        hint: suggestName(request.taskType, known, `task types of ${request.agent}`),
       });
     }
+  }
+  if (route) {
     const tool = route.tool ?? agent.preferred_tool;
     const model =
       route.model ??

@@ -20,6 +20,8 @@ export interface TestPluginOptions {
   toolSchemas?: Readonly<Record<string, ZodObject<ZodRawShape>>>;
   /** More config the plugin owns (sections, files such as policies.yaml, checks); its `tools` win over the above. */
   configSchema?: PluginConfigSchema;
+  /** Service tokens the plugin provides from `register`. */
+  provides?: readonly symbol[];
   /** Runs after the adapters, policies and sinks are added, for anything else (services, event subscribers). */
   register?: (context: PluginContext) => void | Promise<void>;
   dispose?: () => void | Promise<void>;
@@ -54,6 +56,7 @@ export function definePluginForTests(options: TestPluginOptions = {}): PluginDef
       await options.register?.(context);
     },
   };
+  if (options.provides) plugin.provides = options.provides;
   if (options.dispose) plugin.dispose = options.dispose;
   return plugin;
 }

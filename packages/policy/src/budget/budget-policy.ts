@@ -9,20 +9,17 @@ import type {
   SpendLimit,
 } from '@llm-service/core';
 import { parseBudgetScope, POLICIES_FILE, type Budget, type PoliciesFile } from '../policies-schema.js';
-import {
-  estimateTokens,
-  o200kCounter,
-  priceEstimate,
-  type CostEstimate,
-  type TokenCounter,
-} from './estimate.js';
+import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.js';
 import { formatDuration, periodRange } from './periods.js';
+import { PromptTokens } from './prompt-tokens.js';
 
 export interface BudgetPolicyOptions {
   /** The ledger, looked up on first use (opening the telemetry database is not free). */
   ledger: () => SpendLedgerV1;
   events?: EventBus;
   counter?: () => TokenCounter | Promise<TokenCounter>;
+  /** Shared with the other policies of the plugin, so a prompt is tokenized once; built from `counter` if absent. */
+  tokens?: PromptTokens;
   now?: () => Date;
 }
 
@@ -110,9 +107,11 @@ export class BudgetPolicy implements PolicyV1 {
   readonly #options: BudgetPolicyOptions;
   readonly #holds = new Map<string, Hold>();
   readonly #pending = new Set<Promise<void>>();
+  readonly #tokens: PromptTokens;
 
   constructor(options: BudgetPolicyOptions) {
     this.#options = options;
+    this.#tokens = options.tokens ?? new PromptTokens(options.counter);
     const events = options.events;
     if (events) {
       events.on('invocation.succeeded', 'budget policy', (event) => {
@@ -133,7 +132,7 @@ export class BudgetPolicy implements PolicyV1 {
   /** The estimate of a request on a candidate. */
   async estimate(candidate: Candidate, context: PolicyContext): Promise<CostEstimate> {
     const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
-    const tokens = await estimateTokens(context.prompt, this.#options.counter ?? o200kCounter);
+    const tokens = await this.#tokens.estimate(context.prompt);
     const outputTokens = policies?.estimate?.default_output_tokens ?? 1000;
     const price = context.config.models[candidate.model];
     return priceEstimate(tokens.tokens, outputTokens, price);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
-import type * as TiktokenLite from 'js-tiktoken/lite';
+import { join } from 'node:path';
 import type O200kBase from 'js-tiktoken/ranks/o200k_base';
+import { createBpeCounter, loadBpeTable } from './bpe-counter.js';
 /** Counts the tokens of a piece of text. */
 export type TokenCounter = (text: string) => number;
 
@@ -75,21 +76,32 @@ export async function estimateTokens(
   return { tokens, exactTokens, runBytes, extrapolatedChars };
 }
 
-let o200k: Promise<TokenCounter> | undefined;
+const o200kCounters = new Map<string, Promise<TokenCounter>>();
 
-/** The o200k_base tokenizer of js-tiktoken, loaded on first use (its ranks take about half a second to load). */
-export function o200kCounter(): Promise<TokenCounter> {
-  o200k ??= (async () => {
-    // require, not import(): the CLI runs its bundle through a V8 code cache, where Node 20 cannot run import().
-    const load = createRequire(import.meta.url);
-    const { Tiktoken } = load('js-tiktoken/lite') as typeof TiktokenLite;
-    // The CommonJS build of the ranks exports the table itself, not a `default`.
-    const ranks = load('js-tiktoken/ranks/o200k_base') as typeof O200kBase;
-    const encoding = new Tiktoken(ranks);
-    return (text: string) => encoding.encode(text).length;
-  })();
-  return o200k;
+/**
+ * The o200k_base vocabulary of js-tiktoken as a counter (same counts as js-tiktoken's encoder; see bpe-counter).
+ * The vocabulary's table is read from `cacheDir` when a previous process saved it there (a few milliseconds), else
+ * built from js-tiktoken's rank file (a few hundred milliseconds) and saved. Loaded once per process and directory.
+ */
+export function o200kCounter(options: { cacheDir?: string | undefined } = {}): Promise<TokenCounter> {
+  const key = options.cacheDir ?? '';
+  let counter = o200kCounters.get(key);
+  if (!counter) {
+    counter = (async () => {
+      // require, not import(): the CLI runs its bundle through a V8 code cache, where Node 20 cannot run import().
+      const load = createRequire(import.meta.url);
+      // The CommonJS build of the ranks exports the table itself, not a `default`.
+      const loadRanks = () => load('js-tiktoken/ranks/o200k_base') as typeof O200kBase;
+      const cacheFile = options.cacheDir ? join(options.cacheDir, O200K_CACHE_FILE) : undefined;
+      return createBpeCounter(loadBpeTable(loadRanks, cacheFile));
+    })();
+    o200kCounters.set(key, counter);
+  }
+  return counter;
 }
+
+/** The cache file of the o200k_base table; the name changes with js-tiktoken's vocabulary version and our format. */
+export const O200K_CACHE_FILE = 'o200k_base-js-tiktoken-1.0.21-v1.bin';
 
 export interface ModelPrice {
   input_per_mtok: number;

@@ -16,7 +16,10 @@ export const statsCommand: CommandV1 = {
       flags: '--chain-id <id>',
       description: 'only this chain (all time unless a window is given); lists its attempts',
     },
-    { flags: '--savings', description: 'also show what the requested models would have cost' },
+    {
+      flags: '--savings',
+      description: 'also show money saved against the requested models, by policy reason and by agent',
+    },
     { flags: '--tz <zone>', description: 'time zone of days, weeks and months (default UTC)' },
     { flags: '--json', description: 'print the report as JSON (shape documented in @llm-service/telemetry)' },
   ],

@@ -95,6 +95,27 @@ export function renderStats(report: StatsReport): string {
     notes.push(
       `Savings: ${formatUsd(savedUsd)} (${formatUsd(actualUsd)} spent where the requested models would have cost ${formatUsd(baselineUsd)}).`,
     );
+    for (const [heading, rows] of [
+      ['reason', report.savings.byReason],
+      ['agent', report.savings.byAgent],
+    ] as const) {
+      if (rows.length === 0) continue;
+      notes.push(
+        '',
+        renderTable(
+          [heading, 'calls', 'requested models', 'spent', 'saved', 'saved %'],
+          rows.map((row) => [
+            row.group,
+            formatInteger(row.invocations),
+            formatUsd(row.baselineUsd),
+            formatUsd(row.actualUsd),
+            formatUsd(row.savedUsd),
+            formatPercent(row.baselineUsd === 0 ? null : row.savedUsd / row.baselineUsd),
+          ]),
+          1,
+        ),
+      );
+    }
   }
   if (report.invocations && report.invocations.length > 0) {
     notes.push(

@@ -1,6 +1,6 @@
 import type { InvocationFilter, InvocationRecord } from '@llm-service/core';
 import type { AggregateRow } from '@llm-service/core';
-import type { GroupBy, RunningRecord, SqliteTelemetryQuery } from '../query/telemetry-query.js';
+import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import { formatLocalDate, localDate } from '../time/zoned.js';
 import type { ReportWindow } from './window.js';
 
@@ -42,7 +42,15 @@ export interface StatsReport {
   total: StatsFigures;
   running: { count: number; abandoned: number };
   costCheck: { toolReportedCalls: number; toolReportedUsd: number; computedUsd: number; disagreeing: number };
-  savings: { baselineUsd: number; actualUsd: number; savedUsd: number; invocations: number } | null;
+  /** With --savings: what ran against what the requested models would have cost, in all, by reason and by agent. */
+  savings: {
+    baselineUsd: number;
+    actualUsd: number;
+    savedUsd: number;
+    invocations: number;
+    byReason: SavingsRow[];
+    byAgent: SavingsRow[];
+  } | null;
   /** The attempts of the chain, oldest first, when --chain-id is given. */
   invocations: InvocationRecord[] | null;
   /** Rows in the whole database, to tell an empty window from an empty database. */
@@ -180,9 +188,11 @@ export function buildStatsReport(
           actualUsd: savings.actualUsd,
           savedUsd: savings.baselineUsd - savings.actualUsd,
           invocations: savings.invocations,
+          byReason: query?.savingsByNow(filter, 'reason') ?? [],
+          byAgent: query?.savingsByNow(filter, 'agent') ?? [],
         }
       : request.savings
-        ? { baselineUsd: 0, actualUsd: 0, savedUsd: 0, invocations: 0 }
+        ? { baselineUsd: 0, actualUsd: 0, savedUsd: 0, invocations: 0, byReason: [], byAgent: [] }
         : null,
     invocations:
       request.chainId !== undefined

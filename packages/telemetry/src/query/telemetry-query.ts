@@ -25,6 +25,27 @@ export interface RunningRecord extends InvocationRecord {
   abandoned: boolean;
 }
 
+/** Money saved by policies in one group of attempts. */
+export interface SavingsRow {
+  group: string;
+  baselineUsd: number;
+  actualUsd: number;
+  savedUsd: number;
+  invocations: number;
+}
+
+/** Attempts that count in savings: finished with a cost, and a baseline priced from the same usage. */
+const savingsRows = 'baseline_cost_usd IS NOT NULL AND computed_cost_usd IS NOT NULL';
+
+/**
+ * An attempt's baseline: what the requested model would have cost with the same usage. A downgraded attempt whose
+ * request then escalated to the requested model saved nothing: the baseline request would not have made it, so its
+ * baseline is 0 and its whole cost counts as a loss (the escalation's own row has baseline = actual).
+ */
+const baselineExpression = `CASE WHEN i.model <> i.baseline_model AND EXISTS (
+    SELECT 1 FROM invocations e WHERE e.invocation_id = i.invocation_id AND e.reason = 'escalation'
+  ) THEN 0 ELSE i.baseline_cost_usd END`;
+
 /** Rows of `invocations` as InvocationRecord reads them. */
 const recordColumns = `invocation_id AS invocationId, chain_id AS chainId, attempt, started_at AS startedAt,
   finished_at AS finishedAt, agent, task_type AS taskType, tool, model, reason, status, error_kind AS errorKind,
@@ -205,10 +226,37 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
     const where = filterSql(filter);
     return db
       .prepare(
-        `SELECT TOTAL(baseline_cost_usd) AS baselineUsd, TOTAL(computed_cost_usd) AS actualUsd, COUNT(*) AS invocations
-         FROM invocations WHERE ${where.sql} AND baseline_cost_usd IS NOT NULL AND computed_cost_usd IS NOT NULL`,
+        `SELECT TOTAL(${baselineExpression}) AS baselineUsd, TOTAL(computed_cost_usd) AS actualUsd, COUNT(*) AS invocations
+         FROM invocations i WHERE ${where.sql} AND ${savingsRows}`,
       )
       .get(...where.parameters) as { baselineUsd: number; actualUsd: number; invocations: number };
+  }
+
+  /** Savings per policy reason (`cost_optimization`, `escalation`, …) or per agent, most saved first. */
+  savingsByNow(filter: InvocationFilter, by: 'reason' | 'agent'): SavingsRow[] {
+    const db = this.#read();
+    if (!db) return [];
+    const where = filterSql(filter);
+    const rows = db
+      .prepare(
+        `SELECT ${by} AS grp, TOTAL(${baselineExpression}) AS baselineUsd, TOTAL(computed_cost_usd) AS actualUsd,
+           COUNT(*) AS invocations
+         FROM invocations i WHERE ${where.sql} AND ${savingsRows}
+         GROUP BY grp ORDER BY baselineUsd - actualUsd DESC, grp`,
+      )
+      .all(...where.parameters) as {
+      grp: string;
+      baselineUsd: number;
+      actualUsd: number;
+      invocations: number;
+    }[];
+    return rows.map((row) => ({
+      group: row.grp,
+      baselineUsd: row.baselineUsd,
+      actualUsd: row.actualUsd,
+      savedUsd: row.baselineUsd - row.actualUsd,
+      invocations: row.invocations,
+    }));
   }
 
   /** Average and p95 latency of the successful attempts a filter selects, over all groups at once. */

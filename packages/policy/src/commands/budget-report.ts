@@ -1,0 +1,148 @@
+import type { SpendLedgerV1 } from '@llm-service/core';
+import { parseBudgetScope, type Budget } from '../policies-schema.js';
+import { formatDuration, periodRange } from '../budget/periods.js';
+
+/** One budget of policies.yaml with what has been spent against it in its current period. */
+export interface BudgetStatus {
+  /** Its position in `budgets:` of policies.yaml. */
+  index: number;
+  scope: string;
+  /** The spend scope read: `chain:<id>` for a chain budget given --chain-id; null for a chain budget without it. */
+  spendScope: string | null;
+  period: Budget['period'];
+  timezone: string;
+  mode: Budget['mode'];
+  limitUsd: number;
+  alertAtPercent: number | null;
+  /** null for a chain budget without --chain-id (each chain has its own allowance). */
+  spentUsd: number | null;
+  /** spent / limit × 100, null with spentUsd. */
+  percent: number | null;
+  /** `ok`, `alert` (at or past alert_at_percent), `exceeded` (at or past the limit), or `per-chain`. */
+  state: 'ok' | 'alert' | 'exceeded' | 'per-chain';
+  periodStart: string;
+  resetsAt: string;
+  resetsInMs: number;
+}
+
+/** The documented `budget --json` shape; fields are only ever added. */
+export interface BudgetReport {
+  version: 1;
+  configDir: string;
+  at: string;
+  chainId: string | null;
+  budgets: BudgetStatus[];
+}
+
+const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
+
+export async function buildBudgetReport(request: {
+  budgets: readonly Budget[];
+  ledger: SpendLedgerV1;
+  configDir: string;
+  chainId: string | undefined;
+  now: Date;
+}): Promise<BudgetReport> {
+  const { now } = request;
+  const budgets: BudgetStatus[] = [];
+  for (const [index, budget] of request.budgets.entries()) {
+    const scope = parseBudgetScope(budget.scope);
+    const spendScope =
+      scope?.kind === 'chain'
+        ? request.chainId === undefined
+          ? null
+          : `chain:${request.chainId}`
+        : budget.scope;
+    const timezone = budget.timezone ?? 'UTC';
+    const range = periodRange(budget.period, now, timezone);
+    const spentUsd =
+      spendScope === null
+        ? null
+        : await request.ledger.spent(spendScope, budget.period, {
+            at: now,
+            ...(budget.timezone ? { timezone: budget.timezone } : {}),
+          });
+    const percent = spentUsd === null ? null : (spentUsd / budget.limit_usd) * 100;
+    const alertAt = budget.alert_at_percent ?? null;
+    const state: BudgetStatus['state'] =
+      percent === null
+        ? 'per-chain'
+        : percent >= 100
+          ? 'exceeded'
+          : alertAt !== null && percent >= alertAt
+            ? 'alert'
+            : 'ok';
+    budgets.push({
+      index,
+      scope: budget.scope,
+      spendScope,
+      period: budget.period,
+      timezone,
+      mode: budget.mode,
+      limitUsd: budget.limit_usd,
+      alertAtPercent: alertAt,
+      spentUsd,
+      percent,
+      state,
+      periodStart: iso(range.start),
+      resetsAt: iso(range.end),
+      resetsInMs: range.end.getTime() - now.getTime(),
+    });
+  }
+  return {
+    version: 1,
+    configDir: request.configDir,
+    at: iso(now),
+    chainId: request.chainId ?? null,
+    budgets,
+  };
+}
+
+const usd = (value: number) => `$${value > 0 && value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
+
+/** A bar of `width` cells filled to `percent` (capped at full). */
+export function bar(percent: number | null, width: number, unicode: boolean): string {
+  const [full, empty] = unicode ? ['█', '░'] : ['#', '.'];
+  if (percent === null) return ' '.repeat(width);
+  const filled = Math.min(width, Math.round((Math.max(0, percent) / 100) * width));
+  return `${full.repeat(filled)}${empty.repeat(width - filled)}`;
+}
+
+function pad(cells: readonly (readonly string[])[], rightAligned: ReadonlySet<number>): string[] {
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((row) => [...row[column]!].length)));
+  return cells.map((row) =>
+    row
+      .map((cell, column) => {
+        const gap = ' '.repeat(widths[column]! - [...cell].length);
+        return rightAligned.has(column) ? gap + cell : cell + gap;
+      })
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** `budget` for people: one aligned line per budget with spent, limit, a bar, percentage, mode and reset. */
+export function renderBudgetReport(report: BudgetReport, options: { unicode: boolean }): string {
+  if (report.budgets.length === 0) {
+    return `No budgets: ${report.configDir}/policies.yaml has no budgets: entries.\n`;
+  }
+  const rows = report.budgets.map((status) => [
+    status.scope,
+    status.period + (status.timezone === 'UTC' ? '' : ` (${status.timezone})`),
+    status.mode,
+    status.spentUsd === null ? '-' : usd(status.spentUsd),
+    usd(status.limitUsd),
+    `[${bar(status.percent, 20, options.unicode)}]`,
+    status.percent === null ? 'per chain' : `${status.percent.toFixed(1)}%`,
+    status.state === 'ok' || status.state === 'per-chain' ? '' : status.state,
+    `${formatDuration(status.resetsInMs)} (${status.resetsAt})`,
+  ]);
+  const lines = pad(
+    [['budget', 'period', 'mode', 'spent', 'limit', 'use', '%', 'state', 'resets in'], ...rows],
+    new Set([3, 4, 6]),
+  );
+  const notes: string[] = [];
+  if (report.budgets.some((status) => status.state === 'per-chain'))
+    notes.push('Chain budgets hold for each chain id on its own: add --chain-id ID to see one chain.');
+  return `${[...lines, ...(notes.length ? ['', ...notes] : [])].join('\n')}\n`;
+}
