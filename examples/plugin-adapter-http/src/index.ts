@@ -43,9 +43,7 @@ export const httpToolSchema = z.strictObject({
   api_key_env: z.string().min(1).optional(),
   headers: z.record(z.string(), z.string()).default({}),
 });
-// `z.output<…>` is not usable as a type from core's published declarations (it is bundled as a value), so the
-// parsed type is taken from the schema's `parse`.
-type HttpToolSettings = ReturnType<(typeof httpToolSchema)['parse']>;
+type HttpToolSettings = z.output<typeof httpToolSchema>;
 
 /** Network error codes meaning nothing listens there: the server is not running (or not installed). */
 const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);

@@ -30,9 +30,7 @@ const auditLogSection = z.strictObject({
   file: z.string().min(1).default('audit.log'),
   key: z.string().min(16, 'expected an HMAC key of at least 16 characters').optional(),
 });
-// `z.output<…>` is not usable as a type from core's published declarations (it is bundled as a value), so the
-// parsed type is taken from the schema's `parse`.
-type AuditLogSettings = ReturnType<(typeof auditLogSection)['parse']>;
+type AuditLogSettings = z.output<typeof auditLogSection>;
 
 /** What one audit line records: who ran what, where, at what cost, and how it ended. Never the prompt or answer. */
 export interface AuditRecord {

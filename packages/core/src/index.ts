@@ -65,5 +65,6 @@ export { invocationObservable } from './process/invocation-observable.js';
 export { closestMatch, suggestName } from './text/did-you-mean.js';
 // Plugins build their schemas with core's zod, so every schema in one config shares one zod instance.
 export * as z from './schema/zod.js';
+export type { SchemaInput, SchemaOutput } from './schema/zod.js';
 // Adapters return observables from core's rxjs, so the kernel and plugins agree on one implementation.
 export { Observable } from 'rxjs';

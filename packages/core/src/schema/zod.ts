@@ -46,13 +46,23 @@ export {
   ZodError,
   NEVER,
 } from 'zod';
+import type {
+  input as zodInput,
+  output as zodOutput,
+  ZodRawShape as ZodRawShapeOfZod,
+  ZodTypeAny as ZodTypeAnyOfZod,
+} from 'zod';
+
+// Aliases, not re-exports: the bundled .d.ts turned re-exported type-only names into `declare const` values, so
+// `z.output<typeof schema>` failed to compile for anyone who installed core. (An alias named `infer` cannot be
+// referenced, hence the other names.)
+export type SchemaOutput<T> = zodOutput<T>;
+export type SchemaInput<T> = zodInput<T>;
+export type { SchemaOutput as output, SchemaOutput as infer, SchemaInput as input };
+export type ZodRawShape = ZodRawShapeOfZod;
+export type ZodTypeAny = ZodTypeAnyOfZod;
 export type {
-  infer,
-  input,
-  output,
   ZodType,
-  ZodTypeAny,
-  ZodRawShape,
   ZodObject,
   ZodString,
   ZodNumber,
