@@ -3,34 +3,17 @@
  * outside the workspace, and checks that what a user would install works: nothing of ours from the registry, the
  * published exports (no source condition), every plugin's default export, and the `llm-service` binary.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isInside, packagesDir, repositoryRoot, run, type Manifest } from './support/packed-workspace.js';
 
 const TIMEOUT_MS = 180_000;
 const SCOPE = '@llm-service/';
 const CORE = '@llm-service/core';
 const CLI_DIR = 'cli';
 const SOURCE_CONDITION = '@llm-service/source';
-
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packagesDir = join(repositoryRoot, 'packages');
-
-interface Manifest {
-  name: string;
-  version: string;
-  private?: boolean;
-  bin?: string | Record<string, string>;
-  exports?: Record<string, unknown>;
-  publishConfig?: { exports?: Record<string, unknown> };
-  dependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
 
 interface WorkspacePackage {
   dir: string;
@@ -59,47 +42,6 @@ const plugins = workspacePackages.filter(
   (pkg) => pkg.manifest.name !== CORE && pkg.directoryName !== CLI_DIR,
 );
 const cli = workspacePackages.find((pkg) => pkg.directoryName === CLI_DIR);
-
-/** The environment of the children: without what pnpm sets for its own scripts, which npm does not understand. */
-function childEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_UPDATE_NOTIFIER: '1' };
-  for (const key of Object.keys(env)) {
-    if (
-      /^pnpm_/i.test(key) ||
-      /^npm_(?:command|lifecycle_|package_|config_user_agent$|config_verify_deps)/i.test(key)
-    ) {
-      delete env[key];
-    }
-  }
-  return env;
-}
-
-function run(
-  command: string,
-  args: readonly string[],
-  cwd: string,
-  extraEnv: Readonly<Record<string, string>> = {},
-): string {
-  const result = spawnSync(command, args, {
-    cwd,
-    env: { ...childEnvironment(), ...extraEnv },
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    timeout: TIMEOUT_MS,
-  });
-  if (result.error) throw new Error(`${command} ${args.join(' ')} could not run: ${result.error.message}`);
-  if (result.status !== 0) {
-    throw new Error(
-      `${command} ${args.join(' ')} (in ${cwd}) exited with ${result.status ?? result.signal}\n${result.stdout}\n${result.stderr}`,
-    );
-  }
-  return result.stdout;
-}
-
-function isInside(dir: string, path: string): boolean {
-  const fromDir = relative(dir, path);
-  return fromDir === '' || (!fromDir.startsWith('..') && !isAbsolute(fromDir));
-}
 
 function binTargets(manifest: Manifest): string[] {
   if (manifest.bin === undefined) return [];

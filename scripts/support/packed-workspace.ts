@@ -44,10 +44,15 @@ export function childEnvironment(extra: Record<string, string> = {}): NodeJS.Pro
 }
 
 /** Runs a program to completion and returns its stdout; throws with both outputs when it fails. */
-export function run(command: string, args: readonly string[], cwd: string): string {
+export function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): string {
   const result = spawnSync(command, args, {
     cwd,
-    env: childEnvironment(),
+    env: childEnvironment(extraEnv),
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     timeout: STEP_TIMEOUT_MS,
