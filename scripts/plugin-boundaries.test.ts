@@ -155,6 +155,8 @@ export function findBoundaryViolations(packagesDir: string): string[] {
           importsCore = true;
           continue;
         }
+        // A package may import itself by name (a subpath export kept out of its main entry, say).
+        if (target === name) continue;
         if (target !== undefined) {
           violations.push(
             `${where}: ${role} ${name} ${isCore ? 'must import no plugin' : 'may import only @llm-service/core'}, but ${reference.kind} '${reference.specifier}'`,

@@ -378,7 +378,7 @@ audit_log:
       {
         title: 'an apiVersion this core does not satisfy',
         plugin: `export default { name: 'acme-future', version: '1.0.0', apiVersion: '^2.0.0', register() {} };`,
-        expected: 'plugin acme-future: needs plugin API ^2.0.0, but this core provides 1.0.0',
+        expected: 'plugin acme-future: needs plugin API ^2.0.0, but this core provides 1.1.0',
       },
       {
         title: 'a plugin that throws in register',

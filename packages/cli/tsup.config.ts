@@ -13,6 +13,12 @@ const rxjsEsm = join(dirname(requireFromCore.resolve('rxjs/package.json')), 'dis
  */
 const lazyPackages = ['ora', '@clack/prompts', 'cli-table3', 'zod/v4/core'];
 
+/**
+ * Parts of plugins that load from their installed package when a command needs them: the dashboard's server (its
+ * HTTP and watching libraries, and the page's assets it serves from beside itself).
+ */
+const pluginEntries = ['@llm-service/dashboard/server'];
+
 const bundleEverything: Options = {
   target: 'node20',
   platform: 'node',
@@ -24,7 +30,13 @@ const bundleEverything: Options = {
     options.alias = { rxjs: rxjsEsm };
     // The tokenizer's rank tables (2.3 MB) load only when a budget needs an estimate: kept out of the bundle, which
     // every start reads, and required from node_modules on first use instead.
-    options.external = [...(options.external ?? []), 'js-tiktoken', 'js-tiktoken/*', ...lazyPackages];
+    options.external = [
+      ...(options.external ?? []),
+      'js-tiktoken',
+      'js-tiktoken/*',
+      ...lazyPackages,
+      ...pluginEntries,
+    ];
   },
   sourcemap: true,
 };

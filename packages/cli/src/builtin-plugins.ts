@@ -1,5 +1,6 @@
 import adapterClaude from '@llm-service/adapter-claude';
 import adapterGenericYaml from '@llm-service/adapter-generic-yaml';
+import dashboard from '@llm-service/dashboard';
 import policy from '@llm-service/policy';
 import telemetry from '@llm-service/telemetry';
 import type { PluginDefinition } from '@llm-service/core';
@@ -10,4 +11,5 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   adapterClaude,
   policy,
   telemetry,
+  dashboard,
 ];

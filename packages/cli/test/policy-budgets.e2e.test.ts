@@ -88,4 +88,48 @@ describe('budgets enforced by the policy plugin', () => {
     expect(capped.stderr).toContain('primary:model-dollar is estimated at $1.00, above --max-cost-usd $0.50');
     expect((await exec(dir, env, '--max-cost-usd', '1')).code).toBe(0);
   }, 30_000);
+
+  it('expects output from the agent’s history once it has five successful requests, else from the default', async () => {
+    const { env } = isolatedHome();
+    const dbPath = join(temporaryDir('db'), 'telemetry.db');
+    // Output costs $1 a token and the prompt nothing: an estimate is exactly the expected output tokens in dollars.
+    const dir = writeConfig(temporaryDir('config'), {
+      tools: {
+        primary: {
+          args: ['exec', '--json', '--model', '{{model}}', '-'],
+          output:
+            '{ format: jsonl, text: item.text, input_tokens: usage.input_tokens, output_tokens: usage.output_tokens }',
+          models: ['model-output'],
+        },
+      },
+      agents: '  writer:\n    preferred_tool: primary\n    preferred_model: model-output\n',
+      extraFiles: {
+        'models.yaml':
+          'version: 1\nmodels:\n  model-output: { input_per_mtok: 0, output_per_mtok: 1000000 }\n',
+        'policies.yaml': 'version: 1\nestimate: { default_output_tokens: 0 }\n',
+        'llm-service.yaml': `version: 1\ntelemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
+      },
+    });
+    for (let run = 0; run < 5; run++) {
+      const allowed = await exec(dir, env, '--max-cost-usd', '1');
+      expect(allowed.code, allowed.stderr).toBe(0);
+    }
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    const ratios = (
+      db.prepare('SELECT output_tokens * 1.0 / input_tokens AS ratio FROM invocations').all() as {
+        ratio: number;
+      }[]
+    ).map((row) => row.ratio);
+    expect(ratios).toHaveLength(5);
+    // `hello` is one o200k token; the stand-in answers the same each time, so the median is that one ratio.
+    const expectedUsd = Math.ceil(ratios[0]!);
+    const blocked = await exec(dir, env, '--max-cost-usd', '1');
+    expect(blocked.code).toBe(3);
+    expect(blocked.stderr).toContain(
+      `primary:model-output is estimated at $${expectedUsd}.00, above --max-cost-usd`,
+    );
+    expect(blocked.stderr).toContain(
+      `1 prompt tokens + ${expectedUsd} expected output tokens: 5 past writer requests answer`,
+    );
+  }, 60_000);
 });

@@ -164,6 +164,40 @@ describe('simulate', () => {
     expect(text.stdout.toString()).toMatch(/writer +3 +\$0\.05 +\$0\.05 +\$0\.03 +52\.8%/);
   }, 30_000);
 
+  it('replays hard budgets in time order: what a budget would block is counted apart, not as savings', async () => {
+    const { env } = isolatedHome();
+    // Each request costs $0.0165 on model-a: two fit in a $0.04 daily budget, the third that day is blocked, and the
+    // fourth, the next day, runs again. The untimed request is not charged.
+    const { root, dir } = commandConfig(
+      'version: 1\nbudgets:\n  - { scope: agent:writer, period: daily, limit_usd: 0.04, mode: hard }\n',
+    );
+    const line = (at: string) =>
+      `{"agent": "writer", "prompt_tokens": 500, "output_tokens": 1000, "at": "${at}"}`;
+    const workloadPath = join(root, 'timed.jsonl');
+    writeFileSync(
+      workloadPath,
+      [
+        line('2026-11-25T12:00:00Z'),
+        line('2026-11-25T09:00:00Z'),
+        line('2026-11-25T23:59:59Z'),
+        line('2026-11-26T00:00:00Z'),
+        '{"agent": "writer", "prompt_tokens": 500, "output_tokens": 1000}',
+      ].join('\n'),
+    );
+    const args = ['simulate', '--config-dir', dir, '--workload', workloadPath];
+    const report = JSON.parse((await runCli([...args, '--json'], { env })).stdout.toString());
+    expect(report.total.requests).toBe(5);
+    expect(report.blockedByBudgets).toEqual({
+      current: { requests: 1, costUsd: expect.closeTo(0.0165, 12) },
+      candidate: null,
+      untimedRequests: 1,
+    });
+    expect(report.total.currentUsd).toBeCloseTo(4 * 0.0165, 12);
+    const text = (await runCli(args, { env })).stdout.toString();
+    expect(text).toContain('Hard budgets block 1 requests ($0.02) under the current policies');
+    expect(text).toContain('1 requests have none ("at" in the workload) and were not charged');
+  }, 30_000);
+
   it('replays what telemetry recorded since a date', async () => {
     const { env } = isolatedHome();
     const { root, dir } = commandConfig('version: 1\n');

@@ -206,6 +206,7 @@ describe('the policy plugin when registered', () => {
       logger,
       policies: { add: (policy: { id: string }) => ids.push(policy.id) },
       events: { on() {} },
+      services: { provide() {}, has: () => false },
       env: {},
     } as unknown as PluginContext;
     void policyPlugin.register(context);

@@ -96,7 +96,10 @@ const plugin: PluginDefinition = definePlugin({
       );
     }
     context.services.provide(SpendLedgerToken, new SqliteSpendLedger(store));
-    context.services.provide(TelemetryQueryToken, new SqliteTelemetryQuery(store));
+    context.services.provide(
+      TelemetryQueryToken,
+      new SqliteTelemetryQuery(store, { jsonlPath: settings.jsonlPath }),
+    );
   },
 });
 

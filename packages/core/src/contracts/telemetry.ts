@@ -68,8 +68,12 @@ export interface InvocationRecord {
   latencyMs: number | null;
 }
 
+export type AggregateGrouping = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+
 export interface AggregateRow {
   group: string;
+  /** The value of `thenBy`, when the request named one. */
+  subgroup?: string;
   invocations: number;
   successes: number;
   inputTokens: number;
@@ -87,9 +91,55 @@ export interface TelemetryQueryV1 {
   invocations(filter: InvocationFilter): Promise<readonly InvocationRecord[]>;
   aggregate(request: {
     filter: InvocationFilter;
-    groupBy: 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+    groupBy: AggregateGrouping;
+    /** A second grouping within each group (e.g. `day` then `model` for a chart); rows then carry `subgroup`. */
+    thenBy?: 'agent' | 'model' | 'tool' | 'task-type';
     timezone?: string;
   }): Promise<readonly AggregateRow[]>;
   running(): Promise<readonly InvocationRecord[]>;
   savings(filter: InvocationFilter): Promise<{ baselineUsd: number; actualUsd: number }>;
+  /**
+   * Calls `onChange` soon after any process may have recorded something (a commit to the database, a line of the
+   * event stream), so a reader such as the dashboard need not poll fast. Calls can be spurious and are not counted;
+   * read again on each. Returns the function that stops watching. Optional: without it, readers poll.
+   */
+  watch?(onChange: () => void): () => void;
+}
+
+/** One budget of the configuration with what has been spent against it in its current period. */
+export interface BudgetStatusV1 {
+  /** Its position in the configuration's `budgets:`. */
+  index: number;
+  scope: string;
+  /** The spend scope read: `chain:<id>` for a chain budget given a chain id; null for a chain budget without one. */
+  spendScope: string | null;
+  period: SpendPeriod;
+  timezone: string;
+  mode: 'soft' | 'hard';
+  limitUsd: number;
+  alertAtPercent: number | null;
+  /** null for a chain budget without a chain id (each chain has its own allowance). */
+  spentUsd: number | null;
+  /** spent / limit × 100, null with spentUsd. */
+  percent: number | null;
+  /** `ok`, `alert` (at or past alert_at_percent), `exceeded` (at or past the limit), or `per-chain`. */
+  state: 'ok' | 'alert' | 'exceeded' | 'per-chain';
+  periodStart: string;
+  resetsAt: string;
+  resetsInMs: number;
+}
+
+/** The documented `budget --json` shape; fields are only ever added. */
+export interface BudgetReportV1 {
+  version: 1;
+  configDir: string;
+  at: string;
+  chainId: string | null;
+  budgets: BudgetStatusV1[];
+}
+
+/** Provided by the policy plugin: every configured budget against its spend, for `budget` and the dashboard. */
+export interface BudgetReporterV1 {
+  readonly specificationVersion: 'v1';
+  report(options?: { chainId?: string; now?: Date }): Promise<BudgetReportV1>;
 }

@@ -125,8 +125,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.0.0 in this core', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.0.0');
+  it('is 1.1.0 in this core: 1.1 added the budget reporter and two-level aggregates', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.1.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -139,7 +139,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.0.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.1.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);

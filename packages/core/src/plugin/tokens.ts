@@ -1,4 +1,4 @@
-import type { SpendLedgerV1, TelemetryQueryV1 } from '../contracts/telemetry.js';
+import type { BudgetReporterV1, SpendLedgerV1, TelemetryQueryV1 } from '../contracts/telemetry.js';
 
 declare const serviceType: unique symbol;
 /** A service token carries the type of the service it names, so `require` needs no cast. */
@@ -14,6 +14,7 @@ export function serviceToken<T>(name: string, version: number): ServiceToken<T> 
 
 export const SpendLedgerToken = serviceToken<SpendLedgerV1>('spend-ledger', 1);
 export const TelemetryQueryToken = serviceToken<TelemetryQueryV1>('telemetry-query', 1);
+export const BudgetReporterToken = serviceToken<BudgetReporterV1>('budget-reporter', 1);
 
 export function describeToken(token: symbol): string {
   return token.description ?? token.toString();

@@ -113,6 +113,7 @@ describe('the budget policy', () => {
       inputTokens: 3,
       outputTokens: 2,
       costUsd: 7,
+      output: { source: 'default', tokens: 2 },
     });
   });
 
@@ -127,7 +128,8 @@ describe('the budget policy', () => {
     expect(decision).toEqual({
       action: 'block',
       message:
-        "hard daily budget 'global' would be exceeded: spent $0.00 (+ $5.00 held by requests running now) of $5.00, and this request is estimated at $1.00",
+        "hard daily budget 'global' would be exceeded: spent $0.00 (+ $5.00 held by requests running now) of $5.00, and this request is estimated at $1.00" +
+        ' (1 prompt tokens + 0 expected output tokens: the default of estimate.default_output_tokens)',
       hints: [
         "raise limit_usd of budgets[0] ('global') in /config/policies.yaml",
         'or run it anyway with --force --reason "why" (the reason is recorded)',
@@ -228,7 +230,9 @@ describe('the budget policy', () => {
     const { policy, context } = setup([]);
     expect(await policy.evaluate(candidate, context({ maxCostUsd: 0.5 }))).toEqual({
       action: 'block',
-      message: 'primary:model-a is estimated at $1.00, above --max-cost-usd $0.50',
+      message:
+        'primary:model-a is estimated at $1.00, above --max-cost-usd $0.50 ' +
+        '(1 prompt tokens + 0 expected output tokens: the default of estimate.default_output_tokens)',
       hints: ['raise --max-cost-usd, or shorten the prompt'],
       endsRequest: false,
     });

@@ -10,6 +10,7 @@ import type {
 } from '@llm-service/core';
 import { parseBudgetScope, POLICIES_FILE, type Budget, type PoliciesFile } from '../policies-schema.js';
 import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.js';
+import type { OutputEstimate, OutputRatios } from './output-ratio.js';
 import { formatDuration, periodRange } from './periods.js';
 import { PromptTokens } from './prompt-tokens.js';
 
@@ -20,6 +21,8 @@ export interface BudgetPolicyOptions {
   counter?: () => TokenCounter | Promise<TokenCounter>;
   /** Shared with the other policies of the plugin, so a prompt is tokenized once; built from `counter` if absent. */
   tokens?: PromptTokens;
+  /** Expected output tokens from telemetry history; without it, `estimate.default_output_tokens` applies. */
+  outputRatios?: OutputRatios;
   now?: () => Date;
 }
 
@@ -71,7 +74,7 @@ function resetsAt(budget: Budget, now: Date): string {
 /** The block of a hard budget the request would exceed, with the ways out. */
 export function blockMessage(
   entry: ApplicableBudget,
-  figures: { spentUsd: number; reservedUsd: number; estimateUsd: number },
+  figures: { spentUsd: number; reservedUsd: number; estimateUsd: number; estimateBasis?: string },
   configDir: string,
   now: Date,
 ): { message: string; hints: string[] } {
@@ -80,13 +83,24 @@ export function blockMessage(
   return {
     message:
       `${describeBudget(entry)} would be exceeded: spent ${usd(figures.spentUsd)}${held} of ${usd(budget.limit_usd)}, ` +
-      `and this request is estimated at ${usd(figures.estimateUsd)}`,
+      `and this request is estimated at ${usd(figures.estimateUsd)}` +
+      (figures.estimateBasis ? ` (${figures.estimateBasis})` : ''),
     hints: [
       `raise limit_usd of budgets[${entry.index}] ('${budget.scope}') in ${configDir}/${POLICIES_FILE}`,
       'or run it anyway with --force --reason "why" (the reason is recorded)',
       `or wait until the ${budget.period} period resets at ${resetsAt(budget, now)}`,
     ],
   };
+}
+
+/** How an estimate was made, in words: its tokens and where the expected output came from. */
+export function describeEstimate(estimate: CostEstimate & { output: OutputEstimate }, agent: string): string {
+  const { output } = estimate;
+  const from =
+    output.source === 'history'
+      ? `${output.samples} past ${agent} requests answer ${output.ratio.toFixed(2)} output tokens per prompt token (median)`
+      : 'the default of estimate.default_output_tokens';
+  return `${estimate.inputTokens} prompt tokens + ${estimate.outputTokens} expected output tokens: ${from}`;
 }
 
 interface Hold {
@@ -129,13 +143,20 @@ export class BudgetPolicy implements PolicyV1 {
     }
   }
 
-  /** The estimate of a request on a candidate. */
-  async estimate(candidate: Candidate, context: PolicyContext): Promise<CostEstimate> {
+  /** The estimate of a request on a candidate, and where its expected output came from. */
+  async estimate(
+    candidate: Candidate,
+    context: PolicyContext,
+  ): Promise<CostEstimate & { output: OutputEstimate }> {
     const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
     const tokens = await this.#tokens.estimate(context.prompt);
-    const outputTokens = policies?.estimate?.default_output_tokens ?? 1000;
+    const defaultTokens = policies?.estimate?.default_output_tokens ?? 1000;
+    const request = { agent: context.agent, taskType: context.taskType, promptTokens: tokens.tokens };
+    const output: OutputEstimate = this.#options.outputRatios
+      ? await this.#options.outputRatios.expectedOutput(request, defaultTokens)
+      : { source: 'default', tokens: defaultTokens };
     const price = context.config.models[candidate.model];
-    return priceEstimate(tokens.tokens, outputTokens, price);
+    return { ...priceEstimate(tokens.tokens, output.tokens, price), output };
   }
 
   async evaluate(candidate: Candidate, context: PolicyContext): Promise<PolicyDecision> {
@@ -143,12 +164,15 @@ export class BudgetPolicy implements PolicyV1 {
     const applicable = applicableBudgets(policies?.budgets ?? [], candidate, context);
     if (applicable.length === 0 && context.maxCostUsd === undefined) return { action: 'allow' };
     const now = (this.#options.now ?? (() => new Date()))();
-    const { costUsd: estimateUsd } = await this.estimate(candidate, context);
+    const estimate = await this.estimate(candidate, context);
+    const estimateUsd = estimate.costUsd;
 
     if (context.maxCostUsd !== undefined && estimateUsd > context.maxCostUsd) {
       return {
         action: 'block',
-        message: `${candidate.tool}:${candidate.model} is estimated at ${usd(estimateUsd)}, above --max-cost-usd ${usd(context.maxCostUsd)}`,
+        message:
+          `${candidate.tool}:${candidate.model} is estimated at ${usd(estimateUsd)}, above --max-cost-usd ` +
+          `${usd(context.maxCostUsd)} (${describeEstimate(estimate, context.agent)})`,
         hints: ['raise --max-cost-usd, or shorten the prompt'],
         endsRequest: false,
       };
@@ -181,7 +205,12 @@ export class BudgetPolicy implements PolicyV1 {
         hard.find((candidateEntry) => candidateEntry.spendScope === failed.scope);
       const blocked = blockMessage(
         entry ?? hard[0]!,
-        { spentUsd: outcome.spentUsd, reservedUsd: outcome.reservedUsd, estimateUsd },
+        {
+          spentUsd: outcome.spentUsd,
+          reservedUsd: outcome.reservedUsd,
+          estimateUsd,
+          estimateBasis: describeEstimate(estimate, context.agent),
+        },
         context.config.dir,
         now,
       );

@@ -1,38 +1,12 @@
-import type { SpendLedgerV1 } from '@llm-service/core';
+import type { BudgetReportV1, BudgetStatusV1, SpendLedgerV1 } from '@llm-service/core';
 import { parseBudgetScope, type Budget } from '../policies-schema.js';
 import { formatDuration, periodRange } from '../budget/periods.js';
 
-/** One budget of policies.yaml with what has been spent against it in its current period. */
-export interface BudgetStatus {
-  /** Its position in `budgets:` of policies.yaml. */
-  index: number;
-  scope: string;
-  /** The spend scope read: `chain:<id>` for a chain budget given --chain-id; null for a chain budget without it. */
-  spendScope: string | null;
-  period: Budget['period'];
-  timezone: string;
-  mode: Budget['mode'];
-  limitUsd: number;
-  alertAtPercent: number | null;
-  /** null for a chain budget without --chain-id (each chain has its own allowance). */
-  spentUsd: number | null;
-  /** spent / limit × 100, null with spentUsd. */
-  percent: number | null;
-  /** `ok`, `alert` (at or past alert_at_percent), `exceeded` (at or past the limit), or `per-chain`. */
-  state: 'ok' | 'alert' | 'exceeded' | 'per-chain';
-  periodStart: string;
-  resetsAt: string;
-  resetsInMs: number;
-}
+/** One budget of policies.yaml with what has been spent against it in its current period (core's contract). */
+export type BudgetStatus = BudgetStatusV1;
 
 /** The documented `budget --json` shape; fields are only ever added. */
-export interface BudgetReport {
-  version: 1;
-  configDir: string;
-  at: string;
-  chainId: string | null;
-  budgets: BudgetStatus[];
-}
+export type BudgetReport = BudgetReportV1;
 
 const iso = (date: Date) => date.toISOString().replace('.000Z', 'Z');
 

@@ -56,8 +56,18 @@ export function renderSimulation(report: SimulationReport): string {
       ? `The candidate policies cost ${usd(total.candidateUsd)} against ${usd(total.currentUsd)} now: ` +
           `${percent(total.candidateSavedPercent)} saved (${percent(total.candidateVsRequestedPercent)} against always the requested models, ${usd(total.requestedUsd)}).`
       : `The current policies cost ${usd(total.currentUsd)} against ${usd(total.requestedUsd)} on the requested models: ${percent(total.currentSavedPercent)} saved.`,
-    '',
   );
+  const { current: blockedNow, candidate: blockedThen } = report.blockedByBudgets;
+  if (blockedNow.requests > 0 || (blockedThen?.requests ?? 0) > 0) {
+    const blockedText = (entry: { requests: number; costUsd: number }) =>
+      `${integer(entry.requests)} requests (${usd(entry.costUsd)})`;
+    lines.push(
+      `Hard budgets block ${blockedText(blockedNow)} under the current policies` +
+        (blockedThen ? ` and ${blockedText(blockedThen)} under the candidate ones` : '') +
+        ': work not done, so not in the costs or savings above.',
+    );
+  }
+  lines.push('');
   lines.push(
     ...table(
       ['agent', ...costHeads],

@@ -72,6 +72,8 @@ async function fromTelemetry(kernel: Kernel, since: Date): Promise<SimulatedRequ
     promptTokens: record.inputTokens + record.cacheReadTokens + record.cacheWriteTokens,
     outputTokens: record.outputTokens,
     count: 1,
+    at: new Date(record.startedAt),
+    chainId: record.chainId,
   }));
 }
 

@@ -1,7 +1,14 @@
-import { planRoute, UsageError, type LlmServiceError, type ResolvedConfig } from '@llm-service/core';
+import {
+  planRoute,
+  UsageError,
+  type Candidate,
+  type LlmServiceError,
+  type ResolvedConfig,
+} from '@llm-service/core';
 import { priceEstimate } from '../budget/estimate.js';
 import { POLICIES_FILE, type PoliciesFile } from '../policies-schema.js';
 import { selectModel } from '../selection/cost-optimization.js';
+import { BudgetReplay } from './budget-replay.js';
 import type { SimulatedRequest } from './workload.js';
 
 /** Costs of one group of requests under each policy set. */
@@ -33,6 +40,16 @@ export interface SimulationReport {
     currentSavedPercent: number | null;
     candidateVsRequestedPercent: number | null;
   };
+  /**
+   * Requests hard budgets would have blocked under each policy set (their cost is not in the totals above), replayed
+   * in time order; only requests with a time (`at`, or from telemetry) are charged against budgets.
+   */
+  blockedByBudgets: {
+    current: { requests: number; costUsd: number };
+    candidate: { requests: number; costUsd: number } | null;
+    /** Requests without a time, which budgets could not be replayed for. */
+    untimedRequests: number;
+  };
   byAgent: (SimulatedCosts & { agent: string })[];
   byModel: SimulatedModel[];
   /** Requests that could not be routed (e.g. an agent no longer configured), by reason. */
@@ -46,7 +63,7 @@ async function costUnder(
   policies: PoliciesFile | undefined,
   request: SimulatedRequest,
   plan: ReturnType<typeof planRoute>,
-): Promise<{ model: string; costUsd: number }> {
+): Promise<{ candidate: Candidate; unitUsd: number }> {
   const first = plan.candidates[0]!;
   const selection = await selectModel(first, {
     config,
@@ -56,9 +73,33 @@ async function costUnder(
     promptTokens: () => request.promptTokens,
     outputTokens: request.outputTokens,
   });
-  const model = selection.action === 'rewrite' ? selection.candidate.model : first.model;
-  const { costUsd } = priceEstimate(request.promptTokens, request.outputTokens, config.models[model]);
-  return { model, costUsd: costUsd * request.count };
+  const candidate = selection.action === 'rewrite' ? selection.candidate : first;
+  const { costUsd } = priceEstimate(
+    request.promptTokens,
+    request.outputTokens,
+    config.models[candidate.model],
+  );
+  return { candidate, unitUsd: costUsd };
+}
+
+/** Runs `count` alike requests past a policy set's budgets: how many run and what they cost. */
+function runPast(
+  budgets: BudgetReplay,
+  request: SimulatedRequest,
+  priced: { candidate: Candidate; unitUsd: number },
+  blocked: { requests: number; costUsd: number },
+): { model: string; requests: number; costUsd: number } {
+  let requests = request.count;
+  if (budgets.active && request.at) {
+    const charged = { agent: request.agent, chainId: request.chainId ?? '', at: request.at };
+    requests = 0;
+    for (let unit = 0; unit < request.count; unit++) {
+      if (budgets.charge(priced.candidate, charged, priced.unitUsd)) requests++;
+    }
+    blocked.requests += request.count - requests;
+    blocked.costUsd += (request.count - requests) * priced.unitUsd;
+  }
+  return { model: priced.candidate.model, requests, costUsd: requests * priced.unitUsd };
 }
 
 const percentSaved = (from: number, to: number | null) =>
@@ -79,6 +120,17 @@ export async function simulate(request: {
 }): Promise<SimulationReport> {
   const currentPolicies = request.current.files[POLICIES_FILE] as PoliciesFile | undefined;
   const candidatePolicies = request.candidate?.files[POLICIES_FILE] as PoliciesFile | undefined;
+  const currentBudgets = new BudgetReplay(currentPolicies?.budgets ?? []);
+  const candidateBudgets = new BudgetReplay(candidatePolicies?.budgets ?? []);
+  const blocked: SimulationReport['blockedByBudgets'] = {
+    current: { requests: 0, costUsd: 0 },
+    candidate: request.candidate ? { requests: 0, costUsd: 0 } : null,
+    untimedRequests: 0,
+  };
+  // Budgets accumulate in time order; requests without a time keep their place after the timed ones.
+  const ordered = [...request.requests].sort(
+    (left, right) => (left.at?.getTime() ?? Infinity) - (right.at?.getTime() ?? Infinity),
+  );
   const agents = new Map<string, SimulatedCosts>();
   const models = new Map<string, SimulatedModel>();
   const skipped = new Map<string, number>();
@@ -102,7 +154,7 @@ export async function simulate(request: {
     return entry;
   };
 
-  for (const simulated of request.requests) {
+  for (const simulated of ordered) {
     let plan: ReturnType<typeof planRoute>;
     try {
       plan = planRoute(request.current, { agent: simulated.agent, taskType: simulated.taskType });
@@ -115,14 +167,25 @@ export async function simulate(request: {
     const requestedUsd =
       priceEstimate(simulated.promptTokens, simulated.outputTokens, request.current.models[requestedModel])
         .costUsd * simulated.count;
-    const current = await costUnder(request.current, currentPolicies, simulated, plan);
-    let candidate: { model: string; costUsd: number } | undefined;
+    if (!simulated.at) blocked.untimedRequests += simulated.count;
+    const current = runPast(
+      currentBudgets,
+      simulated,
+      await costUnder(request.current, currentPolicies, simulated, plan),
+      blocked.current,
+    );
+    let candidate: { model: string; requests: number; costUsd: number } | undefined;
     if (request.candidate) {
       const candidatePlan = planRoute(request.candidate, {
         agent: simulated.agent,
         taskType: simulated.taskType,
       });
-      candidate = await costUnder(request.candidate, candidatePolicies, simulated, candidatePlan);
+      candidate = runPast(
+        candidateBudgets,
+        simulated,
+        await costUnder(request.candidate, candidatePolicies, simulated, candidatePlan),
+        blocked.candidate!,
+      );
     }
 
     let agent = agents.get(simulated.agent);
@@ -140,19 +203,26 @@ export async function simulate(request: {
     requested.requests += simulated.count;
     requested.costUsd += requestedUsd;
     const onCurrent = modelEntry(current.model).current;
-    onCurrent.requests += simulated.count;
+    onCurrent.requests += current.requests;
     onCurrent.costUsd += current.costUsd;
     if (candidate) {
       const onCandidate = modelEntry(candidate.model).candidate!;
-      onCandidate.requests += simulated.count;
+      onCandidate.requests += candidate.requests;
       onCandidate.costUsd += candidate.costUsd;
     }
   }
 
   const notes = [
     'Each request runs on its first candidate (tools assumed installed); output tokens are taken as the same on any model.',
-    'Escalations (a cheaper model failing or answering nothing) and budgets are not simulated.',
+    'Escalations (a cheaper model failing or answering nothing) are not simulated: they need the answers.',
   ];
+  if (currentBudgets.active || candidateBudgets.active) {
+    notes.push(
+      blocked.untimedRequests > 0
+        ? `Hard budgets were replayed in time order for requests with a time; ${blocked.untimedRequests} requests have none ("at" in the workload) and were not charged.`
+        : 'Hard budgets were replayed in time order; blocked requests are not in the costs.',
+    );
+  }
   if (!currentPolicies?.cost_optimization?.enabled)
     notes.push('The current policies do not enable cost_optimization: current = requested models.');
   return {
@@ -165,6 +235,7 @@ export async function simulate(request: {
       currentSavedPercent: percentSaved(total.requestedUsd, total.currentUsd),
       candidateVsRequestedPercent: percentSaved(total.requestedUsd, total.candidateUsd),
     },
+    blockedByBudgets: blocked,
     byAgent: [...agents.entries()]
       .map(([agent, costs]) => ({ agent, ...costs }))
       .sort((left, right) => right.requestedUsd - left.requestedUsd),

@@ -10,6 +10,15 @@ export const workloadLineSchema = z.strictObject({
   output_tokens: z.number().int().min(0),
   /** How many such requests (default 1). */
   count: z.number().int().positive().default(1),
+  /** When it ran (ISO 8601 with an offset): budgets are replayed only for requests with a time. */
+  at: z
+    .string()
+    .refine((value) => /^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value)), {
+      error: 'expected an ISO 8601 time, e.g. 2026-11-25T10:00:00Z',
+    })
+    .optional(),
+  /** The workflow run it belongs to, for `chain` budgets. */
+  chain_id: z.string().min(1).optional(),
 });
 
 export type WorkloadLine = z.output<typeof workloadLineSchema>;
@@ -21,6 +30,8 @@ export interface SimulatedRequest {
   promptTokens: number;
   outputTokens: number;
   count: number;
+  at?: Date;
+  chainId?: string;
 }
 
 const maxReported = 10;
@@ -54,6 +65,8 @@ export function parseWorkload(text: string, displayPath: string): SimulatedReque
       promptTokens: parsed.data.prompt_tokens,
       outputTokens: parsed.data.output_tokens,
       count: parsed.data.count,
+      ...(parsed.data.at === undefined ? {} : { at: new Date(parsed.data.at) }),
+      ...(parsed.data.chain_id === undefined ? {} : { chainId: parsed.data.chain_id }),
     });
   });
   if (problems.length > 0) {
@@ -62,7 +75,7 @@ export function parseWorkload(text: string, displayPath: string): SimulatedReque
     throw new UsageError(
       `invalid workload (${problems.length} problem${problems.length === 1 ? '' : 's'}): ${shown.join('; ')}${more}`,
       {
-        hint: 'each line is {"agent": "...", "task_type": "...", "prompt_tokens": N, "output_tokens": N, "count": N} (task_type and count optional)',
+        hint: 'each line is {"agent": "...", "task_type": "...", "prompt_tokens": N, "output_tokens": N, "count": N, "at": "ISO time", "chain_id": "..."} (all but agent and the tokens optional)',
       },
     );
   }

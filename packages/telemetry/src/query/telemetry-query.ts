@@ -3,8 +3,11 @@ import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
 import { periodsBetween, type CalendarPeriod } from '../time/zoned.js';
 import { filterSql } from './filter-sql.js';
 import { isAbandoned, type AbandonedCheck } from './processes.js';
+import { watchFiles } from './watch-files.js';
 
 export type GroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+/** The second grouping of a two-level aggregate (a chart's series within each day, say). */
+export type SubgroupBy = 'agent' | 'model' | 'tool' | 'task-type';
 
 /** What `stats` shows per group (the contract's aggregate). */
 export type DetailedAggregateRow = AggregateRow;
@@ -77,6 +80,7 @@ const calendarPeriods: Record<'day' | 'week' | 'month', CalendarPeriod> = {
 
 interface RawAggregate {
   grp: string;
+  sub?: string;
   invocations: number;
   successes: number;
   inputTokens: number;
@@ -91,6 +95,7 @@ interface RawAggregate {
 function toDetailed(raw: RawAggregate): DetailedAggregateRow {
   return {
     group: raw.grp,
+    ...(raw.sub === undefined ? {} : { subgroup: raw.sub }),
     invocations: raw.invocations,
     successes: raw.successes ?? 0,
     inputTokens: raw.inputTokens ?? 0,
@@ -106,6 +111,8 @@ function toDetailed(raw: RawAggregate): DetailedAggregateRow {
 export interface TelemetryQueryOptions extends AbandonedCheck {
   /** Rows `invocations()` returns when the filter sets no limit. */
   defaultLimit?: number;
+  /** The JSONL event stream, when one is configured: `watch()` reports its appends too. */
+  jsonlPath?: string;
 }
 
 /**
@@ -141,20 +148,29 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
   async aggregate(request: {
     filter: InvocationFilter;
     groupBy: GroupBy;
+    thenBy?: SubgroupBy;
     timezone?: string;
   }): Promise<readonly AggregateRow[]> {
-    return this.aggregateNow(request.filter, request.groupBy, request.timezone);
+    return this.aggregateNow(request.filter, request.groupBy, request.timezone, request.thenBy);
   }
 
   /**
    * Aggregates per group in one pass of SQLite (p95 with its percentile_disc: the latency at position
    * floor(0.95 × (n − 1)) of the sorted latencies of successful attempts). Groups by agent, model, tool and task
-   * type come most expensive first; days, ISO weeks and months (of `timezone`, default UTC) in time order.
+   * type come most expensive first; days, ISO weeks and months (of `timezone`, default UTC) in time order. With
+   * `thenBy`, each group is split by a second column (rows carry `subgroup`), in the same pass.
    */
-  aggregateNow(filter: InvocationFilter, groupBy: GroupBy, timezone = 'UTC'): DetailedAggregateRow[] {
+  aggregateNow(
+    filter: InvocationFilter,
+    groupBy: GroupBy,
+    timezone = 'UTC',
+    thenBy?: SubgroupBy,
+  ): DetailedAggregateRow[] {
     const db = this.#read();
     if (!db) return [];
     const where = filterSql(filter);
+    const subgroup = thenBy === undefined ? '' : `, ${groupColumns[thenBy]} AS sub`;
+    const bySubgroup = thenBy === undefined ? '' : ', sub';
     if (groupBy === 'day' || groupBy === 'week' || groupBy === 'month') {
       let since = filter.since;
       let until = filter.until;
@@ -179,19 +195,19 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
              SELECT json_extract(value, '$[0]') AS bucket_start, json_extract(value, '$[1]') AS bucket_end,
                     json_extract(value, '$[2]') AS label
              FROM json_each(?))
-           SELECT label AS grp, ${aggregateColumns}
+           SELECT label AS grp${subgroup}, ${aggregateColumns}
            FROM buckets JOIN invocations ON started_at >= bucket_start AND started_at < bucket_end
            WHERE ${where.sql}
-           GROUP BY label ORDER BY label`,
+           GROUP BY label${bySubgroup} ORDER BY label${bySubgroup === '' ? '' : ', costUsd DESC, sub'}`,
         )
         .all(JSON.stringify(buckets), ...where.parameters) as RawAggregate[];
       return rows.map(toDetailed);
     }
     const rows = db
       .prepare(
-        `SELECT ${groupColumns[groupBy]} AS grp, ${aggregateColumns}
+        `SELECT ${groupColumns[groupBy]} AS grp${subgroup}, ${aggregateColumns}
          FROM invocations WHERE ${where.sql}
-         GROUP BY grp ORDER BY costUsd DESC, invocations DESC, grp`,
+         GROUP BY grp${bySubgroup} ORDER BY costUsd DESC, invocations DESC, grp${bySubgroup}`,
       )
       .all(...where.parameters) as RawAggregate[];
     return rows.map(toDetailed);
@@ -293,6 +309,11 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
     const db = this.#read();
     if (!db) return 0;
     return (db.prepare('SELECT COUNT(*) AS n FROM invocations').get() as { n: number }).n;
+  }
+
+  watch(onChange: () => void): () => void {
+    const files = [this.#store.path, this.#options.jsonlPath].filter((path) => path !== undefined);
+    return watchFiles(files, onChange);
   }
 
   #read() {

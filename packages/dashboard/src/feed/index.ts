@@ -1,0 +1,39 @@
+import { BudgetReporterToken, TelemetryQueryToken, UsageError, type Kernel } from '@llm-service/core';
+import { InvocationFeed } from './invocation-feed.js';
+import { SpendFeed } from './spend-feed.js';
+
+export { InvocationFeed, type InvocationFeedOptions } from './invocation-feed.js';
+export { SpendFeed, type SpendFeedOptions } from './spend-feed.js';
+
+/** Where the dashboard's invocations and spend come from; both are started and kept current. */
+export interface DashboardSources {
+  invocations: InvocationFeed;
+  spend: SpendFeed;
+  close(): Promise<void>;
+}
+
+/**
+ * Reads telemetry through core's TelemetryQueryV1 and budgets through BudgetReporterV1, whichever plugins provide
+ * them: the dashboard depends on contracts, never on the telemetry or policy plugin.
+ */
+export async function openDashboardSources(kernel: Kernel): Promise<DashboardSources> {
+  const query = await kernel.service(TelemetryQueryToken);
+  if (!query) {
+    throw new UsageError('dashboard needs telemetry, and no loaded plugin provides it', {
+      hint: 'load @llm-service/telemetry (the llm-service CLI does by default)',
+    });
+  }
+  const budgets = await kernel.service(BudgetReporterToken);
+  const invocations = new InvocationFeed({ query });
+  const spend = new SpendFeed({ query, budgets });
+  await Promise.all([invocations.start(), spend.start()]);
+  const subscription = invocations.changes.subscribe(() => spend.invalidate());
+  return {
+    invocations,
+    spend,
+    async close() {
+      subscription.unsubscribe();
+      await Promise.all([invocations.close(), spend.close()]);
+    },
+  };
+}

@@ -1,0 +1,109 @@
+/**
+ * The dashboard's sources against the real telemetry and policy plugins on a real SQLite database: one kernel records
+ * (as `exec` in another terminal would), the dashboard's own kernel reads.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { firstValueFrom, filter, type Observable } from 'rxjs';
+import { createKernel, type Kernel } from '@llm-service/core';
+import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/core/testing';
+import policyPlugin from '@llm-service/policy';
+import telemetryPlugin from '@llm-service/telemetry';
+import { openDashboardSources, type DashboardSources } from '../src/feed/index.js';
+import type { InvocationRow } from '../src/model.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function configDir(): string {
+  const root = mkdtempSync(join(tmpdir(), 'llm-service-dashboard-'));
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  return writeTestConfig(join(root, 'config'), {
+    agents: { writer: { preferred_tool: 'scripted-tool', preferred_model: 'big' } },
+    tools: { 'scripted-tool': { adapter: 'scripted', binary: 'scripted-tool', models: ['big'] } },
+    models: { big: { input_per_mtok: 10, output_per_mtok: 50 } },
+    settings: { telemetry: { db_path: join(root, 'telemetry.db') } },
+    files: {
+      'policies.yaml': {
+        version: 1,
+        budgets: [{ scope: 'global', period: 'daily', limit_usd: 1, mode: 'hard', alert_at_percent: 80 }],
+      },
+    },
+  });
+}
+
+function kernelFor(dir: string, adapter = createScriptedAdapter('scripted', [{ answer: 'unused' }])): Kernel {
+  const kernel = createKernel({
+    configDir: dir,
+    cwd: dir,
+    env: {},
+    logger: { warn: () => undefined },
+    plugins: [telemetryPlugin, policyPlugin, definePluginForTests({ adapters: [adapter] })],
+  });
+  cleanups.push(() => kernel.dispose());
+  return kernel;
+}
+
+async function sourcesFor(dir: string): Promise<DashboardSources> {
+  const sources = await openDashboardSources(kernelFor(dir));
+  cleanups.push(() => sources.close());
+  return sources;
+}
+
+const next = <T>(changes: Observable<T>, matches: (value: T) => boolean) =>
+  firstValueFrom(changes.pipe(filter(matches)));
+
+describe('dashboard sources', () => {
+  it('start empty on a database nobody has written, with the configured budgets', async () => {
+    const sources = await sourcesFor(configDir());
+    expect(sources.invocations.recent()).toEqual([]);
+    const spend = sources.spend.current();
+    expect(spend.totals).toEqual({ todayUsd: 0, weekUsd: 0, monthUsd: 0 });
+    expect(
+      spend.budgets?.map((budget) => [budget.scope, budget.limitUsd, budget.mode, budget.spentUsd]),
+    ).toEqual([['global', 1, 'hard', 0]]);
+  });
+
+  it('show an invocation another kernel records: running first, then completed in place, and its spend', async () => {
+    const dir = configDir();
+    const sources = await sourcesFor(dir);
+    const recorder = kernelFor(
+      dir,
+      createScriptedAdapter('scripted', [
+        {
+          answer: [{ text: 'slow answer', delayMs: 1_500 }],
+          usage: { inputTokens: 10_000, outputTokens: 2_000 },
+        },
+      ]),
+    );
+    const running = next(sources.invocations.changes, (row) => row.status === 'running');
+    const finished = next(sources.invocations.changes, (row) => row.status === 'success');
+    const spent = next(sources.spend.changes, (snapshot) => snapshot.totals.todayUsd > 0);
+    const result = await recorder.exec({ agent: 'writer', prompt: 'hello' });
+
+    const first: InvocationRow = await running;
+    const last: InvocationRow = await finished;
+    expect(first.key).toBe(`${result.invocationId}#1`);
+    expect(last).toMatchObject({ key: first.key, agent: 'writer', tool: 'scripted-tool', model: 'big' });
+    expect(last.costUsd).toBeCloseTo(0.2, 10);
+    expect(sources.invocations.recent().map((row) => [row.key, row.status])).toEqual([
+      [first.key, 'success'],
+    ]);
+
+    const snapshot = await spent;
+    expect(snapshot.totals.todayUsd).toBeCloseTo(0.2, 10);
+    expect(snapshot.totals.monthUsd).toBeCloseTo(0.2, 10);
+    expect(snapshot.byModel).toEqual([
+      { day: new Date().toISOString().slice(0, 10), group: 'big', costUsd: expect.closeTo(0.2, 10) },
+    ]);
+    expect(snapshot.agentTotals.map((row) => row.group)).toEqual(['writer']);
+    expect(snapshot.budgets?.[0]).toMatchObject({
+      spentUsd: expect.closeTo(0.2, 10),
+      percent: expect.closeTo(20, 6),
+    });
+  });
+});
