@@ -19,6 +19,7 @@ export default defineConfig([
     entry: { app: 'src/web/app.ts' },
     outDir: 'dist/web',
     format: ['iife'],
+    outExtension: () => ({ js: '.js' }),
     platform: 'browser',
     target: 'es2022',
     publicDir: 'src/web/public',

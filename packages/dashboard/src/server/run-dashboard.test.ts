@@ -1,0 +1,106 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import {
+  BudgetReporterToken,
+  TelemetryQueryToken,
+  type CommandInput,
+  type Kernel,
+  type TelemetryQueryV1,
+} from '@llm-service/core';
+import { describe, expect, it } from 'vitest';
+import { runDashboard } from './index.js';
+import { send } from './test-support.js';
+
+const TOKEN = 'run-dashboard-token-0123456789';
+
+const emptyTelemetry: TelemetryQueryV1 = {
+  specificationVersion: 'v1',
+  invocations: async () => [],
+  aggregate: async () => [],
+  running: async () => [],
+  savings: async () => ({ baselineUsd: 0, actualUsd: 0 }),
+};
+
+function commandInput(configDir: string, options: Record<string, unknown>) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let printed = '';
+  stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+  const kernel = {
+    config: async () => ({ dir: configDir }),
+    service: async (token: symbol) => (token === TelemetryQueryToken ? emptyTelemetry : undefined),
+  } as unknown as Kernel;
+  const input: CommandInput = {
+    args: [],
+    options,
+    io: { stdout, stderr, interactive: false },
+    kernel: async () => kernel,
+  };
+  return { input, printed: () => printed };
+}
+
+async function until<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('not in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('runDashboard', () => {
+  it('prints the URL with the token, serves the board of --work-dir, and returns 0 on SIGTERM', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
+    mkdirSync(join(configDir, 'tasks/inbox'), { recursive: true });
+    writeFileSync(join(configDir, 'tasks/inbox/a.yaml'), 'status: new\ntitle: A task\n');
+    const { input, printed } = commandInput(configDir, {
+      port: '0',
+      host: '127.0.0.1',
+      workDir: 'tasks',
+      token: TOKEN,
+      configDir,
+    });
+    expect(BudgetReporterToken).toBeTypeOf('symbol');
+    const signalsBefore = process.listenerCount('SIGTERM');
+    const running = runDashboard(input);
+    const match = await until(
+      () => /^Dashboard: http:\/\/127\.0\.0\.1:(\d+)\/\?token=(\S+)$/m.exec(printed()) ?? undefined,
+    );
+    expect(match[2]).toBe(TOKEN);
+    expect(printed()).toContain('Ctrl-C');
+    const port = Number(match[1]);
+    const snapshot = await send(port, {
+      path: '/api/snapshot',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(snapshot.status).toBe(200);
+    expect(JSON.parse(snapshot.body)).toMatchObject({
+      workDir: join(configDir, 'tasks'),
+      tasks: [{ key: 'inbox/a.yaml', title: 'A task' }],
+      spend: { budgets: null },
+    });
+
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(running).resolves.toBe(0);
+    expect(process.listenerCount('SIGTERM')).toBe(signalsBefore);
+    await expect(send(port, { path: '/' })).rejects.toThrow();
+  });
+
+  it('generates a token when none is given', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
+    const { input, printed } = commandInput(configDir, { port: '0' });
+    const running = runDashboard(input);
+    const match = await until(() => /\?token=([A-Za-z0-9_-]+)$/m.exec(printed()) ?? undefined);
+    expect(match[1]).toHaveLength(32);
+    process.emit('SIGINT', 'SIGINT');
+    await expect(running).resolves.toBe(0);
+  });
+
+  it('refuses bad options before loading anything', async () => {
+    const { input } = commandInput('/nonexistent', { port: '99999' });
+    await expect(runDashboard(input)).rejects.toMatchObject({ code: 'E_USAGE' });
+  });
+});

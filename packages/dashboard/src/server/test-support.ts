@@ -1,0 +1,247 @@
+/** Fakes of the board and feeds, and a raw HTTP client, for the server's tests. */
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { Subject } from 'rxjs';
+import type { InvocationRow, SpendSnapshot, TaskCard } from '../model.js';
+import type { BoardChange, DashboardBoard, DashboardFeeds } from './types.js';
+
+export function taskCard(overrides: Partial<TaskCard> = {}): TaskCard {
+  return {
+    key: 'inbox/t1.yaml',
+    column: 'inbox',
+    flag: null,
+    parseError: null,
+    id: 'T-1',
+    agent: 'architect',
+    status: 'new',
+    title: 'Design the cache',
+    priority: 'medium',
+    description: null,
+    descriptionHtml: null,
+    created: null,
+    updated: null,
+    result: null,
+    error: null,
+    version: 'v1',
+    ...overrides,
+  };
+}
+
+export function invocationRow(overrides: Partial<InvocationRow> = {}): InvocationRow {
+  return {
+    key: 'inv-1#1',
+    invocationId: 'inv-1',
+    chainId: 'chain-1',
+    attempt: 1,
+    startedAt: '2026-12-01T10:00:00.000Z',
+    finishedAt: null,
+    agent: 'architect',
+    taskType: null,
+    tool: 'stand-in',
+    model: 'stand-in-large',
+    reason: 'preferred',
+    status: 'running',
+    errorKind: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+    costUsd: null,
+    costSource: null,
+    latencyMs: null,
+    ...overrides,
+  };
+}
+
+export function spendSnapshot(overrides: Partial<SpendSnapshot> = {}): SpendSnapshot {
+  return {
+    at: '2026-12-01T10:00:00.000Z',
+    totals: { todayUsd: 0, weekUsd: 0, monthUsd: 0 },
+    savings: { baselineUsd: 0, actualUsd: 0, savedUsd: 0 },
+    budgets: null,
+    byModel: [],
+    byAgent: [],
+    modelTotals: [],
+    agentTotals: [],
+    computeMs: 0,
+    ...overrides,
+  };
+}
+
+export class FakeBoard implements DashboardBoard {
+  readonly subject = new Subject<BoardChange>();
+  readonly changes = this.subject.asObservable();
+  readonly cardsByKey = new Map<string, TaskCard>();
+  /** What setPriority does; by default it sets the priority when the version matches. */
+  setPriorityImpl?: (key: string, priority: string, version: string) => Promise<TaskCard>;
+
+  cards(): TaskCard[] {
+    return [...this.cardsByKey.values()];
+  }
+
+  put(card: TaskCard): void {
+    this.cardsByKey.set(card.key, card);
+    this.subject.next({ type: 'task', data: card });
+  }
+
+  remove(key: string): void {
+    this.cardsByKey.delete(key);
+    this.subject.next({ type: 'task-removed', data: { key } });
+  }
+
+  async setPriority(key: string, priority: string, version: string): Promise<TaskCard> {
+    if (this.setPriorityImpl) return this.setPriorityImpl(key, priority, version);
+    const card = this.cardsByKey.get(key);
+    if (!card) throw new Error(`no card ${key}`);
+    const updated = { ...card, priority, version: `${card.version}+` };
+    this.put(updated);
+    return updated;
+  }
+}
+
+export class FakeFeeds implements DashboardFeeds {
+  readonly rows = new Map<string, InvocationRow>();
+  readonly invocationSubject = new Subject<InvocationRow>();
+  readonly spendSubject = new Subject<SpendSnapshot>();
+  spendNow = spendSnapshot();
+  readonly invocations = {
+    changes: this.invocationSubject.asObservable(),
+    recent: () => [...this.rows.values()].sort((a, b) => b.startedAt.localeCompare(a.startedAt)),
+  };
+  readonly spend = {
+    changes: this.spendSubject.asObservable(),
+    current: () => this.spendNow,
+  };
+
+  record(row: InvocationRow): void {
+    this.rows.set(row.key, row);
+    this.invocationSubject.next(row);
+  }
+
+  setSpend(spend: SpendSnapshot): void {
+    this.spendNow = spend;
+    this.spendSubject.next(spend);
+  }
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** An HTTP request with exactly these headers (fetch would not let a test set `Host`). */
+export function send(
+  port: number,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: string },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path,
+        headers: { Host: `127.0.0.1:${port}`, ...options.headers },
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+export interface SseMessage {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+  retry?: string;
+}
+
+export interface SseClient {
+  status: number;
+  headers: IncomingHttpHeaders;
+  messages: SseMessage[];
+  /** Resolves once `count` messages (comments included) have arrived. */
+  waitFor(predicate: (messages: SseMessage[]) => boolean, timeoutMs?: number): Promise<SseMessage[]>;
+  close(): void;
+  ended: Promise<void>;
+}
+
+/** Opens the event stream and parses what arrives. */
+export function openEvents(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<SseClient> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, path, headers: { Host: `127.0.0.1:${port}`, ...headers }, agent: false },
+      (res) => {
+        const messages: SseMessage[] = [];
+        const waiters = new Set<() => void>();
+        let buffer = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buffer += chunk;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const message: SseMessage = {};
+            for (const line of block.split('\n')) {
+              if (line.startsWith(':')) message.comment = line.slice(1).trim();
+              else {
+                const colon = line.indexOf(':');
+                const field = line.slice(0, colon) as 'id' | 'event' | 'data' | 'retry';
+                const value = line.slice(colon + 1).replace(/^ /, '');
+                message[field] =
+                  field === 'data' && message.data !== undefined ? `${message.data}\n${value}` : value;
+              }
+            }
+            messages.push(message);
+          }
+          for (const waiter of waiters) waiter();
+        });
+        const ended = new Promise<void>((resolveEnd) => {
+          res.on('end', () => resolveEnd());
+          res.on('close', () => resolveEnd());
+        });
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          messages,
+          ended,
+          close: () => req.destroy(),
+          waitFor: (predicate, timeoutMs = 5_000) =>
+            new Promise((resolveWait, rejectWait) => {
+              const check = () => {
+                if (!predicate(messages)) return;
+                waiters.delete(check);
+                clearTimeout(timer);
+                resolveWait(messages);
+              };
+              const timer = setTimeout(() => {
+                waiters.delete(check);
+                rejectWait(new Error(`events did not arrive in time; got ${JSON.stringify(messages)}`));
+              }, timeoutMs);
+              waiters.add(check);
+              check();
+            }),
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The events (not comments or retry hints) among the messages. */
+export const eventsOf = (messages: readonly SseMessage[]) => messages.filter((message) => message.event);

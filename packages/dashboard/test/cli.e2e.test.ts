@@ -1,0 +1,251 @@
+/**
+ * The dashboard as users run it: `llm-service dashboard` from the built CLI, `llm-service exec` in other processes
+ * against the same telemetry database, task files edited on disk, and the page in headless Chromium.
+ */
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  binPath,
+  chromiumMissing,
+  isolatedEnv,
+  launchChromium,
+  quickStartCopy,
+  repoRoot,
+  runExec,
+  screenshot,
+  startDashboardCli,
+  taskYaml,
+  watchPage,
+  webDistDir,
+  type DashboardProcess,
+} from './support.js';
+
+const TOKEN = 'cli-e2e-token-0123456789abcdef';
+const prompt = join(repoRoot, 'examples/prompts/design-review.md');
+
+describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven through the CLI', () => {
+  let browser: Browser;
+  let page: Page | undefined;
+  const dashboards: DashboardProcess[] = [];
+
+  beforeAll(async () => {
+    for (const [path, what] of [
+      [binPath, 'the CLI'],
+      [join(webDistDir, 'index.html'), 'the dashboard page'],
+    ] as const) {
+      if (!existsSync(path)) throw new Error(`${path} is missing: build ${what} (pnpm build) first`);
+    }
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  afterEach(async () => {
+    await page?.close();
+    page = undefined;
+    for (const dashboard of dashboards.splice(0)) await dashboard.stop('SIGKILL');
+  });
+
+  async function start(configDir: string, env: Record<string, string>, port = 0) {
+    const dashboard = await startDashboardCli(configDir, env, { port, token: TOKEN });
+    dashboards.push(dashboard);
+    return dashboard;
+  }
+
+  async function open(dashboard: DashboardProcess) {
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const seen = watchPage(page);
+    await page.goto(dashboard.pageUrl);
+    await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
+    return { page, seen };
+  }
+
+  const cardOf = (current: Page, key: string) => current.locator(`[data-testid=card][data-key="${key}"]`);
+  const execRows = (current: Page, agent: string) =>
+    current.locator('[data-testid=feed-row]').filter({ has: current.locator(`td:text-is("${agent}")`) });
+
+  it('shows an exec started after the page loaded, and completes it in place', async () => {
+    const env = isolatedEnv();
+    const { configDir } = quickStartCopy({ delayMs: 1500 });
+    const dashboard = await start(configDir, env);
+    expect(dashboard.output()).toContain('Ctrl-C');
+    const { page: current, seen } = await open(dashboard);
+    expect(await current.locator('[data-testid=feed-row]').count()).toBe(0);
+
+    const run = runExec(configDir, env, ['--agent', 'architect', '--prompt-file', prompt]);
+    const row = execRows(current, 'architect');
+    await row.first().waitFor({ timeout: 20_000 });
+    const result = await run;
+    expect(result.code, result.stderr).toBe(0);
+    await row.and(current.locator('[data-status=success]')).first().waitFor({ timeout: 20_000 });
+    expect(await row.count()).toBe(1);
+    const cells = await row.first().locator('td').allTextContents();
+    expect(cells.slice(1, 7)).toEqual([
+      'architect',
+      '—',
+      'stand-in',
+      'stand-in-large',
+      'success',
+      'preferred',
+    ]);
+    expect(cells[9]).toMatch(/^\$\d/);
+    // The stand-in's JSON tool reports usage, so backend-dev's requests cost something: the header follows.
+    for (const text of ['Add a health check', 'Fix the login bug']) {
+      const priced = await runExec(configDir, env, ['--agent', 'backend-dev', '--prompt', text]);
+      expect(priced.code, priced.stderr).toBe(0);
+    }
+    await runExec(configDir, env, [
+      '--agent',
+      'architect',
+      '--task-type',
+      'review',
+      '--prompt',
+      'Review this',
+    ]);
+    await current
+      .locator('[data-testid=feed-row][data-status=success]')
+      .filter({ has: current.locator('td:text-is("review")') })
+      .waitFor({ timeout: 20_000 });
+    await current
+      .locator('[data-testid=spend-today]', { hasText: /^\$0\.0*[1-9]|^\$[1-9]/ })
+      .waitFor({ timeout: 20_000 });
+    expect(await execRows(current, 'backend-dev').and(current.locator('[data-status=success]')).count()).toBe(
+      2,
+    );
+    await current.locator('[data-testid=budget]').first().waitFor();
+    expect(await current.locator('[data-testid=budget]').count()).toBe(2);
+    await screenshot(current, 'cli-feed', '[data-testid=feed]');
+    await screenshot(current, 'cli-full');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it('moves a card when its file moves from inbox/ to done/, and sets priorities in the file', async () => {
+    const env = isolatedEnv();
+    const { configDir, workDir } = quickStartCopy();
+    const inbox = join(workDir, 'inbox/cache.yaml');
+    writeFileSync(
+      inbox,
+      taskYaml({ id: 'T-1', agent: 'architect', status: 'new', title: 'Design the cache' }),
+    );
+    writeFileSync(
+      join(workDir, 'assigned/api.yaml'),
+      taskYaml({
+        id: 'T-2',
+        agent: 'backend-dev',
+        status: 'in_progress',
+        title: 'Add the budget endpoint',
+        priority: 'high',
+        description: 'Implement **GET /budget**, see [the spec](https://example.com/spec).\n',
+      }),
+    );
+    const dashboard = await start(configDir, env);
+    const { page: current, seen } = await open(dashboard);
+    await cardOf(current, 'inbox/cache.yaml').and(current.locator('[data-column=inbox]')).waitFor();
+
+    writeFileSync(
+      inbox,
+      taskYaml({ id: 'T-1', agent: 'architect', status: 'done', title: 'Design the cache' }),
+    );
+    renameSync(inbox, join(workDir, 'done/cache.yaml'));
+    await cardOf(current, 'done/cache.yaml')
+      .and(current.locator('[data-column=done]'))
+      .waitFor({ timeout: 15_000 });
+    await cardOf(current, 'inbox/cache.yaml').waitFor({ state: 'detached', timeout: 15_000 });
+    await screenshot(current, 'cli-board', '[data-testid=board]');
+
+    const path = join(workDir, 'assigned/api.yaml');
+    await cardOf(current, 'assigned/api.yaml').click();
+    await current.locator('[data-testid=detail][open]').waitFor();
+    expect(await current.locator('[data-testid=detail-description] strong').textContent()).toBe(
+      'GET /budget',
+    );
+    await screenshot(current, 'cli-detail', 'viewport');
+    await current.locator('[data-testid=detail-priority]').selectOption('critical');
+    await current.locator('[data-testid=detail-message][data-kind=ok]').waitFor({ timeout: 15_000 });
+    expect(readFileSync(path, 'utf8')).toMatch(/^priority: "?critical"?$/m);
+    await cardOf(current, 'assigned/api.yaml')
+      .locator('[data-testid=priority]', { hasText: 'critical' })
+      .waitFor({ timeout: 15_000 });
+
+    // An agent rewrites the file after the page last saw it: the change is refused and the page says why.
+    await current.route('**/api/tasks/priority', async (route) => {
+      writeFileSync(
+        path,
+        readFileSync(path, 'utf8').replace('Add the budget endpoint', 'Budget endpoint, v2'),
+      );
+      await route.continue();
+    });
+    await current.locator('[data-testid=detail-priority]').selectOption('low');
+    await current.locator('[data-testid=detail-message][data-kind=error]').waitFor({ timeout: 15_000 });
+    expect(await current.locator('[data-testid=detail-message]').textContent()).toContain('changed on disk');
+    const after = readFileSync(path, 'utf8');
+    expect(after).toMatch(/^priority: "?critical"?$/m);
+    expect(after).toContain('Budget endpoint, v2');
+    await current
+      .locator('[data-testid=detail-title]', { hasText: 'Budget endpoint, v2' })
+      .waitFor({ timeout: 15_000 });
+    await screenshot(current, 'cli-detail-conflict', 'viewport');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it('shows a title made of HTML as text', async () => {
+    const env = isolatedEnv();
+    const { configDir, workDir } = quickStartCopy();
+    const hostile = '<img src=x onerror=alert(1)>';
+    writeFileSync(
+      join(workDir, 'inbox/xss.yaml'),
+      taskYaml({ status: 'new', title: hostile, agent: '<b>x</b>' }),
+    );
+    const dashboard = await start(configDir, env);
+    const { page: current, seen } = await open(dashboard);
+    const card = cardOf(current, 'inbox/xss.yaml');
+    await card.waitFor();
+    expect(await card.locator('[data-testid=card-title]').textContent()).toBe(hostile);
+    await card.click();
+    await current.locator('[data-testid=detail][open]').waitFor();
+    expect(await current.locator('[data-testid=detail-title]').textContent()).toBe(hostile);
+    expect(await current.locator('img, b').count()).toBe(0);
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it('keeps working after the dashboard restarts on the same port with the same token', async () => {
+    const env = isolatedEnv();
+    const { configDir, workDir } = quickStartCopy();
+    const first = await start(configDir, env);
+    const { page: current, seen } = await open(first);
+    await runExec(configDir, env, ['--agent', 'writer', '--prompt', 'before']);
+    await execRows(current, 'writer').first().waitFor({ timeout: 20_000 });
+
+    expect(await first.stop('SIGTERM')).toBe(0);
+    await current.locator('[data-testid=connection]:not([data-state=live])').waitFor({ timeout: 15_000 });
+    const second = await start(configDir, env, first.port);
+    expect(second.port).toBe(first.port);
+
+    const result = await runExec(configDir, env, ['--agent', 'backend-dev', '--prompt', 'after the restart']);
+    expect(result.code, result.stderr).toBe(0);
+    await execRows(current, 'backend-dev').first().waitFor({ timeout: 30_000 });
+    writeFileSync(join(workDir, 'inbox/later.yaml'), taskYaml({ status: 'new', title: 'After the restart' }));
+    await cardOf(current, 'inbox/later.yaml').waitFor({ timeout: 15_000 });
+    await current.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
+    expect(seen.dialogs).toEqual([]);
+  });
+
+  it('refuses a port in use and a bad --port with a usage error', async () => {
+    const env = isolatedEnv();
+    const { configDir } = quickStartCopy();
+    const first = await start(configDir, env);
+    await expect(startDashboardCli(configDir, env, { port: first.port, token: TOKEN })).rejects.toThrow(
+      new RegExp(`exited with 2[\\s\\S]*port ${first.port} is already in use[\\s\\S]*--port 0`),
+    );
+    await expect(startDashboardCli(configDir, env, { port: 70000, token: TOKEN })).rejects.toThrow(
+      /exited with 2[\s\S]*--port must be an integer/,
+    );
+    await expect(startDashboardCli(configDir, env, { token: 'short' })).rejects.toThrow(
+      /exited with 2[\s\S]*--token/,
+    );
+  });
+});
