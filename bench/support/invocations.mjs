@@ -159,4 +159,3 @@ export function openRaw(path, { TelemetryStore, Database }) {
   db.pragma('synchronous = NORMAL');
   return { db, secret };
 }
-
