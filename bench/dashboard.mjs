@@ -8,7 +8,7 @@
 //   (c) the dashboard server's memory (resident set, and its peak) with the 1,000,000-row database, and with the
 //       empty one for comparison.
 // Usage: node bench/dashboard.mjs [--rows N] [--loads N] [--execs N]   (after `pnpm build`)
-/* global document, window, MutationObserver, HTMLElement, requestAnimationFrame -- used in functions the page runs */
+/* global fetch, document, window, MutationObserver, HTMLElement, requestAnimationFrame -- fetch is Node's; the rest are used in functions the page runs */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -205,6 +205,19 @@ console.log(
   `  server ready (first snapshot computed): empty ${fmt(emptyReadyMs, 0)} ms, ${fmt(totalRows, 0)} rows ${fmt(fullReadyMs, 0)} ms`,
 );
 
+/** The server's kept spend snapshot: how long its last read of telemetry took. */
+async function spendComputeMs(server) {
+  const url = new URL('/api/snapshot', server.url);
+  const response = await fetch(url, {
+    headers: { Authorization: `Bearer ${new URL(server.url).searchParams.get('token')}` },
+  });
+  return (await response.json()).spend.computeMs;
+}
+console.log(
+  `  spend aggregates read at start (every day of the charts, one day at a time): empty ${await spendComputeMs(emptyServer)} ms, ` +
+    `${fmt(totalRows, 0)} rows ${await spendComputeMs(fullServer)} ms`,
+);
+
 // ---- (a) page load, interleaved (the order rotates), after one warm-up load each. ----
 const servers = { empty: emptyServer, small: smallServer, full: fullServer };
 const measured = { empty: [], small: [], full: [] };
@@ -274,6 +287,9 @@ await context.close();
 console.log(
   `  (b) row committed by exec -> row on screen (${recorded.length} execs, ${fmt(totalRows, 0)}-row database): ` +
     `median ${fmt(median(latencies), 0)} ms, p95 ${fmt(percentile(latencies, 95), 0)} ms, max ${fmt(Math.max(...latencies), 0)} ms`,
+);
+console.log(
+  `      after the execs, the spend read of today only took ${await spendComputeMs(fullServer)} ms on the ${fmt(totalRows, 0)}-row database`,
 );
 
 // ---- (c) memory. ----

@@ -1,4 +1,5 @@
 import type { AggregateRow, BudgetReporterV1, TelemetryQueryV1 } from '@llm-service/core';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Subject, type Observable } from 'rxjs';
 import type { SpendPoint, SpendSnapshot } from '../model.js';
 
@@ -6,54 +7,92 @@ export interface SpendFeedOptions {
   query: TelemetryQueryV1;
   /** Absent when no loaded plugin reports budgets: the page then shows none. */
   budgets?: BudgetReporterV1;
-  /** Days the charts cover, today included. */
+  /** Days the charts cover, today included (the month so far is always covered too). */
   chartDays?: number;
-  /** Recomputes at least this often, so gauges follow period resets even when nothing runs. */
-  refreshMs?: number;
+  /** How often every day is read again, not only today: catches rows of past days that finished late. */
+  fullRefreshMs?: number;
+  /** The least time between two reads of today after changes. */
+  minIntervalMs?: number;
   now?: () => Date;
 }
 
 const DAY_MS = 86_400_000;
 
-function startOfUtcDay(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
-}
-
+const startOfUtcDay = (at: Date) =>
+  new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+const startOfUtcMonth = (at: Date) => new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
 /** Monday 00:00 UTC of the ISO week holding `at`. */
 function startOfUtcWeek(at: Date): Date {
   const day = startOfUtcDay(at);
   return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS);
 }
-
-function startOfUtcMonth(at: Date): Date {
-  return new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1));
-}
-
 const dayLabel = (at: Date) => at.toISOString().slice(0, 10);
 
-const toPoints = (rows: readonly AggregateRow[]): SpendPoint[] =>
-  rows.map((row) => ({ day: row.group, group: row.subgroup ?? '', costUsd: row.costUsd }));
+/** One UTC day's spend, split by model and agent (one two-level aggregate). */
+type DaySpend = readonly AggregateRow[];
+
+/** Sums rows by a key into one row per group (latencies cannot be summed: left null), dearest first. */
+function totalsBy(rows: readonly AggregateRow[], key: (row: AggregateRow) => string): AggregateRow[] {
+  const totals = new Map<string, AggregateRow>();
+  for (const row of rows) {
+    const group = key(row);
+    const total = totals.get(group) ?? {
+      group,
+      invocations: 0,
+      successes: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      costUsd: 0,
+      averageLatencyMs: null,
+      p95LatencyMs: null,
+    };
+    total.invocations += row.invocations;
+    total.successes += row.successes;
+    total.inputTokens += row.inputTokens;
+    total.outputTokens += row.outputTokens;
+    total.cacheReadTokens += row.cacheReadTokens;
+    total.cacheWriteTokens += row.cacheWriteTokens;
+    total.costUsd += row.costUsd;
+    totals.set(group, total);
+  }
+  return [...totals.values()].sort((a, b) => b.costUsd - a.costUsd || a.group.localeCompare(b.group));
+}
 
 /**
- * Spend from server-side aggregates: two-level `day × model` and `day × agent` aggregates for the charts (from which
- * the day, week and month totals are summed), month totals per model and agent, savings and budgets. The snapshot is
- * computed off the request path and kept: a page loads it as fast from a million-row database as from an empty one.
- * It is recomputed when the invocation feed reports a change, at most as often as its cost allows (ten times its last
- * duration apart, at least a second), and every `refreshMs`.
+ * Spend from server-side aggregates, kept off the request path: a page loads the kept snapshot as fast from a
+ * million-row database as from an empty one. Each UTC day of the charts' window is one aggregate by model then agent
+ * (through TelemetryQueryV1), read one day at a time with a turn of the event loop between days, so even a large
+ * database never holds up the live feed for more than one day's read. Past days are kept; a change reported by the
+ * invocation feed reads today again (at most every `minIntervalMs`), and every `fullRefreshMs` all days are read
+ * again. Day, week and month totals and the month's totals per model and agent are summed from the days.
  */
 export class SpendFeed {
-  readonly #options: Required<Omit<SpendFeedOptions, 'budgets'>> & Pick<SpendFeedOptions, 'budgets'>;
+  readonly #query: TelemetryQueryV1;
+  readonly #budgets: BudgetReporterV1 | undefined;
+  readonly #chartDays: number;
+  readonly #fullRefreshMs: number;
+  readonly #minIntervalMs: number;
+  readonly #now: () => Date;
   readonly #changes = new Subject<SpendSnapshot>();
+  readonly #days = new Map<string, DaySpend>();
   #current: SpendSnapshot | undefined;
-  #computing: Promise<SpendSnapshot> | undefined;
-  #dirty = false;
-  #nextAllowedAt = 0;
+  #computing: Promise<void> | undefined;
+  #todayStale = false;
+  #allStale = false;
+  #lastTodayRead = 0;
   #timer: NodeJS.Timeout | undefined;
   #periodic: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: SpendFeedOptions) {
-    this.#options = { chartDays: 30, refreshMs: 60_000, now: () => new Date(), ...options };
+    this.#query = options.query;
+    this.#budgets = options.budgets;
+    this.#chartDays = options.chartDays ?? 30;
+    this.#fullRefreshMs = options.fullRefreshMs ?? 10 * 60_000;
+    this.#minIntervalMs = options.minIntervalMs ?? 1_000;
+    this.#now = options.now ?? (() => new Date());
   }
 
   get changes(): Observable<SpendSnapshot> {
@@ -66,20 +105,23 @@ export class SpendFeed {
   }
 
   async start(): Promise<void> {
-    this.#current = await this.#compute();
-    this.#periodic = setInterval(() => this.invalidate(), this.#options.refreshMs);
+    this.#current = await this.#read(true);
+    this.#periodic = setInterval(() => {
+      this.#allStale = true;
+      this.invalidate();
+    }, this.#fullRefreshMs);
     this.#periodic.unref();
   }
 
-  /** Telemetry changed: recompute when allowed, then publish. */
+  /** Telemetry changed: read today again when allowed, then publish. */
   invalidate(): void {
     if (this.#closed) return;
-    this.#dirty = true;
+    this.#todayStale = true;
     if (this.#timer || this.#computing) return;
-    const wait = Math.max(0, this.#nextAllowedAt - Date.now());
+    const wait = Math.max(0, this.#lastTodayRead + this.#minIntervalMs - Date.now());
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
-      void this.#recompute();
+      void this.#refresh();
     }, wait);
     this.#timer.unref();
   }
@@ -92,59 +134,77 @@ export class SpendFeed {
     this.#changes.complete();
   }
 
-  async #recompute(): Promise<void> {
-    if (!this.#dirty || this.#closed) return;
-    this.#dirty = false;
-    try {
-      const snapshot = await this.#compute();
-      this.#current = snapshot;
-      if (!this.#closed) this.#changes.next(snapshot);
-    } catch {
+  async #refresh(): Promise<void> {
+    if (this.#closed || (!this.#todayStale && !this.#allStale)) return;
+    const all = this.#allStale;
+    this.#todayStale = false;
+    this.#allStale = false;
+    const reading = this.#read(all).then(
+      (snapshot) => {
+        this.#current = snapshot;
+        if (!this.#closed) this.#changes.next(snapshot);
+      },
       // A failed read (the database being migrated, say) keeps the last snapshot; the next change retries.
-    }
-    if (this.#dirty) this.invalidate();
+      () => undefined,
+    );
+    this.#computing = reading;
+    await reading;
+    this.#computing = undefined;
+    if (this.#todayStale || this.#allStale) this.invalidate();
   }
 
-  #compute(): Promise<SpendSnapshot> {
-    const started = Date.now();
-    this.#computing = this.#aggregate().finally(() => {
-      this.#computing = undefined;
-      this.#nextAllowedAt = Date.now() + Math.max(1_000, 10 * (Date.now() - started));
-    });
-    return this.#computing;
-  }
-
-  async #aggregate(): Promise<SpendSnapshot> {
+  async #read(allDays: boolean): Promise<SpendSnapshot> {
     const started = performance.now();
-    const { query, budgets, chartDays } = this.#options;
-    const now = this.#options.now();
+    const now = this.#now();
     const today = startOfUtcDay(now);
     const week = startOfUtcWeek(now);
     const month = startOfUtcMonth(now);
-    const chartStart = new Date(today.getTime() - (chartDays - 1) * DAY_MS);
-    const since = new Date(Math.min(chartStart.getTime(), week.getTime(), month.getTime()));
-    const until = new Date(today.getTime() + DAY_MS);
-    const window = { since, until };
-    const [byModel, byAgent, modelTotals, agentTotals, savings, report] = await Promise.all([
-      query.aggregate({ filter: window, groupBy: 'day', thenBy: 'model' }),
-      query.aggregate({ filter: window, groupBy: 'day', thenBy: 'agent' }),
-      query.aggregate({ filter: { since: month, until }, groupBy: 'model' }),
-      query.aggregate({ filter: { since: month, until }, groupBy: 'agent' }),
-      query.savings({ since: month, until }),
-      budgets?.report({ now }),
+    const first = Math.min(today.getTime() - (this.#chartDays - 1) * DAY_MS, month.getTime());
+    const window: string[] = [];
+    for (let day = first; day <= today.getTime(); day += DAY_MS) window.push(dayLabel(new Date(day)));
+    for (const day of [...this.#days.keys()]) if (!window.includes(day)) this.#days.delete(day);
+
+    const todayLabel = dayLabel(today);
+    for (const day of window) {
+      if (!allDays && day !== todayLabel && this.#days.has(day)) continue;
+      const since = new Date(`${day}T00:00:00.000Z`);
+      const rows = await this.#query.aggregate({
+        filter: { since, until: new Date(since.getTime() + DAY_MS) },
+        groupBy: 'model',
+        thenBy: 'agent',
+      });
+      this.#days.set(day, rows);
+      if (day === todayLabel) this.#lastTodayRead = Date.now();
+      await nextTurn();
+    }
+    const [savings, report] = await Promise.all([
+      this.#query.savings({ since: month, until: new Date(today.getTime() + DAY_MS) }),
+      this.#budgets?.report({ now }),
     ]);
-    const sumFrom = (start: Date) =>
-      byModel.filter((row) => row.group >= dayLabel(start)).reduce((sum, row) => sum + row.costUsd, 0);
-    const chartFrom = dayLabel(chartStart);
+
+    const daysFrom = (start: Date) => window.filter((day) => day >= dayLabel(start));
+    const rowsOf = (days: readonly string[]) => days.flatMap((day) => this.#days.get(day) ?? []);
+    const costOf = (days: readonly string[]) => rowsOf(days).reduce((sum, row) => sum + row.costUsd, 0);
+    const pointsBy = (key: (row: AggregateRow) => string): SpendPoint[] =>
+      window.flatMap((day) =>
+        totalsBy(this.#days.get(day) ?? [], key)
+          .filter((row) => row.invocations > 0)
+          .map((row) => ({ day, group: row.group, costUsd: row.costUsd })),
+      );
+    const monthRows = rowsOf(daysFrom(month));
     return {
       at: now.toISOString(),
-      totals: { todayUsd: sumFrom(today), weekUsd: sumFrom(week), monthUsd: sumFrom(month) },
+      totals: {
+        todayUsd: costOf([todayLabel]),
+        weekUsd: costOf(daysFrom(week)),
+        monthUsd: costOf(daysFrom(month)),
+      },
       savings: { ...savings, savedUsd: savings.baselineUsd - savings.actualUsd },
       budgets: report?.budgets ?? null,
-      byModel: toPoints(byModel.filter((row) => row.group >= chartFrom)),
-      byAgent: toPoints(byAgent.filter((row) => row.group >= chartFrom)),
-      modelTotals: [...modelTotals],
-      agentTotals: [...agentTotals],
+      byModel: pointsBy((row) => row.group),
+      byAgent: pointsBy((row) => row.subgroup ?? ''),
+      modelTotals: totalsBy(monthRows, (row) => row.group),
+      agentTotals: totalsBy(monthRows, (row) => row.subgroup ?? ''),
       computeMs: Math.round(performance.now() - started),
     };
   }

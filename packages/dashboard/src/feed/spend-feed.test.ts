@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import type { AggregateRow, InvocationFilter, TelemetryQueryV1 } from '@llm-service/core';
+import { SpendFeed } from './spend-feed.js';
+
+const row = (model: string, agent: string, costUsd: number): AggregateRow => ({
+  group: model,
+  subgroup: agent,
+  invocations: 1,
+  successes: 1,
+  inputTokens: 10,
+  outputTokens: 5,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+  costUsd,
+  averageLatencyMs: 100,
+  p95LatencyMs: 100,
+});
+
+/** Aggregates by UTC day from a table the test edits, recording which days were read. */
+function telemetryOf(spendByDay: Map<string, AggregateRow[]>) {
+  const daysRead: string[] = [];
+  const query = {
+    specificationVersion: 'v1',
+    aggregate: async ({
+      filter,
+      groupBy,
+      thenBy,
+    }: {
+      filter: InvocationFilter;
+      groupBy: string;
+      thenBy?: string;
+    }) => {
+      expect([groupBy, thenBy]).toEqual(['model', 'agent']);
+      const day = filter.since!.toISOString().slice(0, 10);
+      expect(filter.until!.getTime() - filter.since!.getTime()).toBe(86_400_000);
+      daysRead.push(day);
+      return spendByDay.get(day) ?? [];
+    },
+    savings: async () => ({ baselineUsd: 5, actualUsd: 3 }),
+  } as unknown as TelemetryQueryV1;
+  return { query, daysRead };
+}
+
+describe('the spend feed', () => {
+  // Wednesday 2 December 2026: the ISO week began on Monday 30 November, the month on the 1st.
+  const now = () => new Date('2026-12-02T15:00:00Z');
+
+  it('sums today, the week and the month from one aggregate a day, and totals by model and agent', async () => {
+    const spend = new Map([
+      ['2026-11-29', [row('opus', 'writer', 4)]],
+      ['2026-11-30', [row('opus', 'writer', 2), row('haiku', 'writer', 0.5)]],
+      ['2026-12-01', [row('haiku', 'architect', 1)]],
+      ['2026-12-02', [row('opus', 'architect', 3), row('haiku', 'writer', 0.25)]],
+    ]);
+    const { query, daysRead } = telemetryOf(spend);
+    const feed = new SpendFeed({ query, now, chartDays: 7 });
+    await feed.start();
+    const snapshot = feed.current();
+    await feed.close();
+    expect(daysRead).toEqual([
+      '2026-11-26',
+      '2026-11-27',
+      '2026-11-28',
+      '2026-11-29',
+      '2026-11-30',
+      '2026-12-01',
+      '2026-12-02',
+    ]);
+    expect(snapshot.totals).toEqual({ todayUsd: 3.25, weekUsd: 6.75, monthUsd: 4.25 });
+    expect(snapshot.savings).toEqual({ baselineUsd: 5, actualUsd: 3, savedUsd: 2 });
+    expect(snapshot.budgets).toBeNull();
+    expect(snapshot.byAgent.filter((point) => point.day === '2026-11-30')).toEqual([
+      { day: '2026-11-30', group: 'writer', costUsd: 2.5 },
+    ]);
+    expect(snapshot.modelTotals.map((total) => [total.group, total.costUsd, total.invocations])).toEqual([
+      ['opus', 3, 1],
+      ['haiku', 1.25, 2],
+    ]);
+    expect(snapshot.agentTotals.map((total) => [total.group, total.costUsd])).toEqual([
+      ['architect', 4],
+      ['writer', 0.25],
+    ]);
+  });
+
+  it('reads only today again after a change, and publishes the new snapshot', async () => {
+    const spend = new Map([['2026-12-01', [row('opus', 'writer', 1)]]]);
+    const { query, daysRead } = telemetryOf(spend);
+    const feed = new SpendFeed({ query, now, chartDays: 3, minIntervalMs: 0 });
+    await feed.start();
+    daysRead.length = 0;
+    spend.set('2026-12-02', [row('opus', 'writer', 2)]);
+    const published = new Promise((resolve) => feed.changes.subscribe(resolve));
+    feed.invalidate();
+    const snapshot = (await published) as ReturnType<SpendFeed['current']>;
+    await feed.close();
+    expect(daysRead).toEqual(['2026-12-02']);
+    expect(snapshot.totals.monthUsd).toBe(3);
+  });
+
+  it('reads every day again on a full refresh, catching a past day that changed', async () => {
+    const spend = new Map([['2026-12-01', [row('opus', 'writer', 1)]]]);
+    const { query, daysRead } = telemetryOf(spend);
+    const feed = new SpendFeed({ query, now, chartDays: 2, fullRefreshMs: 50, minIntervalMs: 0 });
+    await feed.start();
+    daysRead.length = 0;
+    spend.set('2026-12-01', [row('opus', 'writer', 1.5)]);
+    const published = new Promise((resolve) => feed.changes.subscribe(resolve));
+    const snapshot = (await published) as ReturnType<SpendFeed['current']>;
+    await feed.close();
+    expect(daysRead).toEqual(['2026-12-01', '2026-12-02']);
+    expect(snapshot.totals.monthUsd).toBe(1.5);
+  });
+});
