@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AdapterEvent, InvocationRequest, ToolAdapterV1 } from '../contracts/adapter.js';
 import type { ToolConfig } from '../config/schemas.js';
 import { createScriptedAdapter, definePluginForTests, writeTestConfig } from './index.js';
+import { PLUGIN_API_VERSION } from '../plugin/define-plugin.js';
 
 const tool: ToolConfig = {
   adapter: 'x',
@@ -131,7 +132,7 @@ describe('createScriptedAdapter', () => {
 describe('definePluginForTests', () => {
   it('contributes a tool schema and agent options for each adapter it registers', () => {
     const plugin = definePluginForTests({ adapters: [createScriptedAdapter('x', [{ answer: '' }])] });
-    expect(plugin.apiVersion).toBe('^1.0.0');
+    expect(plugin.apiVersion).toBe(`^${PLUGIN_API_VERSION}`);
     expect(plugin.configSchema?.tools?.x?.safeParse({}).success).toBe(true);
     expect(plugin.configSchema?.agentOptions?.x?.safeParse({ any: 1 }).success).toBe(true);
     expect(plugin.dispose).toBeUndefined();
