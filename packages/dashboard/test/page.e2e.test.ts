@@ -274,6 +274,50 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     await page.locator('[data-testid=spend-today]', { hasText: '$0.0042' }).waitFor({ timeout: 10_000 });
   });
 
+  it('draws the first screen of a long feed, the older rows as it is scrolled, and new ones in order', async () => {
+    workDir = temporaryDir('work');
+    feeds = new FakeFeeds();
+    const startedAt = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    for (let index = 0; index < 120; index++) {
+      feeds.rows.set(
+        `old-${index}#1`,
+        invocationRow({
+          key: `old-${index}#1`,
+          invocationId: `old-${index}`,
+          startedAt: startedAt(index + 1),
+          status: 'success',
+        }),
+      );
+    }
+    await serve();
+    await openPage();
+    const drawnKeys = () =>
+      page
+        .locator('[data-testid=feed-row]')
+        .evaluateAll((rows) => rows.map((each) => each.getAttribute('data-key')));
+    expect(await drawnKeys()).toEqual(Array.from({ length: 20 }, (_, index) => `old-${index}#1`));
+
+    // One newer than all, and one older than every drawn row: the first is drawn at the top, the second waits.
+    feeds.record(invocationRow({ key: 'new#1', invocationId: 'new', startedAt: startedAt(0) }));
+    feeds.record(invocationRow({ key: 'between#1', invocationId: 'between', startedAt: startedAt(30.5) }));
+    await row('new#1').waitFor({ timeout: 10_000 });
+    expect((await drawnKeys())[0]).toBe('new#1');
+    expect(await row('between#1').count()).toBe(0);
+
+    const scrollToEnd = () =>
+      page.locator('.table-scroll').evaluate((box) => box.scrollTo({ top: box.scrollHeight }));
+    let drawn = 0;
+    while (drawn < 122) {
+      await scrollToEnd();
+      await page.locator('[data-testid=feed-row]').nth(drawn).waitFor({ state: 'attached', timeout: 10_000 });
+      drawn = (await drawnKeys()).length;
+    }
+    const keys = await drawnKeys();
+    expect(keys).toHaveLength(122);
+    expect(keys.indexOf('between#1')).toBe(keys.indexOf('old-29#1') + 1);
+    expect(keys.at(-1)).toBe('old-119#1');
+  });
+
   it('moves a card when its file moves, and sets a priority in the file (refusing a conflicting edit)', async () => {
     workDir = temporaryDir('work');
     mkdirSync(join(workDir, 'inbox'), { recursive: true });

@@ -198,7 +198,8 @@ function applySnapshot(snapshot: DashboardSnapshot): void {
     .sort((left, right) => right.startedAt.localeCompare(left.startedAt))
     .slice(0, MAX_ROWS);
   for (const row of newestFirst) invocations.set(row.key, row);
-  feedBody().replaceChildren(...newestFirst.map(feedRow));
+  feedBody().replaceChildren(...newestFirst.slice(0, FIRST_ROWS).map(feedRow));
+  undrawn = newestFirst.slice(FIRST_ROWS).map((row) => row.key);
   updateFeedEmpty();
   tasks.clear();
   for (const column of TASK_COLUMNS) clear(columnCards(column));
@@ -295,24 +296,65 @@ function gauge(budget: BudgetStatusV1): HTMLElement {
 
 const feedBody = () => byId<HTMLTableSectionElement>('feed-rows');
 
+/**
+ * The feed draws the rows its scroll box shows, and the older ones as the box is scrolled towards them: most visits
+ * never look past the first screen, and drawing 200 rows costs more than the rest of the page.
+ */
+const FIRST_ROWS = 20;
+const ROWS_PER_SCROLL = 50;
+/** Keys of rows kept but not drawn yet, newest first; all are older than every drawn row. */
+let undrawn: string[] = [];
+
+let feedEnd: IntersectionObserver | undefined;
+
+function drawOlderRows(): void {
+  const batch = undrawn.splice(0, ROWS_PER_SCROLL);
+  const rows = batch.flatMap((key) => {
+    const row = invocations.get(key);
+    return row ? [feedRow(row)] : [];
+  });
+  feedBody().append(...rows);
+  // Observing afresh reports the end's position now: on a tall screen it may still show, and then more are drawn.
+  const sentinel = byId('feed-more');
+  feedEnd?.unobserve(sentinel);
+  feedEnd?.observe(sentinel);
+}
+
+function watchFeedScroll(): void {
+  const sentinel = byId('feed-more');
+  feedEnd = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && undrawn.length > 0) drawOlderRows();
+    },
+    { root: sentinel.closest('.table-scroll'), rootMargin: '100px' },
+  );
+  feedEnd.observe(sentinel);
+}
+
 function upsertInvocation(row: InvocationRow): void {
   invocations.set(row.key, row);
   const body = feedBody();
   const existing = body.querySelector<HTMLTableRowElement>(`tr[data-key="${CSS.escape(row.key)}"]`);
-  const fresh = feedRow(row);
   if (existing) {
-    existing.replaceWith(fresh);
-  } else {
+    existing.replaceWith(feedRow(row));
+  } else if (!undrawn.includes(row.key)) {
     const after = [...body.querySelectorAll<HTMLTableRowElement>('tr[data-key]')].find(
       (other) => (other.dataset.started ?? '') < row.startedAt,
     );
-    body.insertBefore(fresh, after ?? null);
+    if (after || undrawn.length === 0) body.insertBefore(feedRow(row), after ?? null);
+    else {
+      // Older than every drawn row: it takes its place among the undrawn ones.
+      const at = undrawn.findIndex((key) => (invocations.get(key)?.startedAt ?? '') < row.startedAt);
+      undrawn.splice(at < 0 ? undrawn.length : at, 0, row.key);
+    }
     const rows = body.querySelectorAll<HTMLTableRowElement>('tr[data-key]');
     for (let index = MAX_ROWS; index < rows.length; index++) {
       const extra = rows[index] as HTMLTableRowElement;
       invocations.delete(extra.dataset.key ?? '');
       extra.remove();
     }
+    const drawn = Math.min(rows.length, MAX_ROWS);
+    for (const key of undrawn.splice(MAX_ROWS - drawn)) invocations.delete(key);
   }
   updateFeedEmpty();
 }
@@ -587,6 +629,7 @@ function setUpDetail(): void {
 function start(): void {
   buildBoard();
   setUpDetail();
+  watchFeedScroll();
   token = readToken();
   if (!token) {
     setConnection('offline', 'no token');
