@@ -204,7 +204,14 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(await page.locator('[data-testid=saved-month]').textContent()).toBe('$7.70');
     expect(await page.locator('[data-testid=budget]').count()).toBe(3);
     expect(await page.locator('[data-testid=budget][data-state=exceeded]').count()).toBe(1);
-    expect(await page.locator('[data-testid=chart-model] svg rect').count()).toBe(14);
+    // Two models over seven days: a path per model, and a hover target per day with that day's figures.
+    expect(await page.locator('[data-testid=chart-model] svg path.series').count()).toBe(2);
+    expect(await page.locator('[data-testid=chart-model] svg rect.day-target').count()).toBe(7);
+    expect(
+      await page
+        .locator(`[data-testid=chart-model] rect.day-target[data-day="${day(0)}"] title`)
+        .textContent(),
+    ).toBe(`${day(0)}\nstand-in-large: $0.40\nstand-in-small: $0.15`);
     expect(await page.locator('[data-testid=feed-row]').count()).toBe(8);
     expect(await page.locator('[data-testid=column]').count()).toBe(6);
     await card('inbox/broken.yaml').waitFor();

@@ -56,26 +56,41 @@ export function stackedBars(points: readonly SpendPoint[], order: readonly strin
       svg('text', { x: MARGIN.left - 6, y: y(value) + 4, 'text-anchor': 'end', class: 'tick' }, usd(value)),
     );
   }
+  // One path per group, whatever the number of days, and one hover target per day carrying that day's figures: a
+  // month of bars by six models is 7 nodes instead of 360, which the page draws in a fraction of the time.
+  const paths = new Map<string, string[]>();
   const labelEvery = Math.ceil(days.length / 10);
   days.forEach((day, index) => {
     const x = MARGIN.left + band * index + (band - barWidth) / 2;
     let base = 0;
-    const bar = svg('g', { class: 'bar', 'data-day': day });
+    const lines = [day];
     for (const group of groups) {
       const cost = byDay.get(day)?.get(group) ?? 0;
       if (cost <= 0) continue;
       const top = y(base + cost);
       const height = Math.max(0.5, y(base) - top);
-      bar.append(
-        svg(
-          'rect',
-          { x, y: top, width: barWidth, height, fill: colourFor(group, order) },
-          svg('title', {}, `${day} · ${group}: ${usd(cost)}`),
-        ),
+      const path = paths.get(group) ?? [];
+      path.push(
+        `M${x.toFixed(1)} ${top.toFixed(1)}h${barWidth.toFixed(1)}v${height.toFixed(1)}h${(-barWidth).toFixed(1)}Z`,
       );
+      paths.set(group, path);
+      lines.push(`${group}: ${usd(cost)}`);
       base += cost;
     }
-    chart.append(bar);
+    chart.append(
+      svg(
+        'rect',
+        {
+          x: MARGIN.left + band * index,
+          y: MARGIN.top,
+          width: band,
+          height: plotHeight,
+          class: 'day-target',
+          'data-day': day,
+        },
+        svg('title', {}, lines.join('\n')),
+      ),
+    );
     if (index % labelEvery === 0) {
       chart.append(
         svg(
@@ -86,6 +101,13 @@ export function stackedBars(points: readonly SpendPoint[], order: readonly strin
       );
     }
   });
+  for (const [group, path] of paths) {
+    chart.append(
+      svg('path', { d: path.join(''), fill: colourFor(group, order), class: 'series', 'data-group': group }),
+    );
+  }
+  // Hover targets on top of the bars, so every point of a day's column shows its tooltip.
+  for (const target of [...chart.querySelectorAll('.day-target')]) chart.append(target);
   return chart;
 }
 
