@@ -69,6 +69,8 @@ export interface InvocationRecord {
 }
 
 export type AggregateGrouping = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+/** The groupings that can split each group of an aggregate a second time. */
+export type AggregateSubgrouping = Exclude<AggregateGrouping, 'day' | 'week' | 'month'>;
 
 export interface AggregateRow {
   group: string;
@@ -93,7 +95,7 @@ export interface TelemetryQueryV1 {
     filter: InvocationFilter;
     groupBy: AggregateGrouping;
     /** A second grouping within each group (e.g. `day` then `model` for a chart); rows then carry `subgroup`. */
-    thenBy?: 'agent' | 'model' | 'tool' | 'task-type';
+    thenBy?: AggregateSubgrouping;
     timezone?: string;
   }): Promise<readonly AggregateRow[]>;
   running(): Promise<readonly InvocationRecord[]>;

@@ -1,13 +1,20 @@
-import type { AggregateRow, InvocationFilter, InvocationRecord, TelemetryQueryV1 } from '@llm-service/core';
+import type {
+  AggregateGrouping,
+  AggregateRow,
+  AggregateSubgrouping,
+  InvocationFilter,
+  InvocationRecord,
+  TelemetryQueryV1,
+} from '@llm-service/core';
 import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
 import { periodsBetween, type CalendarPeriod } from '../time/zoned.js';
 import { filterSql } from './filter-sql.js';
 import { isAbandoned, type AbandonedCheck } from './processes.js';
 import { watchFiles } from './watch-files.js';
 
-export type GroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+export type GroupBy = AggregateGrouping;
 /** The second grouping of a two-level aggregate (a chart's series within each day, say). */
-export type SubgroupBy = 'agent' | 'model' | 'tool' | 'task-type';
+export type SubgroupBy = AggregateSubgrouping;
 
 /** What `stats` shows per group (the contract's aggregate). */
 export type DetailedAggregateRow = AggregateRow;
@@ -65,7 +72,7 @@ const aggregateColumns = `COUNT(*) AS invocations,
   AVG(CASE WHEN status = 'success' THEN latency_ms END) AS averageLatencyMs,
   percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95) AS p95LatencyMs`;
 
-const groupColumns: Record<Exclude<GroupBy, 'day' | 'week' | 'month'>, string> = {
+const groupColumns: Record<AggregateSubgrouping, string> = {
   agent: 'agent',
   model: 'model',
   tool: 'tool',
