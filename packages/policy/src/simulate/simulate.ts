@@ -128,9 +128,8 @@ export async function simulate(request: {
     untimedRequests: 0,
   };
   // Budgets accumulate in time order; requests without a time keep their place after the timed ones.
-  const ordered = [...request.requests].sort(
-    (left, right) => (left.at?.getTime() ?? Infinity) - (right.at?.getTime() ?? Infinity),
-  );
+  const timeOf = (simulated: SimulatedRequest) => simulated.at?.getTime() ?? Number.MAX_SAFE_INTEGER;
+  const ordered = [...request.requests].sort((left, right) => timeOf(left) - timeOf(right));
   const agents = new Map<string, SimulatedCosts>();
   const models = new Map<string, SimulatedModel>();
   const skipped = new Map<string, number>();
