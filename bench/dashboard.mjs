@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { monthOfInvocations, openRaw, random, rowFor } from './support/invocations.mjs';
+import { isolatedEnv } from './support/isolated-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
@@ -54,14 +55,7 @@ process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(work, { recursive: true, force: true });
 });
-const env = {
-  ...process.env,
-  HOME: work,
-  XDG_CONFIG_HOME: join(work, '.config'),
-  XDG_DATA_HOME: join(work, '.local/share'),
-  XDG_CACHE_HOME: join(work, '.cache'),
-  NO_COLOR: '1',
-};
+const env = isolatedEnv(work);
 const fmt = (value, digits = 1) => value.toLocaleString('en-US', { maximumFractionDigits: digits });
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.ceil((p / 100) * values.length) - 1];

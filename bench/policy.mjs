@@ -12,6 +12,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { isolatedEnv } from './support/isolated-env.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
@@ -21,14 +22,7 @@ const policy = await import(pathToFileURL(join(root, 'packages/policy/dist/index
 
 const work = mkdtempSync(join(tmpdir(), 'llm-service-bench-policy-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
-const env = {
-  ...process.env,
-  HOME: work,
-  XDG_CONFIG_HOME: join(work, '.config'),
-  XDG_DATA_HOME: join(work, '.local/share'),
-  XDG_CACHE_HOME: join(work, '.cache'),
-  NO_COLOR: '1',
-};
+const env = isolatedEnv(work);
 
 // ---- A 10,000-token prompt (o200k_base, as the policies count it) of ordinary prose and code. ----
 const paragraph =
