@@ -57,7 +57,7 @@ export function stackedBars(points: readonly SpendPoint[], order: readonly strin
     );
   }
   // One path per group, whatever the number of days, and one hover target per day carrying that day's figures: a
-  // month of bars by six models is 7 nodes instead of 360, which the page draws in a fraction of the time.
+  // month of bars by six models is 66 nodes instead of 390 (a group, a rect and a title per bar).
   const paths = new Map<string, string[]>();
   const labelEvery = Math.ceil(days.length / 10);
   days.forEach((day, index) => {
