@@ -10,7 +10,7 @@
 // Usage: node bench/dashboard.mjs [--rows N] [--loads N] [--execs N]   (after `pnpm build`)
 /* global fetch, document, window, MutationObserver, HTMLElement, requestAnimationFrame -- fetch is Node's; the rest are used in functions the page runs */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,10 +19,10 @@ import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { monthOfInvocations, openRaw, random, rowFor } from './support/invocations.mjs';
 import { isolatedEnv } from './support/isolated-env.mjs';
+import { standInConfig } from './support/stand-in-config.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
-const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 for (const required of [bin, join(root, 'packages/dashboard/dist/web/index.html')]) {
   if (!existsSync(required)) throw new Error(`${required} is missing: run \`pnpm build\` first`);
@@ -60,35 +60,13 @@ const fmt = (value, digits = 1) => value.toLocaleString('en-US', { maximumFracti
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const percentile = (values, p) => [...values].sort((a, b) => a - b)[Math.ceil((p / 100) * values.length) - 1];
 
-/** A config directory whose one agent runs the stand-in tool (answering after 300 ms) and records to `dbPath`. */
-function config(name) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'tools.yaml'),
-    `version: 1\ntools:\n  stand-in:\n    adapter: generic-yaml\n    binary: ${JSON.stringify(standIn)}\n` +
-      "    args: ['exec', '--model', '{{model}}', '-']\n    prompt_via: stdin\n    output: { format: text }\n" +
-      "    models: [large]\n    env: { STAND_IN_DELAY_MS: '300' }\n",
-  );
-  writeFileSync(
-    join(dir, 'agents.yaml'),
-    'version: 1\nagents:\n  writer:\n    preferred_tool: stand-in\n    preferred_model: large\n',
-  );
-  writeFileSync(
-    join(dir, 'models.yaml'),
-    'version: 1\nmodels:\n  large: { input_per_mtok: 3, output_per_mtok: 15 }\n',
-  );
-  const dbPath = join(dir, 'telemetry.db');
-  writeFileSync(
-    join(dir, 'llm-service.yaml'),
-    `version: 1\ntelemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
-  );
-  writeFileSync(
-    join(dir, 'policies.yaml'),
-    'version: 1\nbudgets:\n  - { scope: global, period: monthly, limit_usd: 100000, mode: soft }\n',
-  );
-  return { dir, dbPath };
-}
+/** A config directory whose agent runs the stand-in tool (answering after 300 ms), with a budget to show. */
+const config = (name) =>
+  standInConfig(join(work, name), {
+    toolEnv: { STAND_IN_DELAY_MS: '300' },
+    policiesYaml:
+      'version: 1\nbudgets:\n  - { scope: global, period: monthly, limit_usd: 100000, mode: soft }\n',
+  });
 
 /** Fills a database with `rows` invocations over the last 30 days (the charts' window), by raw batched inserts. */
 function fill(dbPath, rows) {

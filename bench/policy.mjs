@@ -8,11 +8,12 @@
 //       agent's preferred model (`simulate`, examples/workloads).
 // Usage: node bench/policy.mjs   (after `pnpm build`; BENCH_RUNS sets the runs, default 15)
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isolatedEnv } from './support/isolated-env.mjs';
+import { standInConfig } from './support/stand-in-config.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'packages/cli/dist/bin.js');
@@ -42,30 +43,7 @@ const promptFile = join(work, 'prompt.md');
 writeFileSync(promptFile, prompt);
 
 // ---- Two configs that differ only in policies.yaml. ----
-function config(name, policiesYaml) {
-  const dir = join(work, name);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'tools.yaml'),
-    `version: 1\ntools:\n  stand-in:\n    adapter: generic-yaml\n    binary: ${JSON.stringify(standIn)}\n` +
-      "    args: ['exec', '--model', '{{model}}', '-']\n    prompt_via: stdin\n    output: { format: text }\n" +
-      '    models: [large, small]\n',
-  );
-  writeFileSync(
-    join(dir, 'agents.yaml'),
-    'version: 1\nagents:\n  writer:\n    preferred_tool: stand-in\n    preferred_model: large\n',
-  );
-  writeFileSync(
-    join(dir, 'models.yaml'),
-    'version: 1\nmodels:\n  large: { input_per_mtok: 3, output_per_mtok: 15 }\n  small: { input_per_mtok: 1, output_per_mtok: 5 }\n',
-  );
-  writeFileSync(
-    join(dir, 'llm-service.yaml'),
-    `version: 1\ntelemetry: { db_path: ${JSON.stringify(join(dir, 'telemetry.db'))}, jsonl_path: ${JSON.stringify(join(dir, 'events.jsonl'))} }\n`,
-  );
-  if (policiesYaml) writeFileSync(join(dir, 'policies.yaml'), policiesYaml);
-  return dir;
-}
+const config = (name, policiesYaml) => standInConfig(join(work, name), { jsonl: true, policiesYaml }).dir;
 const withPolicies = config(
   'with-policies',
   [
