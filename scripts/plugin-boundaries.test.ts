@@ -267,8 +267,8 @@ describe('the boundary check itself', () => {
       },
       {
         'src/index.ts': [
-          "import { definePlugin } from '@llm-service/core';",
-          "import type { Fake } from '@llm-service/core/testing';",
+          "import { definePlugin } from '@llm-service/spec';",
+          "import type { Fake } from '@llm-service/testkit/testing';",
           "import { helper } from './lib/helper.js';",
           "// import other from '@llm-service/policy';",
           'const text = "require(\'@llm-service/policy\')";',
@@ -304,7 +304,7 @@ describe('the boundary check itself', () => {
           "const required = require('@llm-service/adapter-claude');",
           "import type { Sibling } from '../../good/src/index.js';",
           "type T = typeof import('@llm-service/good');",
-          "import core from '@llm-service/core';",
+          "import core from '@llm-service/spec';",
           "const url = import.meta.resolve('@llm-service/good');",
           'export { good, lazy, required, core, url };',
           'export type { Sibling, T };',

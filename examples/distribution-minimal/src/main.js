@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import adapterGenericYaml from '@llm-service/adapter-generic-yaml';
-import { createKernel, isLlmServiceError, UsageError } from '@llm-service/core';
+import { isLlmServiceError, UsageError } from '@llm-service/spec';
+import { createKernel } from '@llm-service/core';
 import telemetry from '@llm-service/telemetry';
 
 const NAME = 'llm-minimal';

@@ -32,7 +32,7 @@ import {
   type ToolAdapterV1,
   type ToolConfig,
   type Usage,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 
 export const httpAdapterId = 'http';
 

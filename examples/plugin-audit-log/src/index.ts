@@ -21,7 +21,7 @@ import {
   type PluginDefinition,
   type TelemetrySinkV1,
   type Usage,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 
 export const auditLogPluginName = 'llm-service-plugin-audit-log';
 export const auditLogKeyVariable = 'LLM_SERVICE_AUDIT_LOG_KEY';

@@ -1,4 +1,4 @@
-import { definePlugin, type PluginDefinition } from '@llm-service/core';
+import { definePlugin, type PluginDefinition } from '@llm-service/spec';
 import { version } from '../package.json';
 import { createClaudeAdapter } from './adapter/claude-adapter.js';
 import { checkClaudeAgents } from './config/check-config.js';

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKernel, type ConfigIssue } from '@llm-service/core';
+import type { ConfigIssue } from '@llm-service/spec';
+import { createKernel } from '@llm-service/core';
 import claudePlugin from './index.js';
 
 const directories: string[] = [];

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InvocationRequest } from '@llm-service/core';
+import type { InvocationRequest } from '@llm-service/spec';
 import { AnthropicTestServer, claudeEnvironment, reply, type ScriptedReply } from '@llm-service/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../src/index.js';

@@ -6,7 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runTool } from '@llm-service/core';
+import { runTool } from '@llm-service/plugin-kit';
 import {
   AnthropicTestServer,
   claudeEnvironment,

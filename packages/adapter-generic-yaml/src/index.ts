@@ -1,4 +1,4 @@
-import { definePlugin, type PluginDefinition, type z } from '@llm-service/core';
+import { definePlugin, type PluginDefinition, type z } from '@llm-service/spec';
 import { version } from '../package.json';
 import { createGenericYamlAdapter } from './adapter/generic-yaml-adapter.js';
 import { checkGenericYamlTools } from './config/check-config.js';

@@ -9,7 +9,7 @@ import {
   type InvocationRequest,
   type InvocationResult,
   type ToolConfig,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { createGenericYamlAdapter } from '../src/index.js';
 import { genericYamlToolSchema } from '../src/config/tool-schema.js';
 

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isAdapterError, type AdapterError } from '@llm-service/core';
+import { isAdapterError, type AdapterError } from '@llm-service/spec';
 import { createGenericYamlAdapter } from '../src/index.js';
 import {
   collect,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isAdapterError } from '@llm-service/core';
+import { isAdapterError } from '@llm-service/spec';
 import { collect, invocationRequest, temporaryDirectory, toolConfig } from './helpers.js';
 
 /** Prompts that would do damage or change meaning if anything on the way interpreted them. */

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKernel, PLUGIN_API_VERSION, type Kernel } from '@llm-service/core';
+import { PLUGIN_API_VERSION } from '@llm-service/spec';
+import { createKernel, type Kernel } from '@llm-service/core';
 import genericYamlPlugin, { createGenericYamlAdapter, genericYamlToolSchema } from '../src/index.js';
 import { fakeCli, temporaryDirectory } from './helpers.js';
 

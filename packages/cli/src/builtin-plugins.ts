@@ -3,7 +3,7 @@ import adapterGenericYaml from '@llm-service/adapter-generic-yaml';
 import dashboard from '@llm-service/dashboard';
 import policy from '@llm-service/policy';
 import telemetry from '@llm-service/telemetry';
-import type { PluginDefinition } from '@llm-service/core';
+import type { PluginDefinition } from '@llm-service/spec';
 
 /** The first-party plugins this distribution always loads; `plugins:` in llm-service.yaml adds more. */
 export const builtinPlugins: readonly PluginDefinition[] = [

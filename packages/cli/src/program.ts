@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CommandV1, PluginDefinition } from '@llm-service/core';
+import type { CommandV1, PluginDefinition } from '@llm-service/spec';
 import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
 import { cliVersion } from './version.js';
 import { completionHelp, templateNames, templateSummaries } from './init/help-texts.js';

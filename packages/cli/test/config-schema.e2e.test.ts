@@ -62,7 +62,7 @@ describe('llm-service config schema', () => {
     expect((await runCli(['init', '--template', 'claude-only', '--dir', config, '--force'])).code).toBe(0);
     writeFileSync(
       join(config, 'plugins/audit.mjs'),
-      `import { z } from '@llm-service/core';
+      `import { z } from '@llm-service/spec';
 export default {
   name: 'audit-plugin', version: '1.0.0', apiVersion: '^1.0.0',
   configSchema: { sections: { audit: z.strictObject({ log_file: z.string(), keep_days: z.number().int().optional() }) } },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { adapterErrorKinds, ExitCode } from '@llm-service/core';
+import { adapterErrorKinds, ExitCode } from '@llm-service/spec';
 import { repoRoot, runCli, temporaryDir } from './support/cli.js';
 
 const doc = (name: string) => readFileSync(join(repoRoot, 'docs', name), 'utf8');

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configFileNames } from '@llm-service/core';
+import { configFileNames } from '@llm-service/spec';
 import { isolatedHome, runCli, temporaryDir } from './support/cli.js';
 
 const templates = ['quick-start', 'claude-only', 'cost-optimized', 'development'];

@@ -3,17 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  collectConfigSchemas,
   ConfigError,
   definePlugin,
   formatConfigIssue,
+  z,
+  type ConfigIssue,
+  type ResolvedConfig,
+} from '@llm-service/spec';
+import {
+  collectConfigSchemas,
   planRoute,
   readConfigSources,
   readPluginSpecifiers,
   resolveConfig,
-  z,
-  type ConfigIssue,
-  type ResolvedConfig,
 } from '../src/index.js';
 
 /**

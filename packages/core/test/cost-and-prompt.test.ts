@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildPrompt, computeCostUsd, priceHash, type ModelPrice } from '../src/index.js';
+import type { ModelPrice } from '@llm-service/spec';
+import { buildPrompt, computeCostUsd, priceHash } from '../src/index.js';
 
 const sonnet: ModelPrice = {
   input_per_mtok: 3,

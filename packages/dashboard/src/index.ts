@@ -1,4 +1,5 @@
-import { definePlugin, moduleImporterKey, type CommandV1, type PluginDefinition } from '@llm-service/core';
+import { definePlugin, type CommandV1, type PluginDefinition } from '@llm-service/spec';
+import { moduleImporterKey } from '@llm-service/plugin-kit';
 import type * as ServerModule from './server/index.js';
 
 /**

@@ -2,7 +2,7 @@
  * What the dashboard's server sends the page: the JSON of its API and of its server-sent events. The page's code
  * imports these types too, so both sides agree on one shape. Fields are only ever added.
  */
-import type { AggregateRow, BudgetStatusV1, InvocationRecord } from '@llm-service/core';
+import type { AggregateRow, BudgetStatusV1, InvocationRecord } from '@llm-service/spec';
 
 /** One attempt of one invocation, as the feed shows it; `key` is `<invocationId>#<attempt>`. */
 export interface InvocationRow extends InvocationRecord {

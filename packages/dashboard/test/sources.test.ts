@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, type Observable } from 'rxjs';
 import { createKernel, type Kernel } from '@llm-service/core';
-import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/core/testing';
+import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/testkit/testing';
 import policyPlugin from '@llm-service/policy';
 import telemetryPlugin from '@llm-service/telemetry';
 import { openDashboardSources, type DashboardSources } from '../src/feed/index.js';

@@ -2,15 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  collectConfigSchemas,
-  readConfigSources,
-  resolveConfig,
-  type ConfigIssue,
-  type PluginContext,
-  type ResolvedConfig,
-  z,
-} from '@llm-service/core';
+import { type ConfigIssue, type PluginContext, type ResolvedConfig, z } from '@llm-service/spec';
+import { collectConfigSchemas, readConfigSources, resolveConfig } from '@llm-service/core';
 import policyPlugin from './index.js';
 import { checkPolicies } from './check-policies.js';
 import { policiesFileSchema } from './policies-schema.js';

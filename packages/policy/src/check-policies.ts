@@ -1,4 +1,5 @@
-import { suggestName, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/core';
+import type { ConfigCheckProblem, ResolvedConfig } from '@llm-service/spec';
+import { suggestName } from '@llm-service/plugin-kit';
 import { parseBudgetScope, POLICIES_FILE, type PoliciesFile } from './policies-schema.js';
 
 const nouns = { agent: 'agents', tool: 'tools', model: 'models' } as const;

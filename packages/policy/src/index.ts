@@ -5,7 +5,7 @@ import {
   TelemetryQueryToken,
   type PluginDefinition,
   type SpendLedgerV1,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { BudgetPolicy } from './budget/budget-policy.js';
 import { join } from 'node:path';
 import { o200kCounter } from './budget/estimate.js';

@@ -1,4 +1,4 @@
-import { z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
 
 /** The file this plugin owns in the config directory. */
 export const POLICIES_FILE = 'policies.yaml';

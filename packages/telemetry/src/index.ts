@@ -3,7 +3,7 @@ import {
   SpendLedgerToken,
   TelemetryQueryToken,
   type PluginDefinition,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { pruneCommand, statsCommand } from './commands/definitions.js';
 import { SqliteSpendLedger } from './ledger/spend-ledger.js';
 import { SqliteTelemetryQuery } from './query/telemetry-query.js';
@@ -36,7 +36,6 @@ export {
   type SavingsRow,
   type RunningRecord,
 } from './query/telemetry-query.js';
-export { redactSecrets } from './privacy/redact.js';
 export { PromptHasher } from './privacy/prompt-hash.js';
 export { pruneCommand, statsCommand } from './commands/definitions.js';
 export type { StatsReport, StatsGroup, StatsFigures } from './commands/stats-report.js';

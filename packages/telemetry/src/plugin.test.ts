@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKernel, type ConfigIssue, type SpendLedgerV1, type TelemetryQueryV1 } from '@llm-service/core';
+import type { ConfigIssue, SpendLedgerV1, TelemetryQueryV1 } from '@llm-service/spec';
+import { createKernel } from '@llm-service/core';
 import telemetryPlugin from './index.js';
 
 const directories: string[] = [];
@@ -62,8 +63,8 @@ describe('telemetry in the kernel', () => {
 describe('telemetry recording through the kernel', () => {
   it('records every attempt of a request, provides the ledger and query service, and declares its commands', async () => {
     const { createScriptedAdapter, definePluginForTests, writeTestConfig } =
-      await import('@llm-service/core/testing');
-    const { SpendLedgerToken, TelemetryQueryToken } = await import('@llm-service/core');
+      await import('@llm-service/testkit/testing');
+    const { SpendLedgerToken, TelemetryQueryToken } = await import('@llm-service/spec');
     const dir = mkdtempSync(join(tmpdir(), 'llm-service-telemetry-kernel-'));
     directories.push(dir);
     const dbPath = join(dir, 'data', 'telemetry.db');

@@ -1,4 +1,4 @@
-import { z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
 
 /** The `telemetry:` section of llm-service.yaml (DESIGN section 5). */
 export const telemetrySectionSchema = z.strictObject({

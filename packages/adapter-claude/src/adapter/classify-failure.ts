@@ -1,4 +1,5 @@
-import { AdapterError, type AdapterErrorKind, type RunToolResult } from '@llm-service/core';
+import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
+import type { RunToolResult } from '@llm-service/plugin-kit';
 import type { ApiRetryEvent } from '../stream/stream-events.js';
 import type { StreamState } from '../stream/stream-parser.js';
 

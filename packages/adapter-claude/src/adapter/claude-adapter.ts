@@ -1,4 +1,5 @@
-import { invocationObservable, type ToolAdapterV1 } from '@llm-service/core';
+import type { ToolAdapterV1 } from '@llm-service/spec';
+import { invocationObservable } from '@llm-service/plugin-kit';
 import { CLAUDE_ADAPTER_ID } from '../config/claude-schema.js';
 import { detectClaude } from './detect-claude.js';
 import { runInvocation } from './run-invocation.js';

@@ -1,17 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  describeMissingBinary,
-  describeMissingCredentials,
-  findExecutable,
-  missingCredentials,
-  presentCredentials as presentRequiredCredentials,
-  probeVersion,
-  workingDirectory,
-  type DetectResult,
-  type Environment,
-  type ToolConfig,
-} from '@llm-service/core';
+import type { DetectResult, ToolConfig } from '@llm-service/spec';
+import { describeMissingBinary, describeMissingCredentials, findExecutable, missingCredentials, presentCredentials as presentRequiredCredentials, probeVersion, workingDirectory, type Environment } from '@llm-service/plugin-kit';
 import { readToolSettings } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 

@@ -1,14 +1,5 @@
-import {
-  AdapterError,
-  assertWorkingDirectory,
-  credentialsError,
-  locateBinary,
-  missingCredentials,
-  runTool,
-  workingDirectory,
-  type InvocationRequest,
-  type InvocationResult,
-} from '@llm-service/core';
+import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
+import { assertWorkingDirectory, credentialsError, locateBinary, missingCredentials, runTool, workingDirectory } from '@llm-service/plugin-kit';
 import { buildArgs } from '../argv/build-args.js';
 import { readAppendSystemPrompt } from '../argv/system-prompt.js';
 import { toInvocationResult } from '../stream/invocation-result.js';

@@ -1,4 +1,4 @@
-import { AdapterError, type ToolConfig } from '@llm-service/core';
+import { AdapterError, type ToolConfig } from '@llm-service/spec';
 import {
   claudeAgentOptionsSchema,
   claudeToolSchema,

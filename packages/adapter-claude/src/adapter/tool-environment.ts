@@ -1,4 +1,5 @@
-import { childEnvironment, type Environment, type ToolConfig } from '@llm-service/core';
+import type { ToolConfig } from '@llm-service/spec';
+import { childEnvironment, type Environment } from '@llm-service/plugin-kit';
 import type { ClaudeToolSettings } from '../config/claude-schema.js';
 
 /** Appended to "binary 'claude' not found on PATH". */

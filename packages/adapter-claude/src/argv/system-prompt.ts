@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { AdapterError } from '@llm-service/core';
+import { AdapterError } from '@llm-service/spec';
 import type { ClaudeAgentOptions } from '../config/claude-schema.js';
 
 /**

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { configFileNames, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/core';
+import { configFileNames, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/spec';
 import { maxSystemPromptBytes } from '../argv/system-prompt.js';
 import { CLAUDE_ADAPTER_ID, type ClaudeAgentOptions } from './claude-schema.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PluginContext } from '@llm-service/core';
+import type { PluginContext } from '@llm-service/spec';
 import claudePlugin from '../index.js';
 import { claudeAgentOptionsSchema, claudeToolSchema, permissionModes } from './claude-schema.js';
 

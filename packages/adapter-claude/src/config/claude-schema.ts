@@ -1,4 +1,4 @@
-import { z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
 
 /** The adapter id a tools.yaml entry names (`adapter: claude`). */
 export const CLAUDE_ADAPTER_ID = 'claude';

@@ -1,4 +1,4 @@
-import type { InvocationResult, Usage } from '@llm-service/core';
+import type { InvocationResult, Usage } from '@llm-service/spec';
 import type { ResultEvent } from './stream-events.js';
 import type { StreamState } from './stream-parser.js';
 

@@ -1,4 +1,4 @@
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter, lineText } from '@llm-service/plugin-kit';
 import type {
   ApiErrorMessage,
   ApiRetryEvent,
@@ -72,7 +72,10 @@ export class ClaudeStreamParser {
     emittedText: '',
   };
   readonly #handlers: StreamHandlers;
-  readonly #lines = new LineSplitter((line) => this.#line(line));
+  readonly #lines = new LineSplitter((bytes) => {
+    const line = lineText(bytes);
+    if (line.trim().length > 0) this.#line(line);
+  });
   #firstBytes = Buffer.alloc(0);
   /** A new text block started after earlier text: separate them before its first delta. */
   #separatorPending = false;

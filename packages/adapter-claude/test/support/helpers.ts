@@ -9,7 +9,7 @@ import {
   type InvocationResult,
   type ToolAdapterV1,
   type ToolConfig,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { claudeToolSchema } from '../../src/config/claude-schema.js';
 
 /** The same merge core's config loader does for a tool with `adapter: claude`. */

@@ -1,4 +1,5 @@
-import { AdapterError, type RunToolResult } from '@llm-service/core';
+import { AdapterError } from '@llm-service/spec';
+import type { RunToolResult } from '@llm-service/plugin-kit';
 import type { ErrorPatternKind, GenericYamlToolSettings } from '../config/tool-schema.js';
 
 /** About 2 KB of the end of the tool's output goes into messages: enough for the error, short enough to read. */

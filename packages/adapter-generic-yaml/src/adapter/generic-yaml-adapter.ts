@@ -1,4 +1,5 @@
-import { invocationObservable, type ToolAdapterV1 } from '@llm-service/core';
+import type { ToolAdapterV1 } from '@llm-service/spec';
+import { invocationObservable } from '@llm-service/plugin-kit';
 import { genericYamlAdapterId } from '../config/tool-schema.js';
 import { detectTool } from './detect-tool.js';
 import { runInvocation } from './run-invocation.js';

@@ -1,17 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  AdapterError,
-  assertWorkingDirectory,
-  childEnvironment,
-  credentialsError,
-  locateBinary,
-  missingCredentials,
-  runTool,
-  workingDirectory,
-  type InvocationRequest,
-  type InvocationResult,
-} from '@llm-service/core';
+import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
+import { assertWorkingDirectory, childEnvironment, credentialsError, locateBinary, missingCredentials, runTool, workingDirectory } from '@llm-service/plugin-kit';
 import { renderArgs, type PlaceholderValues } from '../argv/render-args.js';
 import type { PlaceholderName } from '../config/placeholders.js';
 import type { OutputSettings } from '../config/tool-schema.js';

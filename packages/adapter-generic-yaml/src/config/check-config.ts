@@ -1,4 +1,4 @@
-import { configFileNames, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/core';
+import { configFileNames, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/spec';
 import { crossFieldProblems } from './cross-field-checks.js';
 import { genericYamlAdapterId, genericYamlToolFieldsSchema } from './tool-schema.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { coreToolShape, z } from '@llm-service/core';
+import { coreToolShape, z } from '@llm-service/spec';
 import { genericYamlToolSchema } from './tool-schema.js';
 
 /** What core's loader does with an adapter schema: a strict merge of the field shapes. */

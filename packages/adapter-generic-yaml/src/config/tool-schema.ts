@@ -1,4 +1,5 @@
-import { suggestName, z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
+import { suggestName } from '@llm-service/plugin-kit';
 import { parseDotPath } from '../output/dot-path.js';
 import { formatPlaceholder, isPlaceholderName, placeholderNames, placeholdersIn } from './placeholders.js';
 import { crossFieldProblems } from './cross-field-checks.js';

@@ -1,4 +1,4 @@
-import type { Usage } from '@llm-service/core';
+import type { Usage } from '@llm-service/spec';
 import type { OutputPathKey, OutputSettings } from '../config/tool-schema.js';
 import { parseDotPath, selectPath } from './dot-path.js';
 

@@ -1,7 +1,7 @@
-import { AdapterError, type Usage } from '@llm-service/core';
+import { AdapterError, type Usage } from '@llm-service/spec';
 import type { OutputSettings } from '../config/tool-schema.js';
 import { FieldExtractor } from './extract-fields.js';
-import { LineSplitter } from './line-splitter.js';
+import { LineSplitter } from '@llm-service/plugin-kit';
 
 /** What a successful run answered, before the adapter adds exit code, duration and the requested model. */
 export interface ParsedOutput {
@@ -56,7 +56,7 @@ function isBlank(bytes: Uint8Array): boolean {
  */
 class JsonLinesParser {
   readonly #extractor: FieldExtractor;
-  readonly #splitter = new LineSplitter();
+  readonly #splitter = new LineSplitter((line) => this.#line(line));
   readonly #emit: (text: string) => void;
   readonly #textPath: string;
   #lineNumber = 0;
@@ -72,7 +72,7 @@ class JsonLinesParser {
   push(chunk: Buffer): void {
     if (this.#head.length < detailBytes)
       this.#head = Buffer.concat([this.#head, chunk]).subarray(0, detailBytes);
-    this.#splitter.push(chunk, (line) => this.#line(line));
+    this.#splitter.push(chunk);
   }
 
   #line(line: Buffer): void {
@@ -89,7 +89,7 @@ class JsonLinesParser {
   }
 
   finish(): ParsedOutput {
-    this.#splitter.end((line) => this.#line(line));
+    this.#splitter.end();
     if (this.#failure) throw this.#failure;
     const fields = this.#extractor.result();
     if (!fields.textFound) {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdapterError } from '@llm-service/core';
+import { AdapterError } from '@llm-service/spec';
 
 /**
  * Linux caps one argument at 128 KiB (E2BIG); 100 KiB leaves room for the text around `{{prompt}}` and refuses

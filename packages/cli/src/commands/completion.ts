@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { configFileNames, readConfigSources, UsageError } from '@llm-service/core';
+import { configFileNames, UsageError } from '@llm-service/spec';
+import { readConfigSources } from '@llm-service/core';
 import { templateNames } from '../init/templates.js';
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';

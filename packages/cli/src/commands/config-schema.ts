@@ -1,21 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import {
-  agentSchema,
-  collectConfigSchemas,
-  configFileNames,
-  coreToolShape,
-  importPlugin,
-  modelSchema,
-  readConfigSources,
-  readPluginSpecifiers,
-  TrustStoreFile,
-  z,
-  type PluginDefinition,
-} from '@llm-service/core';
+import { agentSchema, configFileNames, coreToolShape, modelSchema, z, type PluginDefinition } from '@llm-service/spec';
+import { collectConfigSchemas, importPlugin, readConfigSources, readPluginSpecifiers, TrustStoreFile } from '@llm-service/core';
 import { toJSONSchema } from 'zod/v4/core';
 import { builtinPlugins } from '../builtin-plugins.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import { schemaDirName, schemaFileName } from '../init/templates.js';
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';

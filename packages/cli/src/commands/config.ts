@@ -1,4 +1,5 @@
-import { configFileNames, readConfigSources, TrustStoreFile } from '@llm-service/core';
+import { configFileNames } from '@llm-service/spec';
+import { readConfigSources, TrustStoreFile } from '@llm-service/core';
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 

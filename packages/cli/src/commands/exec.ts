@@ -1,7 +1,8 @@
-import { UsageError, type ExecResult, type Kernel, type LlmServiceEvent } from '@llm-service/core';
+import { UsageError, type ExecResult, type LlmServiceEvent } from '@llm-service/spec';
+import type { Kernel } from '@llm-service/core';
 import { colorsFor } from '../io/colors.js';
 import { readContextFiles, readPrompt } from '../io/read-input.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import type { CliContext, ExecFlags } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 import { describePlan } from './route.js';

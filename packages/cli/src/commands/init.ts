@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { suggestName, TrustStoreFile, UsageError } from '@llm-service/core';
+import { UsageError } from '@llm-service/spec';
+import { suggestName } from '@llm-service/plugin-kit';
+import { TrustStoreFile } from '@llm-service/core';
 import { colorsFor } from '../io/colors.js';
-import { writeFileAtomic } from '../io/write-atomic.js';
+import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import type { CliContext } from '../program.js';
 import { renderPlan, templateNames, templates, type InitPlan } from '../init/templates.js';
 

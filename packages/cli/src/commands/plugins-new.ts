@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { PLUGIN_API_VERSION, UsageError } from '@llm-service/core';
+import { PLUGIN_API_VERSION, UsageError } from '@llm-service/spec';
 import type { CliContext } from '../program.js';
 import { cliVersion } from '../version.js';
 

@@ -1,4 +1,4 @@
-import type { RoutePlan } from '@llm-service/core';
+import type { RoutePlan } from '@llm-service/spec';
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 import type { RequestOptions } from './shared-options.js';

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { isLlmServiceError, type DetectResult, type ResolvedConfig } from '@llm-service/core';
+import { isLlmServiceError, type DetectResult, type ResolvedConfig } from '@llm-service/spec';
 import { apiKeysSet, detectKnownClis } from '../init/detect.js';
 import { colorsFor } from '../io/colors.js';
 import { renderTable, tableOptionsFor } from '../io/table.js';

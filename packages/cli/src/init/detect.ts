@@ -1,4 +1,4 @@
-import { findExecutable, probeVersion } from '@llm-service/core';
+import { findExecutable, probeVersion } from '@llm-service/plugin-kit';
 import { extraApiKeyNames, knownTools, type KnownTool } from './catalogue.js';
 
 type Environment = Readonly<Record<string, string | undefined>>;

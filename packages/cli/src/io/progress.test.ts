@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ExecResult } from '@llm-service/core';
+import type { ExecResult } from '@llm-service/spec';
 import { estimateTokens, formatDuration, formatUsd, summaryLine } from './progress.js';
 
 describe('exec progress text', () => {

@@ -1,5 +1,6 @@
 import oraExport, { type Ora } from 'ora';
-import type { ExecResult, Kernel, LlmServiceEvent } from '@llm-service/core';
+import type { ExecResult, LlmServiceEvent } from '@llm-service/spec';
+import type { Kernel } from '@llm-service/core';
 import { colorsFor } from './colors.js';
 
 export interface ProgressFlags {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { UsageError, type ContextFile } from '@llm-service/core';
+import { UsageError, type ContextFile } from '@llm-service/spec';
 
 function readFileOrExplain(path: string, what: string, flag: string): Uint8Array {
   try {

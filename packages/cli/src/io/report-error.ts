@@ -1,4 +1,4 @@
-import { isLlmServiceError } from '@llm-service/core';
+import { isLlmServiceError } from '@llm-service/spec';
 import type { Colors } from './colors.js';
 
 /**

@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoverConfigDir, userConfigHome, userDataHome } from './discover.js';
+import { userConfigHome, userDataHome } from '@llm-service/plugin-kit';
+import { discoverConfigDir } from './discover.js';
 
 let root: string;
 beforeEach(() => {

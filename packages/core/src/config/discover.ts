@@ -1,29 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
-/** Where a config directory came from; only `project` configs need trusting. */
-export type ConfigDirSource = 'flag' | 'env' | 'project' | 'user';
+import type { ConfigDirSource, DiscoveredConfigDir } from '@llm-service/spec';
+import { userConfigHome } from '@llm-service/plugin-kit';
 
-export interface DiscoveredConfigDir {
-  dir: string;
-  source: ConfigDirSource;
-}
+export type { ConfigDirSource, DiscoveredConfigDir };
 
 export interface DiscoverOptions {
   configDir?: string | undefined;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
-}
-
-export function userConfigHome(env: Readonly<Record<string, string | undefined>>): string {
-  const base = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  return join(base, 'llm-service');
-}
-
-export function userDataHome(env: Readonly<Record<string, string | undefined>>): string {
-  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
-  return join(base, 'llm-service');
 }
 
 function isDirectory(path: string): boolean {

@@ -1,25 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import * as z from '../schema/zod.js';
+import { z } from '@llm-service/spec';
 import type { ZodObject, ZodRawShape, ZodType } from 'zod';
-import { ConfigError, type ConfigIssue } from '../errors/config-error.js';
-import type { ConfigCheckProblem, PluginDefinition } from '../plugin/define-plugin.js';
-import { suggestName } from '../text/did-you-mean.js';
-import type { ConfigDirSource } from './discover.js';
-import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
-import { configFileNames, requiredConfigFiles, type ResolvedConfig } from './resolved-config.js';
 import {
   agentSchema,
-  agentsFileFrameSchema,
-  coreSettingsShape,
+  ConfigError,
+  configFileNames,
   coreToolShape,
   modelSchema,
-  modelsFileFrameSchema,
-  toolsFileSchema,
+  requiredConfigFiles,
   type AgentConfig,
+  type ConfigCheckProblem,
+  type ConfigIssue,
   type ModelPrice,
+  type PluginDefinition,
+  type ResolvedConfig,
   type ToolConfig,
-} from './schemas.js';
+} from '@llm-service/spec';
+import { agentsFileFrameSchema, coreSettingsShape, modelsFileFrameSchema, toolsFileSchema } from './file-schemas.js';
+import { suggestName } from '@llm-service/plugin-kit';
+import type { ConfigDirSource } from './discover.js';
+import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 import {
   locate,
   parseYamlSource,

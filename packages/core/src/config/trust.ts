@@ -2,10 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import * as z from '../schema/zod.js';
-import { LlmServiceError, ExitCode } from '../errors/llm-service-error.js';
-import { userDataHome } from './discover.js';
-import { configFileNames } from './resolved-config.js';
+import { z } from '@llm-service/spec';
+import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
+import { userDataHome } from '@llm-service/plugin-kit';
 
 const trustStoreSchema = z.object({
   version: z.literal(1),

@@ -1,6 +1,6 @@
-import type * as z from '../schema/zod.js';
+import type { z } from '@llm-service/spec';
 import type { ZodType } from 'zod';
-import { closestMatch } from '../text/did-you-mean.js';
+import { closestMatch } from '@llm-service/plugin-kit';
 
 export interface FieldProblem {
   path: PropertyKey[];

@@ -1,8 +1,4 @@
-export interface ContextFile {
-  /** Shown to the model as the file's name. */
-  name: string;
-  content: Uint8Array;
-}
+import type { ContextFile } from '@llm-service/spec';
 
 const encoder = new TextEncoder();
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Usage } from '../contracts/adapter.js';
-import type { ModelPrice } from '../config/schemas.js';
+import type { Usage, ModelPrice } from '@llm-service/spec';
 
 /**
  * Cost in USD from a price table. Cache reads and writes are priced at their own rates and never also charged as

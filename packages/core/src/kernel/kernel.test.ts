@@ -4,13 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PolicyContext, PolicyDecision, PolicyV1 } from '../contracts/policy.js';
-import type { Candidate } from '../contracts/routing.js';
-import type { TelemetrySinkV1 } from '../contracts/sink.js';
-import type { AdapterErrorKind } from '../errors/adapter-error.js';
-import type { EventOfType, LlmServiceEvent, LlmServiceEventType } from '../events/events.js';
-import type { PluginDefinition } from '../plugin/define-plugin.js';
-import { serviceToken } from '../plugin/tokens.js';
+import { type PolicyContext, type PolicyDecision, type PolicyV1, type Candidate, type TelemetrySinkV1, type AdapterErrorKind, type EventOfType, type LlmServiceEvent, type LlmServiceEventType, type PluginDefinition, serviceToken } from '@llm-service/spec';
 import {
   collectEvents,
   createScriptedAdapter,
@@ -18,8 +12,9 @@ import {
   definePluginForTests,
   writeTestConfig,
   type Script,
-} from '../testing/index.js';
-import { createKernel, type ExecRequest, type Kernel, type KernelOptions } from './kernel.js';
+} from '@llm-service/testkit/testing';
+import type { ExecRequest } from '@llm-service/spec';
+import { createKernel, type Kernel, type KernelOptions } from './kernel.js';
 
 /**
  * The kernel's request pipeline, driven in-process through `exec` with scripted adapters and a real config

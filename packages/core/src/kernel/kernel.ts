@@ -1,16 +1,45 @@
 import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import type { Subscription } from 'rxjs';
-import type {
-  AdapterEvent,
-  DetectResult,
-  InvocationResult,
-  ToolAdapterV1,
-  Usage,
-} from '../contracts/adapter.js';
-import type { PolicyContext, PolicyV1 } from '../contracts/policy.js';
-import type { Candidate, RouteReason } from '../contracts/routing.js';
+import {
+  AdapterError,
+  CancelledError,
+  emptyUsage,
+  EventBus,
+  ExitCode,
+  isAdapterError,
+  PluginError,
+  PolicyBlockedError,
+  RequestFailedError,
+  UsageError,
+  type AdapterErrorKind,
+  type AdapterEvent,
+  type AttemptCost,
+  type AttemptSummary,
+  type Candidate,
+  type DetectResult,
+  type ExecOptions,
+  type ExecRequest,
+  type ExecResult,
+  type InvocationResult,
+  type KernelHandle,
+  type LlmServiceEvent,
+  type PluginDefinition,
+  type PluginLogger,
+  type PolicyContext,
+  type PolicyDecision,
+  type PolicyV2,
+  type RecordedCost,
+  type ResolvedConfig,
+  type RouteReason,
+  type RoutePlan,
+  type RouteRequest,
+  type ServiceToken,
+  type ToolAdapterV1,
+  type Usage,
+} from '@llm-service/spec';
 import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
 import {
   collectConfigSchemas,
@@ -18,24 +47,11 @@ import {
   readPluginSpecifiers,
   resolveConfig,
 } from '../config/load-config.js';
-import type { ResolvedConfig } from '../config/resolved-config.js';
 import { assertTrusted, TrustStoreFile } from '../config/trust.js';
-import { AdapterError, isAdapterError, type AdapterErrorKind } from '../errors/adapter-error.js';
-import {
-  CancelledError,
-  ExitCode,
-  PolicyBlockedError,
-  RequestFailedError,
-  UsageError,
-} from '../errors/llm-service-error.js';
-import { EventBus } from '../events/event-bus.js';
-import type { CostSource, LlmServiceEvent } from '../events/events.js';
-import type { PluginDefinition, PluginLogger } from '../plugin/define-plugin.js';
-import { importPlugin, PluginError } from '../plugin/load-plugins.js';
+import { importPlugin } from '../plugin/load-plugins.js';
 import { PluginHost } from '../plugin/plugin-host.js';
-import type { ServiceToken } from '../plugin/tokens.js';
-import { planRoute, type RoutePlan, type RouteRequest } from '../routing/plan-route.js';
-import { buildPrompt, type ContextFile } from './build-prompt.js';
+import { planRoute } from '../routing/plan-route.js';
+import { buildPrompt } from './build-prompt.js';
 import { computeCostUsd, priceHash } from './cost.js';
 
 export interface KernelLogger {
@@ -55,49 +71,43 @@ export interface KernelOptions {
   confirm?: (message: string) => Promise<boolean>;
 }
 
-export interface ExecRequest extends RouteRequest {
-  /** The prompt as bytes (or text, encoded as UTF-8). */
-  prompt: Uint8Array | string;
-  context?: readonly ContextFile[];
-  timeoutS?: number | undefined;
-  chainId?: string | undefined;
-  maxCostUsd?: number | undefined;
-  /** Answers yes to every confirmation a policy asks. */
-  yes?: boolean | undefined;
-  force?: { reason: string } | undefined;
+/** What one policy holds for the candidate that runs, handed back to it to settle or release. */
+interface Hold {
+  policy: PolicyV2;
+  hold: unknown;
 }
 
-export interface ExecOptions {
-  /** Receives the answer as it streams; once it has been called, no other candidate is tried. */
-  onText?: (text: string) => void;
-  signal?: AbortSignal;
+interface Blocked {
+  message: string;
+  hints: readonly string[];
+  endsRequest: boolean;
 }
 
-export interface AttemptSummary {
-  attempt: number;
-  tool: string;
-  model: string;
-  reason: RouteReason;
-  status: 'success' | 'failed' | 'skipped';
-  errorKind?: AdapterErrorKind | 'policy';
-  message?: string;
-  latencyMs: number;
+/** What a candidate's attempts spent, and whether every sink committed the record of each. */
+interface Spending {
+  committed: boolean;
+  cost: AttemptCost | undefined;
 }
 
-/** The documented result of `exec` (and of `llm-service exec --json`). */
-export interface ExecResult {
-  text: string;
-  agent: string;
-  tool: string;
-  model: string;
-  reason: RouteReason;
-  usage: Usage;
-  costUsd: number;
-  costSource: CostSource;
-  latencyMs: number;
-  invocationId: string;
-  chainId: string;
-  attempts: AttemptSummary[];
+/** The candidate's attempts' costs added up; the last attempt's outcome and cost source stand for them all. */
+function addCost(
+  total: AttemptCost | undefined,
+  outcome: AttemptCost['outcome'],
+  cost: RecordedCost | undefined,
+): AttemptCost {
+  const usage = cost?.usage ?? emptyUsage;
+  const before = total ?? { usage: emptyUsage, costUsd: 0, costSource: 'computed' as const, outcome };
+  return {
+    outcome,
+    usage: {
+      inputTokens: before.usage.inputTokens + usage.inputTokens,
+      outputTokens: before.usage.outputTokens + usage.outputTokens,
+      cacheReadTokens: before.usage.cacheReadTokens + usage.cacheReadTokens,
+      cacheWriteTokens: before.usage.cacheWriteTokens + usage.cacheWriteTokens,
+    },
+    costUsd: before.costUsd + (cost?.costUsd ?? 0),
+    costSource: cost?.costSource ?? before.costSource,
+  };
 }
 
 interface Booted {
@@ -106,7 +116,7 @@ interface Booted {
   plugins: readonly PluginDefinition[];
 }
 
-const kindDescriptions: Record<AdapterErrorKind, string> = {
+const kindDescriptions: Record<string, string> = {
   'not-installed': 'unavailable (not installed)',
   auth: 'unavailable (not logged in or invalid credentials)',
   'rate-limit': 'rate-limited',
@@ -118,7 +128,8 @@ const kindDescriptions: Record<AdapterErrorKind, string> = {
 };
 
 function describeFailure(candidate: Candidate, error: AdapterError): string {
-  return `${candidate.tool}:${candidate.model} ${kindDescriptions[error.kind]}`;
+  // A kind from a newer adapter than this kernel knows is still described.
+  return `${candidate.tool}:${candidate.model} ${kindDescriptions[error.kind] ?? `failed (${error.kind})`}`;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -141,7 +152,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * The microkernel: loads configuration and plugins, plans routes, applies policies per candidate, runs adapters and
  * emits events. It knows no plugin; everything it runs arrives through the plugin API.
  */
-export class Kernel {
+export class Kernel implements KernelHandle {
   readonly events: EventBus;
   readonly #options: KernelOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
@@ -173,6 +184,19 @@ export class Kernel {
 
   async config(): Promise<ResolvedConfig> {
     return (await this.#boot()).config;
+  }
+
+  async configWithFile(name: string, path: string): Promise<ResolvedConfig> {
+    const { config, plugins } = await this.#boot();
+    const file = resolvePath(this.#cwd, path);
+    const other = readConfigSources(dirname(file), 'flag', this.#cwd, [basename(file)]);
+    const source = other.files.get(basename(file));
+    if (!source) throw new UsageError(`cannot read ${path}`, { hint: `give a ${name} file` });
+    const sources = readConfigSources(config.dir, 'flag', this.#cwd);
+    const files = new Map(sources.files);
+    files.set(name, source);
+    const issues = [...sources.issues, ...other.issues.filter((issue) => issue.file === source.displayPath)];
+    return resolveConfig({ ...sources, files, issues }, collectConfigSchemas(plugins), this.#env);
   }
 
   async plugins(): Promise<readonly PluginDefinition[]> {
@@ -265,7 +289,7 @@ export class Kernel {
     let attemptNumber = 0;
     let outputStarted = false;
     let completed = false;
-    /** What the request's attempts cost so far (an escalated request pays for both attempts). */
+    /** What the request's attempts cost so far (failed ones included: an escalated request pays for both). */
     let spentUsd = 0;
 
     const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) => {
@@ -307,11 +331,7 @@ export class Kernel {
         force: request.force,
       });
       /** Records a candidate a policy blocked; throws when the block ends the request or nothing is left. */
-      const skipBlocked = (
-        candidate: Candidate,
-        blocked: { message: string; hints: readonly string[]; endsRequest: boolean },
-        next: Candidate | undefined,
-      ): void => {
+      const skipBlocked = (candidate: Candidate, blocked: Blocked, next: Candidate | undefined): void => {
         attempts.push({
           attempt: attemptNumber,
           tool: candidate.tool,
@@ -337,171 +357,207 @@ export class Kernel {
       };
 
       /**
-       * Runs one candidate, with the same-tool retries its tool allows. Resolves with the answer or with the failure
-       * that ended the candidate; throws when the request must end at once (cancelled, or failed mid-answer).
+       * Runs one candidate the policies admitted, with the same-tool retries its tool allows, then settles or
+       * releases what the policies hold for it. Resolves with the answer or with the failure that ended the
+       * candidate; throws when the request must end at once (cancelled, or failed mid-answer).
        */
       const runCandidate = async (
         candidate: Candidate,
         baseline: Candidate,
+        holds: readonly Hold[],
       ): Promise<{ ok: true; result: ExecResult } | { ok: false; error: AdapterError }> => {
         const tool = config.tools[candidate.tool];
         const adapter = tool ? host.adapters.get(tool.adapter) : undefined;
-        if (!tool || !adapter) throw new UsageError(`tool '${candidate.tool}' is not configured`);
-        for (let retries = 0; ; retries++) {
-          attemptNumber += 1;
-          const attempt = attemptNumber;
-          const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
-          const attemptStarted = performance.now();
-          emit({
-            type: 'invocation.started',
-            ...base(attempt),
-            agent: request.agent,
-            taskType: request.taskType,
-            tool: candidate.tool,
-            model: candidate.model,
-            reason,
-            baselineModel: baseline.model,
-            pid: process.pid,
-            promptSha256,
-            promptBytes: prompt.length,
-            forceReason: request.force?.reason,
-          });
-          try {
-            const result = await this.#runAttempt(
-              adapter,
-              {
-                invocationId,
-                chainId,
-                attempt,
-                agent: request.agent,
-                taskType: request.taskType,
-                toolId: candidate.tool,
-                tool,
-                model: candidate.model,
-                prompt,
-                timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
-                adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
-                configDir: config.dir,
-                maxBudgetUsd: request.maxCostUsd,
-                env: this.#env,
-              },
-              signal,
-              (text) => {
-                outputStarted = true;
-                options.onText?.(text);
-                emit({ type: 'invocation.output', ...base(attempt), text });
-              },
-            );
-            const latencyMs = Math.round(performance.now() - attemptStarted);
-            const price = config.models[candidate.model];
-            const computedCostUsd = price ? computeCostUsd(result.usage, price) : 0;
-            const baselinePrice = config.models[baseline.model];
-            const costSource: CostSource = result.reportedCostUsd === undefined ? 'computed' : 'tool';
-            const costUsd = result.reportedCostUsd ?? computedCostUsd;
-            spentUsd += costUsd;
+        if (!tool || !adapter) {
+          await this.#endHolds(holds, { committed: true, cost: undefined });
+          throw new UsageError(`tool '${candidate.tool}' is not configured`);
+        }
+        const price = config.models[candidate.model];
+        const recordedCost = (usage: Usage, reportedCostUsd: number | undefined): RecordedCost => {
+          const computedCostUsd = price ? computeCostUsd(usage, price) : 0;
+          return {
+            usage,
+            costUsd: reportedCostUsd ?? computedCostUsd,
+            costSource: reportedCostUsd === undefined ? 'computed' : 'tool',
+            computedCostUsd,
+            priceHash: price ? priceHash(candidate.model, price) : '',
+          };
+        };
+        /** What the candidate's attempts spent, and whether every sink committed each attempt's record. */
+        const spending: Spending = { committed: true, cost: undefined };
+        /** Commits the attempt's record before its cost may be settled; needless when nothing is held. */
+        const commitAttempt = async (outcome: AttemptCost['outcome'], cost: RecordedCost | undefined) => {
+          if (cost) spentUsd += cost.costUsd;
+          spending.cost = addCost(spending.cost, outcome, cost);
+          if (holds.length > 0 && !(await host.commitSinks((name, error) => this.#warnFailed(name, error))))
+            spending.committed = false;
+        };
+        try {
+          for (let retries = 0; ; retries++) {
+            attemptNumber += 1;
+            const attempt = attemptNumber;
+            const reason: RouteReason = retries > 0 ? 'retry' : candidate.reason;
+            const attemptStarted = performance.now();
             emit({
-              type: 'invocation.succeeded',
+              type: 'invocation.started',
               ...base(attempt),
               agent: request.agent,
+              taskType: request.taskType,
               tool: candidate.tool,
               model: candidate.model,
               reason,
-              usage: result.usage,
-              costUsd,
-              costSource,
-              computedCostUsd,
-              priceHash: price ? priceHash(candidate.model, price) : '',
               baselineModel: baseline.model,
-              baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
-              latencyMs,
-              exitCode: result.exitCode,
-              sessionId: result.sessionId,
-              turns: result.turns,
-              text: result.text,
+              pid: process.pid,
+              promptSha256,
+              promptBytes: prompt.length,
+              forceReason: request.force?.reason,
             });
-            attempts.push({
-              attempt,
-              tool: candidate.tool,
-              model: candidate.model,
-              reason,
-              status: 'success',
-              latencyMs,
-            });
-            return {
-              ok: true,
-              result: {
-                text: result.text,
+            try {
+              const result = await this.#runAttempt(
+                adapter,
+                {
+                  invocationId,
+                  chainId,
+                  attempt,
+                  agent: request.agent,
+                  taskType: request.taskType,
+                  toolId: candidate.tool,
+                  tool,
+                  model: candidate.model,
+                  prompt,
+                  timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
+                  adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
+                  configDir: config.dir,
+                  maxBudgetUsd: request.maxCostUsd,
+                  env: this.#env,
+                },
+                signal,
+                (text) => {
+                  outputStarted = true;
+                  options.onText?.(text);
+                  emit({ type: 'invocation.output', ...base(attempt), text });
+                },
+              );
+              const latencyMs = Math.round(performance.now() - attemptStarted);
+              const cost = recordedCost(result.usage, result.reportedCostUsd);
+              const baselinePrice = config.models[baseline.model];
+              emit({
+                type: 'invocation.succeeded',
+                ...base(attempt),
                 agent: request.agent,
                 tool: candidate.tool,
                 model: candidate.model,
                 reason,
                 usage: result.usage,
-                costUsd,
-                costSource,
-                latencyMs: Math.round(performance.now() - started),
-                invocationId,
-                chainId,
-                attempts,
-              },
-            };
-          } catch (caught) {
-            const error =
-              signal.aborted && !isAdapterError(caught)
-                ? new AdapterError('cancelled', 'cancelled')
-                : toAdapterError(caught);
-            const latencyMs = Math.round(performance.now() - attemptStarted);
-            emit({
-              type: 'invocation.failed',
-              ...base(attempt),
-              agent: request.agent,
-              tool: candidate.tool,
-              model: candidate.model,
-              reason,
-              errorKind: error.kind,
-              message: error.message,
-              latencyMs,
-              exitCode: error.toolExitCode,
-            });
-            attempts.push({
-              attempt,
-              tool: candidate.tool,
-              model: candidate.model,
-              reason,
-              status: 'failed',
-              errorKind: error.kind,
-              message: error.message,
-              latencyMs,
-            });
-            if (error.kind === 'cancelled' || signal.aborted) {
-              complete('cancelled', spentUsd);
-              throw new CancelledError('cancelled', ExitCode.interrupted);
-            }
-            if (outputStarted) {
-              complete('failed', spentUsd);
-              throw new RequestFailedError(
-                'E_REQUEST_FAILED',
-                `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
-                {
-                  hint: 'the partial answer above is incomplete; run the request again',
-                  cause: error,
-                },
-              );
-            }
-            if (error.retrySameTool && retries < tool.retry.max) {
-              await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
-                complete('cancelled', spentUsd);
-                throw cancel;
+                costUsd: cost.costUsd,
+                costSource: cost.costSource,
+                computedCostUsd: cost.computedCostUsd,
+                priceHash: cost.priceHash,
+                baselineModel: baseline.model,
+                baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
+                latencyMs,
+                exitCode: result.exitCode,
+                sessionId: result.sessionId,
+                turns: result.turns,
+                text: result.text,
               });
-              continue;
+              await commitAttempt('success', cost);
+              attempts.push({
+                attempt,
+                tool: candidate.tool,
+                model: candidate.model,
+                reason,
+                status: 'success',
+                latencyMs,
+                costUsd: cost.costUsd,
+              });
+              return {
+                ok: true,
+                result: {
+                  text: result.text,
+                  agent: request.agent,
+                  tool: candidate.tool,
+                  model: candidate.model,
+                  reason,
+                  usage: result.usage,
+                  costUsd: cost.costUsd,
+                  costSource: cost.costSource,
+                  latencyMs: Math.round(performance.now() - started),
+                  invocationId,
+                  chainId,
+                  attempts,
+                },
+              };
+            } catch (caught) {
+              const error =
+                signal.aborted && !isAdapterError(caught)
+                  ? new AdapterError('cancelled', 'cancelled')
+                  : toAdapterError(caught);
+              const latencyMs = Math.round(performance.now() - attemptStarted);
+              const cost =
+                error.usage || error.reportedCostUsd !== undefined
+                  ? recordedCost(error.usage ?? emptyUsage, error.reportedCostUsd)
+                  : undefined;
+              emit({
+                type: 'invocation.failed',
+                ...base(attempt),
+                agent: request.agent,
+                tool: candidate.tool,
+                model: candidate.model,
+                reason,
+                errorKind: error.kind,
+                message: error.message,
+                latencyMs,
+                exitCode: error.toolExitCode,
+                ...(cost ? { cost } : {}),
+              });
+              await commitAttempt(error.kind === 'cancelled' ? 'cancelled' : 'failed', cost);
+              attempts.push({
+                attempt,
+                tool: candidate.tool,
+                model: candidate.model,
+                reason,
+                status: 'failed',
+                errorKind: error.kind,
+                message: error.message,
+                latencyMs,
+                ...(cost ? { costUsd: cost.costUsd } : {}),
+              });
+              if (error.kind === 'cancelled' || signal.aborted) {
+                complete('cancelled', spentUsd);
+                throw new CancelledError('cancelled', ExitCode.interrupted);
+              }
+              if (outputStarted) {
+                complete('failed', spentUsd);
+                throw new RequestFailedError(
+                  'E_REQUEST_FAILED',
+                  `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
+                  {
+                    hint: 'the partial answer above is incomplete; run the request again',
+                    cause: error,
+                  },
+                );
+              }
+              if (error.retrySameTool && retries < tool.retry.max) {
+                await sleep(tool.retry.base_ms * 2 ** retries, signal).catch((cancel: unknown) => {
+                  complete('cancelled', spentUsd);
+                  throw cancel;
+                });
+                continue;
+              }
+              return { ok: false, error };
             }
-            return { ok: false, error };
           }
+        } finally {
+          // On every way out (answer, failure, cancel, a throwing subscriber): the holds end here, after the cost
+          // they cover was committed.
+          await this.#endHolds(holds, spending);
         }
       };
 
       for (const [index, planned] of candidates.entries()) {
         const next = candidates[index + 1];
-        const decided = await this.#applyPolicies(
+        const decided = await this.#gate(
           host.policies,
           planned,
           policyContext(index === 0 && plan.explicit),
@@ -513,12 +569,13 @@ export class Kernel {
           continue;
         }
         let candidate = decided.candidate;
+        let holds = decided.holds;
         // The candidate a policy replaced with another model: escalated to, once, if the replacement fails or
         // answers nothing, as long as no answer byte has reached the caller (DESIGN section 1).
         let replaced = decided.replaced;
         let answered: ExecResult | undefined;
         for (;;) {
-          const outcome = await runCandidate(candidate, planned);
+          const outcome = await runCandidate(candidate, planned, holds);
           const empty = outcome.ok && outcome.result.text.trim().length === 0;
           if (outcome.ok && !(empty && replaced)) {
             complete('success', spentUsd);
@@ -546,7 +603,7 @@ export class Kernel {
               cause: error?.kind ?? 'bad-output',
               message: `${error ? describeFailure(candidate, error) : `${candidate.tool}:${candidate.model} answered nothing`}; escalating to ${escalation.tool}:${escalation.model}`,
             });
-            const escalated = await this.#applyPolicies(
+            const escalated = await this.#gate(
               host.policies,
               escalation,
               policyContext(true),
@@ -555,6 +612,7 @@ export class Kernel {
             );
             if (escalated.outcome === 'run') {
               candidate = escalated.candidate;
+              holds = escalated.holds;
               continue;
             }
             // The escalation is blocked: an empty answer is still an answer; a failure moves on.
@@ -612,25 +670,51 @@ export class Kernel {
     }
   }
 
-  /** `policies` come from the exec's own boot: calling #boot() here would reject once dispose() has started. */
-  async #applyPolicies(
-    policies: readonly PolicyV1[],
+  /**
+   * Passes a candidate through every policy: each evaluates it (a rewrite changes what the next one sees, a block
+   * ends the gate), then every policy with a lifecycle reserves on the candidate that will run, and only then are
+   * the confirmations asked, so a declined one releases what was reserved and nothing is held while a user reads.
+   * `policies` come from the exec's own boot: calling #boot() here would reject once dispose() has started.
+   */
+  async #gate(
+    policies: readonly PolicyV2[],
     planned: Candidate,
     context: PolicyContext,
     yes: boolean,
     attempt: number,
   ): Promise<
-    | { outcome: 'run'; candidate: Candidate; replaced: Candidate | undefined }
-    | { outcome: 'block'; message: string; hints: readonly string[]; endsRequest: boolean }
+    | { outcome: 'run'; candidate: Candidate; replaced: Candidate | undefined; holds: Hold[] }
+    | ({ outcome: 'block' } & Blocked)
   > {
     let candidate = planned;
     let replaced: Candidate | undefined;
+    const confirmations: { policy: string; candidate: Candidate; message: string }[] = [];
     const base = () => ({
       invocationId: context.invocationId,
       chainId: context.chainId,
       attempt,
       at: new Date().toISOString(),
     });
+    const decided = (policy: string, decision: PolicyDecision, on: Candidate) =>
+      this.events.emit({
+        type: 'policy.decided',
+        ...base(),
+        policy,
+        candidate: on,
+        action: decision.action,
+        ...(decision.action === 'allow'
+          ? {}
+          : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
+        ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
+        ...(decision.action === 'rewrite' && decision.details ? { details: decision.details } : {}),
+      });
+    const warned = (policy: string, on: Candidate, message: string) =>
+      this.events.emit({ type: 'budget.warned', ...base(), policy, candidate: on, message });
+    const blocked = (policy: string, on: Candidate, block: Blocked): { outcome: 'block' } & Blocked => {
+      this.events.emit({ type: 'budget.blocked', ...base(), policy, candidate: on, ...block });
+      return { outcome: 'block', ...block };
+    };
+
     for (const policy of policies) {
       const decision = await policy.evaluate(candidate, context);
       if (decision.action === 'rewrite' && context.explicit) {
@@ -645,58 +729,18 @@ export class Kernel {
         });
         continue;
       }
-      this.events.emit({
-        type: 'policy.decided',
-        ...base(),
-        policy: policy.id,
-        candidate,
-        action: decision.action,
-        ...(decision.action === 'allow'
-          ? {}
-          : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
-        ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
-        ...(decision.action === 'rewrite' && decision.details ? { details: decision.details } : {}),
-      });
+      decided(policy.id, decision, candidate);
       switch (decision.action) {
         case 'allow':
           break;
         case 'warn':
-          this.events.emit({
-            type: 'budget.warned',
-            ...base(),
-            policy: policy.id,
-            candidate,
-            message: decision.message,
-          });
+          warned(policy.id, candidate, decision.message);
           break;
-        case 'confirm': {
+        case 'confirm':
           if (yes) break;
-          const ask = this.#options.confirm;
-          if (!ask) {
-            this.events.emit({
-              type: 'budget.warned',
-              ...base(),
-              policy: policy.id,
-              candidate,
-              message: decision.message,
-            });
-            break;
-          }
-          if (!(await ask(decision.message))) {
-            const message = `declined: ${decision.message}`;
-            this.events.emit({
-              type: 'budget.blocked',
-              ...base(),
-              policy: policy.id,
-              candidate,
-              message,
-              hints: [],
-              endsRequest: true,
-            });
-            return { outcome: 'block', message, hints: [], endsRequest: true };
-          }
+          if (!this.#options.confirm) warned(policy.id, candidate, decision.message);
+          else confirmations.push({ policy: policy.id, candidate, message: decision.message });
           break;
-        }
         case 'rewrite':
           if (
             replaced === undefined &&
@@ -706,24 +750,68 @@ export class Kernel {
           candidate = decision.candidate;
           break;
         case 'block':
-          this.events.emit({
-            type: 'budget.blocked',
-            ...base(),
-            policy: policy.id,
-            candidate,
+          return blocked(policy.id, candidate, {
             message: decision.message,
             hints: decision.hints,
             endsRequest: decision.endsRequest,
           });
-          return {
-            outcome: 'block',
-            message: decision.message,
-            hints: decision.hints,
-            endsRequest: decision.endsRequest,
-          };
       }
     }
-    return { outcome: 'run', candidate, replaced };
+
+    const holds: Hold[] = [];
+    try {
+      for (const policy of policies) {
+        const reservation = await policy.reserve?.(candidate, context);
+        if (!reservation) continue;
+        if (reservation.action === 'block') {
+          decided(policy.id, reservation, candidate);
+          await this.#endHolds(holds, { committed: true, cost: undefined });
+          return blocked(policy.id, candidate, reservation);
+        }
+        holds.push({ policy, hold: reservation.hold });
+        if (reservation.warning !== undefined) warned(policy.id, candidate, reservation.warning);
+      }
+      const ask = this.#options.confirm;
+      for (const confirmation of confirmations) {
+        if (ask && !(await ask(confirmation.message))) {
+          await this.#endHolds(holds, { committed: true, cost: undefined });
+          const message = `declined: ${confirmation.message}`;
+          return blocked(confirmation.policy, confirmation.candidate, { message, hints: [], endsRequest: true });
+        }
+      }
+    } catch (error) {
+      await this.#endHolds(holds, { committed: true, cost: undefined });
+      throw error;
+    }
+    return { outcome: 'run', candidate, replaced, holds };
+  }
+
+  /**
+   * Settles each hold at what its attempts cost, or releases it when they cost nothing. When a sink failed to commit
+   * an attempt, neither: the reservation stays held (until the process ends), so the cost is still counted.
+   */
+  async #endHolds(holds: readonly Hold[], spending: Spending): Promise<void> {
+    if (holds.length === 0) return;
+    if (!spending.committed) {
+      this.#logger.warn(
+        'warning: the cost of this request could not be recorded; its budget reservation stays held until this process ends',
+      );
+      return;
+    }
+    const { cost } = spending;
+    for (const { policy, hold } of holds) {
+      try {
+        if (cost && (cost.costUsd > 0 || cost.outcome === 'success')) await policy.settle?.(hold, cost);
+        else await policy.release?.(hold);
+      } catch (error) {
+        this.#warnFailed(`policy ${policy.id} (settling its reservation)`, error);
+      }
+    }
+  }
+
+  #warnFailed(name: string, error: unknown): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#logger.warn(`warning: ${name} failed: ${reason}`);
   }
 
   #runAttempt(

@@ -1,17 +1,9 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as z from '../schema/zod.js';
-import { ExitCode, LlmServiceError } from '../errors/llm-service-error.js';
-import type { PluginDefinition } from './define-plugin.js';
+import { z } from '@llm-service/spec';
+import { PluginError, type PluginDefinition } from '@llm-service/spec';
+import { importModule } from '@llm-service/plugin-kit';
 
-export class PluginError extends LlmServiceError {
-  readonly plugin: string;
-  constructor(plugin: string, message: string, hint?: string, cause?: unknown) {
-    super('E_PLUGIN', `plugin ${plugin}: ${message}`, { exitCode: ExitCode.usage, hint, cause });
-    this.name = 'PluginError';
-    this.plugin = plugin;
-  }
-}
 
 const pluginShape = z.object({
   name: z.string().min(1),
@@ -68,17 +60,6 @@ export async function resolvePluginUrl(specifier: string, configDir: string): Pr
       error,
     );
   }
-}
-
-/**
- * A host may lend its own `import()`: the CLI runs its bundle through a V8 code cache, and Node 20 cannot run a
- * dynamic import from a script compiled with cached data ("A dynamic import callback was not specified").
- */
-export const moduleImporterKey = Symbol.for('llm-service.import-module.v1');
-
-function importModule(url: string): Promise<unknown> {
-  const lent = (globalThis as Record<symbol, unknown>)[moduleImporterKey];
-  return typeof lent === 'function' ? (lent as (specifier: string) => Promise<unknown>)(url) : import(url);
 }
 
 export async function importPlugin(specifier: string, configDir: string): Promise<PluginDefinition> {

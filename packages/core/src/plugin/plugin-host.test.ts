@@ -6,14 +6,9 @@ import { pathToFileURL } from 'node:url';
 import { Observable } from 'rxjs';
 import { container as rootContainer } from 'tsyringe';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ToolAdapterV1 } from '../contracts/adapter.js';
-import type { TelemetrySinkV1 } from '../contracts/sink.js';
-import type { ResolvedConfig } from '../config/resolved-config.js';
-import { EventBus } from '../events/event-bus.js';
-import { definePlugin, PLUGIN_API_VERSION, type PluginDefinition } from './define-plugin.js';
+import { type ToolAdapterV1, type TelemetrySinkV1, type ResolvedConfig, EventBus, definePlugin, PLUGIN_API_VERSION, type PluginDefinition, serviceToken, SpendLedgerToken, type ServiceToken } from '@llm-service/spec';
 import { importPlugin, resolvePluginUrl, validatePluginDefinition } from './load-plugins.js';
 import { checkApiVersion, orderByDependencies, PluginHost } from './plugin-host.js';
-import { serviceToken, SpendLedgerToken, type ServiceToken } from './tokens.js';
 
 const config: ResolvedConfig = {
   dir: '/config',

@@ -1,18 +1,21 @@
 import type { DependencyContainer } from 'tsyringe';
 import { satisfies, validRange } from 'semver';
-import type { ToolAdapterV1 } from '../contracts/adapter.js';
-import type { PolicyV1 } from '../contracts/policy.js';
-import type { TelemetrySinkV1 } from '../contracts/sink.js';
-import type { ResolvedConfig } from '../config/resolved-config.js';
-import type { EventBus } from '../events/event-bus.js';
 import {
+  describeToken,
   PLUGIN_API_VERSION,
+  PluginError,
+  type EventBus,
   type PluginDefinition,
   type PluginLogger,
+  type PluginSettings,
+  type PolicyV1,
+  type PolicyV2,
+  type ResolvedConfig,
   type ServiceRegistry,
-} from './define-plugin.js';
-import { PluginError } from './load-plugins.js';
-import { describeToken, type ServiceToken } from './tokens.js';
+  type ServiceToken,
+  type TelemetrySinkV1,
+  type ToolAdapterV1,
+} from '@llm-service/spec';
 
 /** One line for the user; the whole error stays as the cause. */
 function firstLine(error: unknown): string {
@@ -82,17 +85,61 @@ export function orderByDependencies(plugins: readonly PluginDefinition[]): Plugi
 
 export interface Registry {
   readonly adapters: ReadonlyMap<string, ToolAdapterV1>;
-  readonly policies: readonly PolicyV1[];
+  /** Every policy, V1 ones adapted to V2 (without a lifecycle), in registration order. */
+  readonly policies: readonly PolicyV2[];
   readonly sinks: readonly TelemetrySinkV1[];
+}
+
+/** A V1 policy as a V2 one: it evaluates, and holds nothing. */
+export function adaptPolicy(policy: PolicyV1 | PolicyV2): PolicyV2 {
+  if (policy.specificationVersion === 'v2') return policy;
+  return {
+    specificationVersion: 'v2',
+    id: policy.id,
+    evaluate: (candidate, context) => policy.evaluate(candidate, context),
+  };
+}
+
+/** A plugin's own configuration, picked out of the whole by the schemas it contributed. */
+export function pluginSettings(plugin: PluginDefinition, config: ResolvedConfig): PluginSettings {
+  const schema = plugin.configSchema ?? {};
+  const pick = <T>(keys: Iterable<string>, value: (key: string) => T): Record<string, T> =>
+    Object.freeze(Object.fromEntries([...keys].map((key) => [key, value(key)])));
+  return {
+    sections: pick(Object.keys(schema.sections ?? {}), (key) => config.settings[key]),
+    files: pick(Object.keys(schema.files ?? {}), (key) => config.files[key]),
+    tools: pick(Object.keys(schema.tools ?? {}), (adapterId) =>
+      Object.freeze(
+        Object.fromEntries(Object.entries(config.tools).filter(([, tool]) => tool.adapter === adapterId)),
+      ),
+    ),
+    agentOptions: pick(Object.keys(schema.agentOptions ?? {}), (adapterId) =>
+      Object.freeze(
+        Object.fromEntries(
+          Object.entries(config.agents)
+            .filter(([, agent]) => agent.adapter_options[adapterId] !== undefined)
+            .map(([name, agent]) => [name, agent.adapter_options[adapterId]]),
+        ),
+      ),
+    ),
+  };
+}
+
+interface RegisteredPlugin {
+  plugin: PluginDefinition;
+  container: DependencyContainer;
+  logger: PluginLogger;
 }
 
 /** Registers plugins into the kernel's container, each with a child container of its own. */
 export class PluginHost implements Registry {
   readonly adapters = new Map<string, ToolAdapterV1>();
-  readonly policies: PolicyV1[] = [];
+  readonly policies: PolicyV2[] = [];
   readonly sinks: TelemetrySinkV1[] = [];
   readonly #adapterOwners = new Map<string, string>();
-  readonly #registered: PluginDefinition[] = [];
+  readonly #registered: RegisteredPlugin[] = [];
+  /** Sinks whose handler threw: the bus removed them, so what they record from then on is lost. */
+  readonly #failedSinks = new Set<TelemetrySinkV1>();
 
   constructor(
     private readonly container: DependencyContainer,
@@ -106,20 +153,29 @@ export class PluginHost implements Registry {
     for (const plugin of orderByDependencies(plugins)) {
       const container = this.container.createChildContainer();
       const services = this.#services(plugin, container);
+      const logger = this.createLogger(plugin.name);
       try {
         await plugin.register({
           adapters: { add: (adapter) => this.#addAdapter(plugin, adapter) },
-          policies: { add: (policy) => this.policies.push(policy) },
+          policies: { add: (policy) => this.#addPolicy(plugin, policy) },
           sinks: {
             add: (sink) => {
               this.sinks.push(sink);
-              this.events.subscribe(`${plugin.name} sink ${sink.id}`, (event) => sink.handle(event));
+              this.events.subscribe(`${plugin.name} sink ${sink.id}`, (event) => {
+                try {
+                  sink.handle(event);
+                } catch (error) {
+                  this.#failedSinks.add(sink);
+                  throw error;
+                }
+              });
             },
           },
           services,
           events: this.events,
           config,
-          logger: this.createLogger(plugin.name),
+          settings: pluginSettings(plugin, config),
+          logger,
           env: this.env,
           container,
         });
@@ -139,8 +195,36 @@ export class PluginHost implements Registry {
           );
         }
       }
-      this.#registered.push(plugin);
+      this.#registered.push({ plugin, container, logger });
     }
+  }
+
+  /**
+   * Flushes every sink, so that what the bus delivered so far (an attempt's cost, above all) is committed. False when
+   * a sink failed to flush or failed earlier (and so missed events): the caller must then keep any cost held.
+   */
+  async commitSinks(report: (name: string, error: unknown) => void): Promise<boolean> {
+    let committed = this.#failedSinks.size === 0;
+    for (const sink of this.sinks) {
+      try {
+        await sink.flush();
+      } catch (error) {
+        committed = false;
+        report(`sink ${sink.id}`, error);
+      }
+    }
+    return committed;
+  }
+
+  #addPolicy(plugin: PluginDefinition, policy: PolicyV1 | PolicyV2): void {
+    const version: unknown = policy.specificationVersion;
+    if (version !== 'v1' && version !== 'v2') {
+      throw new PluginError(
+        plugin.name,
+        `registers policy '${policy.id}' with specification ${String(version)}; this core runs v1 and v2`,
+      );
+    }
+    this.policies.push(adaptPolicy(policy));
   }
 
   #addAdapter(plugin: PluginDefinition, adapter: ToolAdapterV1): void {
@@ -200,9 +284,9 @@ export class PluginHost implements Registry {
         report(`sink ${sink.id}`, error);
       }
     }
-    for (const plugin of [...this.#registered].reverse()) {
+    for (const { plugin, container, logger } of [...this.#registered].reverse()) {
       try {
-        await plugin.dispose?.();
+        await plugin.dispose?.({ container, logger });
       } catch (error) {
         report(plugin.name, error);
       }

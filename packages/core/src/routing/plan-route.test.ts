@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ResolvedConfig } from '../config/resolved-config.js';
-import type { AgentConfig, ToolConfig } from '../config/schemas.js';
-import { isLlmServiceError, type UsageError } from '../errors/llm-service-error.js';
-import { planRoute, type RouteRequest } from './plan-route.js';
+import {
+  isLlmServiceError,
+  type AgentConfig,
+  type ResolvedConfig,
+  type RouteRequest,
+  type ToolConfig,
+  type UsageError,
+} from '@llm-service/spec';
+import { planRoute } from './plan-route.js';
 
 function tool(models: string[]): ToolConfig {
   return {

@@ -1,23 +1,12 @@
-import type { Candidate } from '../contracts/routing.js';
+import {
+  UsageError,
+  type Candidate,
+  type ResolvedConfig,
+  type RoutePlan,
+  type RouteRequest,
+} from '@llm-service/spec';
 import { parseToolModel } from '../config/load-config.js';
-import type { ResolvedConfig } from '../config/resolved-config.js';
-import { UsageError } from '../errors/llm-service-error.js';
-import { closestMatch, suggestName } from '../text/did-you-mean.js';
-
-export interface RouteRequest {
-  agent: string;
-  taskType?: string | undefined;
-  tool?: string | undefined;
-  model?: string | undefined;
-  noFallback?: boolean | undefined;
-}
-
-export interface RoutePlan {
-  agent: string;
-  candidates: readonly Candidate[];
-  /** Whether the first candidate was chosen explicitly (`--tool`, `--model`, a task type): policies must not rewrite it. */
-  explicit: boolean;
-}
+import { closestMatch, suggestName } from '@llm-service/plugin-kit';
 
 function firstModelOf(config: ResolvedConfig, tool: string): string {
   const model = config.tools[tool]?.models[0];

@@ -1,4 +1,4 @@
-import { LlmServiceError } from '@llm-service/core';
+import { LlmServiceError, type ErrorCode } from '@llm-service/spec';
 
 /**
  * Why the board refused a change. `status` is the HTTP status the server answers with, so the mapping lives next to
@@ -6,7 +6,7 @@ import { LlmServiceError } from '@llm-service/core';
  */
 export class TaskBoardError extends LlmServiceError {
   readonly status: number;
-  constructor(code: string, status: number, message: string) {
+  constructor(code: ErrorCode, status: number, message: string) {
     super(code, message);
     this.name = 'TaskBoardError';
     this.status = status;

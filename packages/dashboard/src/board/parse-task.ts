@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
 import {
   isMap,
   isNode,

@@ -1,10 +1,10 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
-import { z } from '@llm-service/core';
+import { z } from '@llm-service/spec';
 import { Subject, type Observable } from 'rxjs';
 import type { TaskCard } from '../model.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@llm-service/plugin-kit';
 import { compareCards } from './columns.js';
 import { InvalidPriorityError, MalformedTaskError, TaskConflictError, UnknownTaskError } from './errors.js';
 import { malformedCard, parseTaskFile, versionOf } from './parse-task.js';
@@ -127,7 +127,7 @@ export class TaskBoard {
       if (text === undefined) {
         throw new MalformedTaskError(key, 'the priority cannot be set without changing other fields');
       }
-      await writeFileAtomic(join(attached.realWorkDir, ...key.split('/')), text, file.mode);
+      await writeFileAtomic(join(attached.realWorkDir, ...key.split('/')), text, { mode: file.mode });
       const written = await this.readCard(key);
       if (!written) throw new UnknownTaskError(key, 'the file was removed right after the change');
       return this.update(key, written);

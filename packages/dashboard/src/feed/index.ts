@@ -1,4 +1,4 @@
-import { BudgetReporterToken, TelemetryQueryToken, UsageError, type Kernel } from '@llm-service/core';
+import { BudgetReporterToken, TelemetryQueryToken, UsageError, type KernelHandle } from '@llm-service/spec';
 import { InvocationFeed } from './invocation-feed.js';
 import { SpendFeed } from './spend-feed.js';
 
@@ -13,10 +13,10 @@ export interface DashboardSources {
 }
 
 /**
- * Reads telemetry through core's TelemetryQueryV1 and budgets through BudgetReporterV1, whichever plugins provide
+ * Reads telemetry through the spec's TelemetryQueryV1 and budgets through BudgetReporterV1, whichever plugins provide
  * them: the dashboard depends on contracts, never on the telemetry or policy plugin.
  */
-export async function openDashboardSources(kernel: Kernel): Promise<DashboardSources> {
+export async function openDashboardSources(kernel: KernelHandle): Promise<DashboardSources> {
   const query = await kernel.service(TelemetryQueryToken);
   if (!query) {
     throw new UsageError('dashboard needs telemetry, and no loaded plugin provides it', {

@@ -1,4 +1,4 @@
-import type { InvocationRecord, TelemetryQueryV1 } from '@llm-service/core';
+import type { InvocationRecord, TelemetryQueryV1 } from '@llm-service/spec';
 import { Subject, type Observable } from 'rxjs';
 import type { InvocationRow } from '../model.js';
 

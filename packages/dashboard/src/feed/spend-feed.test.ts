@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AggregateRow, InvocationFilter, TelemetryQueryV1 } from '@llm-service/core';
+import type { AggregateRow, InvocationFilter, TelemetryQueryV1 } from '@llm-service/spec';
 import { SpendFeed } from './spend-feed.js';
 
 const row = (model: string, agent: string, costUsd: number): AggregateRow => ({

@@ -1,4 +1,4 @@
-import type { AggregateRow, BudgetReporterV1, TelemetryQueryV1 } from '@llm-service/core';
+import type { AggregateRow, BudgetReporterV1, TelemetryQueryV1 } from '@llm-service/spec';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Subject, type Observable } from 'rxjs';
 import type { SpendPoint, SpendSnapshot } from '../model.js';

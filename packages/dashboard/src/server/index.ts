@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { UsageError, type CommandInput } from '@llm-service/core';
+import { UsageError, type CommandInput } from '@llm-service/spec';
 import type { Subscription } from 'rxjs';
 import { z } from 'zod';
 import { TaskBoard } from '../board/index.js';

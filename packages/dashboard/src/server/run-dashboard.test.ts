@@ -2,13 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import {
-  BudgetReporterToken,
-  TelemetryQueryToken,
-  type CommandInput,
-  type Kernel,
-  type TelemetryQueryV1,
-} from '@llm-service/core';
+import { BudgetReporterToken, TelemetryQueryToken, type CommandInput, type TelemetryQueryV1 } from '@llm-service/spec';
+import type { Kernel } from '@llm-service/core';
 import { describe, expect, it } from 'vitest';
 import { runDashboard } from './index.js';
 import { send } from './test-support.js';

@@ -3,7 +3,7 @@
  * APIs, and every value from the server goes in as text. The one exception is a task's description, which the
  * server renders to safe HTML (raw HTML disabled, links checked).
  */
-import type { BudgetStatusV1 } from '@llm-service/core';
+import type { BudgetStatusV1 } from '@llm-service/spec';
 import {
   TASK_COLUMNS,
   TASK_PRIORITIES,

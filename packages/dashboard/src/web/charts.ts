@@ -1,4 +1,4 @@
-import type { AggregateRow } from '@llm-service/core';
+import type { AggregateRow } from '@llm-service/spec';
 import type { SpendPoint } from '../model.js';
 import { el, svg } from './dom.js';
 import { colourFor, usd } from './format.js';

@@ -8,7 +8,7 @@ import {
   type ResolvedConfig,
   type SpendLedgerV1,
   type SpendLimit,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { policiesFileSchema } from '../policies-schema.js';
 import { BudgetPolicy } from './budget-policy.js';
 

@@ -7,7 +7,7 @@ import type {
   Reservation,
   SpendLedgerV1,
   SpendLimit,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { parseBudgetScope, POLICIES_FILE, type Budget, type PoliciesFile } from '../policies-schema.js';
 import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.js';
 import type { OutputEstimate, OutputRatios } from './output-ratio.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InvocationFilter, InvocationRecord, TelemetryQueryV1 } from '@llm-service/core';
+import type { InvocationFilter, InvocationRecord, TelemetryQueryV1 } from '@llm-service/spec';
 import { median, MIN_HISTORY_SAMPLES, OutputRatios } from './output-ratio.js';
 
 function record(agent: string, taskType: string | null, input: number, output: number, cached = 0) {

@@ -1,4 +1,4 @@
-import type { InvocationRecord, TelemetryQueryV1 } from '@llm-service/core';
+import type { InvocationRecord, TelemetryQueryV1 } from '@llm-service/spec';
 
 /** Past requests read per agent: enough for a stable median, few enough to read in a millisecond or two. */
 export const HISTORY_SAMPLES = 200;

@@ -1,4 +1,4 @@
-import type { SpendPeriod } from '@llm-service/core';
+import type { SpendPeriod } from '@llm-service/spec';
 
 export interface PeriodRange {
   /** Inclusive. */

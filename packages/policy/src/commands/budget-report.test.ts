@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SpendLedgerV1, SpendPeriod } from '@llm-service/core';
+import type { SpendLedgerV1, SpendPeriod } from '@llm-service/spec';
 import { policiesFileSchema } from '../policies-schema.js';
 import { bar, buildBudgetReport, renderBudgetReport } from './budget-report.js';
 

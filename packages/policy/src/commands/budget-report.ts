@@ -1,4 +1,4 @@
-import type { BudgetReportV1, BudgetStatusV1, SpendLedgerV1 } from '@llm-service/core';
+import type { BudgetReportV1, BudgetStatusV1, SpendLedgerV1 } from '@llm-service/spec';
 import { parseBudgetScope, type Budget } from '../policies-schema.js';
 import { formatDuration, periodRange } from '../budget/periods.js';
 

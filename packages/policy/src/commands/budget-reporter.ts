@@ -1,4 +1,4 @@
-import type { BudgetReporterV1, BudgetReportV1, SpendLedgerV1 } from '@llm-service/core';
+import type { BudgetReporterV1, BudgetReportV1, SpendLedgerV1 } from '@llm-service/spec';
 import type { Budget } from '../policies-schema.js';
 import { buildBudgetReport } from './budget-report.js';
 

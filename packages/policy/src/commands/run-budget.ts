@@ -1,4 +1,4 @@
-import { BudgetReporterToken, UsageError, type CommandInput } from '@llm-service/core';
+import { BudgetReporterToken, UsageError, type CommandInput } from '@llm-service/spec';
 import { renderBudgetReport } from './budget-report.js';
 
 interface BudgetOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Candidate, PolicyContext, ResolvedConfig } from '@llm-service/core';
+import type { Candidate, PolicyContext, ResolvedConfig } from '@llm-service/spec';
 import { PromptTokens } from '../budget/prompt-tokens.js';
 import { policiesFileSchema } from '../policies-schema.js';
 import { CostOptimizationPolicy, selectModel } from './cost-optimization.js';

@@ -1,4 +1,4 @@
-import type { Candidate, PolicyContext, PolicyDecision, PolicyV1, ResolvedConfig } from '@llm-service/core';
+import type { Candidate, PolicyContext, PolicyDecision, PolicyV1, ResolvedConfig } from '@llm-service/spec';
 import { priceEstimate } from '../budget/estimate.js';
 import { PromptTokens } from '../budget/prompt-tokens.js';
 import { POLICIES_FILE, type CostOptimization, type PoliciesFile } from '../policies-schema.js';

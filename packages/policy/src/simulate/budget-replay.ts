@@ -1,4 +1,4 @@
-import type { Candidate } from '@llm-service/core';
+import type { Candidate } from '@llm-service/spec';
 import { applicableBudgets } from '../budget/budget-policy.js';
 import { periodRange } from '../budget/periods.js';
 import type { Budget } from '../policies-schema.js';

@@ -1,15 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
-import {
-  collectConfigSchemas,
-  readConfigSources,
-  resolveConfig,
-  TelemetryQueryToken,
-  UsageError,
-  type CommandInput,
-  type Kernel,
-  type ResolvedConfig,
-} from '@llm-service/core';
+import { relative, resolve } from 'node:path';
+import { TelemetryQueryToken, UsageError, type CommandInput, type KernelHandle } from '@llm-service/spec';
 import { POLICIES_FILE } from '../policies-schema.js';
 import { renderSimulation } from './render-simulation.js';
 import { assertSimulated, simulate, type SimulationReport } from './simulate.js';
@@ -38,24 +29,7 @@ export function parseSince(value: string): Date {
   return date;
 }
 
-/** The current config with another policies.yaml, validated exactly as the real one (every problem located). */
-function configWithPolicies(
-  config: ResolvedConfig,
-  kernelPlugins: Parameters<typeof collectConfigSchemas>[0],
-  file: string,
-): ResolvedConfig {
-  const path = resolve(file);
-  const other = readConfigSources(dirname(path), 'flag', process.cwd(), [basename(path)]);
-  const source = other.files.get(basename(path));
-  if (!source) throw new UsageError(`--policies: cannot read ${file}`, { hint: 'give a policies.yaml file' });
-  const sources = readConfigSources(config.dir, 'flag', process.cwd());
-  const files = new Map(sources.files);
-  files.set(POLICIES_FILE, source);
-  const issues = [...sources.issues, ...other.issues.filter((issue) => issue.file === source.displayPath)];
-  return resolveConfig({ ...sources, files, issues }, collectConfigSchemas(kernelPlugins), process.env);
-}
-
-async function fromTelemetry(kernel: Kernel, since: Date): Promise<SimulatedRequest[]> {
+async function fromTelemetry(kernel: KernelHandle, since: Date): Promise<SimulatedRequest[]> {
   const query = await kernel.service(TelemetryQueryToken);
   if (!query) {
     throw new UsageError(
@@ -104,13 +78,14 @@ export async function runSimulate(input: CommandInput): Promise<number> {
   const candidate =
     options.policies === undefined
       ? undefined
-      : configWithPolicies(config, await kernel.plugins(), options.policies);
+      : await kernel.configWithFile(POLICIES_FILE, options.policies);
   if (since) requests = await fromTelemetry(kernel, since);
   const source: SimulationReport['source'] =
     options.workload !== undefined
       ? { kind: 'workload', path: shown(resolve(options.workload)) }
       : { kind: 'telemetry', since: since!.toISOString() };
   const report = await simulate({
+    route: (routeRequest) => kernel.route(routeRequest),
     requests: requests ?? [],
     current: config,
     candidate,

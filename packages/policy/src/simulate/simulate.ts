@@ -1,10 +1,11 @@
 import {
-  planRoute,
   UsageError,
   type Candidate,
   type LlmServiceError,
   type ResolvedConfig,
-} from '@llm-service/core';
+  type RoutePlan,
+  type RouteRequest,
+} from '@llm-service/spec';
 import { priceEstimate } from '../budget/estimate.js';
 import { POLICIES_FILE, type PoliciesFile } from '../policies-schema.js';
 import { selectModel } from '../selection/cost-optimization.js';
@@ -62,7 +63,7 @@ async function costUnder(
   config: ResolvedConfig,
   policies: PoliciesFile | undefined,
   request: SimulatedRequest,
-  plan: ReturnType<typeof planRoute>,
+  plan: RoutePlan,
 ): Promise<{ candidate: Candidate; unitUsd: number }> {
   const first = plan.candidates[0]!;
   const selection = await selectModel(first, {
@@ -109,10 +110,12 @@ const percentSaved = (from: number, to: number | null) =>
  * Replays requests through routing and model selection without running any tool: each request is routed as `exec`
  * would route it (its first candidate: tools are assumed installed), cost optimisation is applied as the policy plugin
  * applies it, and the request is priced from models.yaml with its own token figures. `candidate` is the config as it
- * would be with another policies.yaml.
+ * would be with another policies.yaml. `route` is the kernel's: routing reads agents and tools, which a policies file
+ * does not change, so one plan serves both configs.
  */
 export async function simulate(request: {
   requests: readonly SimulatedRequest[];
+  route: (request: RouteRequest) => Promise<RoutePlan>;
   current: ResolvedConfig;
   candidate: ResolvedConfig | undefined;
   source: SimulationReport['source'];
@@ -154,9 +157,9 @@ export async function simulate(request: {
   };
 
   for (const simulated of ordered) {
-    let plan: ReturnType<typeof planRoute>;
+    let plan: RoutePlan;
     try {
-      plan = planRoute(request.current, { agent: simulated.agent, taskType: simulated.taskType });
+      plan = await request.route({ agent: simulated.agent, taskType: simulated.taskType });
     } catch (error) {
       const reason = (error as LlmServiceError).message;
       skipped.set(reason, (skipped.get(reason) ?? 0) + simulated.count);
@@ -175,14 +178,10 @@ export async function simulate(request: {
     );
     let candidate: { model: string; requests: number; costUsd: number } | undefined;
     if (request.candidate) {
-      const candidatePlan = planRoute(request.candidate, {
-        agent: simulated.agent,
-        taskType: simulated.taskType,
-      });
       candidate = runPast(
         candidateBudgets,
         simulated,
-        await costUnder(request.candidate, candidatePolicies, simulated, candidatePlan),
+        await costUnder(request.candidate, candidatePolicies, simulated, plan),
         blocked.candidate!,
       );
     }

@@ -1,4 +1,4 @@
-import { z, UsageError } from '@llm-service/core';
+import { z, UsageError } from '@llm-service/spec';
 
 /** One line of a workload file: a request (or `count` alike) with its token figures. */
 export const workloadLineSchema = z.strictObject({

@@ -1,4 +1,4 @@
-import type { CommandV1 } from '@llm-service/core';
+import type { CommandV1 } from '@llm-service/spec';
 
 /** `stats`: declared statically (for --help); its implementation loads on first run. */
 export const statsCommand: CommandV1 = {

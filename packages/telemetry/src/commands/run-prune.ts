@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { UsageError, type CommandInput } from '@llm-service/core';
+import { UsageError, type CommandInput } from '@llm-service/spec';
 import { processAlive } from '../query/processes.js';
 import { TelemetryStore } from '../store/store.js';
 import { formatInteger } from './format.js';

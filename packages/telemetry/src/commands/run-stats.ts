@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { UsageError, type CommandInput } from '@llm-service/core';
+import { UsageError, type CommandInput } from '@llm-service/spec';
 import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import { TelemetryStore } from '../store/store.js';
 import { renderStats } from './render-stats.js';

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { CommandInput } from '@llm-service/core';
+import type { CommandInput } from '@llm-service/spec';
 import { resolveSettings, type TelemetrySettings } from '../store/paths.js';
 import type { TelemetrySection } from '../telemetry-schema.js';
 

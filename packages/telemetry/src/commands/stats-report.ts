@@ -1,5 +1,4 @@
-import type { InvocationFilter, InvocationRecord } from '@llm-service/core';
-import type { AggregateRow } from '@llm-service/core';
+import type { InvocationFilter, InvocationRecord, AggregateRow } from '@llm-service/spec';
 import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import { formatLocalDate, localDate } from '../time/zoned.js';
 import type { ReportWindow } from './window.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LlmServiceEvent } from '@llm-service/core';
+import type { LlmServiceEvent } from '@llm-service/spec';
 import { RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '@llm-service/core';
+import { UsageError } from '@llm-service/spec';
 import {
   addDays,
   formatLocalDate,

@@ -1,4 +1,4 @@
-import type { SpendScope } from '@llm-service/core';
+import type { SpendScope } from '@llm-service/spec';
 import { TelemetryError, TelemetryErrorCode } from '../errors.js';
 import type { SqlFragment } from '../query/filter-sql.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LlmServiceEvent, SpendLimit } from '@llm-service/core';
+import type { LlmServiceEvent, SpendLimit } from '@llm-service/spec';
 import { RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';

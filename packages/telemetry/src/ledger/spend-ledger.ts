@@ -6,7 +6,7 @@ import type {
   SpendLimit,
   SpendPeriod,
   SpendScope,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import type { Database } from '../store/driver.js';
 import type { TelemetryStore } from '../store/store.js';
 import { processAlive } from '../query/processes.js';

@@ -1,4 +1,4 @@
-import type { InvocationFilter } from '@llm-service/core';
+import type { InvocationFilter } from '@llm-service/spec';
 
 export interface SqlFragment {
   sql: string;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LlmServiceEvent } from '@llm-service/core';
+import type { LlmServiceEvent } from '@llm-service/spec';
 import { renderStats } from '../commands/render-stats.js';
 import { statsForDatabase } from '../commands/run-stats.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';

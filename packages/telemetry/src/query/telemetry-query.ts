@@ -5,7 +5,7 @@ import type {
   InvocationFilter,
   InvocationRecord,
   TelemetryQueryV1,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
 import { periodsBetween, type CalendarPeriod } from '../time/zoned.js';
 import { filterSql } from './filter-sql.js';

@@ -1,4 +1,4 @@
-import { redactSecrets } from '../privacy/redact.js';
+import { redactSecrets } from '@llm-service/plugin-kit';
 
 export interface WarnLogger {
   warn(message: string): void;

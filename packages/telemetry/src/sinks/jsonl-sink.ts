@@ -10,8 +10,8 @@ import {
   constants as fsConstants,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import type { LlmServiceEvent, TelemetrySinkV1 } from '@llm-service/core';
-import { redactSecrets } from '../privacy/redact.js';
+import type { LlmServiceEvent, TelemetrySinkV1 } from '@llm-service/spec';
+import { redactSecrets } from '@llm-service/plugin-kit';
 import { FailureReporter, type WarnLogger } from './failure-reporter.js';
 
 export interface JsonlSinkOptions {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LlmServiceEvent } from '@llm-service/core';
+import type { LlmServiceEvent } from '@llm-service/spec';
 import { RequestEvents } from '../testing/event-fixtures.js';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
 import { commitQueuedTelemetry, SqliteSink } from './sqlite-sink.js';

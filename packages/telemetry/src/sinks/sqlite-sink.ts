@@ -5,9 +5,11 @@ import type {
   InvocationSucceededEvent,
   LlmServiceEvent,
   TelemetrySinkV1,
-} from '@llm-service/core';
+  Usage,
+} from '@llm-service/spec';
+import { TelemetryError, TelemetryErrorCode } from '../errors.js';
 import { estimatePromptTokens } from '../privacy/prompt-hash.js';
-import { redactSecrets } from '../privacy/redact.js';
+import { redactSecrets } from '@llm-service/plugin-kit';
 import type { TelemetryStore } from '../store/store.js';
 import { FailureReporter, type WarnLogger } from './failure-reporter.js';
 import {
@@ -68,6 +70,10 @@ function attemptKey(invocationId: string, attempt: number): string {
   return `${invocationId}#${attempt}`;
 }
 
+function totalTokens(usage: Usage): number {
+  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+}
+
 function failureStatus(event: InvocationFailedEvent): InvocationStatus {
   if (event.errorKind === 'timeout') return 'timeout';
   if (event.errorKind === 'cancelled') return 'cancelled';
@@ -105,6 +111,17 @@ function applyCompletion(row: InvocationRow, completion: Completion): void {
     row.errorKind = failure.errorKind;
     row.message = redactSecrets(failure.message);
     row.exitCode = failure.exitCode ?? null;
+    if (failure.cost) {
+      const { usage } = failure.cost;
+      row.inputTokens = usage.inputTokens;
+      row.outputTokens = usage.outputTokens;
+      row.cacheReadTokens = usage.cacheReadTokens;
+      row.cacheWriteTokens = usage.cacheWriteTokens;
+      row.costUsd = failure.cost.costUsd;
+      row.costSource = failure.cost.costSource;
+      row.computedCostUsd = failure.cost.computedCostUsd;
+      row.priceHash = failure.cost.priceHash || null;
+    }
   }
 }
 
@@ -115,8 +132,11 @@ const completeSuccessSql = `UPDATE invocations SET
   latency_ms = ?, exit_code = ?, session_id = ?, turns = ?
   WHERE id = ?`;
 
+/** A failed attempt keeps what it spent before failing (its usage and cost, when the tool reported any). */
 const completeFailureSql = `UPDATE invocations SET
-  finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?, latency_ms = ?, exit_code = ?
+  finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?, latency_ms = ?, exit_code = ?,
+  input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
+  cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?
   WHERE id = ?`;
 
 /**
@@ -144,6 +164,8 @@ export class SqliteSink implements TelemetrySinkV1 {
   #statements: Statements | undefined;
   #scheduled = false;
   #unusable = false;
+  /** Something handed to this sink since the last flush was not written (flush then rejects: see TelemetrySinkV1). */
+  #lostSinceFlush = false;
   #disposed = false;
   readonly #unregisterRead: () => void;
 
@@ -163,16 +185,26 @@ export class SqliteSink implements TelemetrySinkV1 {
   }
 
   handle(event: LlmServiceEvent): void {
-    if (this.#disposed || this.#unusable) return;
+    if (this.#disposed || this.#unusable) {
+      this.#lostSinceFlush = true;
+      return;
+    }
     try {
       this.#handle(event);
     } catch (error) {
+      this.#lostSinceFlush = true;
       this.#reporter.report(error);
     }
   }
 
+  /** Commits what is queued; rejects when anything handed over since the last flush could not be written. */
   async flush(): Promise<void> {
     this.#commit();
+    if (!this.#lostSinceFlush && !this.#unusable) return;
+    this.#lostSinceFlush = false;
+    throw new TelemetryError(TelemetryErrorCode.write, 'the telemetry database did not record every event', {
+      hint: 'see the warning above for why',
+    });
   }
 
   async dispose(): Promise<void> {
@@ -363,19 +395,24 @@ export class SqliteSink implements TelemetrySinkV1 {
     if (operations.length === 0) return;
     this.#queue = [];
     this.#queuedInserts.clear();
-    if (this.#unusable) return;
+    if (this.#unusable) {
+      this.#lostSinceFlush = true;
+      return;
+    }
     let statements: Statements;
     try {
       statements = this.#prepare();
     } catch (error) {
       // The database cannot be opened (a newer schema, no permission): stop trying for this process.
       this.#unusable = true;
+      this.#lostSinceFlush = true;
       this.#reporter.report(error, operations.length);
       return;
     }
     try {
       statements.writeBatch(operations);
     } catch (error) {
+      this.#lostSinceFlush = true;
       this.#reporter.report(error, operations.length);
     }
   }
@@ -430,6 +467,15 @@ export class SqliteSink implements TelemetrySinkV1 {
           failure.reason,
           failure.latencyMs,
           failure.exitCode ?? null,
+          failure.cost?.usage.inputTokens ?? 0,
+          failure.cost?.usage.outputTokens ?? 0,
+          failure.cost?.usage.cacheReadTokens ?? 0,
+          failure.cost?.usage.cacheWriteTokens ?? 0,
+          failure.cost ? totalTokens(failure.cost.usage) : 0,
+          failure.cost?.costUsd ?? null,
+          failure.cost?.costSource ?? null,
+          failure.cost?.computedCostUsd ?? null,
+          failure.cost?.priceHash || null,
           id,
         );
       }

@@ -1,4 +1,4 @@
-import type { EventOfType, LlmServiceEvent, Usage } from '@llm-service/core';
+import type { EventOfType, LlmServiceEvent, Usage } from '@llm-service/spec';
 
 /** Builds the events the kernel emits for one request, with explicit times, for sink and query tests. */
 export class RequestEvents {

@@ -1,0 +1,21 @@
+/**
+ * `@llm-service/plugin-kit`: code several plugins need that is not a contract. Plugins depend on `@llm-service/spec`
+ * (the contracts) and on this kit, and on nothing else of ours.
+ */
+// Running a tool: its own process group, TERM then KILL, the prompt by stdin, file or argument.
+export { runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
+export { invocationObservable } from './process/invocation-observable.js';
+// The environment: the child's variables, the binary, credentials, working directory, version, XDG homes.
+export * from './environment/tool-checks.js';
+export { findExecutable } from './environment/find-executable.js';
+export { userCacheHome, userConfigHome, userDataHome } from './environment/xdg.js';
+// Text
+export { LineSplitter, lineText } from './text/line-splitter.js';
+export { closestMatch, suggestName } from './text/did-you-mean.js';
+// Settings a plugin parses itself (those in the configuration arrive validated).
+export { describeIssues, parseSettings } from './settings/parse-settings.js';
+// Secrets and files
+export { redactSecrets, redactedMarker } from './privacy/redact.js';
+export { writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions } from './files/write-file-atomic.js';
+// Modules: import() through the host's lent importer (the CLI's code-cached bundle cannot run its own).
+export { importModule, moduleImporterKey } from './modules/import-module.js';

@@ -1,0 +1,2 @@
+export * from './resolved-config.js';
+export * from './schemas.js';

@@ -1,0 +1,66 @@
+import * as z from '../schema/zod.js';
+
+/** `${VAR}` references are resolved before validation, so schemas see plain values. */
+export const configVersionSchema = z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' });
+
+/** The name of an agent or tool. */
+export const identifierSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected a name of letters, digits, ".", "_" or "-"');
+
+export const taskTypeRouteSchema = z.strictObject({
+  tool: z.string().optional(),
+  model: z.string().optional(),
+});
+
+export const agentSchema = z.strictObject({
+  description: z.string().optional(),
+  preferred_tool: z.string(),
+  preferred_model: z.string().optional(),
+  fallback_chain: z.array(z.string()).default([]),
+  task_types: z.record(z.string(), taskTypeRouteSchema).default({}),
+  /** Validated per adapter id by the adapter's plugin. */
+  adapter_options: z.record(z.string(), z.unknown()).default({}),
+});
+
+
+/** Fields every tool has, whatever its adapter; adapters add their own keys on top (plugin `configSchema.tool`). */
+export const coreToolShape = {
+  adapter: z.string().default('generic-yaml'),
+  binary: z.string().min(1),
+  models: z.array(z.string()).min(1, 'expected at least one model the tool can run'),
+  timeout_s: z.number().positive().default(600),
+  env: z.record(z.string(), z.string()).default({}),
+  env_required: z.array(z.string()).default([]),
+  cwd: z.string().optional(),
+  retry: z
+    .strictObject({
+      max: z.number().int().min(0).max(10),
+      base_ms: z.number().int().min(0).default(500),
+    })
+    .default({ max: 0, base_ms: 500 }),
+  description: z.string().optional(),
+};
+
+
+
+const pricePerMillion = z.number().min(0);
+export const modelSchema = z.strictObject({
+  provider: z.string().optional(),
+  input_per_mtok: pricePerMillion,
+  output_per_mtok: pricePerMillion,
+  cache_read_per_mtok: pricePerMillion.optional(),
+  cache_write_per_mtok: pricePerMillion.optional(),
+  context_window: z.number().int().positive().optional(),
+  tier: z.enum(['economy', 'standard', 'premium']).optional(),
+});
+
+
+
+
+export type AgentConfig = z.output<typeof agentSchema>;
+export type ModelPrice = z.output<typeof modelSchema>;
+export type TaskTypeRoute = z.output<typeof taskTypeRouteSchema>;
+
+/** A tool entry after validation: the core fields plus whatever its adapter's schema added. */
+export type ToolConfig = z.output<z.ZodObject<typeof coreToolShape>> & { readonly [key: string]: unknown };

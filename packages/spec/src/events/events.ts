@@ -1,0 +1,158 @@
+import type { AdapterErrorKind } from '../errors/adapter-error.js';
+import type { Usage } from '../contracts/v1/adapter.js';
+import type { Candidate, RouteReason } from '../contracts/v1/routing.js';
+
+interface EventBase {
+  invocationId: string;
+  chainId: string;
+  /** 1-based attempt number within the invocation; 0 for request-level events. */
+  attempt: number;
+  /** ISO 8601 time the event was emitted. */
+  at: string;
+}
+
+export type CostSource = 'tool' | 'computed';
+
+export interface RequestReceivedEvent extends EventBase {
+  type: 'request.received';
+  agent: string;
+  taskType: string | undefined;
+  /** Plain SHA-256 of the prompt bytes; sinks that persist it key it with their own secret. */
+  promptSha256: string;
+  promptBytes: number;
+}
+
+export interface RoutePlannedEvent extends EventBase {
+  type: 'route.planned';
+  agent: string;
+  candidates: readonly Candidate[];
+}
+
+export interface PolicyDecidedEvent extends EventBase {
+  type: 'policy.decided';
+  policy: string;
+  candidate: Candidate;
+  action: 'allow' | 'warn' | 'confirm' | 'rewrite' | 'block';
+  message?: string;
+  rewrittenTo?: Candidate;
+  /** Figures behind a rewrite (e.g. `promptTokens` and `thresholdTokens`), as the policy gave them. */
+  details?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface InvocationStartedEvent extends EventBase {
+  type: 'invocation.started';
+  agent: string;
+  taskType: string | undefined;
+  tool: string;
+  model: string;
+  reason: RouteReason;
+  /** The model the agent asked for before any rewrite, for savings reports. */
+  baselineModel: string;
+  pid: number;
+  promptSha256: string;
+  promptBytes: number;
+  /** Why the run went ahead with `--force`; recorded with the invocation. */
+  forceReason: string | undefined;
+}
+
+export interface InvocationOutputEvent extends EventBase {
+  type: 'invocation.output';
+  text: string;
+}
+
+export interface InvocationSucceededEvent extends EventBase {
+  type: 'invocation.succeeded';
+  agent: string;
+  tool: string;
+  model: string;
+  reason: RouteReason;
+  usage: Usage;
+  costUsd: number;
+  costSource: CostSource;
+  computedCostUsd: number;
+  priceHash: string;
+  baselineModel: string;
+  baselineCostUsd: number | undefined;
+  latencyMs: number;
+  exitCode: number;
+  sessionId: string | undefined;
+  turns: number | undefined;
+  /** The full answer; sinks drop it unless content capture is on. */
+  text: string;
+}
+
+/** What an attempt spent, as it is recorded: its usage, the cost counted, and where that figure came from. */
+export interface RecordedCost {
+  usage: Usage;
+  /** The figure counted against budgets: the tool's own when it reported one, else computed from models.yaml. */
+  costUsd: number;
+  costSource: CostSource;
+  computedCostUsd: number;
+  priceHash: string;
+}
+
+export interface InvocationFailedEvent extends EventBase {
+  type: 'invocation.failed';
+  agent: string;
+  tool: string;
+  model: string;
+  reason: RouteReason;
+  /** One of `adapterErrorKinds`; a newer adapter may report a kind this spec does not know. */
+  errorKind: AdapterErrorKind;
+  message: string;
+  latencyMs: number;
+  exitCode: number | undefined;
+  /** What the attempt spent before it failed (a paid turn, a budget cap reached), when the tool reported it. */
+  cost?: RecordedCost;
+}
+
+export interface FallbackUsedEvent extends EventBase {
+  type: 'fallback.used';
+  from: { tool: string; model: string };
+  /** Undefined when the skipped candidate was the last one. */
+  to: Candidate | undefined;
+  /** Why the previous candidate was left: an adapter error kind, or `policy`. */
+  cause: AdapterErrorKind | 'policy';
+  message: string;
+}
+
+export interface BudgetWarnedEvent extends EventBase {
+  type: 'budget.warned';
+  policy: string;
+  candidate: Candidate;
+  message: string;
+}
+
+export interface BudgetBlockedEvent extends EventBase {
+  type: 'budget.blocked';
+  policy: string;
+  candidate: Candidate;
+  message: string;
+  hints: readonly string[];
+  endsRequest: boolean;
+}
+
+export interface RequestCompletedEvent extends EventBase {
+  type: 'request.completed';
+  agent: string;
+  status: 'success' | 'failed' | 'blocked' | 'cancelled';
+  costUsd: number;
+  latencyMs: number;
+  attempts: number;
+}
+
+export type LlmServiceEvent =
+  | RequestReceivedEvent
+  | RoutePlannedEvent
+  | PolicyDecidedEvent
+  | InvocationStartedEvent
+  | InvocationOutputEvent
+  | InvocationSucceededEvent
+  | InvocationFailedEvent
+  | FallbackUsedEvent
+  | BudgetWarnedEvent
+  | BudgetBlockedEvent
+  | RequestCompletedEvent;
+
+export type LlmServiceEventType = LlmServiceEvent['type'];
+export type EventOfType<T extends LlmServiceEventType> = Extract<LlmServiceEvent, { type: T }>;

@@ -1,0 +1,21 @@
+import type { BudgetReporterV1, SpendLedgerV1, TelemetryQueryV1 } from '../contracts/v1/telemetry.js';
+
+declare const serviceType: unique symbol;
+/** A service token carries the type of the service it names, so `require` needs no cast. */
+export type ServiceToken<T> = symbol & { readonly [serviceType]?: T };
+
+/**
+ * Tokens live in the global symbol registry, so a plugin that brought its own copy of core still matches the
+ * kernel's services.
+ */
+export function serviceToken<T>(name: string, version: number): ServiceToken<T> {
+  return Symbol.for(`llm-service.${name}.v${version}`) as ServiceToken<T>;
+}
+
+export const SpendLedgerToken = serviceToken<SpendLedgerV1>('spend-ledger', 1);
+export const TelemetryQueryToken = serviceToken<TelemetryQueryV1>('telemetry-query', 1);
+export const BudgetReporterToken = serviceToken<BudgetReporterV1>('budget-reporter', 1);
+
+export function describeToken(token: symbol): string {
+  return token.description ?? token.toString();
+}
