@@ -24,10 +24,7 @@ const coreDir = join(repositoryRoot, 'packages', 'core');
 const configPath = join(coreDir, 'api-extractor.json');
 
 /** Public entry points: the declaration file each reads and the report it is compared with (`<name>.api.md`). */
-const ENTRY_POINTS = [
-  { subpath: '.', entry: 'dist/index.d.ts', report: 'core' },
-  { subpath: './testing', entry: 'dist/testing/index.d.ts', report: 'core-testing' },
-];
+const ENTRY_POINTS = [{ subpath: '.', entry: 'dist/index.d.ts', report: 'core' }];
 
 /** Messages that are about the report files, which this script compares and writes itself. */
 const OWN_MESSAGES = new Set([

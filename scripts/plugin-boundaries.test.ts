@@ -1,6 +1,9 @@
 /**
- * DESIGN section 1: core knows no plugin, and a plugin depends on `@llm-service/core` (as a peer) and on nothing else
- * of ours. Distributions (the CLI) are composition roots and may import everything.
+ * The package rules (docs/architecture.md): a plugin compiles against `@llm-service/spec` (a peer dependency) and may
+ * use `@llm-service/plugin-kit` (a dependency), and nothing else of ours; its tests may also drive a kernel
+ * (`@llm-service/core`) and use `@llm-service/testkit`. The spec depends on nothing of ours; the kit and the testkit
+ * on the spec alone; core on the spec and the kit. Distributions (the CLI) are composition roots and may import
+ * everything.
  */
 import {
   existsSync,
@@ -19,9 +22,23 @@ import { afterEach, describe, expect, it } from 'vitest';
 
 const SCOPE = '@llm-service/';
 const CORE = '@llm-service/core';
+const SPEC = '@llm-service/spec';
+const KIT = '@llm-service/plugin-kit';
+const TESTKIT = '@llm-service/testkit';
 /** Package directories under packages/ that are not plugins. */
 const CORE_DIR = 'core';
 const DISTRIBUTION_DIRS = new Set(['cli']);
+/** What each package that is not a plugin may import and depend on (besides itself); plugins follow PLUGIN_RULE. */
+const LIBRARY_RULES: Record<string, { role: string; imports: readonly string[] }> = {
+  spec: { role: 'the spec', imports: [] },
+  'plugin-kit': { role: 'the plugin kit', imports: [SPEC] },
+  testkit: { role: 'the testkit', imports: [SPEC] },
+  core: { role: 'core', imports: [SPEC, KIT] },
+};
+const PLUGIN_IMPORTS = [SPEC, KIT];
+/** A test may also run a kernel and use the testkit (both devDependencies). */
+const TEST_IMPORTS = [SPEC, KIT, CORE, TESTKIT];
+const isTestFile = (file: string) => /\.test\.[cm]?[jt]sx?$/.test(file);
 const SOURCE_EXTENSIONS = /\.(?:[cm]?[jt]sx?)$/;
 const DEPENDENCY_FIELDS = [
   'dependencies',
@@ -136,30 +153,34 @@ function isInside(dir: string, path: string): boolean {
   return fromDir === '' || (!fromDir.startsWith('..') && !isAbsolute(fromDir));
 }
 
-/** Every breach of the plugin boundaries in the packages under `packagesDir`, one readable line each. */
+/** Every breach of the package rules in the packages under `packagesDir`, one readable line each. */
 export function findBoundaryViolations(packagesDir: string): string[] {
   const violations: string[] = [];
   for (const pkg of discoverPackages(packagesDir)) {
     if (DISTRIBUTION_DIRS.has(pkg.directoryName)) continue;
-    const isCore = pkg.directoryName === CORE_DIR;
+    const library = LIBRARY_RULES[pkg.directoryName];
     const name = pkg.manifest.name ?? pkg.directoryName;
-    const role = isCore ? 'core' : 'plugin';
+    const role = library?.role ?? `plugin ${name}`;
+    const allowed = library?.imports ?? PLUGIN_IMPORTS;
     const display = (path: string) => relative(packagesDir, path);
+    const describeAllowed = (list: readonly string[]) =>
+      list.length === 0 ? 'nothing of ours' : `only ${list.join(' and ')}`;
 
-    let importsCore = false;
+    let importsSpec = false;
     for (const file of sourceFiles(join(pkg.dir, 'src'))) {
+      const permitted = isTestFile(file) ? [...new Set([...allowed, ...TEST_IMPORTS])] : allowed;
       for (const reference of moduleReferences(file, readFileSync(file, 'utf8'))) {
         const where = `${display(file)}:${reference.line}`;
         const target = scopedPackageName(reference.specifier);
-        if (target === CORE) {
-          importsCore = true;
-          continue;
-        }
         // A package may import itself by name (a subpath export kept out of its main entry, say).
         if (target === name) continue;
         if (target !== undefined) {
+          if (permitted.includes(target)) {
+            if (target === SPEC) importsSpec = true;
+            continue;
+          }
           violations.push(
-            `${where}: ${role} ${name} ${isCore ? 'must import no plugin' : 'may import only @llm-service/core'}, but ${reference.kind} '${reference.specifier}'`,
+            `${where}: ${role} may import ${describeAllowed(permitted)}, but ${reference.kind} '${reference.specifier}'`,
           );
           continue;
         }
@@ -175,24 +196,28 @@ export function findBoundaryViolations(packagesDir: string): string[] {
       for (const dependency of Object.keys(dependencies)) {
         if (!dependency.startsWith(SCOPE)) continue;
         const where = `${display(join(pkg.dir, 'package.json'))}: ${field}`;
-        if (isCore) {
-          if (dependency !== CORE)
-            violations.push(`${where}: core must depend on no plugin, but lists ${dependency}`);
-        } else if (dependency !== CORE) {
-          if (field !== 'devDependencies') {
-            violations.push(`${where}: plugin ${name} may depend only on ${CORE}, but lists ${dependency}`);
-          }
-        } else if (field === 'dependencies' || field === 'optionalDependencies') {
+        if (field === 'devDependencies') {
+          // A plugin's integration tests may compose other plugins (as a distribution does); the spec, the kits and
+          // core are tested against no plugin.
+          if (library && ![...TEST_IMPORTS, ...allowed].includes(dependency))
+            violations.push(`${where}: ${role} must depend on no plugin, but lists ${dependency}`);
+          continue;
+        }
+        if (!allowed.includes(dependency)) {
           violations.push(
-            `${where}: plugin ${name} must list ${CORE} in peerDependencies (and devDependencies), not ${field}`,
+            `${where}: ${role} may depend on ${describeAllowed(allowed)}, but lists ${dependency}`,
+          );
+        } else if (dependency === SPEC && !library && field !== 'peerDependencies') {
+          violations.push(
+            `${where}: ${role} must list ${SPEC} in peerDependencies (and devDependencies), not ${field}`,
           );
         }
       }
     }
     const peers = (pkg.manifest.peerDependencies ?? {}) as Record<string, string>;
-    if (!isCore && importsCore && !(CORE in peers)) {
+    if (!library && importsSpec && !(SPEC in peers)) {
       violations.push(
-        `${display(join(pkg.dir, 'package.json'))}: plugin ${name} imports ${CORE} but lacks it in peerDependencies`,
+        `${display(join(pkg.dir, 'package.json'))}: ${role} imports ${SPEC} but lacks it in peerDependencies`,
       );
     }
   }
@@ -242,8 +267,10 @@ describe('the boundary check itself', () => {
     writePackage(
       root,
       'core',
-      { name: CORE },
-      { 'src/index.ts': "export const x = 1;\nimport('./lazy.js');\n" },
+      { name: CORE, dependencies: { [SPEC]: 'workspace:^', [KIT]: 'workspace:^' } },
+      {
+        'src/index.ts': "import { z } from '@llm-service/spec';\nexport const x = z;\nimport('./lazy.js');\n",
+      },
     );
     writePackage(
       root,
@@ -262,20 +289,24 @@ describe('the boundary check itself', () => {
       'good',
       {
         name: '@llm-service/good',
-        peerDependencies: { [CORE]: 'workspace:^' },
-        devDependencies: { [CORE]: 'workspace:^' },
+        peerDependencies: { [SPEC]: 'workspace:^' },
+        dependencies: { [KIT]: 'workspace:^' },
+        devDependencies: { [SPEC]: 'workspace:^', [CORE]: 'workspace:^', [TESTKIT]: 'workspace:^' },
       },
       {
         'src/index.ts': [
           "import { definePlugin } from '@llm-service/spec';",
-          "import type { Fake } from '@llm-service/testkit/testing';",
+          "import { runTool } from '@llm-service/plugin-kit';",
           "import { helper } from './lib/helper.js';",
           "// import other from '@llm-service/policy';",
           'const text = "require(\'@llm-service/policy\')";',
           'const dynamic = (name: string) => import(name);',
-          'export default definePlugin({ helper, text, dynamic } as unknown as Fake);',
+          'export default definePlugin({ helper, text, dynamic, runTool } as never);',
         ].join('\n'),
         'src/lib/helper.ts': "import { z } from '../../src/index.js';\nexport const helper = z;\n",
+        // Its tests may drive a kernel and use the testkit.
+        'src/index.test.ts':
+          "import { createKernel } from '@llm-service/core';\nimport { writeTestConfig } from '@llm-service/testkit/testing';\nexport { createKernel, writeTestConfig };\n",
       },
     );
     return root;
@@ -292,7 +323,7 @@ describe('the boundary check itself', () => {
       'bad',
       {
         name: '@llm-service/bad',
-        dependencies: { [CORE]: 'workspace:^', '@llm-service/good': 'workspace:^' },
+        dependencies: { [SPEC]: 'workspace:^', [CORE]: 'workspace:^', '@llm-service/good': 'workspace:^' },
         optionalDependencies: { '@llm-service/telemetry': '^0.1.0' },
         devDependencies: { '@llm-service/cli': 'workspace:^' },
       },
@@ -304,7 +335,7 @@ describe('the boundary check itself', () => {
           "const required = require('@llm-service/adapter-claude');",
           "import type { Sibling } from '../../good/src/index.js';",
           "type T = typeof import('@llm-service/good');",
-          "import core from '@llm-service/spec';",
+          "import core from '@llm-service/core';",
           "const url = import.meta.resolve('@llm-service/good');",
           'export { good, lazy, required, core, url };',
           'export type { Sibling, T };',
@@ -315,17 +346,18 @@ describe('the boundary check itself', () => {
 
     expect(findBoundaryViolations(root)).toEqual([
       "bad/src/deep/legacy.cjs:1: require() '../../../good/src/index.ts' reaches outside @llm-service/bad",
-      "bad/src/index.ts:1: plugin @llm-service/bad may import only @llm-service/core, but import '@llm-service/good'",
-      "bad/src/index.ts:2: plugin @llm-service/bad may import only @llm-service/core, but export from '@llm-service/policy/internal'",
-      "bad/src/index.ts:3: plugin @llm-service/bad may import only @llm-service/core, but import() '@llm-service/telemetry'",
-      "bad/src/index.ts:4: plugin @llm-service/bad may import only @llm-service/core, but require() '@llm-service/adapter-claude'",
+      "bad/src/index.ts:1: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but import '@llm-service/good'",
+      "bad/src/index.ts:2: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but export from '@llm-service/policy/internal'",
+      "bad/src/index.ts:3: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but import() '@llm-service/telemetry'",
+      "bad/src/index.ts:4: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but require() '@llm-service/adapter-claude'",
       "bad/src/index.ts:5: import '../../good/src/index.js' reaches outside @llm-service/bad",
-      "bad/src/index.ts:6: plugin @llm-service/bad may import only @llm-service/core, but import() type '@llm-service/good'",
-      "bad/src/index.ts:8: plugin @llm-service/bad may import only @llm-service/core, but import.meta.resolve() '@llm-service/good'",
-      'bad/package.json: dependencies: plugin @llm-service/bad must list @llm-service/core in peerDependencies (and devDependencies), not dependencies',
-      'bad/package.json: dependencies: plugin @llm-service/bad may depend only on @llm-service/core, but lists @llm-service/good',
-      'bad/package.json: optionalDependencies: plugin @llm-service/bad may depend only on @llm-service/core, but lists @llm-service/telemetry',
-      'bad/package.json: plugin @llm-service/bad imports @llm-service/core but lacks it in peerDependencies',
+      "bad/src/index.ts:6: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but import() type '@llm-service/good'",
+      "bad/src/index.ts:7: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but import '@llm-service/core'",
+      "bad/src/index.ts:8: plugin @llm-service/bad may import only @llm-service/spec and @llm-service/plugin-kit, but import.meta.resolve() '@llm-service/good'",
+      'bad/package.json: dependencies: plugin @llm-service/bad must list @llm-service/spec in peerDependencies (and devDependencies), not dependencies',
+      'bad/package.json: dependencies: plugin @llm-service/bad may depend on only @llm-service/spec and @llm-service/plugin-kit, but lists @llm-service/core',
+      'bad/package.json: dependencies: plugin @llm-service/bad may depend on only @llm-service/spec and @llm-service/plugin-kit, but lists @llm-service/good',
+      'bad/package.json: optionalDependencies: plugin @llm-service/bad may depend on only @llm-service/spec and @llm-service/plugin-kit, but lists @llm-service/telemetry',
     ]);
   });
 
@@ -341,7 +373,7 @@ describe('the boundary check itself', () => {
       },
     );
     expect(findBoundaryViolations(root)).toEqual([
-      "core/src/kernel.ts:1: core @llm-service/core must import no plugin, but import() '@llm-service/good'",
+      "core/src/kernel.ts:1: core may import only @llm-service/spec and @llm-service/plugin-kit, but import() '@llm-service/good'",
       "core/src/kernel.ts:2: export from '../../good/src/index.js' reaches outside @llm-service/core",
       'core/package.json: devDependencies: core must depend on no plugin, but lists @llm-service/good',
     ]);
@@ -352,7 +384,7 @@ describe('the boundary check itself', () => {
     writePackage(
       root,
       'dashboard',
-      { name: '@llm-service/dashboard', peerDependencies: { [CORE]: '^0.1.0' } },
+      { name: '@llm-service/dashboard', peerDependencies: { [SPEC]: '^0.1.0' } },
       {
         'src/server.ts': "import { stats } from '@llm-service/telemetry';\nexport { stats };\n",
         // Importing itself by name (a subpath kept out of its main entry) is no breach.
@@ -360,7 +392,7 @@ describe('the boundary check itself', () => {
       },
     );
     expect(findBoundaryViolations(root)).toEqual([
-      "dashboard/src/server.ts:1: plugin @llm-service/dashboard may import only @llm-service/core, but import '@llm-service/telemetry'",
+      "dashboard/src/server.ts:1: plugin @llm-service/dashboard may import only @llm-service/spec and @llm-service/plugin-kit, but import '@llm-service/telemetry'",
     ]);
   });
 });

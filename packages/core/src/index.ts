@@ -3,12 +3,7 @@
  * contracts of `@llm-service/spec`, and is what distributions (the CLI) compose. Plugins never depend on it.
  */
 // The library API
-export {
-  createKernel,
-  Kernel,
-  type KernelLogger,
-  type KernelOptions,
-} from './kernel/kernel.js';
+export { createKernel, Kernel, type KernelLogger, type KernelOptions } from './kernel/kernel.js';
 export type {
   AttemptSummary,
   ContextFile,

@@ -19,3 +19,19 @@ export { redactSecrets, redactedMarker } from './privacy/redact.js';
 export { writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions } from './files/write-file-atomic.js';
 // Modules: import() through the host's lent importer (the CLI's code-cached bundle cannot run its own).
 export { importModule, moduleImporterKey } from './modules/import-module.js';
+// Calendar: budget periods (day, ISO week, month; UTC unless a time zone is named) and local dates in a zone.
+export {
+  periodContaining,
+  periodRange,
+  periodsBetween,
+  type CalendarPeriod,
+  type PeriodRange,
+} from './calendar/budget-period.js';
+export {
+  addDays,
+  formatLocalDate,
+  isValidTimeZone,
+  localDate,
+  startOfLocalDate,
+  type LocalDate,
+} from './calendar/zoned-date.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConfigIssue, type PluginContext, type ResolvedConfig, z } from '@llm-service/spec';
+import { type ConfigIssue, type ResolvedConfig, z } from '@llm-service/spec';
 import { collectConfigSchemas, readConfigSources, resolveConfig } from '@llm-service/core';
 import policyPlugin from './index.js';
 import { checkPolicies } from './check-policies.js';
@@ -194,14 +194,16 @@ describe('the policy plugin when registered', () => {
     const warnings: string[] = [];
     const ids: string[] = [];
     const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error() {} };
+    const config = configWith(policies);
     const context = {
-      config: configWith(policies),
+      config,
+      settings: { files: config.files },
       logger,
       policies: { add: (policy: { id: string }) => ids.push(policy.id) },
       events: { on() {} },
       services: { provide() {}, has: () => false },
       env: {},
-    } as unknown as PluginContext;
+    } as unknown as Parameters<typeof policyPlugin.register>[0];
     void policyPlugin.register(context);
     return { warnings, ids };
   }

@@ -3,11 +3,10 @@ import {
   definePlugin,
   SpendLedgerToken,
   TelemetryQueryToken,
-  type PluginDefinition,
   type SpendLedgerV1,
 } from '@llm-service/spec';
 import { BudgetPolicy } from './budget/budget-policy.js';
-import { join } from 'node:path';
+import { userCacheHome } from '@llm-service/plugin-kit';
 import { o200kCounter } from './budget/estimate.js';
 import { PromptTokens } from './budget/prompt-tokens.js';
 import { OutputRatios } from './budget/output-ratio.js';
@@ -15,7 +14,7 @@ import { checkPolicies } from './check-policies.js';
 import { budgetCommand, simulateCommand } from './commands/definitions.js';
 import { PolicyBudgetReporter } from './commands/budget-reporter.js';
 import { CostOptimizationPolicy } from './selection/cost-optimization.js';
-import { POLICIES_FILE, policiesFileSchema, type PoliciesFile } from './policies-schema.js';
+import { POLICIES_FILE, policiesFileSchema } from './policies-schema.js';
 
 export { checkPolicies } from './check-policies.js';
 export { budgetCommand, simulateCommand } from './commands/definitions.js';
@@ -61,18 +60,16 @@ export {
   type PoliciesFile,
 } from './policies-schema.js';
 
-/** The budget policies of the kernels this plugin is registered in, closed on dispose. */
-const budgetPolicies = new Set<BudgetPolicy>();
-
 /**
  * Budgets and model selection. The `cost-optimization` policy runs first and may move a request's preferred candidate
  * to a cheaper model; the `budget` policy then enforces budgets and `--max-cost-usd` on what will run (estimates
- * reserved in the spend ledger before a tool starts). Both share one token estimate per prompt.
+ * reserved in the spend ledger before a tool starts, settled by the kernel after it). Both share one token estimate per
+ * prompt. Everything it keeps lives in the kernel that registered it: nothing to dispose.
  */
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
   name: '@llm-service/policy',
   version: '0.1.0',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.2.0',
   requires: [SpendLedgerToken],
   provides: [BudgetReporterToken],
   commands: [budgetCommand, simulateCommand],
@@ -82,39 +79,25 @@ const plugin: PluginDefinition = definePlugin({
   },
   register(context) {
     // The tokenizer's table is cached per user (XDG cache directory), so only the first process builds it.
-    const env = context.env;
-    const cacheHome = env.XDG_CACHE_HOME || (env.HOME ? join(env.HOME, '.cache') : undefined);
-    const cacheDir = cacheHome ? join(cacheHome, 'llm-service') : undefined;
-    const tokens = new PromptTokens(() => o200kCounter({ cacheDir }));
+    const tokens = new PromptTokens(() => o200kCounter({ cacheDir: userCacheHome(context.env) }));
+    const policies = context.settings.files[POLICIES_FILE];
     let ledger: SpendLedgerV1 | undefined;
     const requireLedger = () => (ledger ??= context.services.require(SpendLedgerToken));
     const outputRatios = new OutputRatios(() =>
       context.services.has(TelemetryQueryToken) ? context.services.require(TelemetryQueryToken) : undefined,
     );
-    const budgetPolicy = new BudgetPolicy({
-      ledger: requireLedger,
-      outputRatios,
-      events: context.events,
-      tokens,
-    });
-    budgetPolicies.add(budgetPolicy);
-    // Order matters: budgets are checked against the candidate that will actually run.
-    const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
     context.services.provide(
       BudgetReporterToken,
       new PolicyBudgetReporter({
-        budgets: policies?.budgets ?? [],
+        budgets: policies.budgets ?? [],
         ledger: requireLedger,
         configDir: context.config.dir,
       }),
     );
-    if (policies?.cost_optimization?.enabled) context.policies.add(new CostOptimizationPolicy({ tokens }));
-    context.policies.add(budgetPolicy);
-  },
-  async dispose() {
-    const closing = [...budgetPolicies];
-    budgetPolicies.clear();
-    await Promise.all(closing.map((policy) => policy.close()));
+    // Order matters: budgets are checked against the candidate that will actually run.
+    if (policies.cost_optimization?.enabled)
+      context.policies.add(new CostOptimizationPolicy({ policies, tokens }));
+    context.policies.add(new BudgetPolicy({ policies, ledger: requireLedger, outputRatios, tokens }));
   },
 });
 

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DetectResult, ToolConfig } from '@llm-service/spec';
-import { describeMissingBinary, describeMissingCredentials, findExecutable, missingCredentials, presentCredentials as presentRequiredCredentials, probeVersion, workingDirectory, type Environment } from '@llm-service/plugin-kit';
+import {
+  describeMissingBinary,
+  describeMissingCredentials,
+  findExecutable,
+  missingCredentials,
+  presentCredentials as presentRequiredCredentials,
+  probeVersion,
+  workingDirectory,
+  type Environment,
+} from '@llm-service/plugin-kit';
 import { readToolSettings } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 

@@ -1,5 +1,12 @@
 import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
-import { assertWorkingDirectory, credentialsError, locateBinary, missingCredentials, runTool, workingDirectory } from '@llm-service/plugin-kit';
+import {
+  assertWorkingDirectory,
+  credentialsError,
+  locateBinary,
+  missingCredentials,
+  runTool,
+  workingDirectory,
+} from '@llm-service/plugin-kit';
 import { buildArgs } from '../argv/build-args.js';
 import { readAppendSystemPrompt } from '../argv/system-prompt.js';
 import { toInvocationResult } from '../stream/invocation-result.js';

@@ -1,6 +1,16 @@
 import { existsSync } from 'node:fs';
 import type { DetectResult, ToolConfig } from '@llm-service/spec';
-import { childEnvironment, describeMissingBinary, describeMissingCredentials, findExecutable, missingCredentials, presentCredentials, probeVersion, workingDirectory, type Environment } from '@llm-service/plugin-kit';
+import {
+  childEnvironment,
+  describeMissingBinary,
+  describeMissingCredentials,
+  findExecutable,
+  missingCredentials,
+  presentCredentials,
+  probeVersion,
+  workingDirectory,
+  type Environment,
+} from '@llm-service/plugin-kit';
 import { genericYamlToolShape } from '../config/tool-schema.js';
 
 /** What `llm-service tools` shows: whether the binary is there, its version, and which credentials are present. */

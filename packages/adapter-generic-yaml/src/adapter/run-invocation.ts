@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
-import { assertWorkingDirectory, childEnvironment, credentialsError, locateBinary, missingCredentials, runTool, workingDirectory } from '@llm-service/plugin-kit';
+import {
+  assertWorkingDirectory,
+  childEnvironment,
+  credentialsError,
+  locateBinary,
+  missingCredentials,
+  runTool,
+  workingDirectory,
+} from '@llm-service/plugin-kit';
 import { renderArgs, type PlaceholderValues } from '../argv/render-args.js';
 import type { PlaceholderName } from '../config/placeholders.js';
 import type { OutputSettings } from '../config/tool-schema.js';

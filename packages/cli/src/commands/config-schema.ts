@@ -1,7 +1,20 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { agentSchema, configFileNames, coreToolShape, modelSchema, z, type PluginDefinition } from '@llm-service/spec';
-import { collectConfigSchemas, importPlugin, readConfigSources, readPluginSpecifiers, TrustStoreFile } from '@llm-service/core';
+import {
+  agentSchema,
+  configFileNames,
+  coreToolShape,
+  modelSchema,
+  z,
+  type PluginDefinition,
+} from '@llm-service/spec';
+import {
+  collectConfigSchemas,
+  importPlugin,
+  readConfigSources,
+  readPluginSpecifiers,
+  TrustStoreFile,
+} from '@llm-service/core';
 import { toJSONSchema } from 'zod/v4/core';
 import { builtinPlugins } from '../builtin-plugins.js';
 import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';

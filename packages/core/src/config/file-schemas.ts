@@ -1,9 +1,4 @@
-import {
-  configVersionSchema as version,
-  identifierSchema as identifier,
-  modelSchema,
-  z,
-} from '@llm-service/spec';
+import { configVersionSchema as version, identifierSchema as identifier, z } from '@llm-service/spec';
 
 /**
  * The frames of the three core files: each entry is validated on its own after the frame, so one broken agent, tool or
@@ -25,7 +20,6 @@ export const modelsFileFrameSchema = z.strictObject({
   prices_as_of: z.union([z.string(), z.date()]).optional(),
   models: z.record(z.string(), z.unknown()),
 });
-
 
 /** The core keys of `llm-service.yaml`; plugins add top-level sections (e.g. `telemetry:`). */
 export const coreSettingsShape = {

@@ -17,7 +17,12 @@ import {
   type ResolvedConfig,
   type ToolConfig,
 } from '@llm-service/spec';
-import { agentsFileFrameSchema, coreSettingsShape, modelsFileFrameSchema, toolsFileSchema } from './file-schemas.js';
+import {
+  agentsFileFrameSchema,
+  coreSettingsShape,
+  modelsFileFrameSchema,
+  toolsFileSchema,
+} from './file-schemas.js';
 import { suggestName } from '@llm-service/plugin-kit';
 import type { ConfigDirSource } from './discover.js';
 import { interpolateEnv, type InterpolationProblem } from './interpolate.js';

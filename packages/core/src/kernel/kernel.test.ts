@@ -4,7 +4,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PolicyContext, type PolicyDecision, type PolicyV1, type Candidate, type TelemetrySinkV1, type AdapterErrorKind, type EventOfType, type LlmServiceEvent, type LlmServiceEventType, type PluginDefinition, serviceToken } from '@llm-service/spec';
+import {
+  type PolicyContext,
+  type PolicyDecision,
+  type PolicyV1,
+  type Candidate,
+  type TelemetrySinkV1,
+  type AdapterErrorKind,
+  type EventOfType,
+  type LlmServiceEvent,
+  type LlmServiceEventType,
+  type PluginDefinition,
+  serviceToken,
+} from '@llm-service/spec';
 import {
   collectEvents,
   createScriptedAdapter,

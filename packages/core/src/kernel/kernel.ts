@@ -14,7 +14,6 @@ import {
   PolicyBlockedError,
   RequestFailedError,
   UsageError,
-  type AdapterErrorKind,
   type AdapterEvent,
   type AttemptCost,
   type AttemptSummary,
@@ -469,7 +468,6 @@ export class Kernel implements KernelHandle {
                 reason,
                 status: 'success',
                 latencyMs,
-                costUsd: cost.costUsd,
               });
               return {
                 ok: true,
@@ -521,7 +519,6 @@ export class Kernel implements KernelHandle {
                 errorKind: error.kind,
                 message: error.message,
                 latencyMs,
-                ...(cost ? { costUsd: cost.costUsd } : {}),
               });
               if (error.kind === 'cancelled' || signal.aborted) {
                 complete('cancelled', spentUsd);
@@ -673,7 +670,8 @@ export class Kernel implements KernelHandle {
   /**
    * Passes a candidate through every policy: each evaluates it (a rewrite changes what the next one sees, a block
    * ends the gate), then every policy with a lifecycle reserves on the candidate that will run, and only then are
-   * the confirmations asked, so a declined one releases what was reserved and nothing is held while a user reads.
+   * the confirmations asked, so a block by any of them comes before a question, and a declined one releases what was
+   * reserved.
    * `policies` come from the exec's own boot: calling #boot() here would reject once dispose() has started.
    */
   async #gate(
@@ -776,7 +774,11 @@ export class Kernel implements KernelHandle {
         if (ask && !(await ask(confirmation.message))) {
           await this.#endHolds(holds, { committed: true, cost: undefined });
           const message = `declined: ${confirmation.message}`;
-          return blocked(confirmation.policy, confirmation.candidate, { message, hints: [], endsRequest: true });
+          return blocked(confirmation.policy, confirmation.candidate, {
+            message,
+            hints: [],
+            endsRequest: true,
+          });
         }
       }
     } catch (error) {

@@ -4,7 +4,6 @@ import { z } from '@llm-service/spec';
 import { PluginError, type PluginDefinition } from '@llm-service/spec';
 import { importModule } from '@llm-service/plugin-kit';
 
-
 const pluginShape = z.object({
   name: z.string().min(1),
   version: z.string().min(1),

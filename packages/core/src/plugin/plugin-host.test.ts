@@ -6,7 +6,18 @@ import { pathToFileURL } from 'node:url';
 import { Observable } from 'rxjs';
 import { container as rootContainer } from 'tsyringe';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type ToolAdapterV1, type TelemetrySinkV1, type ResolvedConfig, EventBus, definePlugin, PLUGIN_API_VERSION, type PluginDefinition, serviceToken, SpendLedgerToken, type ServiceToken } from '@llm-service/spec';
+import {
+  type ToolAdapterV1,
+  type TelemetrySinkV1,
+  type ResolvedConfig,
+  EventBus,
+  definePlugin,
+  PLUGIN_API_VERSION,
+  type PluginDefinition,
+  serviceToken,
+  SpendLedgerToken,
+  type ServiceToken,
+} from '@llm-service/spec';
 import { importPlugin, resolvePluginUrl, validatePluginDefinition } from './load-plugins.js';
 import { checkApiVersion, orderByDependencies, PluginHost } from './plugin-host.js';
 
@@ -120,8 +131,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.1.0 in this core: 1.1 added the budget reporter and two-level aggregates', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.1.0');
+  it('is 1.2.0 in this core: 1.2 added the spec package, the policy lifecycle (PolicyV2) and typed settings', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.2.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -134,7 +145,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.1.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.2.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);
@@ -153,6 +164,56 @@ describe('plugin API version', () => {
 });
 
 describe('registration', () => {
+  it('adapts a V1 policy to the lifecycle (it evaluates and holds nothing), keeps a V2 policy as it is, refuses others', async () => {
+    const { host } = newHost();
+    const v2 = {
+      specificationVersion: 'v2' as const,
+      id: 'v2',
+      evaluate: () => ({ action: 'allow' as const }),
+      reserve: () => ({ action: 'hold' as const, hold: 'h' }),
+    };
+    await host.register(
+      [
+        plugin('@acme/policies', {
+          register: (context) => {
+            context.policies.add({
+              specificationVersion: 'v1',
+              id: 'v1',
+              evaluate: () => ({ action: 'warn', message: 'from v1' }),
+            });
+            context.policies.add(v2);
+          },
+        }),
+      ],
+      config,
+    );
+    const [adapted, kept] = host.policies;
+    expect(adapted).toMatchObject({ specificationVersion: 'v2', id: 'v1' });
+    expect(adapted?.reserve).toBeUndefined();
+    const candidate = { tool: 't', model: 'm', reason: 'preferred' as const };
+    expect(await adapted?.evaluate(candidate, {} as never)).toEqual({ action: 'warn', message: 'from v1' });
+    expect(kept).toBe(v2);
+
+    const error = await rejection(
+      newHost().host.register(
+        [
+          plugin('@acme/future', {
+            register: (context) =>
+              context.policies.add({
+                specificationVersion: 'v9',
+                id: 'x',
+                evaluate: () => ({ action: 'allow' }),
+              } as never),
+          }),
+        ],
+        config,
+      ),
+    );
+    expect(error.message).toBe(
+      "plugin @acme/future: registers policy 'x' with specification v9; this core runs v1 and v2",
+    );
+  });
+
   it('a plugin that throws in register gives a one-line error naming it, with the original as cause', async () => {
     const { host } = newHost();
     const original = new Error('cannot open telemetry.db\n    at somewhere (file.js:1:1)');

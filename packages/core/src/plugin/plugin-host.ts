@@ -278,7 +278,9 @@ export class PluginHost implements Registry {
   async dispose(report: (plugin: string, error: unknown) => void): Promise<void> {
     for (const sink of this.sinks) {
       try {
-        await sink.flush();
+        // A rejected flush tells the kernel not to settle a cost; the sink has reported why itself, and dispose
+        // still closes it.
+        await sink.flush().catch(() => undefined);
         await sink.dispose();
       } catch (error) {
         report(`sink ${sink.id}`, error);

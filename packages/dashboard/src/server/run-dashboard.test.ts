@@ -2,7 +2,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { BudgetReporterToken, TelemetryQueryToken, type CommandInput, type TelemetryQueryV1 } from '@llm-service/spec';
+import {
+  BudgetReporterToken,
+  TelemetryQueryToken,
+  type CommandInput,
+  type TelemetryQueryV1,
+} from '@llm-service/spec';
 import type { Kernel } from '@llm-service/core';
 import { describe, expect, it } from 'vitest';
 import { runDashboard } from './index.js';

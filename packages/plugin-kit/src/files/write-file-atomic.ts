@@ -55,7 +55,7 @@ export function writeFileAtomicSync(
     const descriptor = openSync(temp, 'wx', options.mode ?? 0o666);
     try {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let written = 0; written < bytes.length; )
+      for (let written = 0; written < bytes.length;)
         written += writeSync(descriptor, bytes, written, bytes.length - written);
       if (options.mode !== undefined) fchmodSync(descriptor, options.mode);
       fsyncSync(descriptor);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import {
-  EventBus,
-  type Candidate,
-  type PolicyContext,
-  type Reservation,
-  type ReserveOutcome,
-  type ResolvedConfig,
-  type SpendLedgerV1,
-  type SpendLimit,
+import type {
+  Candidate,
+  PolicyContext,
+  PolicyDecision,
+  Reservation,
+  ReserveOutcome,
+  ResolvedConfig,
+  SpendLedgerV1,
+  SpendLimit,
 } from '@llm-service/spec';
-import { policiesFileSchema } from '../policies-schema.js';
+import { policiesFileSchema, type PoliciesFile } from '../policies-schema.js';
 import { BudgetPolicy } from './budget-policy.js';
 
 /** An in-memory ledger with the semantics of SpendLedgerV1 (one period: everything counts). */
@@ -60,7 +60,6 @@ const fallback: Candidate = { tool: 'backup', model: 'model-b', reason: 'fallbac
 
 function setup(budgets: unknown[], options: { outputTokens?: number } = {}) {
   const ledger = new FakeLedger();
-  const events = new EventBus(() => undefined);
   const config = {
     dir: '/config',
     models: {
@@ -77,8 +76,8 @@ function setup(budgets: unknown[], options: { outputTokens?: number } = {}) {
     },
   } as unknown as ResolvedConfig;
   const policy = new BudgetPolicy({
+    policies: config.files['policies.yaml'] as PoliciesFile,
     ledger: () => ledger,
-    events,
     // Every character is one token, so the tests control the estimate exactly.
     counter: () => (text: string) => text.length,
     now: () => new Date('2026-11-25T21:00:00Z'),
@@ -95,15 +94,25 @@ function setup(budgets: unknown[], options: { outputTokens?: number } = {}) {
     force: undefined,
     ...overrides,
   });
-  return { ledger, events, policy, context };
+  /** What the kernel's gate makes of the two steps: evaluate, then (unless blocked) reserve on the same candidate. */
+  const admit = async (on: Candidate, given: PolicyContext): Promise<PolicyDecision> => {
+    const decision = await policy.evaluate(on, given);
+    if (decision.action === 'block') return decision;
+    const reservation = await policy.reserve(on, given);
+    if (reservation?.action === 'block') return reservation;
+    if (reservation?.warning === undefined) return decision;
+    if (decision.action === 'allow') return { action: 'warn', message: reservation.warning };
+    return decision;
+  };
+  return { ledger, policy, context, admit };
 }
 
 const hardGlobal = { scope: 'global', period: 'daily', limit_usd: 5 };
 
 describe('the budget policy', () => {
   it('allows without estimating when no budget applies and no cap is set', async () => {
-    const { policy, context, ledger } = setup([{ scope: 'agent:other', period: 'daily', limit_usd: 1 }]);
-    expect(await policy.evaluate(candidate, context())).toEqual({ action: 'allow' });
+    const { admit, context, ledger } = setup([{ scope: 'agent:other', period: 'daily', limit_usd: 1 }]);
+    expect(await admit(candidate, context())).toEqual({ action: 'allow' });
     expect(ledger.held.size).toBe(0);
   });
 
@@ -118,13 +127,13 @@ describe('the budget policy', () => {
   });
 
   it('reserves the estimate under a hard budget, five of $1 fit in $5, the sixth is blocked with the ways out', async () => {
-    const { policy, context, ledger } = setup([hardGlobal]);
+    const { admit, context, ledger } = setup([hardGlobal]);
     for (let index = 0; index < 5; index++)
-      expect(await policy.evaluate(candidate, context({ invocationId: `inv-${index}` }))).toEqual({
+      expect(await admit(candidate, context({ invocationId: `inv-${index}` }))).toEqual({
         action: 'allow',
       });
     expect(ledger.held.size).toBe(5);
-    const decision = await policy.evaluate(candidate, context({ invocationId: 'inv-6' }));
+    const decision = await admit(candidate, context({ invocationId: 'inv-6' }));
     expect(decision).toEqual({
       action: 'block',
       message:
@@ -148,34 +157,28 @@ describe('the budget policy', () => {
       ['model:model-a', false],
     ];
     for (const [scope, endsRequest] of cases) {
-      const { policy, context, ledger } = setup([{ scope, period: 'monthly', limit_usd: 0.5 }]);
-      const decision = await policy.evaluate(candidate, context());
+      const { admit, context, ledger } = setup([{ scope, period: 'monthly', limit_usd: 0.5 }]);
+      const decision = await admit(candidate, context());
       expect(decision).toMatchObject({ action: 'block', endsRequest });
       expect(ledger.held.size).toBe(0);
     }
   });
 
   it('keeps each chain on its own allowance', async () => {
-    const { policy, context, ledger } = setup([{ scope: 'chain', period: 'daily', limit_usd: 1 }]);
-    expect((await policy.evaluate(candidate, context({ invocationId: 'a', chainId: 'c1' }))).action).toBe(
-      'allow',
-    );
-    expect((await policy.evaluate(candidate, context({ invocationId: 'b', chainId: 'c1' }))).action).toBe(
-      'block',
-    );
-    expect((await policy.evaluate(candidate, context({ invocationId: 'c', chainId: 'c2' }))).action).toBe(
-      'allow',
-    );
+    const { admit, context, ledger } = setup([{ scope: 'chain', period: 'daily', limit_usd: 1 }]);
+    expect((await admit(candidate, context({ invocationId: 'a', chainId: 'c1' }))).action).toBe('allow');
+    expect((await admit(candidate, context({ invocationId: 'b', chainId: 'c1' }))).action).toBe('block');
+    expect((await admit(candidate, context({ invocationId: 'c', chainId: 'c2' }))).action).toBe('allow');
     expect([...ledger.held.values()].map((hold) => hold.scopes.at(-1))).toEqual(['chain:c1', 'chain:c2']);
   });
 
   it('counts spend already recorded and reports the strictest budget first', async () => {
-    const { policy, context, ledger } = setup([
+    const { admit, context, ledger } = setup([
       { scope: 'tool:primary', period: 'daily', limit_usd: 100 },
       { scope: 'agent:writer', period: 'weekly', limit_usd: 10 },
     ]);
     ledger.spentBy['agent:writer'] = 9.5;
-    const decision = await policy.evaluate(candidate, context());
+    const decision = await admit(candidate, context());
     expect(decision).toMatchObject({ action: 'block', endsRequest: true });
     expect(decision.action === 'block' && decision.message).toContain(
       "hard weekly budget 'agent:writer' would be exceeded: spent $9.50 of $10.00",
@@ -183,8 +186,8 @@ describe('the budget policy', () => {
   });
 
   it('lets --force --reason through a hard budget, still holding the estimate, and says so', async () => {
-    const { policy, context, ledger } = setup([{ ...hardGlobal, limit_usd: 0.5 }]);
-    const decision = await policy.evaluate(candidate, context({ force: { reason: 'release day' } }));
+    const { admit, context, ledger } = setup([{ ...hardGlobal, limit_usd: 0.5 }]);
+    const decision = await admit(candidate, context({ force: { reason: 'release day' } }));
     expect(decision.action).toBe('warn');
     expect(decision.action === 'warn' && decision.message).toMatch(
       /^forced past: .* \(reason: release day\)$/,
@@ -197,9 +200,9 @@ describe('the budget policy', () => {
       { scope: 'global', period: 'daily', limit_usd: 10, alert_at_percent: 80, mode: 'soft' },
     ]);
     soft.ledger.spentBy.global = 6.9;
-    expect((await soft.policy.evaluate(candidate, soft.context())).action).toBe('allow');
+    expect((await soft.admit(candidate, soft.context())).action).toBe('allow');
     soft.ledger.spentBy.global = 7;
-    const decision = await soft.policy.evaluate(candidate, soft.context({ invocationId: 'two' }));
+    const decision = await soft.admit(candidate, soft.context({ invocationId: 'two' }));
     expect(decision).toEqual({
       action: 'confirm',
       message:
@@ -207,28 +210,26 @@ describe('the budget policy', () => {
     });
     // A soft budget never blocks, even far past its limit.
     soft.ledger.spentBy.global = 50;
-    expect((await soft.policy.evaluate(candidate, soft.context({ invocationId: 'three' }))).action).toBe(
-      'confirm',
-    );
+    expect((await soft.admit(candidate, soft.context({ invocationId: 'three' }))).action).toBe('confirm');
 
     const hard = setup([{ ...hardGlobal, limit_usd: 10, alert_at_percent: 50 }]);
     hard.ledger.spentBy.global = 5;
-    expect((await hard.policy.evaluate(candidate, hard.context())).action).toBe('warn');
+    expect((await hard.admit(candidate, hard.context())).action).toBe('warn');
   });
 
   it('asks about a soft budget without alert_at_percent once the request would pass its limit', async () => {
-    const { policy, context, ledger } = setup([
+    const { admit, context, ledger } = setup([
       { scope: 'global', period: 'monthly', limit_usd: 10, mode: 'soft' },
     ]);
     ledger.spentBy.global = 8.99;
-    expect((await policy.evaluate(candidate, context())).action).toBe('allow');
+    expect((await admit(candidate, context())).action).toBe('allow');
     ledger.spentBy.global = 9;
-    expect((await policy.evaluate(candidate, context({ invocationId: 'b' }))).action).toBe('confirm');
+    expect((await admit(candidate, context({ invocationId: 'b' }))).action).toBe('confirm');
   });
 
   it('blocks an estimate above --max-cost-usd on this candidate only', async () => {
-    const { policy, context } = setup([]);
-    expect(await policy.evaluate(candidate, context({ maxCostUsd: 0.5 }))).toEqual({
+    const { admit, context } = setup([]);
+    expect(await admit(candidate, context({ maxCostUsd: 0.5 }))).toEqual({
       action: 'block',
       message:
         'primary:model-a is estimated at $1.00, above --max-cost-usd $0.50 ' +
@@ -236,33 +237,26 @@ describe('the budget policy', () => {
       hints: ['raise --max-cost-usd, or shorten the prompt'],
       endsRequest: false,
     });
-    expect(await policy.evaluate(fallback, context({ maxCostUsd: 0.5 }))).toEqual({ action: 'allow' });
+    expect(await admit(fallback, context({ maxCostUsd: 0.5 }))).toEqual({ action: 'allow' });
   });
 
-  it('moves its hold to the next candidate, and settles with the actual cost when the request completes', async () => {
-    const { policy, context, ledger, events } = setup([hardGlobal]);
-    await policy.evaluate(candidate, context());
-    await policy.evaluate(fallback, context());
-    expect(ledger.released).toEqual(['r1']);
-    expect([...ledger.held.values()].map((hold) => hold.estimateUsd)).toEqual([0.1]);
-    const base = { invocationId: 'inv-1', chainId: 'chain-1', attempt: 1, at: new Date().toISOString() };
-    events.emit({ type: 'invocation.succeeded', ...base, costUsd: 0.07 } as never);
-    events.emit({ type: 'request.completed', ...base, attempt: 0, status: 'success' } as never);
-    await new Promise((resolve) => setImmediate(resolve));
-    await policy.close();
-    expect(ledger.settled).toEqual([{ id: 'r2', actualUsd: 0.07 }]);
+  it('settles a hold at the cost the kernel hands it, and releases one that cost nothing', async () => {
+    const { policy, context, ledger } = setup([hardGlobal]);
+    const first = await policy.reserve(candidate, context());
+    const second = await policy.reserve(fallback, context({ invocationId: 'inv-2' }));
+    expect([...ledger.held.values()].map((hold) => hold.estimateUsd)).toEqual([1, 0.1]);
+    if (first?.action !== 'hold' || second?.action !== 'hold') throw new Error('expected two holds');
+    const usage = { inputTokens: 7, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    await policy.settle(first.hold, { outcome: 'failed', usage, costUsd: 0.07, costSource: 'tool' });
+    await policy.release(second.hold);
+    expect(ledger.settled).toEqual([{ id: 'r1', actualUsd: 0.07 }]);
+    expect(ledger.released).toEqual(['r2']);
     expect(ledger.held.size).toBe(0);
   });
 
-  it('releases the hold of a request that did not succeed, and what is left on close', async () => {
-    const { policy, context, ledger, events } = setup([hardGlobal]);
-    await policy.evaluate(candidate, context());
-    events.emit({ type: 'request.completed', invocationId: 'inv-1', status: 'blocked' } as never);
-    await new Promise((resolve) => setImmediate(resolve));
-    await policy.close();
-    expect(ledger.released).toEqual(['r1']);
-    await policy.evaluate(candidate, context({ invocationId: 'inv-2' }));
-    await policy.close();
-    expect(ledger.released).toEqual(['r1', 'r2']);
+  it('holds nothing when no budget applies', async () => {
+    const { policy, context, ledger } = setup([{ scope: 'agent:other', period: 'daily', limit_usd: 1 }]);
+    expect(await policy.reserve(candidate, context())).toBeUndefined();
+    expect(ledger.held.size).toBe(0);
   });
 });

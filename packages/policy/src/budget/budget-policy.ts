@@ -1,9 +1,10 @@
 import type {
+  AttemptCost,
   Candidate,
-  EventBus,
   PolicyContext,
   PolicyDecision,
-  PolicyV1,
+  PolicyReservation,
+  PolicyV2,
   Reservation,
   SpendLedgerV1,
   SpendLimit,
@@ -15,9 +16,10 @@ import { formatDuration, periodRange } from './periods.js';
 import { PromptTokens } from './prompt-tokens.js';
 
 export interface BudgetPolicyOptions {
+  /** policies.yaml as the kernel validated it (the plugin's `context.settings`). */
+  policies: PoliciesFile | undefined;
   /** The ledger, looked up on first use (opening the telemetry database is not free). */
   ledger: () => SpendLedgerV1;
-  events?: EventBus;
   counter?: () => TokenCounter | Promise<TokenCounter>;
   /** Shared with the other policies of the plugin, so a prompt is tokenized once; built from `counter` if absent. */
   tokens?: PromptTokens;
@@ -103,44 +105,22 @@ export function describeEstimate(estimate: CostEstimate & { output: OutputEstima
   return `${estimate.inputTokens} prompt tokens + ${estimate.outputTokens} expected output tokens: ${from}`;
 }
 
-interface Hold {
-  reservation: Reservation;
-  actualUsd: number;
-  succeeded: boolean;
-}
-
 /**
- * Enforces the budgets of policies.yaml and `--max-cost-usd`: estimates the request's cost on the candidate, blocks
- * what a hard budget cannot take, asks about soft budgets past their alert threshold, and reserves the estimate in
- * the spend ledger before the tool starts (settled when the request completes), so concurrent requests cannot
- * overrun a hard limit together.
+ * Enforces the budgets of policies.yaml and `--max-cost-usd`. `evaluate` estimates the request's cost on the candidate,
+ * blocks what `--max-cost-usd` cannot take, and asks about soft budgets past their alert threshold; `reserve` then
+ * holds the estimate in the spend ledger before the tool starts, checking every hard limit in the same transaction, so
+ * concurrent requests cannot overrun one together. The kernel settles the hold at the attempt's actual cost once that
+ * cost is committed, or releases it (plugin API 1.2's lifecycle: nothing settles through the event bus).
  */
-export class BudgetPolicy implements PolicyV1 {
-  readonly specificationVersion = 'v1' as const;
+export class BudgetPolicy implements PolicyV2<Reservation> {
+  readonly specificationVersion = 'v2' as const;
   readonly id = 'budget';
   readonly #options: BudgetPolicyOptions;
-  readonly #holds = new Map<string, Hold>();
-  readonly #pending = new Set<Promise<void>>();
   readonly #tokens: PromptTokens;
 
   constructor(options: BudgetPolicyOptions) {
     this.#options = options;
     this.#tokens = options.tokens ?? new PromptTokens(options.counter);
-    const events = options.events;
-    if (events) {
-      events.on('invocation.succeeded', 'budget policy', (event) => {
-        const hold = this.#holds.get(event.invocationId);
-        if (!hold) return;
-        hold.actualUsd += event.costUsd;
-        hold.succeeded = true;
-      });
-      // At once: the CLI disposes the kernel right after the request, and the telemetry store closes with its sink.
-      // The ledger's SQL runs synchronously inside settle(); the sink commits the invocation's cost in its next
-      // setImmediate turn (or in its flush), so for that moment the cost is neither held nor recorded.
-      events.on('request.completed', 'budget policy', (event) => {
-        this.#track(this.#end(event.invocationId));
-      });
-    }
   }
 
   /** The estimate of a request on a candidate, and where its expected output came from. */
@@ -148,7 +128,7 @@ export class BudgetPolicy implements PolicyV1 {
     candidate: Candidate,
     context: PolicyContext,
   ): Promise<CostEstimate & { output: OutputEstimate }> {
-    const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
+    const policies = this.#options.policies;
     const tokens = await this.#tokens.estimate(context.prompt);
     const defaultTokens = policies?.estimate?.default_output_tokens ?? 1000;
     const request = { agent: context.agent, taskType: context.taskType, promptTokens: tokens.tokens };
@@ -160,10 +140,9 @@ export class BudgetPolicy implements PolicyV1 {
   }
 
   async evaluate(candidate: Candidate, context: PolicyContext): Promise<PolicyDecision> {
-    const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
-    const applicable = applicableBudgets(policies?.budgets ?? [], candidate, context);
+    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, context);
     if (applicable.length === 0 && context.maxCostUsd === undefined) return { action: 'allow' };
-    const now = (this.#options.now ?? (() => new Date()))();
+    const now = this.#now();
     const estimate = await this.estimate(candidate, context);
     const estimateUsd = estimate.costUsd;
 
@@ -177,54 +156,9 @@ export class BudgetPolicy implements PolicyV1 {
         endsRequest: false,
       };
     }
-    if (applicable.length === 0) return { action: 'allow' };
 
-    // A fallback re-evaluates the request on its next candidate: its earlier hold goes first.
-    await this.#end(context.invocationId, true);
     const ledger = this.#options.ledger();
-    const hard = applicable.filter((entry) => entry.budget.mode === 'hard');
-    const limits: SpendLimit[] = hard.map(({ budget, spendScope }) => ({
-      scope: spendScope,
-      period: budget.period,
-      limitUsd: budget.limit_usd,
-      ...(budget.timezone ? { timezone: budget.timezone } : {}),
-    }));
-    const scopes = [
-      'global',
-      `agent:${context.agent}`,
-      `tool:${candidate.tool}`,
-      `model:${candidate.model}`,
-      `chain:${context.chainId}`,
-    ];
     const notices: string[] = [];
-    let outcome = await ledger.reserve({ scopes, estimateUsd, limits });
-    if (!outcome.ok) {
-      const failed = outcome.limit;
-      const entry =
-        hard[limits.indexOf(failed)] ??
-        hard.find((candidateEntry) => candidateEntry.spendScope === failed.scope);
-      const blocked = blockMessage(
-        entry ?? hard[0]!,
-        {
-          spentUsd: outcome.spentUsd,
-          reservedUsd: outcome.reservedUsd,
-          estimateUsd,
-          estimateBasis: describeEstimate(estimate, context.agent),
-        },
-        context.config.dir,
-        now,
-      );
-      if (!context.force) return { action: 'block', ...blocked, endsRequest: entry?.endsRequest ?? true };
-      notices.push(`forced past: ${blocked.message} (reason: ${context.force.reason})`);
-      outcome = await ledger.reserve({ scopes, estimateUsd, limits: [] });
-    }
-    if (outcome.ok)
-      this.#holds.set(context.invocationId, {
-        reservation: outcome.reservation,
-        actualUsd: 0,
-        succeeded: false,
-      });
-
     let ask = false;
     for (const entry of applicable) {
       const { budget } = entry;
@@ -248,23 +182,67 @@ export class BudgetPolicy implements PolicyV1 {
     return ask ? { action: 'confirm', message } : { action: 'warn', message };
   }
 
-  /** Settles or releases what is still held; for dispose. */
-  async close(): Promise<void> {
-    for (const invocationId of [...this.#holds.keys()]) this.#track(this.#end(invocationId));
-    await Promise.all([...this.#pending]);
-  }
-
-  #track(work: Promise<void>): void {
-    const tracked = work.catch(() => undefined).finally(() => this.#pending.delete(tracked));
-    this.#pending.add(tracked);
-  }
-
-  async #end(invocationId: string, release = false): Promise<void> {
-    const hold = this.#holds.get(invocationId);
-    if (!hold) return;
-    this.#holds.delete(invocationId);
+  /**
+   * Holds the estimate against every applicable budget, checking the hard limits in the same transaction; a hard
+   * limit the request would break blocks it, unless `--force` was given (then the estimate is still held).
+   */
+  async reserve(
+    candidate: Candidate,
+    context: PolicyContext,
+  ): Promise<PolicyReservation<Reservation> | undefined> {
+    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, context);
+    if (applicable.length === 0) return undefined;
+    const estimate = await this.estimate(candidate, context);
+    const estimateUsd = estimate.costUsd;
     const ledger = this.#options.ledger();
-    if (release || !hold.succeeded) await ledger.release(hold.reservation);
-    else await ledger.settle(hold.reservation, hold.actualUsd);
+    const hard = applicable.filter((entry) => entry.budget.mode === 'hard');
+    const limits: SpendLimit[] = hard.map(({ budget, spendScope }) => ({
+      scope: spendScope,
+      period: budget.period,
+      limitUsd: budget.limit_usd,
+      ...(budget.timezone ? { timezone: budget.timezone } : {}),
+    }));
+    const scopes = [
+      'global',
+      `agent:${context.agent}`,
+      `tool:${candidate.tool}`,
+      `model:${candidate.model}`,
+      `chain:${context.chainId}`,
+    ];
+    const outcome = await ledger.reserve({ scopes, estimateUsd, limits });
+    if (outcome.ok) return { action: 'hold', hold: outcome.reservation };
+    const failed = outcome.limit;
+    const entry =
+      hard[limits.indexOf(failed)] ??
+      hard.find((candidateEntry) => candidateEntry.spendScope === failed.scope);
+    const blocked = blockMessage(
+      entry ?? hard[0]!,
+      {
+        spentUsd: outcome.spentUsd,
+        reservedUsd: outcome.reservedUsd,
+        estimateUsd,
+        estimateBasis: describeEstimate(estimate, context.agent),
+      },
+      context.config.dir,
+      this.#now(),
+    );
+    if (!context.force) return { action: 'block', ...blocked, endsRequest: entry?.endsRequest ?? true };
+    const forced = await ledger.reserve({ scopes, estimateUsd, limits: [] });
+    const warning = `forced past: ${blocked.message} (reason: ${context.force.reason})`;
+    // A reservation without limits cannot be refused; the type still says it could.
+    return forced.ok ? { action: 'hold', hold: forced.reservation, warning } : undefined;
+  }
+
+  /** Ends the hold; the ledger counts the cost through the invocation telemetry recorded (committed before this). */
+  async settle(reservation: Reservation, cost: AttemptCost): Promise<void> {
+    await this.#options.ledger().settle(reservation, cost.costUsd);
+  }
+
+  async release(reservation: Reservation): Promise<void> {
+    await this.#options.ledger().release(reservation);
+  }
+
+  #now(): Date {
+    return (this.#options.now ?? (() => new Date()))();
   }
 }

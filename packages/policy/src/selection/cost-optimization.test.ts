@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Candidate, PolicyContext, ResolvedConfig } from '@llm-service/spec';
 import { PromptTokens } from '../budget/prompt-tokens.js';
-import { policiesFileSchema } from '../policies-schema.js';
+import { policiesFileSchema, type PoliciesFile } from '../policies-schema.js';
 import { CostOptimizationPolicy, selectModel } from './cost-optimization.js';
 
 const config = (costOptimization: unknown) =>
@@ -42,7 +42,10 @@ function setup(costOptimization: unknown = enabled) {
     counted.push(text);
     return text.length;
   });
-  const policy = new CostOptimizationPolicy({ tokens });
+  const policy = new CostOptimizationPolicy({
+    policies: config(costOptimization).files['policies.yaml'] as PoliciesFile,
+    tokens,
+  });
   const context = (prompt: string, overrides: Partial<PolicyContext> = {}): PolicyContext => ({
     invocationId: 'inv-1',
     chainId: 'chain-1',
@@ -118,9 +121,9 @@ describe('cost optimisation', () => {
     });
     const off = setup({ ...enabled, enabled: false });
     expect(await off.policy.evaluate(opus, off.context('short'))).toEqual({ action: 'allow' });
-    const absent = setup();
-    const withoutSection = { ...absent.context('short'), config: { ...config(enabled), files: {} } };
-    expect(await absent.policy.evaluate(opus, withoutSection)).toEqual({ action: 'allow' });
+    // A policies.yaml without a cost_optimization section.
+    const absent = new CostOptimizationPolicy({ policies: policiesFileSchema.parse({ version: 1 }) });
+    expect(await absent.evaluate(opus, setup().context('short'))).toEqual({ action: 'allow' });
   });
 
   it('without a threshold only task types are mapped', async () => {

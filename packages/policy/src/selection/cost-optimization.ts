@@ -1,7 +1,7 @@
 import type { Candidate, PolicyContext, PolicyDecision, PolicyV1, ResolvedConfig } from '@llm-service/spec';
 import { priceEstimate } from '../budget/estimate.js';
 import { PromptTokens } from '../budget/prompt-tokens.js';
-import { POLICIES_FILE, type CostOptimization, type PoliciesFile } from '../policies-schema.js';
+import { type CostOptimization, type PoliciesFile } from '../policies-schema.js';
 
 /** What cost optimisation does with one candidate, as a pure function of config and request figures. */
 export type ModelSelection =
@@ -89,13 +89,16 @@ export class CostOptimizationPolicy implements PolicyV1 {
   readonly specificationVersion = 'v1' as const;
   readonly id = 'cost-optimization';
   readonly #tokens: PromptTokens;
+  readonly #policies: PoliciesFile | undefined;
 
-  constructor(options: { tokens?: PromptTokens } = {}) {
+  /** `policies` is policies.yaml as the kernel validated it (the plugin's `context.settings`). */
+  constructor(options: { policies: PoliciesFile | undefined; tokens?: PromptTokens }) {
     this.#tokens = options.tokens ?? new PromptTokens();
+    this.#policies = options.policies;
   }
 
   async evaluate(candidate: Candidate, context: PolicyContext): Promise<PolicyDecision> {
-    const policies = context.config.files[POLICIES_FILE] as PoliciesFile | undefined;
+    const policies = this.#policies;
     const selection = await selectModel(candidate, {
       config: context.config,
       settings: policies?.cost_optimization,

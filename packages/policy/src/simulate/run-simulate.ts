@@ -76,9 +76,7 @@ export async function runSimulate(input: CommandInput): Promise<number> {
   const kernel = await input.kernel();
   const config = await kernel.config();
   const candidate =
-    options.policies === undefined
-      ? undefined
-      : await kernel.configWithFile(POLICIES_FILE, options.policies);
+    options.policies === undefined ? undefined : await kernel.configWithFile(POLICIES_FILE, options.policies);
   if (since) requests = await fromTelemetry(kernel, since);
   const source: SimulationReport['source'] =
     options.workload !== undefined

@@ -1,7 +1,9 @@
 import * as z from '../schema/zod.js';
 
 /** `${VAR}` references are resolved before validation, so schemas see plain values. */
-export const configVersionSchema = z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' });
+export const configVersionSchema = z.literal(1, {
+  error: 'expected `version: 1` (the only config version this release reads)',
+});
 
 /** The name of an agent or tool. */
 export const identifierSchema = z
@@ -23,7 +25,6 @@ export const agentSchema = z.strictObject({
   adapter_options: z.record(z.string(), z.unknown()).default({}),
 });
 
-
 /** Fields every tool has, whatever its adapter; adapters add their own keys on top (plugin `configSchema.tool`). */
 export const coreToolShape = {
   adapter: z.string().default('generic-yaml'),
@@ -42,8 +43,6 @@ export const coreToolShape = {
   description: z.string().optional(),
 };
 
-
-
 const pricePerMillion = z.number().min(0);
 export const modelSchema = z.strictObject({
   provider: z.string().optional(),
@@ -54,9 +53,6 @@ export const modelSchema = z.strictObject({
   context_window: z.number().int().positive().optional(),
   tier: z.enum(['economy', 'standard', 'premium']).optional(),
 });
-
-
-
 
 export type AgentConfig = z.output<typeof agentSchema>;
 export type ModelPrice = z.output<typeof modelSchema>;

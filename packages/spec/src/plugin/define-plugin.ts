@@ -42,16 +42,22 @@ type Keys<T> = keyof NonNullable<T>;
  */
 export interface PluginSettings<S extends PluginConfigSchema = PluginConfigSchema> {
   /** Its sections of llm-service.yaml; undefined when the file has no such section. */
-  readonly sections: { readonly [K in Keys<S['sections']>]: Output<NonNullable<S['sections']>[K]> | undefined };
+  readonly sections: {
+    readonly [K in Keys<S['sections']>]: Output<NonNullable<S['sections']>[K]> | undefined;
+  };
   /** Its whole files (an absent file was parsed as `{ version: 1 }`). */
   readonly files: { readonly [K in Keys<S['files']>]: Output<NonNullable<S['files']>[K]> };
   /** By adapter id: every tool whose `adapter` is that id, by tool id, with the core keys and the adapter's own. */
   readonly tools: {
-    readonly [K in Keys<S['tools']>]: Readonly<Record<string, ToolConfig & Output<NonNullable<S['tools']>[K]>>>;
+    readonly [K in Keys<S['tools']>]: Readonly<
+      Record<string, ToolConfig & Output<NonNullable<S['tools']>[K]>>
+    >;
   };
   /** By adapter id: each agent's `adapter_options.<id>`, by agent name (agents without any are absent). */
   readonly agentOptions: {
-    readonly [K in Keys<S['agentOptions']>]: Readonly<Record<string, Output<NonNullable<S['agentOptions']>[K]>>>;
+    readonly [K in Keys<S['agentOptions']>]: Readonly<
+      Record<string, Output<NonNullable<S['agentOptions']>[K]>>
+    >;
   };
 }
 

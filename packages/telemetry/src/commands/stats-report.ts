@@ -1,6 +1,6 @@
+import { formatLocalDate, localDate } from '@llm-service/plugin-kit';
 import type { InvocationFilter, InvocationRecord, AggregateRow } from '@llm-service/spec';
 import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
-import { formatLocalDate, localDate } from '../time/zoned.js';
 import type { ReportWindow } from './window.js';
 
 export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day';

@@ -1,4 +1,3 @@
-import { UsageError } from '@llm-service/spec';
 import {
   addDays,
   formatLocalDate,
@@ -7,7 +6,8 @@ import {
   periodContaining,
   startOfLocalDate,
   type LocalDate,
-} from '../time/zoned.js';
+} from '@llm-service/plugin-kit';
+import { UsageError } from '@llm-service/spec';
 
 export type WindowPeriod = 'daily' | 'weekly' | 'monthly' | 'custom' | 'all';
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { periodRange, type PeriodRange } from '@llm-service/plugin-kit';
 import type {
   Reservation,
   ReserveOutcome,
@@ -10,14 +11,7 @@ import type {
 import type { Database } from '../store/driver.js';
 import type { TelemetryStore } from '../store/store.js';
 import { processAlive } from '../query/processes.js';
-import { periodContaining, type CalendarPeriod, type PeriodRange } from '../time/zoned.js';
 import { scopeSql } from './scopes.js';
-
-const calendarPeriod: Record<SpendPeriod, CalendarPeriod> = {
-  daily: 'day',
-  weekly: 'week',
-  monthly: 'month',
-};
 
 /** Rounding slack, so a limit of $5 admits five reservations of $1 summed in floating point. */
 const epsilonUsd = 1e-9;
@@ -31,10 +25,11 @@ export interface SpendLedgerOptions {
   isAlive?: (pid: number) => boolean;
 }
 
-/** The UTC instants of the period (day, ISO week, month) that contains `at` in `timezone` (default UTC). */
-export function spendPeriod(period: SpendPeriod, at: Date, timezone = 'UTC'): PeriodRange {
-  return periodContaining(calendarPeriod[period], at, timezone);
-}
+/**
+ * The UTC instants of the period (day, ISO week, month) that contains `at` in `timezone` (default UTC): the plugin
+ * kit's `periodRange`, the calendar budgets reset on, under the name this package exports.
+ */
+export const spendPeriod: typeof periodRange = periodRange;
 
 /**
  * SpendLedgerV1 over the telemetry database. Spend is the cost of the invocations recorded in a period (counted in
@@ -64,7 +59,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     options: { timezone?: string; at?: Date } = {},
   ): Promise<number> {
     const db = this.#store.forRead();
-    return this.#spentIn(db, scope, spendPeriod(period, options.at ?? this.#now(), options.timezone));
+    return this.#spentIn(db, scope, periodRange(period, options.at ?? this.#now(), options.timezone));
   }
 
   async reserve(request: {
@@ -80,7 +75,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     const reserve = db.transaction((): ReserveOutcome => {
       this.#expireStale(db, now);
       for (const limit of request.limits) {
-        const spentUsd = this.#spentIn(db, limit.scope, spendPeriod(limit.period, now, limit.timezone));
+        const spentUsd = this.#spentIn(db, limit.scope, periodRange(limit.period, now, limit.timezone));
         const reservedUsd = (
           db
             .prepare(

@@ -1,3 +1,4 @@
+import { periodsBetween, type CalendarPeriod } from '@llm-service/plugin-kit';
 import type {
   AggregateGrouping,
   AggregateRow,
@@ -7,7 +8,6 @@ import type {
   TelemetryQueryV1,
 } from '@llm-service/spec';
 import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
-import { periodsBetween, type CalendarPeriod } from '../time/zoned.js';
 import { filterSql } from './filter-sql.js';
 import { isAbandoned, type AbandonedCheck } from './processes.js';
 import { watchFiles } from './watch-files.js';

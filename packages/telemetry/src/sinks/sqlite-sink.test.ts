@@ -319,9 +319,10 @@ describe('the SQLite sink', () => {
     const { sink, warnings } = sinkFor(reopened);
     const request = new RequestEvents();
     expect(() => play(sink, request.success('2026-11-03T10:00:00.000Z', primary))).not.toThrow();
-    await sink.flush();
+    // flush says so, so that the kernel keeps a cost held rather than settle what was never recorded.
+    await expect(sink.flush()).rejects.toMatchObject({ code: 'E_TELEMETRY_WRITE' });
     play(sink, new RequestEvents().success('2026-11-03T10:00:00.000Z', primary));
-    await sink.flush();
+    await expect(sink.flush()).rejects.toMatchObject({ code: 'E_TELEMETRY_WRITE' });
     await sink.dispose();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(

@@ -1,17 +1,12 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { userDataHome } from '@llm-service/plugin-kit';
 import type { TelemetrySection } from '../telemetry-schema.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
-/** `$XDG_DATA_HOME/llm-service` (default `~/.local/share/llm-service`), as core's `userDataHome`. */
-export function dataHome(env: Environment): string {
-  const base = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
-  return join(base, 'llm-service');
-}
-
 export function defaultDatabasePath(env: Environment): string {
-  return join(dataHome(env), 'telemetry.db');
+  return join(userDataHome(env), 'telemetry.db');
 }
 
 /** Expands `~/` and resolves a relative path against the config directory that named it. */

@@ -1,4 +1,17 @@
-import { Observable, emptyUsage, type AdapterEvent, type DetectResult, type InvocationRequest, type InvocationResult, type ToolAdapterV1, type Usage, type ToolConfig, AdapterError, type AdapterErrorKind, type AdapterErrorOptions } from '@llm-service/spec';
+import {
+  Observable,
+  emptyUsage,
+  type AdapterEvent,
+  type DetectResult,
+  type InvocationRequest,
+  type InvocationResult,
+  type ToolAdapterV1,
+  type Usage,
+  type ToolConfig,
+  AdapterError,
+  type AdapterErrorKind,
+  type AdapterErrorOptions,
+} from '@llm-service/spec';
 
 /** A piece of answer text; with `delayMs` it arrives that long after the previous one (to test timing and cancels). */
 export type ScriptedChunk = string | { text: string; delayMs: number };

@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AdapterEvent, type InvocationRequest, type ToolAdapterV1, type ToolConfig, PLUGIN_API_VERSION } from '@llm-service/spec';
+import {
+  type AdapterEvent,
+  type InvocationRequest,
+  type ToolAdapterV1,
+  type ToolConfig,
+  PLUGIN_API_VERSION,
+} from '@llm-service/spec';
 import { createScriptedAdapter, definePluginForTests, writeTestConfig } from './index.js';
 
 const tool: ToolConfig = {

@@ -55,8 +55,6 @@ export interface AttemptSummary {
   errorKind?: AdapterErrorKind | 'policy';
   message?: string;
   latencyMs: number;
-  /** What the attempt cost, when it cost anything (a failed attempt may have spent before it failed). */
-  costUsd?: number;
 }
 
 /** The documented result of `exec` (and of `llm-service exec --json`). */

@@ -1,9 +1,7 @@
 /**
- * Calendar arithmetic in an IANA time zone without a date library: periods (day, ISO week, month) are computed on
- * the local calendar and turned back into UTC instants, so daylight-saving days are 23 or 25 hours long as they are.
+ * Local calendar dates in an IANA time zone without a date library: an instant's date on the zone's wall clock, and
+ * the UTC instant a local date begins, so daylight-saving days are 23 or 25 hours long as they are.
  */
-
-export type CalendarPeriod = 'day' | 'week' | 'month';
 
 export interface LocalDate {
   year: number;
@@ -92,7 +90,7 @@ export function localDate(instant: Date, timeZone: string): LocalDate {
 }
 
 /** Normalises a possibly overflowing date (day 0, day 32, month 13) through UTC arithmetic. */
-function normalise(year: number, month: number, day: number): LocalDate {
+export function normalise(year: number, month: number, day: number): LocalDate {
   const date = new Date(Date.UTC(year, month - 1, day));
   return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
 }
@@ -114,99 +112,9 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   return normalise(date.year, date.month, date.day + days);
 }
 
-/** ISO weekday, Monday 1 to Sunday 7. */
-function isoWeekday(date: LocalDate): number {
-  const weekday = new Date(Date.UTC(date.year, date.month - 1, date.day)).getUTCDay();
-  return weekday === 0 ? 7 : weekday;
-}
-
-/** The first local date of the period containing `date`. */
-export function periodStartDate(period: CalendarPeriod, date: LocalDate): LocalDate {
-  switch (period) {
-    case 'day':
-      return date;
-    case 'week':
-      return addDays(date, 1 - isoWeekday(date));
-    case 'month':
-      return { year: date.year, month: date.month, day: 1 };
-  }
-}
-
-export function nextPeriodStartDate(period: CalendarPeriod, start: LocalDate): LocalDate {
-  switch (period) {
-    case 'day':
-      return addDays(start, 1);
-    case 'week':
-      return addDays(start, 7);
-    case 'month':
-      return normalise(start.year, start.month + 1, 1);
-  }
-}
-
-export interface PeriodRange {
-  start: Date;
-  /** Exclusive. */
-  end: Date;
-  label: string;
-}
-
-const pad = (value: number, width = 2) => String(value).padStart(width, '0');
+/** Zero-pads a date field: `pad(7)` is `07`. */
+export const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 export function formatLocalDate(date: LocalDate): string {
   return `${pad(date.year, 4)}-${pad(date.month)}-${pad(date.day)}`;
-}
-
-/** ISO 8601 week label, e.g. `2026-W01` (the week's year may differ from the calendar year at its edges). */
-export function isoWeekLabel(date: LocalDate): string {
-  const thursday = addDays(date, 4 - isoWeekday(date));
-  const firstOfYear = Date.UTC(thursday.year, 0, 1);
-  const week =
-    Math.floor((Date.UTC(thursday.year, thursday.month - 1, thursday.day) - firstOfYear) / 86_400_000 / 7) +
-    1;
-  return `${pad(thursday.year, 4)}-W${pad(week)}`;
-}
-
-export function periodLabel(period: CalendarPeriod, start: LocalDate): string {
-  switch (period) {
-    case 'day':
-      return formatLocalDate(start);
-    case 'week':
-      return isoWeekLabel(start);
-    case 'month':
-      return `${pad(start.year, 4)}-${pad(start.month)}`;
-  }
-}
-
-/** The day, ISO week or month containing `at`, in `timeZone`. */
-export function periodContaining(period: CalendarPeriod, at: Date, timeZone: string): PeriodRange {
-  const start = periodStartDate(period, localDate(at, timeZone));
-  return {
-    start: startOfLocalDate(start, timeZone),
-    end: startOfLocalDate(nextPeriodStartDate(period, start), timeZone),
-    label: periodLabel(period, start),
-  };
-}
-
-/** Every period overlapping [from, to), in order; used to group rows by local day, week or month. */
-export function periodsBetween(
-  period: CalendarPeriod,
-  from: Date,
-  to: Date,
-  timeZone: string,
-): PeriodRange[] {
-  const ranges: PeriodRange[] = [];
-  if (to.getTime() <= from.getTime()) return ranges;
-  let start = periodStartDate(period, localDate(from, timeZone));
-  for (;;) {
-    const next = nextPeriodStartDate(period, start);
-    const range = {
-      start: startOfLocalDate(start, timeZone),
-      end: startOfLocalDate(next, timeZone),
-      label: periodLabel(period, start),
-    };
-    if (range.start.getTime() >= to.getTime()) break;
-    ranges.push(range);
-    start = next;
-  }
-  return ranges;
 }
