@@ -1,6 +1,6 @@
 /**
- * The public API of @llm-service/core is a reviewed contract: the built declarations must match the checked-in API
- * reports in `packages/core/api/` (`pnpm api:update` rewrites them). The second test proves the check can fail: it
+ * The public APIs of the spec, the plugin kit, the testkit and core are reviewed contracts: the built declarations
+ * must match the checked-in API reports in `packages/<name>/api/` (`pnpm api:update` rewrites them). The second test proves the check can fail: it
  * adds an export to a copy of the built declarations and expects the check to refuse it with a diff.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,7 +23,7 @@ const TIMEOUT_MS = 120_000;
 const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const coreDir = join(repositoryRoot, 'packages', 'core');
 const script = join(repositoryRoot, 'scripts', 'api-report.mjs');
-const declarations = [join(coreDir, 'dist', 'index.d.ts'), join(coreDir, 'dist', 'testing', 'index.d.ts')];
+const reported = ['spec', 'plugin-kit', 'testkit', 'core'];
 
 function newestSourceTime(dir: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
@@ -33,17 +33,20 @@ function newestSourceTime(dir: string): number {
   }, 0);
 }
 
-/** Builds core when its declarations are missing or older than its sources, so the check reads the current API. */
-function ensureBuiltCore(): void {
-  const sourceTime = newestSourceTime(join(coreDir, 'src'));
-  const stale = declarations.some((path) => !existsSync(path) || statSync(path).mtimeMs < sourceTime);
-  if (!stale) return;
-  const build = spawnSync('pnpm', ['--filter', '@llm-service/core', 'run', 'build'], {
-    cwd: repositoryRoot,
-    encoding: 'utf8',
-    timeout: TIMEOUT_MS,
-  });
-  if (build.status !== 0) throw new Error(`building core failed\n${build.stdout}\n${build.stderr}`);
+/** Builds each reported package whose declarations are missing or older than its sources, so the check reads the current API. */
+function ensureBuilt(): void {
+  for (const name of reported) {
+    const dir = join(repositoryRoot, 'packages', name);
+    const declaration = join(dir, 'dist', 'index.d.ts');
+    const sourceTime = newestSourceTime(join(dir, 'src'));
+    if (existsSync(declaration) && statSync(declaration).mtimeMs >= sourceTime) continue;
+    const build = spawnSync('pnpm', ['--filter', `@llm-service/${name}`, 'run', 'build'], {
+      cwd: repositoryRoot,
+      encoding: 'utf8',
+      timeout: TIMEOUT_MS,
+    });
+    if (build.status !== 0) throw new Error(`building ${name} failed\n${build.stdout}\n${build.stderr}`);
+  }
 }
 
 function runCheck(...args: string[]) {
@@ -55,15 +58,15 @@ function runCheck(...args: string[]) {
   return { status: result.status, output: `${result.stdout}\n${result.stderr}` };
 }
 
-describe('API report of @llm-service/core', () => {
+describe('API reports of the spec, the kits and core', () => {
   it(
     'matches the built declarations (run `pnpm api:update` and review the diff if not)',
     () => {
-      ensureBuiltCore();
+      ensureBuilt();
       const { status, output } = runCheck();
       expect(status, output).toBe(0);
-      expect(output).toContain('core.api.md: up to date');
-      expect(output).toContain('core-testing.api.md: up to date');
+      for (const report of ['spec', 'plugin-kit', 'testkit', 'testkit-testing', 'core'])
+        expect(output).toContain(`${report}.api.md: up to date`);
     },
     TIMEOUT_MS,
   );
@@ -71,7 +74,7 @@ describe('API report of @llm-service/core', () => {
   it(
     'fails with a diff when an export is added but the report is not updated, and passes once updated',
     () => {
-      ensureBuiltCore();
+      ensureBuilt();
       const project = mkdtempSync(join(tmpdir(), 'llm-service-api-report-test-'));
       try {
         cpSync(join(coreDir, 'package.json'), join(project, 'package.json'));
@@ -88,7 +91,6 @@ describe('API report of @llm-service/core', () => {
         expect(changed.status, changed.output).toBe(1);
         expect(changed.output).toContain('changed but');
         expect(changed.output).toContain('+export function addedWithoutReview(input: string): number;');
-        expect(changed.output).toContain('core-testing.api.md: up to date');
 
         const updated = runCheck('--project', project, '--update');
         expect(updated.status, updated.output).toBe(0);

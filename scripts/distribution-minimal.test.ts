@@ -1,7 +1,7 @@
 /**
  * A custom distribution composed from outside the repository: `examples/distribution-minimal` (its own binary over
- * core, the generic YAML adapter and telemetry) is packed and installed with the tarballs of exactly those three
- * packages, in one `npm install` in an empty directory. Its `exec` and `stats` run, and the packages it does not
+ * core, the spec, the generic YAML adapter and telemetry) is packed and installed with the tarballs of exactly those
+ * packages and the plugin kit they use, in one `npm install` in an empty directory. Its `exec` and `stats` run, and the packages it does not
  * depend on (the Claude adapter, the policy plugin, the CLI) are nowhere in its node_modules.
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +24,15 @@ import {
 } from './support/packed-workspace.js';
 
 const DISTRIBUTION = 'llm-service-distribution-minimal';
-const INCLUDED = ['@llm-service/adapter-generic-yaml', '@llm-service/core', '@llm-service/telemetry'];
+/** What the distribution depends on. */
+const DEPENDENCIES = [
+  '@llm-service/adapter-generic-yaml',
+  '@llm-service/core',
+  '@llm-service/spec',
+  '@llm-service/telemetry',
+];
+/** What is installed with it: its dependencies and what they use. */
+const INCLUDED = [...DEPENDENCIES, '@llm-service/plugin-kit'].sort();
 const EXCLUDED = ['@llm-service/adapter-claude', '@llm-service/policy', '@llm-service/cli'];
 
 /** Every `node_modules/<name>` directory below `dir`, however deeply nested. */
@@ -128,9 +136,9 @@ tools:
     if (typeof env.HOME === 'string') rmSync(env.HOME, { recursive: true, force: true });
   });
 
-  it('depends on core, the generic YAML adapter and telemetry only', () => {
+  it('depends on core, the spec, the generic YAML adapter and telemetry only', () => {
     const manifest = readManifest(join(installDir, 'node_modules', DISTRIBUTION));
-    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(INCLUDED);
+    expect(Object.keys(manifest.dependencies ?? {}).sort()).toEqual(DEPENDENCIES);
   });
 
   it('installed every package of ours from its local tarball, and none of the others', () => {

@@ -12,6 +12,9 @@ import { isInside, packagesDir, repositoryRoot, run, type Manifest } from './sup
 const TIMEOUT_MS = 180_000;
 const SCOPE = '@llm-service/';
 const CORE = '@llm-service/core';
+const SPEC = '@llm-service/spec';
+/** Packages that are neither plugins nor distributions: the contracts, the shared helpers, the test helpers. */
+const LIBRARIES = new Set([CORE, SPEC, '@llm-service/plugin-kit', '@llm-service/testkit']);
 const CLI_DIR = 'cli';
 const SOURCE_CONDITION = '@llm-service/source';
 
@@ -39,7 +42,7 @@ const workspacePackages: WorkspacePackage[] = readdirSync(packagesDir, { withFil
   .filter((pkg) => !pkg.manifest.private)
   .sort((a, b) => a.directoryName.localeCompare(b.directoryName));
 const plugins = workspacePackages.filter(
-  (pkg) => pkg.manifest.name !== CORE && pkg.directoryName !== CLI_DIR,
+  (pkg) => !LIBRARIES.has(pkg.manifest.name ?? '') && pkg.directoryName !== CLI_DIR,
 );
 const cli = workspacePackages.find((pkg) => pkg.directoryName === CLI_DIR);
 
@@ -179,13 +182,18 @@ describe('packed packages installed with npm outside the workspace', () => {
         `${key}: ${entry.resolved}`,
       ).toBe(true);
     }
-    // One copy of core, so plugins and kernel share its tokens, zod and rxjs.
-    expect(ours.filter(([key]) => key.endsWith(CORE)).map(([key]) => key)).toEqual([`node_modules/${CORE}`]);
+    // One copy of the spec, so plugins and kernel share its tokens, zod and rxjs; and one of core.
+    for (const name of [SPEC, CORE])
+      expect(ours.filter(([key]) => key.endsWith(name)).map(([key]) => key)).toEqual([
+        `node_modules/${name}`,
+      ]);
   });
 
-  it('imports core, which exposes createKernel and definePlugin', () => {
+  it('imports core, which exposes createKernel, and the spec, which exposes definePlugin', () => {
     const exported = nodeJson(
-      `import('${CORE}').then((m) => console.log(JSON.stringify({ createKernel: typeof m.createKernel, definePlugin: typeof m.definePlugin })))`,
+      `const core = await import('${CORE}');
+       const spec = await import('${SPEC}');
+       console.log(JSON.stringify({ createKernel: typeof core.createKernel, definePlugin: typeof spec.definePlugin }));`,
     );
     expect(exported).toEqual({ createKernel: 'function', definePlugin: 'function' });
   });

@@ -1,8 +1,8 @@
 /**
  * `llm-service plugins new`: generates one plugin package of each kind with the built binary, in a directory outside
  * the workspace, then type-checks and builds each with its own tsconfig files and runs all their tests in one vitest
- * invocation. Core, vitest, typescript and @types/node are linked from the workspace (core through its published
- * `exports`, i.e. its built `dist`), standing in for `npm install`.
+ * invocation. The spec, core, the testkit, vitest, typescript and @types/node are linked from the workspace (ours
+ * through their published `exports`, i.e. their built `dist`), standing in for `npm install`.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,14 +39,17 @@ describe('llm-service plugins new', () => {
   beforeAll(() => {
     assertBuilt(
       publishablePackages().filter((pkg) =>
-        ['@llm-service/core', '@llm-service/cli'].includes(pkg.manifest.name),
+        ['@llm-service/spec', '@llm-service/core', '@llm-service/testkit', '@llm-service/cli'].includes(
+          pkg.manifest.name,
+        ),
       ),
     );
     workDir = outsideDir('llm-service-plugins-new-');
     const modules = join(workDir, 'node_modules');
     mkdirSync(join(modules, '@llm-service'), { recursive: true });
     mkdirSync(join(modules, '@types'), { recursive: true });
-    symlinkSync(join(packagesDir, 'core'), join(modules, '@llm-service', 'core'), 'dir');
+    for (const name of ['spec', 'core', 'testkit'])
+      symlinkSync(join(packagesDir, name), join(modules, '@llm-service', name), 'dir');
     symlinkSync(join(workspaceModules, 'vitest'), join(modules, 'vitest'), 'dir');
     symlinkSync(join(workspaceModules, 'typescript'), join(modules, 'typescript'), 'dir');
     symlinkSync(join(workspaceModules, '@types', 'node'), join(modules, '@types', 'node'), 'dir');
@@ -77,7 +80,7 @@ describe('llm-service plugins new', () => {
         dependencies?: Record<string, string>;
       };
       expect(manifest.name).toBe(name);
-      expect(Object.keys(manifest.peerDependencies)).toEqual(['@llm-service/core']);
+      expect(Object.keys(manifest.peerDependencies)).toEqual(['@llm-service/spec']);
       expect(manifest.dependencies).toBeUndefined();
     }
   });

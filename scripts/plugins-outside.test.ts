@@ -1,7 +1,7 @@
 /**
  * Third-party plugins built and used from outside the repository, as their authors and users would:
  * `examples/plugin-audit-log` and `examples/plugin-adapter-http` are each copied to a temporary directory, installed
- * against the packed `@llm-service/core` tarball (so only what core publishes is visible to them), compiled with
+ * against the packed `@llm-service/spec` tarball (so only the contracts are visible to them), compiled with
  * their own `npm run build` and packed. Then, in an empty project directory, one `npm install` puts in the packed CLI
  * with its plugins and the audit-log tarball; the HTTP adapter is unpacked beside the config directory and named by
  * relative path. `llm-service exec` runs through both against a local OpenAI-compatible test server.
@@ -28,7 +28,7 @@ import {
   type ProcessRun,
 } from './support/packed-workspace.js';
 
-const CORE = '@llm-service/core';
+const SPEC = '@llm-service/spec';
 const CLI = '@llm-service/cli';
 const AUDIT_PLUGIN = 'llm-service-plugin-audit-log';
 const HTTP_PLUGIN = 'llm-service-adapter-http';
@@ -118,7 +118,7 @@ function checkSignature(line: string, key: string): { valid: boolean; record: Re
   return { valid: expected === match[2], record: JSON.parse(body) as Record<string, unknown> };
 }
 
-describe('third-party plugins built outside the workspace against the packed core', () => {
+describe('third-party plugins built outside the workspace against the packed spec', () => {
   let workDir: string;
   let projectDir: string;
   let configDir: string;
@@ -138,12 +138,12 @@ describe('third-party plugins built outside the workspace against the packed cor
     const packDir = join(workDir, 'pack');
     mkdirSync(packDir);
     tarballs = packWorkspace(packages, packDir);
-    const coreTarball = tarballs.get(CORE);
-    if (!coreTarball) throw new Error('core was not packed');
+    const specTarball = tarballs.get(SPEC);
+    if (!specTarball) throw new Error('the spec was not packed');
 
-    // Each example sees only the packed core: no workspace links, no source export condition.
-    const auditTarball = buildExample('plugin-audit-log', join(workDir, 'build'), [coreTarball], packDir);
-    const httpTarball = buildExample('plugin-adapter-http', join(workDir, 'build'), [coreTarball], packDir);
+    // Each example sees only the packed spec: no workspace links, no source export condition, no core.
+    const auditTarball = buildExample('plugin-audit-log', join(workDir, 'build'), [specTarball], packDir);
+    const httpTarball = buildExample('plugin-adapter-http', join(workDir, 'build'), [specTarball], packDir);
 
     projectDir = join(workDir, 'project');
     mkdirSync(projectDir);
@@ -215,16 +215,16 @@ audit_log:
     if (typeof env.HOME === 'string') rmSync(env.HOME, { recursive: true, force: true });
   });
 
-  it('installs our packages from the local tarballs only, with one copy of core', () => {
+  it('installs our packages from the local tarballs only, with one copy of the spec', () => {
     const ours = scopedPackagesInLockfile(projectDir);
     expect(ours.length).toBeGreaterThan(0);
     for (const { key, resolved } of ours) expect(resolved, key).toMatch(/^file:/);
-    expect(ours.filter(({ key }) => key.endsWith(CORE)).map(({ key }) => key)).toEqual([
-      `node_modules/${CORE}`,
+    expect(ours.filter(({ key }) => key.endsWith(SPEC)).map(({ key }) => key)).toEqual([
+      `node_modules/${SPEC}`,
     ]);
   });
 
-  it('ships each example with core as a peer dependency and compiled declarations only', () => {
+  it('ships each example with the spec as a peer dependency and compiled declarations only', () => {
     for (const name of [AUDIT_PLUGIN, HTTP_PLUGIN]) {
       const dir =
         name === AUDIT_PLUGIN
@@ -234,9 +234,9 @@ audit_log:
         peerDependencies?: Record<string, string>;
         dependencies?: Record<string, string>;
       };
-      expect(manifest.peerDependencies?.[CORE], name).toBe('^0.1.0');
+      expect(manifest.peerDependencies?.[SPEC], name).toBe('^0.1.0');
       expect(manifest.dependencies ?? {}, name).toEqual({});
-      expect(readFileSync(join(dir, 'dist', 'index.d.ts'), 'utf8'), name).toContain(CORE);
+      expect(readFileSync(join(dir, 'dist', 'index.d.ts'), 'utf8'), name).toContain(SPEC);
     }
   });
 
@@ -378,7 +378,7 @@ audit_log:
       {
         title: 'an apiVersion this core does not satisfy',
         plugin: `export default { name: 'acme-future', version: '1.0.0', apiVersion: '^2.0.0', register() {} };`,
-        expected: 'plugin acme-future: needs plugin API ^2.0.0, but this core provides 1.1.0',
+        expected: 'plugin acme-future: needs plugin API ^2.0.0, but this core provides 1.2.0',
       },
       {
         title: 'a plugin that throws in register',

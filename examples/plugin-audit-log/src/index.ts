@@ -14,14 +14,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import {
-  definePlugin,
-  z,
-  type LlmServiceEvent,
-  type PluginDefinition,
-  type TelemetrySinkV1,
-  type Usage,
-} from '@llm-service/spec';
+import { definePlugin, z, type LlmServiceEvent, type TelemetrySinkV1, type Usage } from '@llm-service/spec';
 
 export const auditLogPluginName = 'llm-service-plugin-audit-log';
 export const auditLogKeyVariable = 'LLM_SERVICE_AUDIT_LOG_KEY';
@@ -153,15 +146,14 @@ export function createAuditLogSink(options: { file: string; key: string }): Tele
   };
 }
 
-const auditLogPlugin: PluginDefinition = definePlugin({
+const auditLogPlugin = definePlugin({
   name: auditLogPluginName,
   version: '0.1.0',
-  apiVersion: '^1.0.0',
+  // 1.2: `context.settings`, this plugin's own section validated and typed by the schema below.
+  apiVersion: '^1.2.0',
   configSchema: { sections: { audit_log: auditLogSection } },
   register(context) {
-    const settings = (context.config.settings.audit_log as AuditLogSettings | undefined) ?? {
-      file: 'audit.log',
-    };
+    const settings: AuditLogSettings = context.settings.sections.audit_log ?? { file: 'audit.log' };
     const key = settings.key ?? context.env[auditLogKeyVariable];
     if (!key) {
       throw new Error(

@@ -1,10 +1,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { InvocationRequest } from '@llm-service/spec';
 import { AnthropicTestServer, claudeEnvironment, reply, type ScriptedReply } from '@llm-service/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../src/index.js';
-import { collect, invocationRequest, temporaryDirectory, toolConfig } from './support/helpers.js';
+import {
+  collect,
+  invocationRequest,
+  temporaryDirectory,
+  toolConfig,
+  withAgentOptions,
+  type ClaudeRequest,
+} from './support/helpers.js';
 import { claudeBinary, processesMatching, skipReason, waitUntil } from './support/real-claude.js';
 
 const adapter = createClaudeAdapter();
@@ -23,11 +29,11 @@ async function server(replies: ScriptedReply[] = [], fallback?: ScriptedReply): 
 function request(
   target: AnthropicTestServer,
   prompt: string,
-  overrides: Partial<Omit<InvocationRequest, 'tool'>> & {
+  overrides: Partial<Omit<ClaudeRequest, 'tool'>> & {
     tool?: Record<string, unknown>;
     apiKey?: string | null;
   } = {},
-): InvocationRequest {
+): ClaudeRequest {
   const { tool, apiKey, ...rest } = overrides;
   const { env } = claudeEnvironment({ baseUrl: target.url, ...(apiKey === undefined ? {} : { apiKey }) });
   const configDir = temporaryDirectory('adapter-claude-config-');
@@ -96,14 +102,13 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
     const shared = join(base.configDir, 'shared-dir');
     mkdirSync(shared);
     const outcome = await collect(adapter, {
-      ...base,
-      adapterOptions: {
+      ...withAgentOptions(base, {
         append_system_prompt_file: 'prompts/architect.md',
         allowed_tools: ['Read', 'Bash(git diff *)'],
         // The legacy name, which claude 2.1.328 accepts though --help lists `manual` instead.
         permission_mode: 'default',
         add_dirs: ['shared-dir'],
-      },
+      }),
       maxBudgetUsd: 5,
     });
     expect(outcome.error).toBeUndefined();
@@ -124,13 +129,13 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
         }),
         reply.text('Done.'),
       ]);
-      const outcome = await collect(adapter, {
-        ...request(target, 'make the file'),
-        adapterOptions: {
+      const outcome = await collect(
+        adapter,
+        withAgentOptions(request(target, 'make the file'), {
           ...(grant.allow ? { allowed_tools: ['Bash(touch *)'] } : {}),
           ...(grant.addDir ? { add_dirs: [shared] } : {}),
-        },
-      });
+        }),
+      );
       const messages = (target.messageRequests[1]?.body as { messages: unknown[] } | undefined)?.messages;
       return {
         outcome,
@@ -281,15 +286,5 @@ describe('the claude adapter before it starts anything', () => {
       request(target, 'hi', { tool: { binary: process.execPath }, maxBudgetUsd: 0 }),
     );
     expect(outcome.error).toMatchObject({ kind: 'tool-error', fallback: false });
-  });
-
-  it('refuses invalid agent options as a tool error', async () => {
-    const target = await server();
-    const outcome = await collect(adapter, {
-      ...request(target, 'hi', { tool: { binary: process.execPath } }),
-      adapterOptions: { permission_mode: 'yolo' },
-    });
-    expect(outcome.error).toMatchObject({ kind: 'tool-error' });
-    expect(outcome.error?.message).toContain("adapter_options.claude of agent 'tester' is invalid");
   });
 });

@@ -20,8 +20,8 @@ export type {
 export { maxArgumentPromptBytes } from './prompt/prompt-delivery.js';
 
 /**
- * The keys this adapter adds to a tools.yaml entry (field checks plus the cross-field refinement). Typed as core's
- * generic object schema so the published types reference `@llm-service/core` only; parse results are typed by
+ * The keys this adapter adds to a tools.yaml entry (field checks plus the cross-field refinement). Typed as the spec's
+ * generic object schema so the published types reference `@llm-service/spec` only; parse results are typed by
  * `GenericYamlToolSettings`.
  */
 export const genericYamlToolSchema: z.ZodObject<z.ZodRawShape> = toolSchema;

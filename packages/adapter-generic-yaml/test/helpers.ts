@@ -8,8 +8,8 @@ import {
   type AdapterEvent,
   type InvocationRequest,
   type InvocationResult,
-  type ToolConfig,
 } from '@llm-service/spec';
+import type { GenericYamlTool } from '../src/config/tool-settings-types.js';
 import { createGenericYamlAdapter } from '../src/index.js';
 import { genericYamlToolSchema } from '../src/config/tool-schema.js';
 
@@ -19,7 +19,7 @@ export const fakeCli = join(fixturesDir, 'fake-llm.mjs');
 /** The same merge core's config loader does; the adapter's cross-field refinement runs on the result after it. */
 const mergedToolSchema = z.strictObject({ ...coreToolShape, ...genericYamlToolSchema.shape });
 
-export function toolConfig(raw: Record<string, unknown>): ToolConfig {
+export function toolConfig(raw: Record<string, unknown>): GenericYamlTool {
   const tool = mergedToolSchema.parse({
     adapter: 'generic-yaml',
     binary: fakeCli,
@@ -27,7 +27,7 @@ export function toolConfig(raw: Record<string, unknown>): ToolConfig {
     ...raw,
   });
   genericYamlToolSchema.parse(tool);
-  return tool;
+  return tool as GenericYamlTool;
 }
 
 export function temporaryDirectory(prefix = 'generic-yaml-test-'): string {
@@ -35,10 +35,10 @@ export function temporaryDirectory(prefix = 'generic-yaml-test-'): string {
 }
 
 export function invocationRequest(
-  tool: ToolConfig,
+  tool: GenericYamlTool,
   prompt: Uint8Array | string,
-  overrides: Partial<InvocationRequest> = {},
-): InvocationRequest {
+  overrides: Partial<InvocationRequest<GenericYamlTool>> = {},
+): InvocationRequest<GenericYamlTool> {
   return {
     invocationId: 'inv-1',
     chainId: 'chain-1',
@@ -73,7 +73,7 @@ export interface Outcome {
 
 /** Subscribes and waits for the observable to complete or fail, recording when each event arrived. */
 export function collect(
-  request: InvocationRequest,
+  request: InvocationRequest<GenericYamlTool>,
   signal: AbortSignal = new AbortController().signal,
 ): Promise<Outcome> {
   const adapter = createGenericYamlAdapter();

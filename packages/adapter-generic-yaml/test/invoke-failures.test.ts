@@ -185,14 +185,6 @@ describe('failed runs', () => {
       /working directory .*no-such-directory.* does not exist/,
     );
   });
-
-  it('reports a tool entry that skipped validation instead of running it', async () => {
-    const tool = { ...toolConfig({}), prompt_via: 'arg', args: ['--no-prompt'] };
-    const outcome = await collect(invocationRequest(tool, 'hi'));
-    expect(adapterError(outcome.error).message).toMatch(
-      /tools.yaml entry 'fake' is invalid: prompt_via: arg needs a '\{\{prompt\}\}' placeholder .* \(at prompt_via\)/,
-    );
-  });
 });
 
 describe('environment', () => {

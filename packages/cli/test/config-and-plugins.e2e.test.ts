@@ -112,7 +112,7 @@ describe('plugins named in llm-service.yaml', () => {
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides 1.1.0',
+      'plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides 1.2.0',
     );
   });
 

@@ -11,7 +11,7 @@ import {
   workingDirectory,
   type Environment,
 } from '@llm-service/plugin-kit';
-import { readToolSettings } from './settings.js';
+import type { ClaudeTool } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 
 /** Environment variables Claude Code authenticates with, in the order it prefers them. */
@@ -75,11 +75,10 @@ export function presentCredentials(tool: ToolConfig, env: Environment): string[]
 
 /** What `llm-service tools` shows: whether claude is there, its version, and which credentials it would find. */
 export async function detectClaude(
-  toolId: string,
-  tool: ToolConfig,
+  tool: ClaudeTool,
   context: { configDir: string; env: Environment },
 ): Promise<DetectResult> {
-  const env = claudeChildEnvironment(context.env, tool, readToolSettings(toolId, tool));
+  const env = claudeChildEnvironment(context.env, tool);
   const credentials = presentCredentials(tool, env);
   const missing = missingCredentials(tool, env);
   const problem =

@@ -12,7 +12,8 @@ import { readAppendSystemPrompt } from '../argv/system-prompt.js';
 import { toInvocationResult } from '../stream/invocation-result.js';
 import { ClaudeStreamParser } from '../stream/stream-parser.js';
 import { classifyFailure, isAuthRetry } from './classify-failure.js';
-import { readAgentOptions, readToolSettings } from './settings.js';
+import type { ClaudeAgentOptions } from '../config/claude-schema.js';
+import { defaultAgentOptions, type ClaudeTool } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 
 /**
@@ -20,13 +21,13 @@ import { claudeChildEnvironment, installHint } from './tool-environment.js';
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
 export async function runInvocation(
-  request: InvocationRequest,
+  request: InvocationRequest<ClaudeTool, ClaudeAgentOptions>,
   signal: AbortSignal,
   emit: (text: string) => void,
 ): Promise<InvocationResult> {
-  const settings = readToolSettings(request.toolId, request.tool);
-  const options = readAgentOptions(request.agent, request.adapterOptions);
-  const env = claudeChildEnvironment(request.env, request.tool, settings);
+  const settings = request.tool;
+  const options = request.adapterOptions ?? defaultAgentOptions;
+  const env = claudeChildEnvironment(request.env, request.tool);
   const binaryPath = locateBinary(request.tool, request.configDir, env, installHint);
   const missing = missingCredentials(request.tool, env);
   if (missing.length > 0) throw credentialsError(missing);

@@ -8,14 +8,20 @@ import {
   type InvocationRequest,
   type InvocationResult,
   type ToolAdapterV1,
-  type ToolConfig,
 } from '@llm-service/spec';
-import { claudeToolSchema } from '../../src/config/claude-schema.js';
+import type { ClaudeTool } from '../../src/adapter/settings.js';
+import {
+  claudeAgentOptionsSchema,
+  claudeToolSchema,
+  type ClaudeAgentOptions,
+} from '../../src/config/claude-schema.js';
+
+export type ClaudeRequest = InvocationRequest<ClaudeTool, ClaudeAgentOptions>;
 
 /** The same merge core's config loader does for a tool with `adapter: claude`. */
 const mergedToolSchema = z.strictObject({ ...coreToolShape, ...claudeToolSchema.shape });
 
-export function toolConfig(raw: Record<string, unknown>): ToolConfig {
+export function toolConfig(raw: Record<string, unknown>): ClaudeTool {
   return mergedToolSchema.parse({
     adapter: 'claude',
     binary: 'claude',
@@ -28,11 +34,16 @@ export function temporaryDirectory(prefix = 'adapter-claude-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * One attempt's request as the kernel builds it; `adapterOptions` (raw, as in agents.yaml) go through the adapter's
+ * schema as the config loader would put them.
+ */
 export function invocationRequest(
-  tool: ToolConfig,
+  tool: ClaudeTool,
   prompt: string,
-  overrides: Partial<InvocationRequest> = {},
-): InvocationRequest {
+  overrides: Partial<Omit<ClaudeRequest, 'adapterOptions'>> & { adapterOptions?: unknown } = {},
+): ClaudeRequest {
+  const { adapterOptions, ...rest } = overrides;
   return {
     invocationId: 'inv-1',
     chainId: 'chain-1',
@@ -44,11 +55,11 @@ export function invocationRequest(
     model: 'claude-sonnet-4-5',
     prompt: new TextEncoder().encode(prompt),
     timeoutMs: 60_000,
-    adapterOptions: undefined,
     configDir: tmpdir(),
     maxBudgetUsd: undefined,
     env: {},
-    ...overrides,
+    ...rest,
+    adapterOptions: adapterOptions === undefined ? undefined : claudeAgentOptionsSchema.parse(adapterOptions),
   };
 }
 
@@ -60,8 +71,8 @@ export interface Outcome {
 
 /** Subscribes to one invocation and collects what it emits, until it completes or fails. */
 export function collect(
-  adapter: ToolAdapterV1,
-  request: InvocationRequest,
+  adapter: ToolAdapterV1<ClaudeTool, ClaudeAgentOptions>,
+  request: ClaudeRequest,
   signal: AbortSignal = new AbortController().signal,
   onOutput?: (text: string) => void,
 ): Promise<Outcome> {
@@ -78,4 +89,9 @@ export function collect(
       complete: () => resolve(outcome),
     });
   });
+}
+
+/** `request` with an agent's raw `adapter_options.claude`, validated as the config loader would. */
+export function withAgentOptions(request: ClaudeRequest, raw: unknown): ClaudeRequest {
+  return { ...request, adapterOptions: claudeAgentOptionsSchema.parse(raw) };
 }

@@ -1,11 +1,12 @@
 import type { ToolAdapterV1 } from '@llm-service/spec';
 import { invocationObservable } from '@llm-service/plugin-kit';
 import { genericYamlAdapterId } from '../config/tool-schema.js';
+import type { GenericYamlTool } from '../config/tool-settings-types.js';
 import { detectTool } from './detect-tool.js';
 import { runInvocation } from './run-invocation.js';
 
 /** The adapter that runs any CLI described by its tools.yaml entry (argv template, prompt delivery, output paths). */
-export function createGenericYamlAdapter(): ToolAdapterV1 {
+export function createGenericYamlAdapter(): ToolAdapterV1<GenericYamlTool> {
   return {
     specificationVersion: 'v1',
     id: genericYamlAdapterId,

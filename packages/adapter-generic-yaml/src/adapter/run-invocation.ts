@@ -18,7 +18,7 @@ import { createPrivateDirectory, removePrivateDirectory } from '../prompt/privat
 import { promptAsArgument, writePromptFile } from '../prompt/prompt-delivery.js';
 import { classifyFailure, failureTailChars } from './classify-failure.js';
 import { TailBuffer } from './tail-buffer.js';
-import { readToolSettings } from './tool-settings.js';
+import type { GenericYamlTool } from '../config/tool-settings-types.js';
 
 /** Enough of stdout to find an error message in it, without holding a long answer twice. */
 const stdoutTailBytes = 64 * 1024;
@@ -49,11 +49,11 @@ async function readOutputFile(path: string, toolId: string, stdoutTail: string):
  * directory (prompt and output files) is removed on every path out, including timeout and cancel.
  */
 export async function runInvocation(
-  request: InvocationRequest,
+  request: InvocationRequest<GenericYamlTool>,
   signal: AbortSignal,
   emit: (text: string) => void,
 ): Promise<InvocationResult> {
-  const settings = readToolSettings(request.toolId, request.tool);
+  const settings = request.tool;
   const env = childEnvironment(request.env, request.tool);
   const binaryPath = locateBinary(request.tool, request.configDir, env);
   const missing = missingCredentials(request.tool, env);

@@ -1,6 +1,8 @@
+import type { ToolConfig } from '@llm-service/spec';
+
 /**
  * The adapter's settings as plain interfaces. They are written out (rather than inferred from the zod schema) so
- * the published `.d.ts` names only `@llm-service/core` and never `zod`, which is core's dependency, not ours.
+ * the published `.d.ts` names only `@llm-service/spec` and never `zod`, which is the spec's dependency, not ours.
  * tool-schema.ts asserts at compile time that these stay identical to what the schema produces.
  */
 
@@ -30,3 +32,9 @@ export interface GenericYamlToolSettings {
   error_patterns?: Partial<Record<ErrorPatternKind, string[] | undefined>> | undefined;
   version_args: string[];
 }
+
+/**
+ * A tools.yaml entry with this adapter as the kernel hands it over: the core keys and this adapter's, validated once,
+ * at load, through `genericYamlToolSchema` (its cross-field checks included).
+ */
+export type GenericYamlTool = ToolConfig & GenericYamlToolSettings;

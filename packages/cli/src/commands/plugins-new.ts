@@ -31,8 +31,9 @@ const sectionKey = (id: string) => id.replace(/-/g, '_');
 /** The files of a new plugin package, by path relative to its directory. */
 export function pluginFiles(name: string, kind: PluginKind): Record<string, string> {
   const id = shortId(name);
-  // Plugins and core are released together: a plugin made by this CLI is written for the core of the same version.
-  const coreRange = `^${cliVersion}`;
+  // The spec, core and the testkit are released with the CLI: a plugin made by this CLI is written for the spec of the
+  // same version, and tested against that core and testkit.
+  const range = `^${cliVersion}`;
   const manifest = {
     name,
     version: '0.1.0',
@@ -50,9 +51,11 @@ export function pluginFiles(name: string, kind: PluginKind): Record<string, stri
       test: 'vitest run',
       prepublishOnly: 'npm run typecheck && npm test && npm run build',
     },
-    peerDependencies: { '@llm-service/core': coreRange },
+    peerDependencies: { '@llm-service/spec': range },
     devDependencies: {
-      '@llm-service/core': coreRange,
+      '@llm-service/core': range,
+      '@llm-service/spec': range,
+      '@llm-service/testkit': range,
       '@types/node': '^20.19.0',
       typescript: '~6.0.3',
       vitest: '4.1.12',
@@ -92,7 +95,7 @@ function readme(name: string, kind: PluginKind, id: string): string {
   };
   return `# ${name}
 
-An [llm-service](https://www.npmjs.com/package/@llm-service/core) ${kind} plugin (plugin API ${PLUGIN_API_VERSION}).
+An [llm-service](https://www.npmjs.com/package/@llm-service/spec) ${kind} plugin (plugin API ${PLUGIN_API_VERSION}).
 
 \`\`\`sh
 npm install          # then: npm test, npm run build
@@ -104,7 +107,7 @@ Use it by naming it in \`llm-service.yaml\` (\`plugins: [${name}]\`), installed 
 ${use[kind]}
 \`\`\`
 
-It depends on \`@llm-service/core\` only, as a peer dependency. See llm-service's \`docs/plugins.md\`.
+It depends on \`@llm-service/spec\` only, as a peer dependency; its tests run it in a real kernel (\`@llm-service/core\`) with \`@llm-service/testkit\`. See llm-service's \`docs/plugins.md\`.
 `;
 }
 
@@ -126,9 +129,8 @@ const sources: Record<PluginKind, (name: string, id: string) => string> = {
   Observable,
   z,
   type AdapterEvent,
-  type PluginDefinition,
   type ToolAdapterV1,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 
 export const adapterId = '${id}';
 
@@ -173,7 +175,7 @@ export function createAdapter(): ToolAdapterV1 {
   };
 }
 
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
 ${pluginHead(name)}
   configSchema: { tools: { [adapterId]: toolSchema } },
   register(context) {
@@ -187,7 +189,7 @@ export default plugin;
   policy: (
     name,
     id,
-  ) => `${header('policy')}import { definePlugin, z, type PluginDefinition, type PolicyV1 } from '@llm-service/core';
+  ) => `${header('policy')}import { definePlugin, z, type PolicyV1 } from '@llm-service/spec';
 
 export const sectionSchema = z.strictObject({
   max_prompt_bytes: z.number().int().positive().default(100_000),
@@ -210,11 +212,12 @@ export function createPolicy(maxPromptBytes: number): PolicyV1 {
   };
 }
 
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
 ${pluginHead(name)}
   configSchema: { sections: { ${sectionKey(id)}: sectionSchema } },
   register(context) {
-    const settings = sectionSchema.parse(context.config.settings.${sectionKey(id)} ?? {});
+    // Validated and typed by sectionSchema when the configuration loaded; absent means the defaults.
+    const settings = context.settings.sections.${sectionKey(id)} ?? sectionSchema.parse({});
     context.policies.add(createPolicy(settings.max_prompt_bytes));
   },
 });
@@ -228,9 +231,8 @@ import {
   definePlugin,
   z,
   type LlmServiceEvent,
-  type PluginDefinition,
   type TelemetrySinkV1,
-} from '@llm-service/core';
+} from '@llm-service/spec';
 
 export const sectionSchema = z.strictObject({
   file: z.string().min(1).default('${id}.jsonl'),
@@ -262,11 +264,12 @@ export function createSink(file: string): TelemetrySinkV1 {
   };
 }
 
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
 ${pluginHead(name)}
   configSchema: { sections: { ${sectionKey(id)}: sectionSchema } },
   register(context) {
-    const settings = sectionSchema.parse(context.config.settings.${sectionKey(id)} ?? {});
+    // Validated and typed by sectionSchema when the configuration loaded; absent means the defaults.
+    const settings = context.settings.sections.${sectionKey(id)} ?? sectionSchema.parse({});
     context.sinks.add(createSink(resolve(context.config.dir, settings.file)));
   },
 });
@@ -277,7 +280,7 @@ export default plugin;
   command: (
     name,
     id,
-  ) => `${header('command')}import { definePlugin, type CommandV1, type PluginDefinition } from '@llm-service/core';
+  ) => `${header('command')}import { definePlugin, type CommandV1 } from '@llm-service/spec';
 
 /** A starting point: \`llm-service ${id}\` lists the configured agents (\`--json\` for JSON). */
 export const command: CommandV1 = {
@@ -298,7 +301,7 @@ export const command: CommandV1 = {
   },
 };
 
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
 ${pluginHead(name)}
   // Commands are declared, so \`llm-service --help\` lists them without loading any configuration.
   commands: [command],
@@ -332,7 +335,7 @@ it('is a valid plugin named after its package', () => {
 });
 `;
 
-/** A tool and agent that run the core's scripted test adapter, for plugins that need a request to run. */
+/** A tool and agent that run the testkit's scripted test adapter, for plugins that need a request to run. */
 const scriptedConfig = `const scripted = definePluginForTests({
   name: 'scripted-tool',
   adapters: [createScriptedAdapter('scripted', () => ({ answer: 'scripted answer' }))],
@@ -344,7 +347,7 @@ const baseConfig = {
 };`;
 
 const tests: Record<PluginKind, (name: string, id: string) => string> = {
-  adapter: (name, id) => `${testHead}import { writeTestConfig } from '@llm-service/core/testing';
+  adapter: (name, id) => `${testHead}import { writeTestConfig } from '@llm-service/testkit/testing';
 import plugin from './index.js';
 ${testSetup(name)}
 describe('the ${id} adapter', () => {
@@ -385,7 +388,7 @@ describe('the ${id} adapter', () => {
   policy: (
     name,
     id,
-  ) => `${testHead}import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/core/testing';
+  ) => `${testHead}import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/testkit/testing';
 import plugin from './index.js';
 ${testSetup(name)}
 ${scriptedConfig}
@@ -413,7 +416,7 @@ describe('the ${id} policy', () => {
   sink: (
     name,
     id,
-  ) => `${testHead}import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/core/testing';
+  ) => `${testHead}import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/testkit/testing';
 import plugin from './index.js';
 ${testSetup(name)}
 ${scriptedConfig}
@@ -436,7 +439,7 @@ describe('the ${id} sink', () => {
 `,
 
   command: (name, id) => `${testHead}import { Writable } from 'node:stream';
-import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/core/testing';
+import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/testkit/testing';
 import plugin, { command } from './index.js';
 ${testSetup(name)}
 ${scriptedConfig}

@@ -1,7 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-
-type Environment = Readonly<Record<string, string | undefined>>;
+import type { Environment } from './tool-checks.js';
 
 /** `$XDG_CONFIG_HOME/llm-service` (default `~/.config/llm-service`): the user's own configuration. */
 export function userConfigHome(env: Environment): string {
