@@ -1,9 +1,4 @@
-import {
-  definePlugin,
-  SpendLedgerToken,
-  TelemetryQueryToken,
-  type PluginDefinition,
-} from '@llm-service/spec';
+import { definePlugin, SpendLedgerToken, TelemetryQueryToken } from '@llm-service/spec';
 import { pruneCommand, statsCommand } from './commands/definitions.js';
 import { SqliteSpendLedger } from './ledger/spend-ledger.js';
 import { SqliteTelemetryQuery } from './query/telemetry-query.js';
@@ -11,7 +6,7 @@ import { JsonlSink } from './sinks/jsonl-sink.js';
 import { SqliteSink } from './sinks/sqlite-sink.js';
 import { resolveSettings } from './store/paths.js';
 import { TelemetryStore } from './store/store.js';
-import { telemetrySectionSchema, type TelemetrySection } from './telemetry-schema.js';
+import { telemetrySectionSchema } from './telemetry-schema.js';
 import type * as StatsModule from './commands/stats-module.js';
 
 export { telemetrySectionSchema, type TelemetrySection } from './telemetry-schema.js';
@@ -50,23 +45,17 @@ export function loadReports(): Promise<typeof StatsModule> {
  * the spend ledger and the telemetry query service, and contributes `stats` and `telemetry prune`. Nothing is opened
  * or loaded until the first event, query or command needs the database.
  */
-const plugin: PluginDefinition = definePlugin({
+const plugin = definePlugin({
   name: '@llm-service/telemetry',
   version: '0.1.0',
-  apiVersion: '^1.0.0',
+  apiVersion: '^1.2.0',
   provides: [SpendLedgerToken, TelemetryQueryToken],
   configSchema: {
     sections: { telemetry: telemetrySectionSchema },
   },
   commands: [statsCommand, pruneCommand],
   register(context) {
-    // The kernel's own environment when core passes it to plugins (not yet part of PluginContext), else the process's.
-    const env = context.env;
-    const settings = resolveSettings(
-      context.config.settings.telemetry as TelemetrySection | undefined,
-      context.config.dir,
-      env,
-    );
+    const settings = resolveSettings(context.settings.sections.telemetry, context.config.dir, context.env);
     const store = new TelemetryStore({ path: settings.dbPath });
     context.sinks.add(
       new SqliteSink({
