@@ -201,6 +201,9 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
     expect(outcome.error).toMatchObject({ kind: 'tool-error', fallback: false });
     expect(outcome.error?.message).toContain('Reached maximum budget ($0.01)');
     expect(target.messageRequests).toHaveLength(1);
+    // The turn that crossed the cap was paid for: the failure carries what claude reported, for the budgets.
+    expect(outcome.error?.usage).toMatchObject({ inputTokens: 100_000, outputTokens: 10 });
+    expect(outcome.error?.reportedCostUsd).toBeCloseTo((100_000 * 3 + 10 * 15) / 1_000_000, 12);
   });
 
   it('returns a whole answer whose only turn crossed the cap, with what it really cost', async () => {

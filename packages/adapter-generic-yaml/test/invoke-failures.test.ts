@@ -116,6 +116,38 @@ describe('failed runs', () => {
     expect(error.detail?.length).toBeGreaterThan(2000);
   });
 
+  it('carries the usage and cost a run reported before exiting with an error, without streaming its answer', async () => {
+    const spent = { result: 'half an answer', usage: { in: 1200, out: 300 }, cost: 0.021 };
+    const tool = toolConfig({
+      output: {
+        format: 'jsonl',
+        text: 'result',
+        input_tokens: 'usage.in',
+        output_tokens: 'usage.out',
+        cost_usd: 'cost',
+      },
+      env: { FAKE_OUTPUT: `${JSON.stringify(spent)}`, FAKE_EXIT: '1' },
+    });
+    const outcome = await collect(invocationRequest(tool, 'hi'));
+    const error = adapterError(outcome.error);
+    expect(error).toMatchObject({ kind: 'tool-error', toolExitCode: 1, reportedCostUsd: 0.021 });
+    expect(error.usage).toEqual({
+      inputTokens: 1200,
+      outputTokens: 300,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+    });
+    // The last line had no newline: reading it for the cost must not stream a failed answer after the fact.
+    expect(outcome.outputs).toEqual([]);
+  });
+
+  it('reports no spending for a failed run that printed none', async () => {
+    const tool = toolConfig({ env: { FAKE_OUTPUT: 'Error: quota exhausted', FAKE_EXIT: '1' } });
+    const error = adapterError((await collect(invocationRequest(tool, 'hi'))).error);
+    expect(error.usage).toBeUndefined();
+    expect(error.reportedCostUsd).toBeUndefined();
+  });
+
   it('falls back to stdout for the message when stderr is empty', async () => {
     const tool = toolConfig({ env: { FAKE_OUTPUT: 'Error: quota exhausted', FAKE_EXIT: '1' } });
     const outcome = await collect(invocationRequest(tool, 'hi'));

@@ -35,3 +35,5 @@ export {
   startOfLocalDate,
   type LocalDate,
 } from './calendar/zoned-date.js';
+// Failures that spent: an adapter error carrying the usage and cost a run reported before it failed.
+export { withSpending, type Spending } from './failures/with-spending.js';

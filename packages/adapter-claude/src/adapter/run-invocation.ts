@@ -5,11 +5,12 @@ import {
   locateBinary,
   missingCredentials,
   runTool,
+  withSpending,
   workingDirectory,
 } from '@llm-service/plugin-kit';
 import { buildArgs } from '../argv/build-args.js';
 import { readAppendSystemPrompt } from '../argv/system-prompt.js';
-import { toInvocationResult } from '../stream/invocation-result.js';
+import { spendingOf, toInvocationResult } from '../stream/invocation-result.js';
 import { ClaudeStreamParser } from '../stream/stream-parser.js';
 import { classifyFailure, isAuthRetry } from './classify-failure.js';
 import type { ClaudeAgentOptions } from '../config/claude-schema.js';
@@ -82,7 +83,8 @@ export async function runInvocation(
       retrySameTool: settings.retry.same_tool,
       stoppedForAuth: stoppedForAuth && !signal.aborted,
     });
-    if (failure) throw failure;
+    // A run that failed after paid turns (stopped at its budget cap or turn limit) still reported what it spent.
+    if (failure) throw withSpending(failure, parser.state.result && spendingOf(parser.state.result));
     if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
     const result = toInvocationResult(parser.state, parser.state.result!, {
       requestedModel: request.model,

@@ -1,4 +1,5 @@
 import type { InvocationResult, Usage } from '@llm-service/spec';
+import type { Spending } from '@llm-service/plugin-kit';
 import type { ResultEvent } from './stream-events.js';
 import type { StreamState } from './stream-parser.js';
 
@@ -28,6 +29,14 @@ export function usageOf(result: ResultEvent): Usage {
     outputTokens: count(result.usage?.output_tokens),
     cacheReadTokens: count(result.usage?.cache_read_input_tokens),
     cacheWriteTokens: count(result.usage?.cache_creation_input_tokens),
+  };
+}
+
+/** What a run's result line says it spent, for a run that failed after paying for turns. */
+export function spendingOf(result: ResultEvent): Spending {
+  return {
+    usage: usageOf(result),
+    ...(result.total_cost_usd === undefined ? {} : { reportedCostUsd: result.total_cost_usd }),
   };
 }
 

@@ -8,12 +8,14 @@ import {
   locateBinary,
   missingCredentials,
   runTool,
+  withSpending,
   workingDirectory,
+  type Spending,
 } from '@llm-service/plugin-kit';
 import { renderArgs, type PlaceholderValues } from '../argv/render-args.js';
 import type { PlaceholderName } from '../config/placeholders.js';
 import type { OutputSettings } from '../config/tool-schema.js';
-import { createOutputReader } from '../output/output-reader.js';
+import { createOutputReader, type OutputReader } from '../output/output-reader.js';
 import { createPrivateDirectory, removePrivateDirectory } from '../prompt/private-directory.js';
 import { promptAsArgument, writePromptFile } from '../prompt/prompt-delivery.js';
 import { classifyFailure, failureTailChars } from './classify-failure.js';
@@ -40,6 +42,30 @@ async function readOutputFile(path: string, toolId: string, stdoutTail: string):
         : `could not read the output file of '${toolId}': ${error instanceof Error ? error.message : String(error)}`,
       { detail: stdoutTail.trim().slice(-failureTailChars) || undefined, cause: error },
     );
+  }
+}
+
+/**
+ * What a run that exited with an error reported spending in the output it did print (usage and cost paths of a JSON
+ * or JSONL output), or nothing when it printed none; never a new failure of its own.
+ */
+async function spentBeforeFailing(
+  failure: AdapterError,
+  reader: OutputReader,
+  outputFile: string | undefined,
+): Promise<Spending | undefined> {
+  if (failure.kind === 'cancelled' || failure.kind === 'timeout' || failure.kind === 'not-installed')
+    return undefined;
+  try {
+    const fileBytes =
+      outputFile === undefined ? undefined : await readFile(outputFile).catch(() => undefined);
+    const parsed = reader.finish(fileBytes);
+    return {
+      usage: parsed.usage,
+      ...(parsed.reportedCostUsd === undefined ? {} : { reportedCostUsd: parsed.reportedCostUsd }),
+    };
+  } catch {
+    return undefined;
   }
 }
 
@@ -81,7 +107,11 @@ export async function runInvocation(
       values.output_file = join(directory, outputFileName(settings.output));
     }
     const args = renderArgs(settings.args, values satisfies PlaceholderValues);
-    const reader = createOutputReader(settings.output, emit);
+    // Once the run has failed, reading its output for what it spent must not stream more of a failed answer.
+    let answering = true;
+    const reader = createOutputReader(settings.output, (text) => {
+      if (answering) emit(text);
+    });
     const stdoutTail = new TailBuffer(stdoutTailBytes);
 
     const result = await runTool({
@@ -106,7 +136,10 @@ export async function runInvocation(
       settings,
       stdoutTail: stdoutTail.text(),
     });
-    if (failure) throw failure;
+    if (failure) {
+      answering = false;
+      throw withSpending(failure, await spentBeforeFailing(failure, reader, values.output_file));
+    }
     if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
 
     const fileBytes =
