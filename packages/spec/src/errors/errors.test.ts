@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AdapterError,
+  isAdapterError,
+  isKnownAdapterErrorKind,
+  type AdapterErrorKind,
+} from './adapter-error.js';
+import { ConfigError } from './config-error.js';
+import {
+  ExitCode,
+  isLlmServiceError,
+  kernelErrorCodes,
+  LlmServiceError,
+  PluginError,
+  UsageError,
+} from './llm-service-error.js';
+
+describe('errors across copies of the spec', () => {
+  it('recognises an error of another copy by its marker, not by instanceof', () => {
+    // What another copy's class produces: a different prototype chain, the same global marker.
+    const foreign = Object.assign(new Error('from a plugin with its own spec'), {
+      [Symbol.for('llm-service.error')]: true,
+      code: 'E_ACME_BROKEN',
+      exitCode: 1,
+    });
+    expect(foreign instanceof LlmServiceError).toBe(false);
+    expect(LlmServiceError.isInstance(foreign)).toBe(true);
+    expect(LlmServiceError.isInstance(new UsageError('bad flag'))).toBe(true);
+    expect(LlmServiceError.isInstance(new Error('plain'))).toBe(false);
+    expect(isLlmServiceError(null)).toBe(false);
+  });
+
+  it('gives every error of the family its code and exit code', () => {
+    expect(new UsageError('x')).toMatchObject({ code: 'E_USAGE', exitCode: ExitCode.usage });
+    expect(new PluginError('@acme/p', 'is broken')).toMatchObject({
+      code: 'E_PLUGIN',
+      exitCode: ExitCode.usage,
+      plugin: '@acme/p',
+      message: 'plugin @acme/p: is broken',
+    });
+    expect(new ConfigError([]).code).toBe('E_CONFIG');
+    expect(kernelErrorCodes).toContain('E_NO_AVAILABLE_TOOL');
+  });
+
+  it('reads an adapter error of a kind this copy does not know, with safe defaults', () => {
+    const kind = 'plan-limit' as AdapterErrorKind;
+    const error = new AdapterError(kind, 'the five-hour window is spent');
+    expect(isKnownAdapterErrorKind(kind)).toBe(false);
+    expect(error).toMatchObject({ code: 'E_ADAPTER_PLAN_LIMIT', fallback: true, retrySameTool: false });
+    expect(isAdapterError(error)).toBe(true);
+    expect(AdapterError.isInstance(error)).toBe(true);
+    expect(isAdapterError(new UsageError('x'))).toBe(false);
+  });
+
+  it('carries what a failed attempt spent', () => {
+    const usage = { inputTokens: 10, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const error = new AdapterError('tool-error', 'stopped at its cap', { usage, reportedCostUsd: 0.5 });
+    expect(error).toMatchObject({ usage, reportedCostUsd: 0.5 });
+  });
+});
