@@ -31,6 +31,16 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     },
     onDispose: (cleanup) => disposers.push(cleanup),
   };
+  // A reader that went away (`config show | head -3`) leaves the rest of the output nowhere to go: end quietly, as
+  // DESIGN section 4 asks, instead of crashing on an unhandled EPIPE. Any other write error is reported once. The
+  // listener stays: a write's EPIPE can arrive after the command has returned.
+  let stdoutFailed = false;
+  const onStdoutError = (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || stdoutFailed) return;
+    stdoutFailed = true;
+    exitCode = reportError(error, io.stderr, colorsFor(io.stderr, io.env), false);
+  };
+  io.stdout.on('error', onStdoutError);
   try {
     await createProgram(context).parseAsync([...argv], { from: 'user' });
   } catch (error) {

@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isolatedHome, runCli, temporaryDir, waitFor, writeConfig } from './support/cli.js';
+import { binPath, isolatedHome, runCli, temporaryDir, waitFor, writeConfig } from './support/cli.js';
 
 const agents = '  writer:\n    preferred_tool: stand-in\n';
 
@@ -184,6 +186,50 @@ describe('config commands', () => {
     const changed = await runCli(['exec', '-a', 'writer', '-p', 'hi'], { cwd: nested, env });
     expect(changed.code).toBe(2);
     expect(changed.stderr).toContain('has changed since it was trusted');
+  });
+
+  it('ten `config trust` runs at once each record their entry in the one trust store', async () => {
+    const { env } = isolatedHome();
+    const projects = Array.from({ length: 10 }, (_, index) => {
+      const project = temporaryDir(`trust-${index}`);
+      writeConfig(join(project, '.llm-service'), { tools: { 'stand-in': {} }, agents });
+      return project;
+    });
+    const runs = await Promise.all(projects.map((cwd) => runCli(['config', 'trust'], { cwd, env })));
+    for (const run of runs) expect(run.code, run.stderr).toBe(0);
+    const store = JSON.parse(readFileSync(join(env.XDG_DATA_HOME!, 'llm-service', 'trust.json'), 'utf8')) as {
+      trusted: Record<string, unknown>;
+    };
+    expect(Object.keys(store.trusted)).toHaveLength(10);
+    // Every project now runs, so each entry holds its own config's hash.
+    const execs = await Promise.all(
+      projects.map((cwd) => runCli(['exec', '-a', 'writer', '-p', 'hi'], { cwd, env })),
+    );
+    for (const exec of execs) expect(exec.code, exec.stderr).toBe(0);
+  });
+
+  it('`config show | head -3` ends quietly when the reader goes away, with no EPIPE stack trace', async () => {
+    const many = Array.from(
+      { length: 5000 },
+      (_, index) => `  agent${index}:\n    preferred_tool: stand-in\n`,
+    );
+    const dir = writeConfig(temporaryDir('epipe'), {
+      tools: { 'stand-in': {} },
+      agents: agents + many.join(''),
+    });
+    const { env } = isolatedHome();
+    const child = spawn(process.execPath, [binPath, 'config', 'show', '--config-dir', dir], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Read the first chunk, then close the pipe as `head` does once it has its lines.
+    await once(child.stdout, 'data');
+    child.stdout.destroy();
+    const [code] = (await once(child, 'close')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('--help shows examples and exit codes; --version prints the version', async () => {

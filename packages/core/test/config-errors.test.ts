@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -322,6 +323,20 @@ const cases: Case[] = [
     },
     expected: [
       { file: 'models.yaml', line: 1, column: 1, path: '', message: 'YAML error: Excessive alias count' },
+    ],
+  },
+  {
+    name: 'an alias inside the node it names is refused at the alias, not a stack overflow',
+    files: { 'models.yaml': `${modelsYaml}loop: &loop [1, *loop]\n` },
+    expected: [
+      {
+        file: 'models.yaml',
+        line: 8,
+        column: 17,
+        path: '',
+        message:
+          'YAML error: the alias *loop is inside the node &loop it refers to, so its value would contain itself',
+      },
     ],
   },
   {
@@ -958,8 +973,62 @@ describe('reading the config directory', () => {
     mkdirSync(join(dir, 'tools.yaml'));
     const sources = readConfigSources(dir, 'flag', root);
     expect(sources.issues).toEqual([
-      { file: 'cfg/tools.yaml', line: 1, column: 1, path: '', message: 'cannot read tools.yaml (EISDIR)' },
+      {
+        file: 'cfg/tools.yaml',
+        line: 1,
+        column: 1,
+        path: '',
+        message: 'cannot read tools.yaml: it is not a regular file (a device, FIFO, socket or directory)',
+        suggestion: 'make tools.yaml a YAML file of at most 1 MiB',
+      },
     ]);
+  });
+
+  /** The base config with `agents.yaml` replaced by what `make` puts at its path; the issues of reading it. */
+  function readIssuesWith(make: (path: string) => void): string[] {
+    const root = mkdtempSync(join(tmpdir(), 'llm-service-config-'));
+    roots.push(root);
+    const dir = join(root, 'cfg');
+    mkdirSync(dir);
+    for (const [name, content] of Object.entries(baseFiles))
+      if (content !== null && name !== 'agents.yaml') writeFileSync(join(dir, name), content);
+    make(join(dir, 'agents.yaml'));
+    return readConfigSources(dir, 'flag', root).issues.map(formatConfigIssue);
+  }
+
+  it('never reads a config file from a device: a link to /dev/zero is refused at once', () => {
+    expect(readIssuesWith((path) => symlinkSync('/dev/zero', path))).toEqual([
+      'cfg/agents.yaml:1:1: cannot read agents.yaml: it is not a regular file (a device, FIFO, socket or directory); make agents.yaml a YAML file of at most 1 MiB',
+    ]);
+  });
+
+  it('never waits on a FIFO in place of a config file', () => {
+    expect(readIssuesWith((path) => execFileSync('mkfifo', [path]))).toEqual([
+      'cfg/agents.yaml:1:1: cannot read agents.yaml: it is not a regular file (a device, FIFO, socket or directory); make agents.yaml a YAML file of at most 1 MiB',
+    ]);
+  });
+
+  it('refuses a config file over 1 MiB, saying how large it is', () => {
+    const issues = readIssuesWith((path) =>
+      writeFileSync(path, `version: 1\nagents: {}\n# ${'x'.repeat(2 * 1024 * 1024)}\n`),
+    );
+    expect(issues).toEqual([
+      'cfg/agents.yaml:1:1: cannot read agents.yaml: it is 2.0 MiB; the limit is 1.0 MiB; make agents.yaml a YAML file of at most 1 MiB',
+    ]);
+  });
+
+  it('reports bytes that are not UTF-8 at their line instead of replacing them', () => {
+    const issues = readIssuesWith((path) =>
+      writeFileSync(
+        path,
+        Buffer.concat([
+          Buffer.from('version: 1\nagents:\n  caf'),
+          Buffer.from([0xe9]),
+          Buffer.from(': {}\n'),
+        ]),
+      ),
+    );
+    expect(issues).toEqual(['cfg/agents.yaml:3:1: agents.yaml is not UTF-8 text (line 3); save it as UTF-8']);
   });
 
   it('names the directory `.` when it is the working directory', () => {

@@ -37,3 +37,5 @@ export {
 } from './calendar/zoned-date.js';
 // Failures that spent: an adapter error carrying the usage and cost a run reported before it failed.
 export { withSpending, type Spending } from './failures/with-spending.js';
+export { acquireLockFile, type LockFileOptions } from './files/lock-file.js';
+export { readRegularFile, type RegularFileRead } from './files/read-regular-file.js';

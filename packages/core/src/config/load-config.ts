@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from '@llm-service/spec';
 import type { ZodObject, ZodRawShape, ZodType } from 'zod';
@@ -23,7 +22,7 @@ import {
   modelsFileFrameSchema,
   toolsFileSchema,
 } from './file-schemas.js';
-import { suggestName } from '@llm-service/plugin-kit';
+import { readRegularFile, suggestName } from '@llm-service/plugin-kit';
 import type { ConfigDirSource } from './discover.js';
 import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 import {
@@ -86,6 +85,32 @@ function displayPathOf(absolutePath: string, cwd: string | undefined): string {
     : absolutePath;
 }
 
+/** A config file is a few KiB of YAML: anything far larger is a mistake (or a link to a device), not a config. */
+const maxConfigFileBytes = 1024 * 1024;
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as text, or the line of the first byte that is not UTF-8 (rather than replacing it silently). */
+function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; line: number } {
+  try {
+    return { ok: true, text: strictUtf8.decode(bytes) };
+  } catch {
+    let line = 1;
+    for (let start = 0; start <= bytes.length; line++) {
+      const newline = bytes.indexOf(0x0a, start);
+      const end = newline === -1 ? bytes.length : newline;
+      try {
+        strictUtf8.decode(bytes.subarray(start, end));
+      } catch {
+        return { ok: false, line };
+      }
+      if (newline === -1) break;
+      start = newline + 1;
+    }
+    return { ok: false, line: 1 };
+  }
+}
+
 /** One config file read and parsed; absent optional files yield neither a source nor an issue. */
 function readConfigFile(
   dir: string,
@@ -94,34 +119,28 @@ function readConfigFile(
 ): { source?: YamlSource; issues: ConfigIssue[] } {
   const absolutePath = join(dir, name);
   const displayPath = displayPathOf(absolutePath, cwd);
-  let text: string;
-  try {
-    text = readFileSync(absolutePath, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') {
+  const read = readRegularFile(absolutePath, { maxBytes: maxConfigFileBytes });
+  const issue = (message: string, suggestion?: string, line = 1): { issues: ConfigIssue[] } => ({
+    issues: [
+      { file: displayPath, line, column: 1, path: '', message, ...(suggestion ? { suggestion } : {}) },
+    ],
+  });
+  if (!read.ok) {
+    if (read.reason === 'missing') {
       if (!(requiredConfigFiles as readonly string[]).includes(name)) return { issues: [] };
       const shownDir = displayPathOf(dir, cwd);
-      return {
-        issues: [
-          {
-            file: displayPath,
-            line: 1,
-            column: 1,
-            path: '',
-            message: `missing required file ${name} in ${shownDir}`,
-            suggestion: `run \`llm-service init --dir ${shownDir}\` to create a config, or pass --config-dir`,
-          },
-        ],
-      };
+      return issue(
+        `missing required file ${name} in ${shownDir}`,
+        `run \`llm-service init --dir ${shownDir}\` to create a config, or pass --config-dir`,
+      );
     }
-    const reason = code ?? (error instanceof Error ? error.message : String(error));
-    return {
-      issues: [
-        { file: displayPath, line: 1, column: 1, path: '', message: `cannot read ${name} (${reason})` },
-      ],
-    };
+    if (read.reason === 'unreadable') return issue(`cannot read ${name} (${read.code ?? read.message})`);
+    return issue(`cannot read ${name}: ${read.message}`, `make ${name} a YAML file of at most 1 MiB`);
   }
+  const decoded = decodeUtf8(read.bytes);
+  if (!decoded.ok)
+    return issue(`${name} is not UTF-8 text (line ${decoded.line})`, 'save it as UTF-8', decoded.line);
+  const text = decoded.text;
   const parsed = parseYamlSource(absolutePath, displayPath, text);
   return {
     source: parsed.source,

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from '@llm-service/spec';
 import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
-import { userDataHome } from '@llm-service/plugin-kit';
+import { acquireLockFile, readRegularFile, userDataHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 
 const trustStoreSchema = z.object({
   version: z.literal(1),
@@ -12,12 +12,18 @@ const trustStoreSchema = z.object({
 });
 type TrustStore = z.output<typeof trustStoreSchema>;
 
+/** Plugin modules and tool programs can be large; past this, a file is hashed as what it is, not read whole. */
+const maxHashedFileBytes = 64 * 1024 * 1024;
+
+/**
+ * A file's bytes for the trust hash; undefined when it does not exist. A device, FIFO or oversized file is never read
+ * (a link to /dev/zero would be read forever): it is hashed as a marker of what it is, so swapping a file for one
+ * still changes the hash.
+ */
 function readOrUndefined(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
+  const read = readRegularFile(path, { maxBytes: maxHashedFileBytes });
+  if (read.ok) return read.bytes;
+  return read.reason === 'missing' ? undefined : Buffer.from(`<${read.reason}>`);
 }
 
 function parsedYaml(content: Buffer | undefined): unknown {
@@ -129,14 +135,32 @@ export class TrustStoreFile {
     return entry.sha256 === hashConfigDir(dir) ? 'trusted' : 'changed';
   }
 
+  /**
+   * Records `dir` as trusted at its current hash. Read, change and write happen under a lock, so concurrent `config
+   * trust` runs each keep their entry (without it, the last writer's copy of the store dropped the others'), and the
+   * store is replaced atomically, so a reader never sees half of it.
+   */
   trust(dir: string, now = new Date()): string {
-    const store = this.#read();
     const sha256 = hashConfigDir(dir);
-    store.trusted[canonicalPath(dir)] = { sha256, trustedAt: now.toISOString() };
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const temporary = `${this.path}.${process.pid}.tmp`;
-    writeFileSync(temporary, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
-    renameSync(temporary, this.path);
+    const release = acquireLockFile(`${this.path}.lock`, { waitMs: 10_000 });
+    if (!release) {
+      throw new LlmServiceError(
+        'E_TRUST_STORE',
+        `another llm-service is writing the trust store ${this.path}`,
+        {
+          exitCode: ExitCode.usage,
+          hint: `try again; if none is running, remove ${this.path}.lock`,
+        },
+      );
+    }
+    try {
+      const store = this.#read();
+      store.trusted[canonicalPath(dir)] = { sha256, trustedAt: now.toISOString() };
+      writeFileAtomicSync(this.path, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
+    } finally {
+      release();
+    }
     return sha256;
   }
 }

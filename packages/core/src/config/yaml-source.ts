@@ -93,7 +93,11 @@ export function toPlainValue(
   source: YamlSource,
 ): { value: unknown; problem?: undefined } | { value?: undefined; problem: YamlSyntaxProblem } {
   try {
-    return { value: source.document.toJS({ maxAliasCount: 100 }) };
+    const value: unknown = source.document.toJS({ maxAliasCount: 100 });
+    // An alias inside the node it names (`a: &a [*a]`) makes a value that contains itself: every later step that
+    // walks it (interpolation, validation) would recurse without end.
+    if (containsItself(value)) return { problem: selfReference(source) };
+    return { value };
   } catch (error) {
     const reason = error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error);
     let position: SourcePosition | undefined;
@@ -106,4 +110,36 @@ export function toPlainValue(
     });
     return { problem: { ...(position ?? { line: 1, column: 1 }), message: `YAML error: ${reason}` } };
   }
+}
+
+/** Whether a plain value (objects and arrays from YAML) contains itself somewhere below. */
+function containsItself(value: unknown, ancestors = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = Array.isArray(value) ? value : Object.values(value);
+  const found = children.some((child) => containsItself(child, ancestors));
+  ancestors.delete(value);
+  return found;
+}
+
+/** The problem of an alias that refers to a node containing it, located at that alias. */
+function selfReference(source: YamlSource): YamlSyntaxProblem {
+  let position: SourcePosition | undefined;
+  let name = '';
+  visit(source.document, {
+    Alias: (_key, alias) => {
+      const target = alias.resolve(source.document);
+      const [start, end] = target?.range ?? [0, 0];
+      const at = alias.range?.[0] ?? -1;
+      if (at < start || at >= end) return undefined;
+      position = positionOf(source, alias);
+      name = alias.source;
+      return visit.BREAK;
+    },
+  });
+  return {
+    ...(position ?? { line: 1, column: 1 }),
+    message: `YAML error: the alias *${name} is inside the node &${name} it refers to, so its value would contain itself`,
+  };
 }

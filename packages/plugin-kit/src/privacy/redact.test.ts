@@ -12,6 +12,12 @@ describe('redacting key-like strings from messages', () => {
     ['key AIzaSyA1234567890abcdefghijklmnopqrstu', 'key AIza[REDACTED]'],
     ['aws AKIAIOSFODNN7EXAMPLE denied', 'aws AKIA[REDACTED] denied'],
     ['slack xoxb-1234-5678-abcdefgh', 'slack xoxb-[REDACTED]'],
+    ['gitlab glpat-xYz12345AbCdEf67890gh refused', 'gitlab glpat-[REDACTED] refused'],
+    [
+      'fatal: could not read from https://deploy:s3cr3t-pa55@git.example.com/team/repo.git',
+      'fatal: could not read from https://deploy:[REDACTED]@git.example.com/team/repo.git',
+    ],
+    ['proxy http://me:hunter2@10.0.0.1:3128 refused', 'proxy http://me:[REDACTED]@10.0.0.1:3128 refused'],
     ['session 0123456789abcdef0123456789abcdef01 lost', 'session [REDACTED] lost'],
     ['secret dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rpbmc9PQ2 leaked', 'secret [REDACTED] leaked'],
   ])('redacts %j', (message, expected) => {
@@ -25,6 +31,7 @@ describe('redacting key-like strings from messages', () => {
     'cannot read /home/someone/projects/llm-service/examples/quick-start/tools.yaml',
     'max_tokens=4096 exceeded; input_token: 1234',
     'ERROR: unexpected status 401 Unauthorized: invalid API key',
+    'see https://docs.example.com:8443/errors#429 and mailto:help@example.com',
   ])('keeps %j', (message) => {
     expect(redactSecrets(message)).toBe(message);
   });

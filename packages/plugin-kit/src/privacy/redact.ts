@@ -17,6 +17,10 @@ const keyedPatterns: readonly [RegExp, string][] = [
   [/\bsk-[A-Za-z0-9_-]{8,}/g, `sk-${redactedMarker}`],
   // GitHub tokens.
   [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{16,}/g, `$1${redactedMarker}`],
+  // GitLab personal, project and group access tokens.
+  [/\b(glpat-)[A-Za-z0-9_-]{16,}/g, `$1${redactedMarker}`],
+  // Credentials in URLs: scheme://user:password@host keeps the user and host.
+  [/\b([a-z][a-z0-9+.-]*:\/\/[^\s/:@]+:)[^\s/@]+@/gi, `$1${redactedMarker}@`],
   // Slack tokens.
   [/\b(xox[abposr]-)[A-Za-z0-9-]{8,}/g, `$1${redactedMarker}`],
   // Google API keys.

@@ -5,13 +5,12 @@ import {
   openSync,
   renameSync,
   statSync,
-  unlinkSync,
   writeSync,
   constants as fsConstants,
 } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LlmServiceEvent, TelemetrySinkV1 } from '@llm-service/spec';
-import { redactSecrets } from '@llm-service/plugin-kit';
+import { acquireLockFile, redactSecrets } from '@llm-service/plugin-kit';
 import { FailureReporter, type WarnLogger } from './failure-reporter.js';
 
 export interface JsonlSinkOptions {
@@ -27,12 +26,6 @@ export interface JsonlSinkOptions {
 }
 
 const appendFlags = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT;
-const staleLockMs = 10_000;
-const lockWaitMs = 1_000;
-
-function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 function errorCode(error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code;
@@ -153,8 +146,8 @@ export class JsonlSink implements TelemetrySinkV1 {
 
   #rotate(incoming: number): void {
     const { path, maxBytes, maxFiles } = this.#options;
-    const lockPath = `${path}.lock`;
-    if (!acquireLock(lockPath)) return; // Someone else is rotating for too long: append to the current file.
+    const release = acquireLockFile(`${path}.lock`);
+    if (!release) return; // Someone else is rotating for too long: append to the current file.
     try {
       let size: number;
       try {
@@ -172,32 +165,8 @@ export class JsonlSink implements TelemetrySinkV1 {
       }
       renameSync(path, `${path}.1`);
     } finally {
-      try {
-        unlinkSync(lockPath);
-      } catch {
-        // Removed as stale by another process.
-      }
+      release();
       this.#close();
     }
-  }
-}
-
-/** A lock file created with O_EXCL; one older than `staleLockMs` is left from a crash and taken over. */
-function acquireLock(lockPath: string): boolean {
-  const deadline = Date.now() + lockWaitMs;
-  for (let wait = 1; ; wait = Math.min(wait * 2, 50)) {
-    try {
-      closeSync(openSync(lockPath, 'wx', 0o600));
-      return true;
-    } catch (error) {
-      if (errorCode(error) !== 'EEXIST') throw error;
-    }
-    try {
-      if (Date.now() - statSync(lockPath).mtimeMs > staleLockMs) unlinkSync(lockPath);
-    } catch {
-      // Released meanwhile.
-    }
-    if (Date.now() > deadline) return false;
-    pause(wait);
   }
 }
