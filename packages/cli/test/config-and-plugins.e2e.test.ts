@@ -127,6 +127,21 @@ describe('plugins named in llm-service.yaml', () => {
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('plugin ./missing.mjs: failed to load');
+    // The error names the file and line that names the plugin.
+    expect(run.stderr).toMatch(/\(named at [^\n]*llm-service\.yaml:2:\d+\)/);
+  });
+
+  it('a plugin package that is not installed names where it is named', async () => {
+    const dir = writeConfig(temporaryDir('plugin-config'), {
+      tools: { 'stand-in': {} },
+      agents,
+      extraFiles: { 'llm-service.yaml': 'version: 1\nplugins:\n  - "@acme/not-installed"\n' },
+    });
+    const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /plugin @acme\/not-installed: cannot be found from .* \(named at [^\n]*llm-service\.yaml:3:5\)/,
+    );
   });
 });
 

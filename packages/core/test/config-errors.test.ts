@@ -578,6 +578,52 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'a timeout longer than Node can wait is refused, not turned into an instant timeout',
+    files: { 'tools.yaml': edit(toolsYaml, 'timeout_s: 600', 'timeout_s: 1e12') },
+    expected: [
+      {
+        file: 'tools.yaml',
+        line: 7,
+        column: 16,
+        path: 'tools.claude.timeout_s',
+        message: 'expected a number <= 2147483, got number 1000000000000',
+      },
+    ],
+  },
+  ...(
+    [
+      ['.inf', '.inf (infinity, or a number too large to represent)'],
+      ['1e400', '.inf (infinity, or a number too large to represent)'],
+      ['-.inf', '-.inf (infinity, or a number too large to represent)'],
+      ['.nan', '.nan (not a number)'],
+    ] as const
+  ).map(([written, shown]) => ({
+    name: `timeout_s: ${written} is reported as what it is`,
+    files: { 'tools.yaml': edit(toolsYaml, 'timeout_s: 600', `timeout_s: ${written}`) },
+    expected: [
+      {
+        file: 'tools.yaml',
+        line: 7,
+        column: 16,
+        path: 'tools.claude.timeout_s',
+        message: `expected a number, got ${shown}`,
+      },
+    ],
+  })),
+  {
+    name: 'an agent named __proto__ is refused at its key, not dropped silently',
+    files: { 'agents.yaml': `${agentsYaml}  __proto__:\n    preferred_tool: claude\n` },
+    expected: [
+      {
+        file: 'agents.yaml',
+        line: 12,
+        column: 3,
+        path: '',
+        message: "YAML error: '__proto__' cannot be used as a name or key; rename it",
+      },
+    ],
+  },
+  {
     name: "an unknown key of an adapter's own schema gets a did-you-mean from the merged schema",
     files: { 'tools.yaml': edit(toolsYaml, '    args: [', '    arg: [') },
     expected: [
@@ -1070,6 +1116,19 @@ describe('reading the config directory', () => {
 });
 
 describe('configs that are valid', () => {
+  it('takes `constructor` and `toString` as ordinary agent and tool names', () => {
+    const config = load({
+      'agents.yaml': `${agentsYaml}  constructor:\n    preferred_tool: toString\n    preferred_model: gpt-5\n`,
+      'tools.yaml': `${toolsYaml}  toString:\n    binary: codex\n    models: [gpt-5]\n`,
+    });
+    expect(Object.keys(config.agents)).toEqual(['architect', 'constructor']);
+    expect(planRoute(config, { agent: 'constructor' }).candidates[0]).toEqual({
+      tool: 'toString',
+      model: 'gpt-5',
+      reason: 'preferred',
+    });
+  });
+
   it('splits `ollama:qwen2.5:7b` at the first colon', () => {
     const config = load({
       'agents.yaml': edit(agentsYaml, '"codex:gpt-5"]', '"codex:gpt-5", "ollama:qwen2.5:7b"]'),

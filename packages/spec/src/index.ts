@@ -31,6 +31,8 @@ export {
   configVersionSchema,
   coreToolShape,
   identifierSchema,
+  maxRetryBaseMs,
+  maxTimeoutSeconds,
   modelSchema,
   taskTypeRouteSchema,
   type AgentConfig,

@@ -1,4 +1,4 @@
-import { z } from '@llm-service/spec';
+import { maxRetryBaseMs, z } from '@llm-service/spec';
 
 /** The adapter id a tools.yaml entry names (`adapter: claude`). */
 export const CLAUDE_ADAPTER_ID = 'claude';
@@ -15,7 +15,7 @@ export const defaultClaudeRetries = 2;
 export const claudeRetrySchema = z
   .strictObject({
     max: z.number().int().min(0).max(10).default(defaultClaudeRetries),
-    base_ms: z.number().int().min(0).default(500),
+    base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
     same_tool: z.boolean().default(false),
   })
   .default({ max: defaultClaudeRetries, base_ms: 500, same_tool: false });

@@ -192,19 +192,29 @@ export function readPluginSpecifiers(
   sources: ConfigSources,
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string[] {
+  return locatePluginSpecifiers(sources, env).map((entry) => entry.specifier);
+}
+
+/** The plugins named in llm-service.yaml, each with where it is named (`file:line:column`), for errors about it. */
+export function locatePluginSpecifiers(
+  sources: ConfigSources,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): { specifier: string; where: string }[] {
   const settings = sources.files.get(configFileNames.settings);
   if (!settings || settings.document.errors.length > 0) return [];
   const plain = toPlainValue(settings);
   const list = isPlainObject(plain.value) ? plain.value.plugins : undefined;
   if (!Array.isArray(list)) return [];
-  const specifiers: string[] = [];
-  for (const item of list) {
+  const specifiers: { specifier: string; where: string }[] = [];
+  for (const [index, item] of list.entries()) {
     if (typeof item !== 'string') continue;
     const problems: InterpolationProblem[] = [];
     const specifier = interpolateEnv(item, env, problems);
     // An unset variable is reported by resolveConfig at its line; loading `${VAR}/x.js` literally would only hide it.
-    if (problems.length === 0 && typeof specifier === 'string' && specifier.length > 0)
-      specifiers.push(specifier);
+    if (problems.length === 0 && typeof specifier === 'string' && specifier.length > 0) {
+      const { line, column } = locate(settings, ['plugins', index]);
+      specifiers.push({ specifier, where: `${settings.displayPath}:${line}:${column}` });
+    }
   }
   return specifiers;
 }

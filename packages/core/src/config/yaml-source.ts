@@ -92,6 +92,8 @@ export function locate(
 export function toPlainValue(
   source: YamlSource,
 ): { value: unknown; problem?: undefined } | { value?: undefined; problem: YamlSyntaxProblem } {
+  const reserved = reservedKey(source);
+  if (reserved) return { problem: reserved };
   try {
     const value: unknown = source.document.toJS({ maxAliasCount: 100 });
     // An alias inside the node it names (`a: &a [*a]`) makes a value that contains itself: every later step that
@@ -142,4 +144,23 @@ function selfReference(source: YamlSource): YamlSyntaxProblem {
     ...(position ?? { line: 1, column: 1 }),
     message: `YAML error: the alias *${name} is inside the node &${name} it refers to, so its value would contain itself`,
   };
+}
+
+/**
+ * A `__proto__` key, which plain-object conversion would turn into the object's prototype: the entry would vanish
+ * silently (an agent named `__proto__` would not exist), so it is reported at the key instead.
+ */
+function reservedKey(source: YamlSource): YamlSyntaxProblem | undefined {
+  let problem: YamlSyntaxProblem | undefined;
+  visit(source.document, {
+    Pair: (_key, pair) => {
+      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return undefined;
+      problem = {
+        ...(positionOf(source, pair.key) ?? { line: 1, column: 1 }),
+        message: "YAML error: '__proto__' cannot be used as a name or key; rename it",
+      };
+      return visit.BREAK;
+    },
+  });
+  return problem;
 }

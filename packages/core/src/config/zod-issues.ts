@@ -64,6 +64,10 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return 'a date';
   if (typeof value === 'object') return 'a mapping';
+  // YAML's .inf, -.inf and .nan, and numbers too large for a double (1e400 reads as infinity), by what they are.
+  if (typeof value === 'number' && Number.isNaN(value)) return '.nan (not a number)';
+  if (typeof value === 'number' && !Number.isFinite(value))
+    return `${value > 0 ? '' : '-'}.inf (infinity, or a number too large to represent)`;
   return `${typeof value} ${JSON.stringify(value)}`;
 }
 

@@ -43,7 +43,7 @@ import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.
 import {
   collectConfigSchemas,
   readConfigSources,
-  readPluginSpecifiers,
+  locatePluginSpecifiers,
   resolveConfig,
 } from '../config/load-config.js';
 import { assertTrusted, TrustStoreFile } from '../config/trust.js';
@@ -217,8 +217,18 @@ export class Kernel implements KernelHandle {
     if (location.source === 'project') assertTrusted(location.dir, new TrustStoreFile(this.#env));
     const sources = readConfigSources(location.dir, location.source, this.#cwd);
     const plugins = [...(this.#options.plugins ?? [])];
-    for (const specifier of readPluginSpecifiers(sources, this.#env)) {
-      const plugin = await importPlugin(specifier, location.dir);
+    for (const { specifier, where } of locatePluginSpecifiers(sources, this.#env)) {
+      const plugin = await importPlugin(specifier, location.dir).catch((error: unknown) => {
+        // Say where the plugin is named, so the user knows which line to fix.
+        if (error instanceof PluginError)
+          throw new PluginError(
+            specifier,
+            `${error.message.replace(`plugin ${specifier}: `, '')} (named at ${where})`,
+            error.hint,
+            error.cause,
+          );
+        throw error;
+      });
       if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
     }
     const config = resolveConfig(sources, collectConfigSchemas(plugins), this.#env);

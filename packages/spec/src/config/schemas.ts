@@ -5,6 +5,12 @@ export const configVersionSchema = z.literal(1, {
   error: 'expected `version: 1` (the only config version this release reads)',
 });
 
+/** The longest timeout a tool may have: what Node's timers can wait, in whole seconds (24 days). */
+export const maxTimeoutSeconds = Math.floor((2 ** 31 - 1) / 1000);
+
+/** The longest first wait between same-tool retries (ten minutes): it doubles with each retry. */
+export const maxRetryBaseMs = 600_000;
+
 /** The name of an agent or tool. */
 export const identifierSchema = z
   .string()
@@ -30,14 +36,15 @@ export const coreToolShape = {
   adapter: z.string().default('generic-yaml'),
   binary: z.string().min(1),
   models: z.array(z.string()).min(1, 'expected at least one model the tool can run'),
-  timeout_s: z.number().positive().default(600),
+  // Node's timers take at most 2^31 - 1 ms (about 24.8 days); a longer timeout would fire at once.
+  timeout_s: z.number().positive().max(maxTimeoutSeconds).default(600),
   env: z.record(z.string(), z.string()).default({}),
   env_required: z.array(z.string()).default([]),
   cwd: z.string().optional(),
   retry: z
     .strictObject({
       max: z.number().int().min(0).max(10),
-      base_ms: z.number().int().min(0).default(500),
+      base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
     })
     .default({ max: 0, base_ms: 500 }),
   description: z.string().optional(),
