@@ -41,6 +41,43 @@ describe('token estimates', () => {
     expect(estimated / exact).toBeLessThan(1.15);
   });
 
+  it('counts a long whitespace run from a sample, so the tokenizer work does not grow with the run', async () => {
+    const work = async (run: string) => {
+      const lengths: number[] = [];
+      const counter = () => (text: string) => {
+        lengths.push(text.length);
+        return Math.ceil(text.length / 16);
+      };
+      const estimate = await estimateTokens(`Indented:\n${run}done`, counter);
+      return { tokenizerChars: lengths.reduce((sum, length) => sum + length, 0), estimate };
+    };
+    const oneMb = await work(' '.repeat(1024 * 1024));
+    const twoMb = await work(' '.repeat(2 * 1024 * 1024));
+    // The tokenizer sees the same sample of either run: its work is bounded, the rest is arithmetic.
+    expect(oneMb.tokenizerChars).toBeLessThan(1000);
+    expect(twoMb.tokenizerChars).toBe(oneMb.tokenizerChars);
+    // The newline before the spaces is whitespace too, so part of the run.
+    expect(oneMb.estimate.whitespaceRunChars).toBe(1024 * 1024 + 1);
+    expect(twoMb.estimate.tokens).toBeGreaterThan(oneMb.estimate.tokens * 1.9);
+  });
+
+  it('finds runs of ten megabytes without a regular expression overflowing the stack', async () => {
+    const counter = () => (text: string) => Math.ceil(text.length / 4);
+    const tenMb = 10 * 1024 * 1024;
+    expect((await estimateTokens('x'.repeat(tenMb), counter)).runBytes).toBe(tenMb);
+    expect((await estimateTokens(' '.repeat(tenMb), counter)).whitespaceRunChars).toBe(tenMb);
+  });
+
+  it('stays close to the exact count on whitespace runs the tokenizer can still take', async () => {
+    const exactCounter = await o200kCounter();
+    for (const run of ['\n'.repeat(4000), ' \n'.repeat(2000), '\t'.repeat(3000), ' '.repeat(4000)]) {
+      const exact = exactCounter(run);
+      const estimated = (await estimateTokens(run, o200kCounter)).tokens;
+      expect(estimated, JSON.stringify(run.slice(0, 2))).toBeGreaterThanOrEqual(exact);
+      expect(estimated / exact, JSON.stringify(run.slice(0, 2))).toBeLessThan(1.3);
+    }
+  });
+
   it('extrapolates very long ordinary text from the part counted exactly', async () => {
     const counted: number[] = [];
     const counter = () => (text: string) => {

@@ -6,8 +6,8 @@ import { createBpeCounter, loadBpeTable } from './bpe-counter.js';
 export type TokenCounter = (text: string) => number;
 
 /**
- * Runs without whitespace at least this long are estimated from their bytes: the BPE tokenizer's merge step is
- * quadratic in the length of one piece (20 KB of base64 took 56 s).
+ * Runs without whitespace at least this long are estimated from their bytes, and whitespace runs from a sample: the
+ * BPE tokenizer's merge step is quadratic in the length of one piece (20 KB of base64 took 56 s).
  */
 export const LONG_RUN_CHARS = 512;
 /** Text beyond this many characters (outside long runs) is extrapolated from what was counted exactly. */
@@ -15,7 +15,41 @@ export const EXACT_MAX_CHARS = 100_000;
 /** o200k_base gives about 1.47 characters of base64 per token; 1.4 rounds the estimate up a little. */
 export const BYTES_PER_TOKEN_IN_RUNS = 1.4;
 
-const longRun = new RegExp(`\\S{${LONG_RUN_CHARS},}`, 'g');
+/** JavaScript's `\\s`, by code unit. */
+function isWhitespace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/**
+ * The runs of at least `minLength` characters that are all whitespace or all not, found in one pass. A regular
+ * expression such as `\\s{512,}` backtracks through its whole match and overflows V8's stack on a run of megabytes.
+ */
+function longRuns(text: string, minLength: number): { start: number; end: number; whitespace: boolean }[] {
+  const runs: { start: number; end: number; whitespace: boolean }[] = [];
+  let start = 0;
+  for (let index = 1; index <= text.length; index++) {
+    const ends =
+      index === text.length ||
+      isWhitespace(text.charCodeAt(index)) !== isWhitespace(text.charCodeAt(index - 1));
+    if (!ends) continue;
+    if (index - start >= minLength)
+      runs.push({ start, end: index, whitespace: isWhitespace(text.charCodeAt(start)) });
+    start = index;
+  }
+  return runs;
+}
 const encoder = new TextEncoder();
 
 export interface TokenEstimate {
@@ -26,6 +60,12 @@ export interface TokenEstimate {
   runBytes: number;
   /** Characters of ordinary text beyond EXACT_MAX_CHARS, extrapolated. */
   extrapolatedChars: number;
+  /**
+   * Characters of long whitespace runs (indentation, blank padding), counted from their first LONG_RUN_CHARS and
+   * scaled: the merge step is quadratic in a run's length too (1 MB of spaces took 70 s), while runs are regular
+   * enough that a sample predicts the rest.
+   */
+  whitespaceRunChars: number;
 }
 
 /**
@@ -39,12 +79,15 @@ export async function estimateTokens(
 ): Promise<TokenEstimate> {
   const text = typeof prompt === 'string' ? prompt : new TextDecoder().decode(prompt);
   const pieces: string[] = [];
+  const whitespaceRuns: string[] = [];
   let runBytes = 0;
   let last = 0;
-  for (const match of text.matchAll(longRun)) {
-    pieces.push(text.slice(last, match.index));
-    runBytes += encoder.encode(match[0]).length;
-    last = match.index + match[0].length;
+  for (const run of longRuns(text, LONG_RUN_CHARS)) {
+    pieces.push(text.slice(last, run.start));
+    const content = text.slice(run.start, run.end);
+    if (run.whitespace) whitespaceRuns.push(content);
+    else runBytes += encoder.encode(content).length;
+    last = run.end;
   }
   pieces.push(text.slice(last));
 
@@ -70,10 +113,21 @@ export async function estimateTokens(
     exactTokens += count(exact);
     countedChars += exact.length;
   }
+  let whitespaceTokens = 0;
+  let whitespaceRunChars = 0;
+  for (const run of whitespaceRuns) {
+    count ??= await counter();
+    const sample = run.slice(0, LONG_RUN_CHARS);
+    whitespaceTokens += Math.ceil((count(sample) * run.length) / sample.length);
+    whitespaceRunChars += run.length;
+  }
   const ratio = countedChars > 0 ? exactTokens / countedChars : 0.25;
   const tokens =
-    exactTokens + Math.ceil(extrapolatedChars * ratio) + Math.ceil(runBytes / BYTES_PER_TOKEN_IN_RUNS);
-  return { tokens, exactTokens, runBytes, extrapolatedChars };
+    exactTokens +
+    whitespaceTokens +
+    Math.ceil(extrapolatedChars * ratio) +
+    Math.ceil(runBytes / BYTES_PER_TOKEN_IN_RUNS);
+  return { tokens, exactTokens, runBytes, extrapolatedChars, whitespaceRunChars };
 }
 
 const o200kCounters = new Map<string, Promise<TokenCounter>>();
