@@ -5,6 +5,7 @@
 // Usage: node bench/estimate.mjs   (after `pnpm build`)
 import { randomBytes } from 'node:crypto';
 import { join, dirname } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
