@@ -414,6 +414,33 @@ describe('llm-service exec, end to end through the built binary', () => {
   });
 });
 
+describe('what a tool prints reaches the terminal safely', () => {
+  it("shows a failing tool's message redacted and with its control sequences as text", async () => {
+    const script = join(temporaryDir('hostile'), 'hostile-tool.mjs');
+    writeFileSync(
+      script,
+      [
+        '#!/usr/bin/env node',
+        // A title change, a screen clear and a cursor move, then a key: none may reach the terminal as such.
+        String.raw`process.stderr.write('failed\x1b]0;pwned\x07\x1b[2J\x1b[1;1H with api_key=sk-live-abcdef1234567890\n');`,
+        'process.exit(1);',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const dir = config(
+      { primary: { binary: script, models: ['model-a'] } },
+      '  architect:\n    preferred_tool: primary\n    preferred_model: model-a\n',
+    );
+    const run = await runCli(['exec', '--config-dir', dir, '-a', 'architect', '--no-fallback', '-p', 'hi'], {
+      env: isolatedHome().env,
+    });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('failed\\x1b]0;pwned\\x07\\x1b[2J');
+    expect(run.stderr).not.toMatch(/[\x07\x1b](?!\[[0-9;]*m)/);
+    expect(run.stderr).not.toContain('sk-live-abcdef1234567890');
+  });
+});
+
 describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
   it('a timeout ends the tool and the child it started; with --no-fallback the request fails', async () => {
     const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000' } });

@@ -1,6 +1,7 @@
 import oraExport, { type Ora } from 'ora';
 import type { ExecResult, LlmServiceEvent } from '@llm-service/spec';
 import type { Kernel } from '@llm-service/core';
+import { forTerminal } from '@llm-service/plugin-kit';
 import { colorsFor } from './colors.js';
 
 export interface ProgressFlags {
@@ -121,7 +122,7 @@ export function startProgress(
       case 'policy.decided':
         if (event.action === 'rewrite' && event.rewrittenTo)
           notice(
-            `${colors.cyan('llm-service:')} ${event.candidate.tool}:${event.candidate.model} → ${event.rewrittenTo.tool}:${event.rewrittenTo.model}${event.message ? ` (${event.message})` : ''}`,
+            `${colors.cyan('llm-service:')} ${event.candidate.tool}:${event.candidate.model} → ${event.rewrittenTo.tool}:${event.rewrittenTo.model}${event.message ? ` (${forTerminal(event.message)})` : ''}`,
           );
         break;
       case 'invocation.started':
@@ -141,10 +142,10 @@ export function startProgress(
         hide();
         break;
       case 'fallback.used':
-        notice(`${colors.yellow('llm-service:')} ${event.message}`);
+        notice(`${colors.yellow('llm-service:')} ${forTerminal(event.message)}`);
         break;
       case 'budget.warned':
-        notice(`${colors.yellow('llm-service: warning:')} ${event.message}`);
+        notice(`${colors.yellow('llm-service: warning:')} ${forTerminal(event.message)}`);
         break;
       default:
         break;
