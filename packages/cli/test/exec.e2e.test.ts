@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -443,6 +444,40 @@ describe('what a tool prints reaches the terminal safely', () => {
 });
 
 describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
+  it('the prompt file of an exec killed with SIGKILL is removed by the next run that needs a private directory', async () => {
+    const tmp = temporaryDir('tmpdir');
+    const record = temporaryDir('record');
+    const dir = config(
+      {
+        slow: {
+          promptVia: 'file',
+          models: ['model-a'],
+          env: { STAND_IN_DELAY_MS: '3000', STAND_IN_RECORD_DIR: record },
+        },
+        quick: { promptVia: 'file', models: ['model-b'] },
+      },
+      '  slow:\n    preferred_tool: slow\n    preferred_model: model-a\n  quick:\n    preferred_tool: quick\n    preferred_model: model-b\n',
+    );
+    const env = { ...isolatedHome().env, TMPDIR: tmp };
+    let killed: ChildProcess | undefined;
+    const first = runCli(['exec', '--config-dir', dir, '-a', 'slow', '-p', 'a secret prompt'], {
+      env,
+      onSpawn: (child) => (killed = child),
+    });
+    await waitFor(() => existsSync(join(record, 'argv.json')), 10_000);
+    const argv = JSON.parse(readFileSync(join(record, 'argv.json'), 'utf8')) as string[];
+    const promptFile = argv[argv.indexOf('--prompt-file') + 1]!;
+    expect(existsSync(promptFile)).toBe(true);
+    killed!.kill('SIGKILL');
+    expect((await first).signal).toBe('SIGKILL');
+    // Killed before it could clean up: the prompt is still on disk, until the next run that uses the directory.
+    expect(existsSync(promptFile)).toBe(true);
+    const second = await runCli(['exec', '--config-dir', dir, '-a', 'quick', '-p', 'hi'], { env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(existsSync(promptFile)).toBe(false);
+    expect(readdirSync(tmp).filter((name) => name.startsWith('llm-service-'))).toEqual([]);
+  });
+
   it('a timeout ends the tool and the child it started; with --no-fallback the request fails', async () => {
     const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000' } });
     const pidFile = join(temporaryDir('pid'), 'child.pid');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UsageError, type CommandInput } from '@llm-service/spec';
-import { processAlive } from '../query/processes.js';
+import { processAlive } from '@llm-service/plugin-kit';
 import { TelemetryStore } from '../store/store.js';
 import { formatInteger } from './format.js';
 import { commandSettings } from './settings.js';

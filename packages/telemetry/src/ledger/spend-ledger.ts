@@ -10,7 +10,7 @@ import type {
 } from '@llm-service/spec';
 import type { Database } from '../store/driver.js';
 import type { TelemetryStore } from '../store/store.js';
-import { processAlive } from '../query/processes.js';
+import { processAlive } from '@llm-service/plugin-kit';
 import { scopeSql } from './scopes.js';
 
 /** Rounding slack, so a limit of $5 admits five reservations of $1 summed in floating point. */

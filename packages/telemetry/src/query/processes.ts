@@ -1,13 +1,4 @@
-/** True while a process with this id exists (EPERM: it exists but belongs to another user). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'EPERM';
-  }
-}
+import { processAlive } from '@llm-service/plugin-kit';
 
 /** A `running` row older than this is abandoned even if a process with its pid exists (pids are reused). */
 export const defaultAbandonedAfterMs = 6 * 60 * 60 * 1000;
