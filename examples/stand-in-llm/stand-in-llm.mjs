@@ -11,6 +11,7 @@
 //   STAND_IN_DELAY_MS       wait before answering
 //   STAND_IN_CHUNK_DELAY_MS wait between streamed chunks
 //   STAND_IN_CHILD_PID_FILE start a long-sleeping child process and write its pid there
+//   STAND_IN_PID_FILE       write its own pid there
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -77,6 +78,7 @@ if (env.STAND_IN_RECORD_DIR) {
   writeFileSync(join(env.STAND_IN_RECORD_DIR, 'argv.json'), JSON.stringify(argv));
   writeFileSync(join(env.STAND_IN_RECORD_DIR, 'prompt.bin'), prompt);
 }
+if (env.STAND_IN_PID_FILE) writeFileSync(env.STAND_IN_PID_FILE, String(process.pid));
 if (env.STAND_IN_CHILD_PID_FILE) {
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)'], { stdio: 'ignore' });
   writeFileSync(env.STAND_IN_CHILD_PID_FILE, String(child.pid));

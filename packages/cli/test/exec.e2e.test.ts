@@ -444,6 +444,21 @@ describe('what a tool prints reaches the terminal safely', () => {
 });
 
 describe('processes: timeouts and Ctrl-C leave nothing behind', () => {
+  it('a tool never outlives an exec killed with SIGKILL (on Linux, the kernel ends it)', async () => {
+    const pidFile = join(temporaryDir('pid'), 'tool.pid');
+    const dir = twoTools({ env: { STAND_IN_DELAY_MS: '60000', STAND_IN_PID_FILE: pidFile } });
+    let killed: ChildProcess | undefined;
+    const run = runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', 'x', '--no-fallback'], {
+      onSpawn: (child) => (killed = child),
+    });
+    await waitFor(() => existsSync(pidFile) && readFileSync(pidFile, 'utf8').length > 0, 10_000);
+    const tool = Number(readFileSync(pidFile, 'utf8'));
+    expect(processExists(tool)).toBe(true);
+    killed!.kill('SIGKILL');
+    expect((await run).signal).toBe('SIGKILL');
+    await waitFor(() => !processExists(tool), 5_000);
+  });
+
   it('the prompt file of an exec killed with SIGKILL is removed by the next run that needs a private directory', async () => {
     const tmp = temporaryDir('tmpdir');
     const record = temporaryDir('record');

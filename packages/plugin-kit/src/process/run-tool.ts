@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 
 export interface RunToolOptions {
@@ -53,6 +54,44 @@ function trackGroup(pid: number): void {
 }
 
 /**
+ * On Linux, tools start through util-linux's `setpriv --pdeathsig KILL`, which asks the kernel to kill the tool when
+ * its parent dies and then becomes the tool (same pid, no process left in between): an `exec` killed with SIGKILL
+ * cannot leave its tool running, and spending, unrecorded. Node cannot set the parent-death signal itself.
+ */
+interface ParentDeathGuard {
+  file: string;
+  args: readonly string[];
+  /** The error of a tool the guard could not start (setpriv says so on stderr and exits 126 or 127). */
+  failure(exitCode: number | null, stderr: string, tool: string): NodeJS.ErrnoException | undefined;
+}
+
+const setprivPath = '/usr/bin/setpriv';
+let guardChecked = false;
+let guard: ParentDeathGuard | undefined;
+
+function parentDeathGuard(): ParentDeathGuard | undefined {
+  if (guardChecked) return guard;
+  guardChecked = true;
+  if (process.platform !== 'linux' || !existsSync(setprivPath)) return undefined;
+  guard = {
+    file: setprivPath,
+    args: ['--pdeathsig', 'KILL', '--'],
+    failure(exitCode, stderr, tool) {
+      if (exitCode !== 126 && exitCode !== 127) return undefined;
+      const reason = /^setpriv: failed to execute [^\n]*: ([^\n]+)$/m.exec(stderr)?.[1];
+      if (reason === undefined) return undefined;
+      const code = exitCode === 127 ? 'ENOENT' : /permission/i.test(reason) ? 'EACCES' : 'ENOEXEC';
+      return Object.assign(new Error(`spawn ${tool} ${code}`), {
+        code,
+        syscall: `spawn ${tool}`,
+        path: tool,
+      });
+    },
+  };
+  return guard;
+}
+
+/**
  * Runs a tool as a child process in its own process group, so a timeout or Ctrl-C ends the tool and everything it
  * started (SIGTERM to the group, SIGKILL after a grace period). Node's `spawn` is used directly rather than execa:
  * group handling is needed either way, and execa costs about 20 ms of start-up on every `exec` (measured bundled).
@@ -61,8 +100,12 @@ export function runTool(options: RunToolOptions): Promise<RunToolResult> {
   const started = performance.now();
   const maxStderr = options.maxStderrBytes ?? 64 * 1024;
   const grace = options.killGraceMs ?? 2_000;
+  const guard = parentDeathGuard();
   return new Promise((resolvePromise) => {
-    const child = spawn(options.file, [...options.args], {
+    const [file, args] = guard
+      ? [guard.file, [...guard.args, options.file, ...options.args]]
+      : [options.file, [...options.args]];
+    const child = spawn(file, args, {
       cwd: options.cwd,
       env: options.env as NodeJS.ProcessEnv,
       detached: true,
@@ -118,6 +161,13 @@ export function runTool(options: RunToolOptions): Promise<RunToolResult> {
     function finish(exitCode: number | null, signal: NodeJS.Signals | null) {
       if (settled) return;
       settled = true;
+      // The guard could not start the tool: the same failure as spawning it directly would have been.
+      const guardFailure = guard ? guard.failure(exitCode, stderr.toString('utf8'), options.file) : undefined;
+      if (guardFailure) {
+        spawnError = guardFailure;
+        exitCode = null;
+        stderr = Buffer.alloc(0);
+      }
       clearTimeout(timeout);
       options.signal.removeEventListener('abort', onAbort);
       if (child.pid !== undefined) {
