@@ -201,7 +201,7 @@ export function locatePluginSpecifiers(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { specifier: string; where: string }[] {
   const settings = sources.files.get(configFileNames.settings);
-  if (!settings || settings.document.errors.length > 0) return [];
+  if (!settings || settings.hasSyntaxErrors) return [];
   const plain = toPlainValue(settings);
   const list = isPlainObject(plain.value) ? plain.value.plugins : undefined;
   if (!Array.isArray(list)) return [];
@@ -284,7 +284,7 @@ function fileValue(
   collector: IssueCollector,
 ): unknown {
   const source = sources.files.get(fileName);
-  if (!source || source.document.errors.length > 0) return undefined;
+  if (!source || source.hasSyntaxErrors) return undefined;
   const plain = toPlainValue(source);
   if (plain.problem) {
     collector.addAt(source.displayPath, plain.problem);

@@ -18,6 +18,8 @@ export interface YamlSource {
   text: string;
   document: Document;
   lineCounter: LineCounter;
+  /** Whether the file has a syntax problem (duplicate keys included), so that its values are not to be used. */
+  hasSyntaxErrors: boolean;
 }
 
 export interface SourcePosition {
@@ -35,13 +37,40 @@ export function parseYamlSource(
   text: string,
 ): { source: YamlSource; problems: YamlSyntaxProblem[] } {
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Unique keys are checked below: the library's own check compares each key with every other one of its mapping,
+  // which made a config of 10,000 agents take seconds.
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const problems = document.errors.map((error) => {
     const position = lineCounter.linePos(error.pos[0]);
     const firstLine = error.message.split('\n')[0] ?? error.message;
     return { line: position.line, column: position.col, message: `YAML syntax error: ${firstLine}` };
   });
-  return { source: { displayPath, absolutePath, text, document, lineCounter }, problems };
+  const source = { displayPath, absolutePath, text, document, lineCounter, hasSyntaxErrors: false };
+  problems.push(...duplicateKeys(source));
+  problems.sort((left, right) => left.line - right.line || left.column - right.column);
+  source.hasSyntaxErrors = problems.length > 0;
+  return { source, problems };
+}
+
+/** Every key that repeats an earlier key of the same mapping, in one pass over each mapping. */
+function duplicateKeys(source: YamlSource): YamlSyntaxProblem[] {
+  const problems: YamlSyntaxProblem[] = [];
+  visit(source.document, {
+    Map: (_key, map) => {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const value: unknown = pair.key.value;
+        if (seen.has(value)) {
+          const position = positionOf(source, pair.key) ?? { line: 1, column: 1 };
+          problems.push({ ...position, message: 'YAML syntax error: Map keys must be unique' });
+        }
+        seen.add(value);
+      }
+      return undefined;
+    },
+  });
+  return problems;
 }
 
 function positionOf(source: YamlSource, node: Node | null | undefined): SourcePosition | undefined {
