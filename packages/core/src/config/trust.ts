@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  type Dirent,
+  type Stats,
+} from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { z } from '@llm-service/spec';
 import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
@@ -67,21 +76,107 @@ function localBinaryPaths(dir: string, tools: Buffer | undefined): string[] {
 }
 
 /**
- * Hash of every config file's name and content, and of local plugin modules and tool programs: any change to what
- * the config can run
- * needs trusting again.
+ * Files Node can load, or a plugin read as its data: modules, JSON, native addons, WebAssembly, YAML. Other files
+ * under a config directory (a telemetry database someone put there, logs) change on every run and run nothing.
+ */
+const loadableFile = /\.(?:[cm]?[jt]s|json|node|wasm|ya?ml)$/;
+/** Directories no module is loaded from. */
+const skippedDirectories = new Set(['.git']);
+
+/**
+ * Every loadable file under `root`, recursively, sorted. Symbolic links to directories are not followed (a linked
+ * `node_modules` would take the walk anywhere); a linked file counts with what it points to.
+ */
+function loadableFiles(root: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (!skippedDirectories.has(entry.name)) walk(path);
+      } else if ((entry.isFile() || entry.isSymbolicLink()) && loadableFile.test(entry.name)) {
+        found.push(path);
+      }
+    }
+  };
+  walk(root);
+  return found.sort();
+}
+
+/** The package a plugin module belongs to: the nearest directory upwards with a package.json, else its own. */
+function packageRoot(modulePath: string): string {
+  const start = dirname(modulePath);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+const isInside = (dir: string, path: string) => {
+  const fromDir = relative(dir, path);
+  return fromDir === '' || (!fromDir.startsWith('..') && !isAbsolute(fromDir));
+};
+
+/** A file's digest, reused from `cache` while its size, times and inode are unchanged. */
+function fileDigest(path: string, cache: HashCache): string {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return 'missing';
+  }
+  // ctime and the inode too, as git's index does: a modification time can be set back by anyone (`touch -d`), the
+  // change time and a replaced file's inode cannot.
+  const stamp = `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
+  const cached = cache.entries[path];
+  if (cached?.stamp === stamp) return cached.sha256;
+  const content = readOrUndefined(path);
+  const sha256 = createHash('sha256')
+    .update(content ?? '<missing>')
+    .digest('hex');
+  cache.entries[path] = { stamp, sha256 };
+  cache.changed = true;
+  return sha256;
+}
+
+interface HashCache {
+  entries: Record<string, { stamp: string; sha256: string }>;
+  changed: boolean;
+}
+
+/**
+ * Hash of everything the config can run: every config file's name and content, every loadable file under the config
+ * directory (local plugins and their helper modules, a `node_modules` beside the config), the whole package of each
+ * plugin named by a path outside it, and tool programs named by a path. Any change needs trusting again. `cache`
+ * keeps file digests by size, times and inode, so a check reads only what changed.
  */
 export function hashConfigDir(dir: string): string {
+  return hashThroughCache(dir, { entries: {}, changed: false });
+}
+
+function hashThroughCache(dir: string, cache: HashCache): string {
   const hash = createHash('sha256');
   const add = (label: string, content: Buffer | undefined) => {
     if (content === undefined) return;
     hash.update(`${label}\0${content.length}\0`);
     hash.update(content);
   };
+  const addFile = (label: string, path: string) => hash.update(`${label}\0${fileDigest(path, cache)}\0`);
   for (const name of Object.values(configFileNames).sort()) add(name, readOrUndefined(join(dir, name)));
+  for (const path of loadableFiles(dir)) addFile(`file:${relative(dir, path)}`, path);
+  const outside = new Set<string>();
   for (const plugin of localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))) {
     add(`plugin:${plugin}`, readOrUndefined(plugin));
+    if (!isInside(dir, plugin)) outside.add(packageRoot(plugin));
   }
+  for (const root of [...outside].sort())
+    for (const path of loadableFiles(root)) addFile(`file:${path}`, path);
   for (const binary of localBinaryPaths(dir, readOrUndefined(join(dir, configFileNames.tools)))) {
     add(`binary:${binary}`, readOrUndefined(binary));
   }
@@ -97,11 +192,43 @@ function canonicalPath(dir: string): string {
   }
 }
 
+const hashCacheSchema = z.object({
+  version: z.literal(1),
+  files: z.record(z.string(), z.object({ stamp: z.string(), sha256: z.string() })),
+});
+
 export class TrustStoreFile {
   readonly path: string;
+  /** File digests by size, times and inode, so checking a config with many files reads only what changed. */
+  readonly #cachePath: string;
 
   constructor(env: Readonly<Record<string, string | undefined>>) {
     this.path = join(userDataHome(env), 'trust.json');
+    this.#cachePath = join(userDataHome(env), 'trust-hashes.json');
+  }
+
+  /** The config's hash, through the digest cache; a cache that cannot be read or written only makes it slower. */
+  #hash(dir: string): string {
+    let entries: HashCache['entries'] = {};
+    try {
+      const parsed = hashCacheSchema.safeParse(JSON.parse(readFileSync(this.#cachePath, 'utf8')));
+      if (parsed.success) entries = parsed.data.files;
+    } catch {
+      // No cache yet, or not ours: start empty.
+    }
+    const cache: HashCache = { entries, changed: false };
+    const sha256 = hashThroughCache(dir, cache);
+    if (cache.changed) {
+      try {
+        mkdirSync(dirname(this.#cachePath), { recursive: true, mode: 0o700 });
+        writeFileAtomicSync(this.#cachePath, JSON.stringify({ version: 1, files: cache.entries }), {
+          mode: 0o600,
+        });
+      } catch {
+        // A read-only data directory: every check hashes again.
+      }
+    }
+    return sha256;
   }
 
   #read(): TrustStore {
@@ -132,7 +259,7 @@ export class TrustStoreFile {
   status(dir: string): 'trusted' | 'changed' | 'untrusted' {
     const entry = this.#read().trusted[canonicalPath(dir)];
     if (!entry) return 'untrusted';
-    return entry.sha256 === hashConfigDir(dir) ? 'trusted' : 'changed';
+    return entry.sha256 === this.#hash(dir) ? 'trusted' : 'changed';
   }
 
   /**
@@ -141,7 +268,7 @@ export class TrustStoreFile {
    * store is replaced atomically, so a reader never sees half of it.
    */
   trust(dir: string, now = new Date()): string {
-    const sha256 = hashConfigDir(dir);
+    const sha256 = this.#hash(dir);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const release = acquireLockFile(`${this.path}.lock`, { waitMs: 10_000 });
     if (!release) {
