@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { redactSecrets } from '@llm-service/plugin-kit';
 
 export interface WarnLogger {
@@ -12,7 +14,36 @@ export class FailureReporter {
   constructor(
     private readonly what: string,
     private readonly logger: WarnLogger,
+    /** The file written, so that a full disk is named as such. */
+    private readonly path?: string,
   ) {}
+
+  /**
+   * What went wrong, in the user's words. A full disk shows up as ENOSPC, as SQLite's "database or disk is full", or
+   * as its "disk I/O error" when the write-ahead log could not grow: say "disk full" whenever the file system of the
+   * file has no space left, since that is what the user can fix.
+   */
+  #describe(error: unknown): string {
+    const message = error instanceof Error ? error.message : String(error);
+    const code = (error as { code?: unknown } | null)?.code;
+    const full =
+      code === 'ENOSPC' ||
+      code === 'SQLITE_FULL' ||
+      (typeof code === 'string' && code.startsWith('SQLITE_IOERR') && this.#noSpaceLeft());
+    return full
+      ? `disk full: no space left on the file system of ${this.path ?? 'the telemetry files'}`
+      : message;
+  }
+
+  #noSpaceLeft(): boolean {
+    if (this.path === undefined) return false;
+    try {
+      const stats = statfsSync(dirname(this.path));
+      return stats.bavail === 0;
+    } catch {
+      return false;
+    }
+  }
 
   report(error: unknown, lostEvents = 1): void {
     if (this.#reported) {
@@ -20,7 +51,7 @@ export class FailureReporter {
       return;
     }
     this.#reported = true;
-    const message = error instanceof Error ? error.message : String(error);
+    const message = this.#describe(error);
     const hint = (error as { hint?: unknown } | null)?.hint;
     try {
       this.logger.warn(

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RequestEvents } from '../testing/event-fixtures.js';
@@ -97,5 +97,40 @@ describe('the JSONL sink', () => {
     expect(attempts).toEqual(
       Array.from({ length: attempts.length }, (_, index) => 200 - attempts.length + index),
     );
+  });
+
+  it('leaves no half line when a write fails part-way (a full disk), and says "disk full"', () => {
+    const path = join(temporary.dir(), 'events.jsonl');
+    const warnings: string[] = [];
+    let disk: 'room' | 'filling' | 'full' = 'room';
+    const sink = new JsonlSink({
+      path,
+      maxBytes: 1024 * 1024,
+      maxFiles: 3,
+      captureContent: false,
+      keyPromptHash: () => undefined,
+      logger: { warn: (message) => warnings.push(message) },
+      // A disk that fills up part-way through one line, as write(2) reports it: a short write of what fit, then
+      // ENOSPC for the rest.
+      write: (fd, buffer, offset, length) => {
+        if (disk === 'room') return writeSync(fd, buffer, offset, length);
+        if (disk === 'filling') {
+          disk = 'full';
+          return writeSync(fd, buffer, offset, 10);
+        }
+        disk = 'room';
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      },
+    });
+    const request = new RequestEvents();
+    sink.handle(request.received('2026-11-25T10:00:00.000Z'));
+    disk = 'filling';
+    sink.handle(request.started(1, '2026-11-25T10:00:01.000Z', { tool: 'claude', model: 'm' }));
+    sink.handle(request.completed('2026-11-25T10:00:02.000Z', 'success', 1));
+    // Every line is whole JSON: the cut-short one was removed, and the next event did not glue onto it.
+    expect(lines(path).map((line) => line.type)).toEqual(['request.received', 'request.completed']);
+    expect(warnings).toEqual([
+      `telemetry (JSONL) not recorded (1 event lost): disk full: no space left on the file system of ${path}`,
+    ]);
   });
 });

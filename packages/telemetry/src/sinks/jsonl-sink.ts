@@ -1,8 +1,10 @@
 import {
   closeSync,
   fstatSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
+  readSync,
   renameSync,
   statSync,
   writeSync,
@@ -23,9 +25,12 @@ export interface JsonlSinkOptions {
   /** Keys a prompt's SHA-256 as the SQLite sink does; undefined drops the field. */
   keyPromptHash: (promptSha256: string) => string | undefined;
   logger: WarnLogger;
+  /** `writeSync`, replaceable so that a test can fail a write part-way, as a full disk does. */
+  write?: (fd: number, buffer: Buffer, offset: number, length: number) => number;
 }
 
-const appendFlags = fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT;
+/** Read as well as append: a line a full disk cut short is read back to be removed. */
+const appendFlags = fsConstants.O_RDWR | fsConstants.O_APPEND | fsConstants.O_CREAT;
 
 function errorCode(error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code;
@@ -62,6 +67,23 @@ export function sanitiseEvent(
 }
 
 /**
+ * Removes the start of a line a failed write left at the end of the file (a full disk takes what fits), so the next
+ * line is not glued onto it. Only when the file still ends with exactly those bytes: another process may have
+ * appended after them, and its line must stay.
+ */
+function undoPartialLine(fd: number, partial: Buffer): void {
+  try {
+    const size = fstatSync(fd).size;
+    if (size < partial.length) return;
+    const tail = Buffer.alloc(partial.length);
+    readSync(fd, tail, 0, partial.length, size - partial.length);
+    if (tail.equals(partial)) ftruncateSync(fd, size - partial.length);
+  } catch {
+    // The file cannot be read back (opened for writing only, or gone): nothing safe to undo.
+  }
+}
+
+/**
  * Appends one event a line. Each line is a single write(2) on a file opened with O_APPEND, so lines from several
  * processes never interleave; rotation (by size) renames files under a lock file, and writers that still hold the
  * renamed file notice it and reopen the path.
@@ -76,7 +98,7 @@ export class JsonlSink implements TelemetrySinkV1 {
 
   constructor(options: JsonlSinkOptions) {
     this.#options = options;
-    this.#reporter = new FailureReporter('telemetry (JSONL)', options.logger);
+    this.#reporter = new FailureReporter('telemetry (JSONL)', options.logger, options.path);
   }
 
   handle(event: LlmServiceEvent): void {
@@ -140,8 +162,14 @@ export class JsonlSink implements TelemetrySinkV1 {
       this.#rotate(line.length);
       fd = this.#current().fd;
     }
+    const write = this.#options.write ?? writeSync;
     let written = 0;
-    while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    try {
+      while (written < line.length) written += write(fd, line, written, line.length - written);
+    } catch (error) {
+      if (written > 0) undoPartialLine(fd, line.subarray(0, written));
+      throw error;
+    }
   }
 
   #rotate(incoming: number): void {

@@ -178,7 +178,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     // works, instead of delaying its start (measured: about 12 ms of an `exec` start, mostly the first HMAC and
     // the transaction).
     this.#schedule = options.schedule ?? ((commit) => void setImmediate(commit));
-    this.#reporter = new FailureReporter('telemetry', options.logger);
+    this.#reporter = new FailureReporter('telemetry', options.logger, options.store.path);
     this.#unregisterRead = this.#store.onBeforeRead(() => this.#commit());
     liveSinks.add(this);
     ensureExitHook();
