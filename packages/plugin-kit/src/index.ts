@@ -41,3 +41,10 @@ export { acquireLockFile, type LockFileOptions } from './files/lock-file.js';
 export { readRegularFile, type RegularFileRead } from './files/read-regular-file.js';
 export { forTerminal } from './text/for-terminal.js';
 export { processAlive } from './process/process-alive.js';
+export {
+  currentProcessIdentity,
+  processLiveness,
+  processStartTime,
+  type LivenessChecks,
+  type ProcessIdentity,
+} from './process/process-identity.js';

@@ -148,4 +148,60 @@ describe('the spend ledger', () => {
     now = new Date(now.getTime() + 61_000);
     expect(other.held()).toEqual([]);
   });
+
+  it('keeps the live reservation of a process in another PID namespace while its lease runs, not by its pid', async () => {
+    const store = temporary.store();
+    let now = new Date('2026-11-25T10:00:00Z');
+    const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
+    // Two `exec`s sharing one database from different PID namespaces (two containers, say): each sees none of the
+    // other's processes, so pid 111 does not exist where the second one looks.
+    const inContainer = new SqliteSpendLedger(store, {
+      now: () => now,
+      leaseMs: 60_000,
+      identity: { pid: 111, host: 'h', namespace: 'pid:[1]', startTime: 'b:1' },
+      isAlive: () => false,
+    });
+    const onHost = new SqliteSpendLedger(store, {
+      now: () => now,
+      leaseMs: 60_000,
+      identity: { pid: 222, host: 'h', namespace: 'pid:[2]', startTime: 'b:2' },
+      isAlive: () => false,
+    });
+    expect((await inContainer.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
+    expect((await onHost.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(false);
+    // Renewed before it ran out, the lease keeps the reservation counted.
+    now = new Date(now.getTime() + 50_000);
+    expect(inContainer.renewLeases()).toBe(1);
+    now = new Date(now.getTime() + 50_000);
+    expect((await onHost.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(false);
+    // Not renewed (the holder is gone, or stuck): it expires once the lease is over.
+    now = new Date(now.getTime() + 61_000);
+    expect((await onHost.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
+  });
+
+  it('expires a reservation whose pid now belongs to a process started later', async () => {
+    const store = temporary.store();
+    const now = new Date('2026-11-25T10:00:00Z');
+    const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
+    const crashed = new SqliteSpendLedger(store, {
+      now: () => now,
+      identity: { pid: 111, host: 'h', namespace: 'pid:[1]', startTime: 'b:100' },
+    });
+    expect((await crashed.reserve({ scopes: ['global'], estimateUsd: 4, limits })).ok).toBe(true);
+    const observer = (startTimeOf: (pid: number) => string) =>
+      new SqliteSpendLedger(store, {
+        now: () => now,
+        identity: { pid: 222, host: 'h', namespace: 'pid:[1]', startTime: 'b:200' },
+        isAlive: () => true,
+        startTimeOf,
+      });
+    // The same process, still running: its reservation holds.
+    expect((await observer(() => 'b:100').reserve({ scopes: ['global'], estimateUsd: 4, limits })).ok).toBe(
+      false,
+    );
+    // Pid 111 reused by a process that started after the crash: the reservation's holder is gone.
+    expect((await observer(() => 'b:900').reserve({ scopes: ['global'], estimateUsd: 4, limits })).ok).toBe(
+      true,
+    );
+  });
 });

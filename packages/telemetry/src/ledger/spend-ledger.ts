@@ -10,7 +10,12 @@ import type {
 } from '@llm-service/spec';
 import type { Database } from '../store/driver.js';
 import type { TelemetryStore } from '../store/store.js';
-import { processAlive } from '@llm-service/plugin-kit';
+import {
+  currentProcessIdentity,
+  processAlive,
+  processLiveness,
+  type ProcessIdentity,
+} from '@llm-service/plugin-kit';
 import { scopeSql } from './scopes.js';
 
 /** Rounding slack, so a limit of $5 admits five reservations of $1 summed in floating point. */
@@ -19,10 +24,18 @@ const epsilonUsd = 1e-9;
 export interface SpendLedgerOptions {
   /** Recorded with each reservation; the reservation expires once no process has this id. */
   pid?: number;
+  /** Who holds this ledger's reservations (default: this process: host, PID namespace, start time). */
+  identity?: ProcessIdentity;
   now?: () => Date;
   /** A held reservation expires after this long even when its process lives on (default 2 hours). */
   reservationTtlMs?: number;
+  /**
+   * How long a reservation counts as alive without word from its holder, where liveness cannot be checked (another
+   * host or PID namespace sharing the database). The holder renews it a third of the way through (default 60 s).
+   */
+  leaseMs?: number;
   isAlive?: (pid: number) => boolean;
+  startTimeOf?: (pid: number) => string | undefined;
 }
 
 /**
@@ -43,14 +56,23 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
   readonly #pid: number;
   readonly #now: () => Date;
   readonly #ttlMs: number;
-  readonly #isAlive: (pid: number) => boolean;
+  readonly #leaseMs: number;
+  readonly #identity: ProcessIdentity;
+  readonly #checks: { isAlive: (pid: number) => boolean; startTimeOf?: (pid: number) => string | undefined };
+  #renewal: NodeJS.Timeout | undefined;
 
   constructor(store: TelemetryStore, options: SpendLedgerOptions = {}) {
     this.#store = store;
-    this.#pid = options.pid ?? process.pid;
+    const identity = options.identity ?? currentProcessIdentity();
+    this.#identity = options.pid === undefined ? identity : { ...identity, pid: options.pid };
+    this.#pid = this.#identity.pid;
     this.#now = options.now ?? (() => new Date());
     this.#ttlMs = options.reservationTtlMs ?? 2 * 60 * 60 * 1000;
-    this.#isAlive = options.isAlive ?? processAlive;
+    this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#checks = {
+      isAlive: options.isAlive ?? processAlive,
+      ...(options.startTimeOf ? { startTimeOf: options.startTimeOf } : {}),
+    };
   }
 
   async spent(
@@ -96,20 +118,70 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
         pid: this.#pid,
       };
       db.prepare(
-        `INSERT INTO reservations (id, estimate_usd, pid, created_at, expires_at, status)
-         VALUES (?, ?, ?, ?, ?, 'held')`,
+        `INSERT INTO reservations
+           (id, estimate_usd, pid, created_at, expires_at, status, host, pid_namespace, pid_start, lease_until)
+         VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
       ).run(
         reservation.id,
         reservation.estimateUsd,
         reservation.pid,
         now.toISOString(),
         new Date(now.getTime() + this.#ttlMs).toISOString(),
+        this.#identity.host,
+        this.#identity.namespace ?? null,
+        this.#identity.startTime ?? null,
+        new Date(now.getTime() + this.#leaseMs).toISOString(),
       );
       const addScope = db.prepare('INSERT INTO reservation_scopes (scope, reservation_id) VALUES (?, ?)');
       for (const scope of scopes) addScope.run(scope, reservation.id);
       return { ok: true, reservation };
     });
-    return reserve.immediate();
+    const outcome = reserve.immediate();
+    if (outcome.ok) this.#keepRenewing();
+    return outcome;
+  }
+
+  /**
+   * Extends the lease of every reservation this process holds, so that processes that cannot check whether it is
+   * alive (on another host or in another PID namespace) keep counting them. Returns how many were renewed.
+   */
+  renewLeases(): number {
+    const db = this.#store.forRead();
+    const renew = db.transaction(
+      () =>
+        db
+          .prepare(
+            `UPDATE reservations SET lease_until = ?
+             WHERE status = 'held' AND pid = ? AND host IS ? AND pid_namespace IS ? AND pid_start IS ?`,
+          )
+          .run(
+            new Date(this.#now().getTime() + this.#leaseMs).toISOString(),
+            this.#identity.pid,
+            this.#identity.host,
+            this.#identity.namespace ?? null,
+            this.#identity.startTime ?? null,
+          ).changes,
+    );
+    return renew.immediate();
+  }
+
+  /** Renews the leases a third of the way through, while this process holds any; never keeps the process alive. */
+  #keepRenewing(): void {
+    if (this.#renewal) return;
+    this.#renewal = setInterval(() => {
+      let renewed = 0;
+      try {
+        renewed = this.renewLeases();
+      } catch {
+        // A busy or closed database: the next turn tries again, and the lease still has two thirds to run.
+        return;
+      }
+      if (renewed === 0) {
+        clearInterval(this.#renewal);
+        this.#renewal = undefined;
+      }
+    }, this.#leaseMs / 3);
+    this.#renewal.unref();
   }
 
   /** Ends the hold; the actual cost is counted through the invocation the sink recorded, and kept here for audit. */
@@ -155,19 +227,50 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     return row.spent;
   }
 
+  /**
+   * Expires held reservations whose holder is provably gone (same host and PID namespace, and its process ended or
+   * its pid now belongs to a process started later), whose lease ran out where that cannot be checked, or whose time
+   * to live is up.
+   */
   #expireStale(db: Database, now: Date): void {
     const held = db
-      .prepare(`SELECT id, pid, expires_at AS expiresAt FROM reservations WHERE status = 'held'`)
-      .all() as { id: string; pid: number; expiresAt: string }[];
+      .prepare(
+        `SELECT id, pid, expires_at AS expiresAt, host, pid_namespace AS namespace, pid_start AS startTime,
+                lease_until AS leaseUntil
+         FROM reservations WHERE status = 'held'`,
+      )
+      .all() as {
+      id: string;
+      pid: number;
+      expiresAt: string;
+      host: string | null;
+      namespace: string | null;
+      startTime: string | null;
+      leaseUntil: string | null;
+    }[];
     const expire = db.prepare(`UPDATE reservations SET status = 'expired', closed_at = ? WHERE id = ?`);
-    const alive = new Map<number, boolean>();
     for (const reservation of held) {
-      let isAlive = alive.get(reservation.pid);
-      if (isAlive === undefined) {
-        isAlive = reservation.pid === this.#pid || this.#isAlive(reservation.pid);
-        alive.set(reservation.pid, isAlive);
+      if (Date.parse(reservation.expiresAt) <= now.getTime()) {
+        expire.run(now.toISOString(), reservation.id);
+        continue;
       }
-      if (!isAlive || Date.parse(reservation.expiresAt) <= now.getTime())
+      // Written before holders were recorded: judged by pid alone, as then.
+      const owner: ProcessIdentity =
+        reservation.host === null
+          ? { ...this.#identity, pid: reservation.pid, startTime: undefined }
+          : {
+              pid: reservation.pid,
+              host: reservation.host,
+              ...(reservation.namespace === null ? {} : { namespace: reservation.namespace }),
+              ...(reservation.startTime === null ? {} : { startTime: reservation.startTime }),
+            };
+      const liveness =
+        reservation.host === null && reservation.pid === this.#pid
+          ? 'alive'
+          : processLiveness(owner, this.#identity, this.#checks);
+      const leaseOver =
+        reservation.leaseUntil !== null && Date.parse(reservation.leaseUntil) <= now.getTime();
+      if (liveness === 'gone' || (liveness === 'unknown' && leaseOver))
         expire.run(now.toISOString(), reservation.id);
     }
   }

@@ -113,6 +113,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    description: 'reservations: who holds them (host, PID namespace, process start time) and a renewed lease',
+    up(db) {
+      // Nullable: reservations written before this version have none of these, and are judged by pid alone.
+      db.exec(`
+        ALTER TABLE reservations ADD COLUMN host TEXT;
+        ALTER TABLE reservations ADD COLUMN pid_namespace TEXT;
+        ALTER TABLE reservations ADD COLUMN pid_start TEXT;
+        ALTER TABLE reservations ADD COLUMN lease_until TEXT;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;
