@@ -169,7 +169,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
   #keepRenewing(): void {
     if (this.#renewal) return;
     this.#renewal = setInterval(() => {
-      let renewed = 0;
+      let renewed: number;
       try {
         renewed = this.renewLeases();
       } catch {
