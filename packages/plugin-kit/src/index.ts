@@ -48,3 +48,4 @@ export {
   type LivenessChecks,
   type ProcessIdentity,
 } from './process/process-identity.js';
+export { OutsideRootError, writeFileInside } from './files/write-file-inside.js';

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import { z } from '@llm-service/spec';
 import { Subject, type Observable } from 'rxjs';
 import type { TaskCard } from '../model.js';
-import { writeFileAtomic } from '@llm-service/plugin-kit';
+import { OutsideRootError, writeFileInside } from '@llm-service/plugin-kit';
 import { compareCards } from './columns.js';
 import { InvalidPriorityError, MalformedTaskError, TaskConflictError, UnknownTaskError } from './errors.js';
 import { malformedCard, parseTaskFile, versionOf } from './parse-task.js';
@@ -127,7 +127,11 @@ export class TaskBoard {
       if (text === undefined) {
         throw new MalformedTaskError(key, 'the priority cannot be set without changing other fields');
       }
-      await writeFileAtomic(join(attached.realWorkDir, ...key.split('/')), text, { mode: file.mode });
+      // Written relative to directories held open: a directory swapped for a link meanwhile cannot send it elsewhere.
+      await writeFileInside(attached.realWorkDir, key, text, { mode: file.mode }).catch((error: unknown) => {
+        if (error instanceof OutsideRootError) throw new UnknownTaskError(key, error.message);
+        throw error;
+      });
       const written = await this.readCard(key);
       if (!written) throw new UnknownTaskError(key, 'the file was removed right after the change');
       return this.update(key, written);
