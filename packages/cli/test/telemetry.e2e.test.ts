@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { latestSchemaVersion, TelemetryStore } from '@llm-service/telemetry';
@@ -282,6 +282,43 @@ describe('telemetry through the built binary', () => {
     expect(stats.code).toBe(2);
     expect(stats.stderr).toContain('newer than this llm-service understands');
     expect(stats.stderr).toContain('hint: upgrade llm-service');
+  });
+
+  it('names a damaged database as such: exec answers with a warning, a hard budget fails closed, stats refuses', async () => {
+    const { env, dir, dbPath } = setup();
+    for (let index = 0; index < 3; index++)
+      expect(
+        (await runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', `x${index}`], { env })).code,
+      ).toBe(0);
+    // Damaged pages, not a damaged header: every page but the first overwritten with noise.
+    const store = new TelemetryStore({ path: dbPath });
+    store.open().pragma('wal_checkpoint(TRUNCATE)');
+    store.close();
+    const bytes = readFileSync(dbPath);
+    for (let at = 4096; at < bytes.length; at += 4096)
+      bytes.fill(0xa5, at + 100, Math.min(at + 4000, bytes.length));
+    writeFileSync(dbPath, bytes);
+    const damaged = `the telemetry database at ${dbPath} is damaged; move it aside`;
+
+    const run = await runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', 'y'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.toString()).toContain('Stand-in answer');
+    expect(run.stderr).toContain(damaged);
+    expect(run.stderr).not.toContain('internal error');
+
+    writeFileSync(
+      join(dir, 'policies.yaml'),
+      'version: 1\nbudgets:\n  - { scope: global, period: daily, limit_usd: 5, mode: hard }\n',
+    );
+    const budgeted = await runCli(['exec', '--config-dir', dir, '-a', 'architect', '-p', 'z'], { env });
+    expect(budgeted.code).toBe(2);
+    expect(budgeted.stdout.toString()).toBe('');
+    expect(budgeted.stderr).toContain(damaged);
+
+    const stats = await runCli(['stats', '--config-dir', dir], { env });
+    expect(stats.code).toBe(2);
+    expect(stats.stderr).toContain(damaged);
+    expect(stats.stderr).not.toContain('internal error');
   });
 
   it('writes the JSONL log when telemetry.jsonl_path is set', async () => {

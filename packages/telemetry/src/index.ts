@@ -7,6 +7,7 @@ import { SqliteSink } from './sinks/sqlite-sink.js';
 import { resolveSettings } from './store/paths.js';
 import { TelemetryStore } from './store/store.js';
 import { telemetrySectionSchema } from './telemetry-schema.js';
+import { reportingDamage } from './errors.js';
 import type * as StatsModule from './commands/stats-module.js';
 
 export { telemetrySectionSchema, type TelemetrySection } from './telemetry-schema.js';
@@ -83,10 +84,10 @@ const plugin = definePlugin({
         }),
       );
     }
-    context.services.provide(SpendLedgerToken, new SqliteSpendLedger(store));
+    context.services.provide(SpendLedgerToken, reportingDamage(new SqliteSpendLedger(store), store.path));
     context.services.provide(
       TelemetryQueryToken,
-      new SqliteTelemetryQuery(store, { jsonlPath: settings.jsonlPath }),
+      reportingDamage(new SqliteTelemetryQuery(store, { jsonlPath: settings.jsonlPath }), store.path),
     );
   },
 });

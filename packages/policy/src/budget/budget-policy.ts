@@ -164,10 +164,19 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       const { budget } = entry;
       const alertAt = budget.alert_at_percent ?? (budget.mode === 'soft' ? 100 : undefined);
       if (alertAt === undefined) continue;
-      const spentUsd = await ledger.spent(entry.spendScope, budget.period, {
-        at: now,
-        ...(budget.timezone ? { timezone: budget.timezone } : {}),
-      });
+      let spentUsd: number;
+      try {
+        spentUsd = await ledger.spent(entry.spendScope, budget.period, {
+          at: now,
+          ...(budget.timezone ? { timezone: budget.timezone } : {}),
+        });
+      } catch (error) {
+        // Spend that cannot be read (a damaged database) only silences the alert; a hard limit still fails closed,
+        // in `reserve`.
+        const reason = error instanceof Error ? error.message : String(error);
+        notices.push(`${describeBudget(entry)} cannot be checked: ${reason}`);
+        continue;
+      }
       const projected = spentUsd + estimateUsd;
       if (projected * 100 < budget.limit_usd * alertAt) continue;
       const percent = Math.round((projected / budget.limit_usd) * 100);

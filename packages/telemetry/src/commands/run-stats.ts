@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { UsageError, type CommandInput } from '@llm-service/spec';
 import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import { TelemetryStore } from '../store/store.js';
+import { reportingDamage } from '../errors.js';
 import { renderStats } from './render-stats.js';
 import { commandSettings } from './settings.js';
 import { buildStatsReport, type StatsGroupBy, type StatsReport } from './stats-report.js';
@@ -36,14 +37,17 @@ export function statsForDatabase(databasePath: string, options: StatsOptions, no
   const exists = existsSync(databasePath);
   const store = exists ? new TelemetryStore({ path: databasePath, create: false }) : undefined;
   try {
-    return buildStatsReport(store ? new SqliteTelemetryQuery(store) : undefined, {
-      databasePath,
-      databaseExists: exists,
-      window,
-      groupBy,
-      chainId: options.chainId,
-      savings: options.savings === true,
-    });
+    return buildStatsReport(
+      store ? reportingDamage(new SqliteTelemetryQuery(store), databasePath) : undefined,
+      {
+        databasePath,
+        databaseExists: exists,
+        window,
+        groupBy,
+        chainId: options.chainId,
+        savings: options.savings === true,
+      },
+    );
   } finally {
     store?.close();
   }

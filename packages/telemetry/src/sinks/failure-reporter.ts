@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { redactSecrets } from '@llm-service/plugin-kit';
+import { damagedDatabaseError, isDamage } from '../errors.js';
 
 export interface WarnLogger {
   warn(message: string): void;
@@ -30,9 +31,10 @@ export class FailureReporter {
       code === 'ENOSPC' ||
       code === 'SQLITE_FULL' ||
       (typeof code === 'string' && code.startsWith('SQLITE_IOERR') && this.#noSpaceLeft());
-    return full
-      ? `disk full: no space left on the file system of ${this.path ?? 'the telemetry files'}`
-      : message;
+    if (full) return `disk full: no space left on the file system of ${this.path ?? 'the telemetry files'}`;
+    // A damaged page is found by the statement that reads it: said the same way as damage found on opening.
+    if (this.path !== undefined && isDamage(error)) return damagedDatabaseError(this.path, error).message;
+    return message;
   }
 
   #noSpaceLeft(): boolean {
