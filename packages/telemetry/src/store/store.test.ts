@@ -78,13 +78,13 @@ describe('the telemetry store', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('reports a file that is not a database', () => {
+  it('reports a file that is not a database as damaged, to be moved aside', () => {
     const path = join(temporary.dir(), 'telemetry.db');
     writeFileSync(path, 'this is not sqlite, just text that is long enough to have a header'.repeat(20));
     expect(() => temporary.track(new TelemetryStore({ path })).open()).toThrow(
       expect.objectContaining({
-        code: 'E_TELEMETRY_OPEN',
-        message: expect.stringContaining('not a database'),
+        code: 'E_TELEMETRY_DAMAGED',
+        message: `the telemetry database at ${path} is damaged; move it aside`,
       }),
     );
   });
