@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion } from '../src/store/migrations.js';
 import { TelemetryStore } from '../src/store/store.js';
-import { assertBuilt, startChild, waitFor } from './support/children.js';
+import { assertBuilt, startChild, stopChildren, waitFor } from './support/children.js';
 
 const directories: string[] = [];
 function temporaryDir(): string {
@@ -13,6 +13,7 @@ function temporaryDir(): string {
   return dir;
 }
 afterEach(() => {
+  stopChildren();
   for (const dir of directories.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 beforeAll(() => assertBuilt());

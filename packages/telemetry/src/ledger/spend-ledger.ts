@@ -57,15 +57,24 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
   readonly #now: () => Date;
   readonly #ttlMs: number;
   readonly #leaseMs: number;
-  readonly #identity: ProcessIdentity;
+  readonly #identityOption: ProcessIdentity | undefined;
+  #knownIdentity: ProcessIdentity | undefined;
   readonly #checks: { isAlive: (pid: number) => boolean; startTimeOf?: (pid: number) => string | undefined };
   #renewal: NodeJS.Timeout | undefined;
 
+  /** Who holds this ledger's reservations; read from /proc on first use, since most runs reserve nothing. */
+  get #identity(): ProcessIdentity {
+    this.#knownIdentity ??= this.#identityOption ?? { ...currentProcessIdentity(), pid: this.#pid };
+    return this.#knownIdentity;
+  }
+
   constructor(store: TelemetryStore, options: SpendLedgerOptions = {}) {
     this.#store = store;
-    const identity = options.identity ?? currentProcessIdentity();
-    this.#identity = options.pid === undefined ? identity : { ...identity, pid: options.pid };
-    this.#pid = this.#identity.pid;
+    this.#identityOption =
+      options.identity && options.pid !== undefined
+        ? { ...options.identity, pid: options.pid }
+        : options.identity;
+    this.#pid = options.pid ?? options.identity?.pid ?? process.pid;
     this.#now = options.now ?? (() => new Date());
     this.#ttlMs = options.reservationTtlMs ?? 2 * 60 * 60 * 1000;
     this.#leaseMs = options.leaseMs ?? 60_000;

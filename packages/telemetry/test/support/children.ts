@@ -21,6 +21,15 @@ export interface ChildRun {
 }
 
 /** Starts `node --input-type=module -e source`; the source can `import` from `DIST`, replaced by the dist URL. */
+/** Children still running: a test that fails before it ends its child must not leave it running (a writer loops). */
+const running = new Set<ChildProcess>();
+
+/** Kills every child a test started and did not see end; for afterEach. */
+export function stopChildren(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 export function startChild(
   source: string,
   env: Record<string, string> = {},
@@ -31,6 +40,8 @@ export function startChild(
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
