@@ -162,24 +162,16 @@ export function hashConfigDir(dir: string): string {
 
 function hashThroughCache(dir: string, cache: HashCache): string {
   const hash = createHash('sha256');
-  const add = (label: string, content: Buffer | undefined) => {
-    if (content === undefined) return;
-    hash.update(`${label}\0${content.length}\0`);
-    hash.update(content);
-  };
   const addFile = (label: string, path: string) => hash.update(`${label}\0${fileDigest(path, cache)}\0`);
-  for (const name of Object.values(configFileNames).sort()) add(name, readOrUndefined(join(dir, name)));
+  // The config files are YAML in `dir`, so they are among its loadable files, as local plugins and their modules are.
   for (const path of loadableFiles(dir)) addFile(`file:${relative(dir, path)}`, path);
-  const outside = new Set<string>();
-  for (const plugin of localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))) {
-    add(`plugin:${plugin}`, readOrUndefined(plugin));
-    if (!isInside(dir, plugin)) outside.add(packageRoot(plugin));
-  }
-  for (const root of [...outside].sort())
+  const outside = localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))
+    .filter((plugin) => !isInside(dir, plugin))
+    .map(packageRoot);
+  for (const root of [...new Set(outside)].sort())
     for (const path of loadableFiles(root)) addFile(`file:${path}`, path);
-  for (const binary of localBinaryPaths(dir, readOrUndefined(join(dir, configFileNames.tools)))) {
-    add(`binary:${binary}`, readOrUndefined(binary));
-  }
+  for (const binary of localBinaryPaths(dir, readOrUndefined(join(dir, configFileNames.tools))))
+    addFile(`binary:${binary}`, binary);
   return hash.digest('hex');
 }
 

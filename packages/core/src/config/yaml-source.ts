@@ -46,14 +46,14 @@ export function parseYamlSource(
     return { line: position.line, column: position.col, message: `YAML syntax error: ${firstLine}` };
   });
   const source = { displayPath, absolutePath, text, document, lineCounter, hasSyntaxErrors: false };
-  problems.push(...duplicateKeys(source));
+  problems.push(...keyProblems(source));
   problems.sort((left, right) => left.line - right.line || left.column - right.column);
   source.hasSyntaxErrors = problems.length > 0;
   return { source, problems };
 }
 
-/** Every key that repeats an earlier key of the same mapping, in one pass over each mapping. */
-function duplicateKeys(source: YamlSource): YamlSyntaxProblem[] {
+/** Keys that cannot be used: one that repeats an earlier key of its mapping, and `__proto__`; one pass over each mapping. */
+function keyProblems(source: YamlSource): YamlSyntaxProblem[] {
   const problems: YamlSyntaxProblem[] = [];
   visit(source.document, {
     Map: (_key, map) => {
@@ -61,10 +61,16 @@ function duplicateKeys(source: YamlSource): YamlSyntaxProblem[] {
       for (const pair of map.items) {
         if (!isScalar(pair.key)) continue;
         const value: unknown = pair.key.value;
-        if (seen.has(value)) {
-          const position = positionOf(source, pair.key) ?? { line: 1, column: 1 };
-          problems.push({ ...position, message: 'YAML syntax error: Map keys must be unique' });
-        }
+        const position = () => positionOf(source, pair.key as Node) ?? { line: 1, column: 1 };
+        if (seen.has(value))
+          problems.push({ ...position(), message: 'YAML syntax error: Map keys must be unique' });
+        // Plain-object conversion would turn it into the object's prototype: the entry (an agent named so, say)
+        // would vanish silently.
+        if (value === '__proto__')
+          problems.push({
+            ...position(),
+            message: "YAML error: '__proto__' cannot be used as a name or key; rename it",
+          });
         seen.add(value);
       }
       return undefined;
@@ -121,8 +127,6 @@ export function locate(
 export function toPlainValue(
   source: YamlSource,
 ): { value: unknown; problem?: undefined } | { value?: undefined; problem: YamlSyntaxProblem } {
-  const reserved = reservedKey(source);
-  if (reserved) return { problem: reserved };
   try {
     const value: unknown = source.document.toJS({ maxAliasCount: 100 });
     // An alias inside the node it names (`a: &a [*a]`) makes a value that contains itself: every later step that
@@ -173,23 +177,4 @@ function selfReference(source: YamlSource): YamlSyntaxProblem {
     ...(position ?? { line: 1, column: 1 }),
     message: `YAML error: the alias *${name} is inside the node &${name} it refers to, so its value would contain itself`,
   };
-}
-
-/**
- * A `__proto__` key, which plain-object conversion would turn into the object's prototype: the entry would vanish
- * silently (an agent named `__proto__` would not exist), so it is reported at the key instead.
- */
-function reservedKey(source: YamlSource): YamlSyntaxProblem | undefined {
-  let problem: YamlSyntaxProblem | undefined;
-  visit(source.document, {
-    Pair: (_key, pair) => {
-      if (!isScalar(pair.key) || pair.key.value !== '__proto__') return undefined;
-      problem = {
-        ...(positionOf(source, pair.key) ?? { line: 1, column: 1 }),
-        message: "YAML error: '__proto__' cannot be used as a name or key; rename it",
-      };
-      return visit.BREAK;
-    },
-  });
-  return problem;
 }

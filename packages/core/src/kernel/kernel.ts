@@ -394,8 +394,16 @@ export class Kernel implements KernelHandle {
         };
         /** What the candidate's attempts spent, and whether every sink committed each attempt's record. */
         const spending: Spending = { committed: true, cost: undefined };
-        /** Commits the attempt's record before its cost may be settled; needless when nothing is held. */
-        const commitAttempt = async (outcome: AttemptCost['outcome'], cost: RecordedCost | undefined) => {
+        /**
+         * Records how an attempt ended, and commits its record before its cost may be settled (needless when nothing
+         * is held).
+         */
+        const finishAttempt = async (
+          summary: AttemptSummary,
+          outcome: AttemptCost['outcome'],
+          cost: RecordedCost | undefined,
+        ) => {
+          attempts.push(summary);
           if (cost) spentUsd += cost.costUsd;
           spending.cost = addCost(spending.cost, outcome, cost);
           if (holds.length > 0 && !(await host.commitSinks((name, error) => this.#warnFailed(name, error))))
@@ -470,15 +478,18 @@ export class Kernel implements KernelHandle {
                 turns: result.turns,
                 text: result.text,
               });
-              await commitAttempt('success', cost);
-              attempts.push({
-                attempt,
-                tool: candidate.tool,
-                model: candidate.model,
-                reason,
-                status: 'success',
-                latencyMs,
-              });
+              await finishAttempt(
+                {
+                  attempt,
+                  tool: candidate.tool,
+                  model: candidate.model,
+                  reason,
+                  status: 'success',
+                  latencyMs,
+                },
+                'success',
+                cost,
+              );
               return {
                 ok: true,
                 result: {
@@ -519,17 +530,20 @@ export class Kernel implements KernelHandle {
                 exitCode: error.toolExitCode,
                 ...(cost ? { cost } : {}),
               });
-              await commitAttempt(error.kind === 'cancelled' ? 'cancelled' : 'failed', cost);
-              attempts.push({
-                attempt,
-                tool: candidate.tool,
-                model: candidate.model,
-                reason,
-                status: 'failed',
-                errorKind: error.kind,
-                message: error.message,
-                latencyMs,
-              });
+              await finishAttempt(
+                {
+                  attempt,
+                  tool: candidate.tool,
+                  model: candidate.model,
+                  reason,
+                  status: 'failed',
+                  errorKind: error.kind,
+                  message: error.message,
+                  latencyMs,
+                },
+                error.kind === 'cancelled' ? 'cancelled' : 'failed',
+                cost,
+              );
               if (error.kind === 'cancelled' || signal.aborted) {
                 complete('cancelled', spentUsd);
                 throw new CancelledError('cancelled', ExitCode.interrupted);

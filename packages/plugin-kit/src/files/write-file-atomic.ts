@@ -1,5 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -17,17 +26,21 @@ function temporaryPath(path: string): string {
 }
 
 /**
- * Replaces a file so that readers see the old bytes or the new ones, never part of a file, even across a crash:
- * write a temp file, flush it, rename it over the target, then flush the directory.
+ * Writes `data` to a new file at `temp`, flushes it and renames it over `target`; removes the temp file on any error.
+ * The paths may go through `/proc/self/fd` (see `writeFileInside`): the temp file is opened without following a link.
  */
-export async function writeFileAtomic(
-  path: string,
+export async function replaceThroughTemp(
+  temp: string,
+  target: string,
   data: string | Uint8Array,
-  options: AtomicWriteOptions = {},
+  options: AtomicWriteOptions,
 ): Promise<void> {
-  const temp = temporaryPath(path);
   try {
-    const handle = await open(temp, 'wx', options.mode ?? 0o666);
+    const handle = await open(
+      temp,
+      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+      options.mode ?? 0o666,
+    );
     try {
       await handle.writeFile(data);
       // open() applied the umask; a given mode (the replaced file's, say) must hold exactly.
@@ -36,11 +49,24 @@ export async function writeFileAtomic(
     } finally {
       await handle.close();
     }
-    await rename(temp, path);
+    // rename(2) replaces a link at `target` itself; it never writes through one.
+    await rename(temp, target);
   } catch (error) {
-    await rm(temp, { force: true });
+    await rm(temp, { force: true }).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Replaces a file so that readers see the old bytes or the new ones, never part of a file, even across a crash:
+ * write a temp file, flush it, rename it over the target, then flush the directory.
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: AtomicWriteOptions = {},
+): Promise<void> {
+  await replaceThroughTemp(temporaryPath(path), path, data, options);
   await syncDirectory(dirname(path));
 }
 

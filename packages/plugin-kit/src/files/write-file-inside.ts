@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
-import { writeFileAtomic, type AtomicWriteOptions } from './write-file-atomic.js';
+import { replaceThroughTemp, writeFileAtomic, type AtomicWriteOptions } from './write-file-atomic.js';
 
 /** Thrown when `relativePath` is not a plain path below the root, or a directory on the way is a link. */
 export class OutsideRootError extends Error {
@@ -56,26 +56,7 @@ export async function writeFileInside(
       directory = next;
     }
     const at = (entry: string) => `/proc/self/fd/${directory.fd}/${entry}`;
-    const temp = `.${name}.${randomUUID()}.tmp`;
-    try {
-      const file = await open(
-        at(temp),
-        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-        options.mode ?? 0o666,
-      );
-      try {
-        await file.writeFile(data);
-        if (options.mode !== undefined) await file.chmod(options.mode);
-        await file.sync();
-      } finally {
-        await file.close();
-      }
-      // rename(2) replaces a link at `name` itself; it never writes through one.
-      await rename(at(temp), at(name));
-    } catch (error) {
-      await rm(at(temp), { force: true }).catch(() => undefined);
-      throw error;
-    }
+    await replaceThroughTemp(at(`.${name}.${randomUUID()}.tmp`), at(name), data, options);
     await directory.sync().catch(() => undefined);
   } finally {
     await directory.close().catch(() => undefined);
