@@ -132,4 +132,47 @@ describe('budgets enforced by the policy plugin', () => {
       `1 prompt tokens + ${expectedUsd} expected output tokens: 5 past writer requests answer`,
     );
   }, 60_000);
+
+  it('counts a tool that reports a cost of -100 at the estimate held, so a hard $5 limit still admits five', async () => {
+    const { env } = isolatedHome();
+    const dbPath = join(temporaryDir('db'), 'telemetry.db');
+    const answer = JSON.stringify({ text: 'answered', cost_usd: -100 });
+    const dir = writeConfig(temporaryDir('config'), {
+      tools: {
+        lying: {
+          binary: process.execPath,
+          args: ['-e', `process.stdout.write(${JSON.stringify(answer)})`],
+          output: '{ format: json, text: text, cost_usd: cost_usd }',
+          models: ['model-dollar'],
+        },
+      },
+      agents: '  writer:\n    preferred_tool: lying\n    preferred_model: model-dollar\n',
+      extraFiles: {
+        'models.yaml':
+          'version: 1\nmodels:\n  model-dollar: { input_per_mtok: 1000000, output_per_mtok: 0 }\n',
+        'policies.yaml': `version: 1\nbudgets:\n  - { scope: global, period: daily, limit_usd: 5, mode: hard }\n${estimateOnly}`,
+        'llm-service.yaml': `version: 1\ntelemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
+      },
+    });
+    const codes: (number | null)[] = [];
+    for (let run = 0; run < 8; run++) {
+      const result = await exec(dir, env);
+      codes.push(result.code);
+      if (result.code === 0) {
+        expect(result.stdout.toString()).toBe('answered');
+        expect(result.stderr).toContain(
+          'warning: lying:model-dollar reported cost_usd -100, which cannot be true; counting the estimate the budget held, $1.0000 instead',
+        );
+      }
+    }
+    expect(codes).toEqual([0, 0, 0, 0, 0, 3, 3, 3]);
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    expect(
+      db
+        .prepare(
+          `SELECT cost_source AS source, COUNT(*) AS n, TOTAL(cost_usd) AS usd FROM invocations WHERE status = 'success'`,
+        )
+        .get(),
+    ).toEqual({ source: 'estimated', n: 5, usd: 5 });
+  }, 60_000);
 });

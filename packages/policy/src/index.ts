@@ -69,7 +69,7 @@ export {
 const plugin = definePlugin({
   name: '@llm-service/policy',
   version: '0.1.0',
-  apiVersion: '^1.2.0',
+  apiVersion: '^1.3.0',
   requires: [SpendLedgerToken],
   provides: [BudgetReporterToken],
   commands: [budgetCommand, simulateCommand],

@@ -24,7 +24,7 @@ import {
   type Script,
   type ScriptStep,
 } from '@llm-service/testkit/testing';
-import telemetryPlugin from '@llm-service/telemetry';
+import telemetryPlugin, { TelemetryStore } from '@llm-service/telemetry';
 import policyPlugin from '../src/index.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -110,6 +110,72 @@ describe('the policy lifecycle', () => {
     const query = await kernel.service(TelemetryQueryToken);
     const [row] = (await query!.invocations({})).filter((record) => record.status === 'failed');
     expect(row).toMatchObject({ costUsd: 0.42, costSource: 'tool', inputTokens: 20_000 });
+  });
+
+  it('never lets a reported cost that cannot be true free a hard budget: -100 counts as the estimate held', async () => {
+    const dollar = { inputTokens: 100_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    // $5.50: the prompt is estimated at a hair over $1 (100,001 tokens), so five requests fit and a sixth does not.
+    const dir = configDir(5.5);
+    const { kernel, logger } = kernelFor(dir, (_request, call) =>
+      call === 0
+        ? { answer: 'cheap?', usage: dollar, reportedCostUsd: -100 }
+        : { answer: 'ok', usage: dollar },
+    );
+    cleanups.push(() => kernel.dispose());
+    const prompt = promptOf(100_000);
+    const first = await kernel.exec({ agent: 'writer', prompt });
+    expect(first).toMatchObject({ text: 'cheap?', costUsd: expect.closeTo(1, 4), costSource: 'estimated' });
+    expect(logger.warnings).toEqual([
+      'warning: scripted-tool:big reported cost_usd -100, which cannot be true; counting the estimate the budget held, $1.0000 instead',
+    ]);
+    const outcomes: string[] = [];
+    for (let request = 0; request < 20; request++)
+      outcomes.push(
+        await kernel.exec({ agent: 'writer', prompt }).then(
+          () => 'ran',
+          (error: unknown) => (isLlmServiceError(error) ? error.code : 'other'),
+        ),
+      );
+    // $1 counted for the first, so four more fit under $5; today's bug let all twenty run.
+    expect(outcomes.filter((outcome) => outcome === 'ran')).toHaveLength(4);
+    expect(new Set(outcomes.slice(4))).toEqual(new Set(['E_POLICY_BLOCKED']));
+    expect(await spentUsd(kernel)).toBeCloseTo(5, 4);
+    await kernel.dispose();
+    const store = new TelemetryStore({ path: join(dir, '..', 'telemetry.db'), create: false });
+    cleanups.push(() => store.close());
+    expect(
+      store
+        .open()
+        .prepare(
+          `SELECT cost_usd, status, input_tokens, message FROM invocations WHERE cost_source = 'estimated'`,
+        )
+        .all(),
+    ).toEqual([
+      {
+        cost_usd: expect.closeTo(1, 4),
+        status: 'success',
+        input_tokens: 100_000,
+        message: 'the tool reported cost_usd -100; counted the estimate the budget held, $1.0000',
+      },
+    ]);
+  });
+
+  it('counts a token count that cannot be true as none, and the attempt as the estimate held', async () => {
+    const { kernel, logger } = kernelFor(configDir(5), [
+      { answer: 'ok', usage: { inputTokens: -5, outputTokens: Number.NaN, cacheReadTokens: Infinity } },
+    ]);
+    cleanups.push(() => kernel.dispose());
+    const result = await kernel.exec({ agent: 'writer', prompt: promptOf(10_000) });
+    expect(result).toMatchObject({
+      costUsd: 0.1,
+      costSource: 'estimated',
+      usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    });
+    expect(logger.warnings[0]).toContain(
+      'reported input_tokens -5, output_tokens NaN, cache_read_tokens Infinity, which cannot be true',
+    );
+    expect(await spentUsd(kernel)).toBeCloseTo(0.1, 9);
+    expect(await heldUsd(kernel)).toBe(0);
   });
 
   it('releases the hold of an attempt that cost nothing', async () => {

@@ -47,6 +47,13 @@ export function formatUsd(usd: number): string {
 }
 
 /** `claude:claude-sonnet-4-6 · 1,234 in / 567 out tokens · $0.0123 · 4.2s` */
+/** What the summary says of where a cost came from; a computed cost is the plain case. */
+const costSourceNotes: Record<ExecResult['costSource'], string> = {
+  tool: ' (reported by the tool)',
+  computed: '',
+  estimated: ' (estimated)',
+};
+
 export function summaryLine(result: ExecResult): string {
   const usage = result.usage;
   const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
@@ -54,7 +61,7 @@ export function summaryLine(result: ExecResult): string {
   return [
     `${result.tool}:${result.model}`,
     `${number(input)} in / ${number(usage.outputTokens)} out tokens`,
-    `${formatUsd(result.costUsd)}${result.costSource === 'tool' ? ' (reported by the tool)' : ''}`,
+    `${formatUsd(result.costUsd)}${costSourceNotes[result.costSource]}`,
     formatDuration(result.latencyMs),
   ].join(' · ');
 }

@@ -191,6 +191,34 @@ describe('exec: a successful request', () => {
     expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'success', costUsd: 0.5 });
   });
 
+  it('does not believe a cost that cannot be true: with nothing held, the price of the usage counts, marked estimated', async () => {
+    const usage = { inputTokens: 1_000_000, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    const { kernel, events, logger } = setup({
+      a: [{ answer: 'ok', usage, reportedCostUsd: Number.POSITIVE_INFINITY }],
+    });
+    const result = await kernel.exec(request);
+    expect(result).toMatchObject({ text: 'ok', costUsd: expect.closeTo(3, 10), costSource: 'estimated' });
+    expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({
+      costSource: 'estimated',
+      costNote: 'the tool reported cost_usd Infinity; counted the cost of the rest of its usage, $3.0000',
+    });
+    expect(logger.warnings).toEqual([
+      'warning: a:m1 reported cost_usd Infinity, which cannot be true; counting the cost of the rest of its usage, $3.0000 instead',
+    ]);
+  });
+
+  it('checks the cost a failed attempt reports as it checks an answer', async () => {
+    const { kernel, events } = setup({
+      a: [{ fail: 'tool-error', error: { reportedCostUsd: -2, fallback: true } }],
+    });
+    await kernel.exec(request);
+    expect(ofType(events, 'invocation.failed')[0]?.cost).toMatchObject({
+      costUsd: 0,
+      costSource: 'estimated',
+      note: 'the tool reported cost_usd -2; counted the cost of the rest of its usage, $0.0000',
+    });
+  });
+
   it('emits the events of a request in order, each with invocationId, chainId, attempt and an ISO time', async () => {
     const { kernel, events } = setup({
       a: [{ answer: ['one', 'two'] }],

@@ -51,7 +51,7 @@ import { importPlugin } from '../plugin/load-plugins.js';
 import { PluginHost } from '../plugin/plugin-host.js';
 import { planRoute } from '../routing/plan-route.js';
 import { buildPrompt } from './build-prompt.js';
-import { computeCostUsd, priceHash } from './cost.js';
+import { checkReport, computeCostUsd, priceHash } from './cost.js';
 
 export interface KernelLogger {
   warn(message: string): void;
@@ -74,6 +74,8 @@ export interface KernelOptions {
 interface Hold {
   policy: PolicyV2;
   hold: unknown;
+  /** What the policy estimated the attempt costs, when it said. */
+  estimateUsd: number | undefined;
 }
 
 interface Blocked {
@@ -382,14 +384,37 @@ export class Kernel implements KernelHandle {
           throw new UsageError(`tool '${candidate.tool}' is not configured`);
         }
         const price = config.models[candidate.model];
-        const recordedCost = (usage: Usage, reportedCostUsd: number | undefined): RecordedCost => {
+        /**
+         * The cost an attempt is recorded and settled at. When the tool reported a figure that cannot be true, the
+         * attempt keeps its answer but its cost is the estimate the budget held (else the price table's figure for
+         * the believable part of the usage), marked `estimated`, with what the tool said.
+         */
+        const recordedCost = (reported: Usage, reportedCostUsd: number | undefined): RecordedCost => {
+          const { usage, reportedCostUsd: believed, doubts } = checkReport(reported, reportedCostUsd);
           const computedCostUsd = price ? computeCostUsd(usage, price) : 0;
-          return {
+          const recorded = {
             usage,
-            costUsd: reportedCostUsd ?? computedCostUsd,
-            costSource: reportedCostUsd === undefined ? 'computed' : 'tool',
             computedCostUsd,
             priceHash: price ? priceHash(candidate.model, price) : '',
+          };
+          if (doubts.length === 0)
+            return {
+              ...recorded,
+              costUsd: believed ?? computedCostUsd,
+              costSource: believed === undefined ? 'computed' : 'tool',
+            };
+          const held = holds.flatMap((each) => (each.estimateUsd === undefined ? [] : [each.estimateUsd]));
+          const estimateUsd = held.length > 0 ? Math.max(...held) : computedCostUsd;
+          const counted = `${held.length > 0 ? 'the estimate the budget held' : 'the cost of the rest of its usage'}, $${estimateUsd.toFixed(4)}`;
+          this.#logger.warn(
+            `warning: ${candidate.tool}:${candidate.model} reported ${doubts.join(', ')}, which cannot be true; ` +
+              `counting ${counted} instead`,
+          );
+          return {
+            ...recorded,
+            costUsd: estimateUsd,
+            costSource: 'estimated',
+            note: `the tool reported ${doubts.join(', ')}; counted ${counted}`,
           };
         };
         /** What the candidate's attempts spent, and whether every sink committed each attempt's record. */
@@ -465,13 +490,14 @@ export class Kernel implements KernelHandle {
                 tool: candidate.tool,
                 model: candidate.model,
                 reason,
-                usage: result.usage,
+                usage: cost.usage,
                 costUsd: cost.costUsd,
                 costSource: cost.costSource,
+                ...(cost.note === undefined ? {} : { costNote: cost.note }),
                 computedCostUsd: cost.computedCostUsd,
                 priceHash: cost.priceHash,
                 baselineModel: baseline.model,
-                baselineCostUsd: baselinePrice ? computeCostUsd(result.usage, baselinePrice) : undefined,
+                baselineCostUsd: baselinePrice ? computeCostUsd(cost.usage, baselinePrice) : undefined,
                 latencyMs,
                 exitCode: result.exitCode,
                 sessionId: result.sessionId,
@@ -498,7 +524,7 @@ export class Kernel implements KernelHandle {
                   tool: candidate.tool,
                   model: candidate.model,
                   reason,
-                  usage: result.usage,
+                  usage: cost.usage,
                   costUsd: cost.costUsd,
                   costSource: cost.costSource,
                   latencyMs: Math.round(performance.now() - started),
@@ -790,7 +816,7 @@ export class Kernel implements KernelHandle {
           await this.#endHolds(holds, { committed: true, cost: undefined });
           return blocked(policy.id, candidate, reservation);
         }
-        holds.push({ policy, hold: reservation.hold });
+        holds.push({ policy, hold: reservation.hold, estimateUsd: reservation.estimateUsd });
         if (reservation.warning !== undefined) warned(policy.id, candidate, reservation.warning);
       }
       const ask = this.#options.confirm;

@@ -219,7 +219,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       `chain:${context.chainId}`,
     ];
     const outcome = await ledger.reserve({ scopes, estimateUsd, limits });
-    if (outcome.ok) return { action: 'hold', hold: outcome.reservation };
+    if (outcome.ok) return { action: 'hold', hold: outcome.reservation, estimateUsd };
     const failed = outcome.limit;
     const entry =
       hard[limits.indexOf(failed)] ??
@@ -239,7 +239,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     const forced = await ledger.reserve({ scopes, estimateUsd, limits: [] });
     const warning = `forced past: ${blocked.message} (reason: ${context.force.reason})`;
     // A reservation without limits cannot be refused; the type still says it could.
-    return forced.ok ? { action: 'hold', hold: forced.reservation, warning } : undefined;
+    return forced.ok ? { action: 'hold', hold: forced.reservation, estimateUsd, warning } : undefined;
   }
 
   /** Ends the hold; the ledger counts the cost through the invocation telemetry recorded (committed before this). */

@@ -11,7 +11,11 @@ interface EventBase {
   at: string;
 }
 
-export type CostSource = 'tool' | 'computed';
+/**
+ * Where a recorded cost came from: the tool's own report, the price table applied to the reported usage, or (plugin
+ * API 1.3) an estimate, counted when the tool reported a figure that cannot be true (negative, not finite).
+ */
+export type CostSource = 'tool' | 'computed' | 'estimated';
 
 export interface RequestReceivedEvent extends EventBase {
   type: 'request.received';
@@ -77,6 +81,8 @@ export interface InvocationSucceededEvent extends EventBase {
   exitCode: number;
   sessionId: string | undefined;
   turns: number | undefined;
+  /** Why the cost is an estimate (what the tool reported instead), when `costSource` is `estimated`. */
+  costNote?: string;
   /** The full answer; sinks drop it unless content capture is on. */
   text: string;
 }
@@ -89,6 +95,8 @@ export interface RecordedCost {
   costSource: CostSource;
   computedCostUsd: number;
   priceHash: string;
+  /** Why the cost is an estimate (what the tool reported instead), when `costSource` is `estimated`. */
+  note?: string;
 }
 
 export interface InvocationFailedEvent extends EventBase {

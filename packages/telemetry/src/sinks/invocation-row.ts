@@ -1,3 +1,5 @@
+import type { CostSource } from '@llm-service/spec';
+
 /** Every column of `invocations` but `id`, in the order the INSERT statement binds them. */
 export const invocationColumns = [
   'invocation_id',
@@ -56,7 +58,7 @@ export interface InvocationRow {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number | null;
-  costSource: 'tool' | 'computed' | null;
+  costSource: CostSource | null;
   computedCostUsd: number | null;
   priceHash: string | null;
   baselineModel: string | null;

@@ -80,6 +80,12 @@ function failureStatus(event: InvocationFailedEvent): InvocationStatus {
   return 'failed';
 }
 
+/** A failure's message, with why its cost is an estimate when it is one. */
+function failureMessage(failure: InvocationFailedEvent): string {
+  const message = redactSecrets(failure.message);
+  return failure.cost?.note === undefined ? message : `${message} (${failure.cost.note})`;
+}
+
 function applyCompletion(row: InvocationRow, completion: Completion): void {
   const { event } = completion;
   row.finishedAt = event.at;
@@ -91,7 +97,8 @@ function applyCompletion(row: InvocationRow, completion: Completion): void {
     const success = completion.event;
     row.status = 'success';
     row.errorKind = null;
-    row.message = null;
+    // A success has no message, except why its cost is an estimate.
+    row.message = success.costNote ?? null;
     row.inputTokens = success.usage.inputTokens;
     row.outputTokens = success.usage.outputTokens;
     row.cacheReadTokens = success.usage.cacheReadTokens;
@@ -109,7 +116,7 @@ function applyCompletion(row: InvocationRow, completion: Completion): void {
     const failure = completion.event;
     row.status = failureStatus(failure);
     row.errorKind = failure.errorKind;
-    row.message = redactSecrets(failure.message);
+    row.message = failureMessage(failure);
     row.exitCode = failure.exitCode ?? null;
     if (failure.cost) {
       const { usage } = failure.cost;
@@ -126,7 +133,7 @@ function applyCompletion(row: InvocationRow, completion: Completion): void {
 }
 
 const completeSuccessSql = `UPDATE invocations SET
-  finished_at = ?, status = 'success', error_kind = NULL, message = NULL, reason = ?,
+  finished_at = ?, status = 'success', error_kind = NULL, message = ?, reason = ?,
   input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
   cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?, baseline_model = ?, baseline_cost_usd = ?,
   latency_ms = ?, exit_code = ?, session_id = ?, turns = ?
@@ -439,6 +446,7 @@ export class SqliteSink implements TelemetrySinkV1 {
         const usage = success.usage;
         completeSuccess.run(
           success.at,
+          success.costNote ?? null,
           success.reason,
           usage.inputTokens,
           usage.outputTokens,
@@ -463,7 +471,7 @@ export class SqliteSink implements TelemetrySinkV1 {
           failure.at,
           failureStatus(failure),
           failure.errorKind,
-          redactSecrets(failure.message),
+          failureMessage(failure),
           failure.reason,
           failure.latencyMs,
           failure.exitCode ?? null,

@@ -126,6 +126,49 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: "invocations: cost source 'estimated', for a cost the tool reported that cannot be true",
+    up(db) {
+      // SQLite cannot change a CHECK constraint in place; its documented way is to rebuild the table: create it anew,
+      // copy, drop the old one, rename, and recreate the indexes. The definitions are read from the schema itself,
+      // so the copy has exactly the columns and indexes the old table had.
+      const definitionOf = (name: string): string =>
+        (
+          db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(name) as {
+            sql: string;
+          }
+        ).sql;
+      const invocations = definitionOf('invocations');
+      const narrow = "CHECK (cost_source IN ('tool', 'computed'))";
+      if (!invocations.includes(narrow) || !invocations.startsWith('CREATE TABLE invocations '))
+        throw new Error('migration 4: the invocations table is not as migration 1 created it');
+      const widened = invocations
+        .replace(narrow, "CHECK (cost_source IN ('tool', 'computed', 'estimated'))")
+        .replace('CREATE TABLE invocations ', 'CREATE TABLE invocations_widened ');
+      const indexes = db
+        .prepare(
+          `SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'invocations' AND sql IS NOT NULL`,
+        )
+        .pluck()
+        .all() as string[];
+      // Captured answers reference invocations ON DELETE CASCADE: dropping the old table would delete them, so they
+      // are set aside and their table made anew (foreign keys cannot be turned off inside the migration's transaction).
+      const content = definitionOf('invocation_content');
+      db.exec(`
+        ${widened};
+        INSERT INTO invocations_widened SELECT * FROM invocations;
+        CREATE TEMP TABLE invocation_content_aside AS SELECT * FROM invocation_content;
+        DROP TABLE invocation_content;
+        DROP TABLE invocations;
+        ALTER TABLE invocations_widened RENAME TO invocations;
+        ${content};
+        INSERT INTO invocation_content SELECT * FROM temp.invocation_content_aside;
+        DROP TABLE temp.invocation_content_aside;
+      `);
+      for (const index of indexes) db.exec(index);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -57,6 +57,46 @@ describe('the telemetry store', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
+  it("widens the cost sources to 'estimated', keeping every row, captured answer and index of the older schema", async () => {
+    const old = temporary.store({ migrations: migrations.slice(0, 3) });
+    const sink = new SqliteSink({ store: old, captureContent: true, logger: { warn: () => undefined } });
+    const events = new RequestEvents();
+    for (const at of ['2026-11-03T10:00:00.000Z', '2026-11-03T11:00:00.000Z'])
+      for (const event of events.success(at, { tool: 't', model: 'm' }, { text: `answer at ${at}` }))
+        sink.handle(event);
+    await sink.flush();
+    const before = old.open();
+    const schema = (db: typeof before) =>
+      db
+        .prepare(`SELECT type, name FROM sqlite_schema WHERE tbl_name LIKE 'invocation%' ORDER BY name`)
+        .all();
+    const indexesBefore = schema(before);
+    const rowsBefore = before.prepare('SELECT * FROM invocations ORDER BY id').all();
+    const answersBefore = before.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all();
+    expect(answersBefore).toHaveLength(2);
+    expect(() => before.prepare("UPDATE invocations SET cost_source = 'estimated'").run()).toThrow(
+      /CHECK constraint failed/,
+    );
+    old.close();
+
+    const db = temporary.track(new TelemetryStore({ path: old.path })).open();
+    expect(userVersion(db)).toBe(latestSchemaVersion);
+    expect(db.prepare('SELECT * FROM invocations ORDER BY id').all()).toEqual(rowsBefore);
+    expect(db.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all()).toEqual(
+      answersBefore,
+    );
+    expect(schema(db)).toEqual(indexesBefore);
+    db.prepare("UPDATE invocations SET cost_source = 'estimated'").run();
+    expect(() => db.prepare("UPDATE invocations SET cost_source = 'guessed'").run()).toThrow(
+      /CHECK constraint failed/,
+    );
+    // The captured answers still belong to their rows: deleting a row deletes its answer.
+    db.prepare('DELETE FROM invocations WHERE id = (SELECT MIN(id) FROM invocations)').run();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM invocation_content').get()).toEqual({ n: 1 });
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
   it('refuses a database a newer release made, with a clear message', () => {
     const store = temporary.store();
     store.open().pragma(`user_version = ${latestSchemaVersion + 1}`);

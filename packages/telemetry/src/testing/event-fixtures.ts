@@ -1,4 +1,4 @@
-import type { EventOfType, LlmServiceEvent, Usage } from '@llm-service/spec';
+import type { CostSource, EventOfType, LlmServiceEvent, Usage } from '@llm-service/spec';
 
 /** Builds the events the kernel emits for one request, with explicit times, for sink and query tests. */
 export class RequestEvents {
@@ -81,7 +81,7 @@ export class RequestEvents {
       usage?: Partial<Usage>;
       costUsd?: number;
       computedCostUsd?: number;
-      costSource?: 'tool' | 'computed';
+      costSource?: CostSource;
       latencyMs?: number;
       baselineModel?: string;
       baselineCostUsd?: number;

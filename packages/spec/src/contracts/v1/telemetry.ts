@@ -1,3 +1,5 @@
+import type { CostSource } from '../../events/events.js';
+
 /** Spend scopes of DESIGN section 2: `global`, `agent:<name>`, `tool:<name>`, `model:<name>`, `chain:<id>`. */
 export type SpendScope = string;
 export type SpendPeriod = 'daily' | 'weekly' | 'monthly';
@@ -64,7 +66,7 @@ export interface InvocationRecord {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number | null;
-  costSource: 'tool' | 'computed' | null;
+  costSource: CostSource | null;
   latencyMs: number | null;
 }
 

@@ -8,6 +8,11 @@ export type PolicyReservation<THold> =
   | {
       action: 'hold';
       hold: THold;
+      /**
+       * What the policy estimated the attempt costs (plugin API 1.3). The kernel counts it as the attempt's cost when
+       * the tool reports a figure that cannot be true, so one bad number never frees what a budget holds.
+       */
+      estimateUsd?: number;
       /** Shown as a warning (e.g. a budget passed with `--force`), recorded as `budget.warned`. */
       warning?: string;
     }
