@@ -402,9 +402,16 @@ function checkCrossReferences(collector: IssueCollector, input: CrossReferenceIn
   }
 }
 
-/** The same object schema without the unknown-key check, to read what it can of an entry already reported as invalid. */
+const lenientSchemas = new WeakMap<ZodRawShape, ZodType>();
+
+/**
+ * The same object schema without the unknown-key check, to read what it can of an entry already reported as invalid.
+ * Made once per shape: a config with a problem in each of thousands of entries would otherwise build one per entry.
+ */
 function lenient(shape: ZodRawShape): ZodType {
-  return z.object(shape);
+  let schema = lenientSchemas.get(shape);
+  if (!schema) lenientSchemas.set(shape, (schema = z.object(shape)));
+  return schema;
 }
 
 /**

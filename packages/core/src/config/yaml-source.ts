@@ -8,6 +8,8 @@ import {
   visit,
   type Document,
   type Node,
+  type Pair,
+  type YAMLMap,
 } from 'yaml';
 
 /** A config file parsed with positions kept, so any problem can be reported at its line and column. */
@@ -86,6 +88,24 @@ function positionOf(source: YamlSource, node: Node | null | undefined): SourcePo
   return { line: position.line, column: position.col };
 }
 
+/** Each map's pairs by key, built on the first lookup: a config with a problem in each of N entries is located in O(N). */
+const pairsByKey = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairAt(map: YAMLMap, segment: PropertyKey): Pair | undefined {
+  let pairs = pairsByKey.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const item of map.items) {
+      if (!isPair(item) || !isScalar(item.key)) continue;
+      const key = String(item.key.value);
+      // The first of duplicated keys, as the problem about the duplicate is reported at the second.
+      if (!pairs.has(key)) pairs.set(key, item);
+    }
+    pairsByKey.set(map, pairs);
+  }
+  return pairs.get(String(segment));
+}
+
 /**
  * The position of the value at `path`, or of its key when `pointAtKey` is set (unknown keys are best shown at the key).
  * A path that does not exist resolves to the deepest part that does, which is where a missing field belongs.
@@ -100,9 +120,7 @@ export function locate(
   for (const [index, segment] of path.entries()) {
     const isLast = index === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-      );
+      const pair = pairAt(node, segment);
       if (!pair) return position;
       const keyPosition = positionOf(source, pair.key as Node);
       if (isLast && options.pointAtKey && keyPosition) return keyPosition;

@@ -802,12 +802,29 @@ describe('exec: cancellation', () => {
     expect(ofType(events, 'request.completed')).toEqual([expect.objectContaining({ status: 'cancelled' })]);
   });
 
-  it('does not start a tool for an already aborted signal', async () => {
-    const { kernel, a, events } = setup();
+  it('neither evaluates policies nor starts a tool for a signal aborted while the config loaded', async () => {
+    const evaluated: string[] = [];
+    const { kernel, a, events } = setup({
+      policies: [policy('p', (candidate) => (evaluated.push(candidate.tool), { action: 'allow' }))],
+    });
     const error = await rejection(kernel.exec(request, { signal: AbortSignal.abort() }));
     expect(error).toMatchObject({ code: 'E_CANCELLED', exitCode: 130 });
     expect(a.calls).toHaveLength(0);
+    expect(evaluated).toEqual([]);
+    expect(ofType(events, 'invocation.started')).toEqual([]);
     expect(ofType(events, 'request.completed')[0]).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('ends the request after a long policy step during which Ctrl-C came, before any tool starts', async () => {
+    const controller = new AbortController();
+    const { kernel, a, b } = setup({
+      // As a budget policy estimating a large prompt: the signal arrives while it works.
+      policies: [policy('slow', () => (controller.abort(), { action: 'allow' }))],
+    });
+    const error = await rejection(kernel.exec(request, { signal: controller.signal }));
+    expect(error).toMatchObject({ code: 'E_CANCELLED', exitCode: 130 });
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(0);
   });
 
   it('stops waiting between retries on abort', async () => {

@@ -603,6 +603,12 @@ export class Kernel implements KernelHandle {
       };
 
       for (const [index, planned] of candidates.entries()) {
+        // A Ctrl-C during a long step (loading the config, a policy estimating a large prompt) is seen once the step
+        // ends; the request ends there, before the next step starts, rather than at the tool.
+        if (signal.aborted) {
+          complete('cancelled', spentUsd);
+          throw new CancelledError('cancelled', ExitCode.interrupted);
+        }
         const next = candidates[index + 1];
         const decided = await this.#gate(
           host.policies,

@@ -9,6 +9,14 @@ export type RegularFileRead =
 const formatBytes = (bytes: number) =>
   bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${Math.ceil(bytes / 1024)} KiB`;
 
+/** A size against the cap, in bytes where the rounded figures would read the same ("1.0 MiB; the limit is 1.0 MiB"). */
+function sizeAgainstCap(size: number, cap: number): { size: string; cap: string } {
+  const rounded = { size: formatBytes(size), cap: formatBytes(cap) };
+  if (rounded.size !== rounded.cap) return rounded;
+  const exact = (bytes: number) => `${bytes.toLocaleString('en-US')} bytes`;
+  return { size: exact(size), cap: exact(cap) };
+}
+
 /**
  * Reads a file that must be an ordinary file of at most `maxBytes`. A link to `/dev/zero` or a FIFO would otherwise be
  * read forever (or block forever), and a huge file read whole: it is opened without blocking, checked with `fstat`
@@ -33,9 +41,14 @@ export function readRegularFile(path: string, options: { maxBytes: number }): Re
         message: 'it is not a regular file (a device, FIFO, socket or directory)',
       };
     }
-    const limit = `the limit is ${formatBytes(options.maxBytes)}`;
-    if (stat.size > options.maxBytes)
-      return { ok: false, reason: 'too-large', message: `it is ${formatBytes(stat.size)}; ${limit}` };
+    if (stat.size > options.maxBytes) {
+      const figures = sizeAgainstCap(stat.size, options.maxBytes);
+      return {
+        ok: false,
+        reason: 'too-large',
+        message: `it is ${figures.size}; the limit is ${figures.cap}`,
+      };
+    }
     // Unfilled: only the bytes read are ever used, and zeroing a cap-sized buffer would cost every start.
     const buffer = Buffer.allocUnsafe(Math.min(stat.size, options.maxBytes) + 1);
     let grown = buffer;
@@ -51,7 +64,11 @@ export function readRegularFile(path: string, options: { maxBytes: number }): Re
       if (read === 0) break;
       length += read;
       if (length > options.maxBytes)
-        return { ok: false, reason: 'too-large', message: `it grew past the limit while read; ${limit}` };
+        return {
+          ok: false,
+          reason: 'too-large',
+          message: `it grew past the limit while read; the limit is ${formatBytes(options.maxBytes)}`,
+        };
     }
     return { ok: true, bytes: grown.subarray(0, length) };
   } catch (error) {

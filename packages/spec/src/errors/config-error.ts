@@ -19,14 +19,20 @@ export function formatConfigIssue(issue: ConfigIssue): string {
   return `${where}:${field} ${issue.message}${suggestion}`;
 }
 
-/** All problems of a config at once, so the user fixes them in one round. */
+/** How many problems the message lists; a file broken throughout (a wrong indent, say) would otherwise scroll away. */
+const listedIssues = 50;
+
+/** All problems of a config at once, so the user fixes them in one round; `issues` holds every one. */
 export class ConfigError extends LlmServiceError {
   readonly issues: readonly ConfigIssue[];
 
   constructor(issues: readonly ConfigIssue[], hint?: string) {
     const count = issues.length;
     const heading = count === 1 ? 'invalid configuration' : `invalid configuration (${count} problems)`;
-    super('E_CONFIG', `${heading}:\n${issues.map((issue) => `  ${formatConfigIssue(issue)}`).join('\n')}`, {
+    const lines = issues.slice(0, listedIssues).map((issue) => `  ${formatConfigIssue(issue)}`);
+    if (count > listedIssues)
+      lines.push(`  … and ${(count - listedIssues).toLocaleString('en-US')} more like these`);
+    super('E_CONFIG', `${heading}:\n${lines.join('\n')}`, {
       exitCode: ExitCode.usage,
       hint,
     });

@@ -58,3 +58,29 @@ describe('errors across copies of the spec', () => {
     expect(error).toMatchObject({ usage, reportedCostUsd: 0.5 });
   });
 });
+
+describe('ConfigError', () => {
+  const issue = (line: number) => ({
+    file: 'agents.yaml',
+    line,
+    column: 3,
+    path: `agents.a${line}`,
+    message: 'bad',
+  });
+
+  it('lists every problem of a config with a few', () => {
+    expect(new ConfigError([issue(1), issue(2)]).message).toBe(
+      'invalid configuration (2 problems):\n  agents.yaml:1:3: agents.a1: bad\n  agents.yaml:2:3: agents.a2: bad',
+    );
+  });
+
+  it('lists the first fifty of thousands, says how many more, and keeps them all in issues', () => {
+    const error = new ConfigError(Array.from({ length: 10_000 }, (_, index) => issue(index + 1)));
+    const lines = error.message.split('\n');
+    expect(lines[0]).toBe('invalid configuration (10000 problems):');
+    expect(lines).toHaveLength(52);
+    expect(lines[50]).toBe('  agents.yaml:50:3: agents.a50: bad');
+    expect(lines[51]).toBe('  … and 9,950 more like these');
+    expect(error.issues).toHaveLength(10_000);
+  });
+});
