@@ -105,8 +105,9 @@ export function createProgram(context: CliContext): Command {
     .option('--template <name>', `one of ${templateNames.join(', ')} (no questions asked)`)
     .option('--dir <dir>', 'where to write it (default: ./.llm-service)')
     .option('--force', 'overwrite files that exist')
+    .option('--missing-only', 'write only the files that are missing, keeping those that exist')
     .addHelpText('after', templateSummaries)
-    .action(async (options: { template?: string; dir?: string; force?: boolean }) => {
+    .action(async (options: { template?: string; dir?: string; force?: boolean; missingOnly?: boolean }) => {
       const { runInit } = await import('./commands/init.js');
       context.setExitCode(await runInit(options, context));
     });

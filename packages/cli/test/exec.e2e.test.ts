@@ -328,8 +328,11 @@ describe('llm-service exec, end to end through the built binary', () => {
       '-p',
       'x',
     ]);
-    expect(unknownTaskType.code).toBe(2);
-    expect(unknownTaskType.stderr).toContain("did you mean 'review'?");
+    // The documented fallback to the agent's preferred route, said on stderr.
+    expect(unknownTaskType.code, unknownTaskType.stderr).toBe(0);
+    expect(unknownTaskType.stderr).toContain(
+      "llm-service: agent 'architect' has no task type 'reviw' (did you mean 'review'?); using its preferred tool and model",
+    );
 
     const missingFile = await runCli([
       'exec',
@@ -355,7 +358,27 @@ describe('llm-service exec, end to end through the built binary', () => {
       'x',
     ]);
     expect(noConfig.code).toBe(2);
-    expect(noConfig.stderr).toContain('missing required file agents.yaml');
+    expect(noConfig.stderr).toMatch(
+      /^llm-service: error: no config in \S+ \(given by --config-dir\)\n {2}hint: run `llm-service init --dir \S+` to create one there\n$/,
+    );
+
+    const noDirectory = await runCli(['exec', '--config-dir', '/nonexistent/dir', '--agent', 'a', '-p', 'x']);
+    expect(noDirectory.code).toBe(2);
+    expect(noDirectory.stderr).toBe(
+      'llm-service: error: no config directory /nonexistent/dir (given by --config-dir)\n' +
+        '  hint: run `llm-service init --dir /nonexistent/dir` to create one there\n',
+    );
+
+    const { env: emptyHome } = isolatedHome();
+    const nothingFound = await runCli(['exec', '--agent', 'a', '-p', 'x'], {
+      cwd: temporaryDir('cwd'),
+      env: emptyHome,
+    });
+    expect(nothingFound.code).toBe(2);
+    expect(nothingFound.stderr).toContain(
+      'llm-service: error: no config found: no .llm-service/ directory here or in a parent directory, and none in ',
+    );
+    expect(nothingFound.stderr).toContain('hint: run `llm-service init` to create one in ./.llm-service');
     expect(noConfig.stderr).toContain('llm-service init');
 
     const badFlag = await runCli(['exec', '--agent', 'a', '--timeout', 'soon']);
@@ -379,7 +402,7 @@ describe('llm-service exec, end to end through the built binary', () => {
     expect(forceWithoutReason.code).toBe(2);
     expect(forceWithoutReason.stderr).toContain('--force needs --reason');
 
-    for (const run of [unknownAgent, unknownTaskType, missingFile, noConfig, forceWithoutReason]) {
+    for (const run of [unknownAgent, missingFile, noConfig, forceWithoutReason]) {
       expect(run.stderr).not.toMatch(/\n\s+at /);
       expect(run.stdout.length).toBe(0);
     }

@@ -57,9 +57,22 @@ describe('llm-service init --template', () => {
     const refused = await runCli(['init', '--template', 'claude-only', '--dir', dir]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('already has agents.yaml; nothing was written');
-    expect(refused.stderr).toContain('--force');
+    expect(refused.stderr).toContain(
+      'hint: pass --missing-only to write only tools.yaml, models.yaml, policies.yaml, llm-service.yaml; pass --force to overwrite them',
+    );
     expect(readFileSync(join(dir, 'agents.yaml'), 'utf8')).toBe('# mine\n');
     expect(existsSync(join(dir, 'tools.yaml'))).toBe(false);
+
+    // The files that are missing, and only those; the directory holds a file nobody reviewed, so it is not trusted.
+    const { env } = isolatedHome();
+    const completed = await runCli(['init', '--template', 'claude-only', '--dir', dir, '--missing-only'], {
+      env,
+    });
+    expect(completed.code, completed.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'agents.yaml'), 'utf8')).toBe('# mine\n');
+    expect(readFileSync(join(dir, 'tools.yaml'), 'utf8')).toContain('claude');
+    expect(completed.stdout.toString()).toContain('kept, as they were: agents.yaml');
+    expect(completed.stdout.toString()).toContain('Not trusted yet');
 
     const forced = await runCli(['init', '--template', 'claude-only', '--dir', dir, '--force']);
     expect(forced.code).toBe(0);

@@ -88,7 +88,9 @@ describe('llm-service tools', () => {
     const run = await runCli(['tools', '--config-dir', join(temporaryDir('none'), 'missing')], { env });
     expect(run.code).toBe(0);
     expect(run.stdout.toString()).toContain('codex-cli 0.169.0');
-    expect(run.stdout.toString()).toMatch(/config not loaded: missing required file agents\.yaml/);
+    expect(run.stdout.toString()).toMatch(
+      /config not loaded: no config directory \S+missing \(given by --config-dir\)/,
+    );
     expect(run.stdout.toString()).toContain('llm-service init');
   });
 });

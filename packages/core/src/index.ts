@@ -19,6 +19,7 @@ export { discoverConfigDir } from './config/discover.js';
 export {
   collectConfigSchemas,
   parseToolModel,
+  holdsConfig,
   readConfigSources,
   readPluginSpecifiers,
   resolveConfig,

@@ -1080,11 +1080,11 @@ describe('reading the config directory', () => {
   it('names the directory `.` when it is the working directory', () => {
     const root = mkdtempSync(join(tmpdir(), 'llm-service-config-'));
     roots.push(root);
+    writeFileSync(join(root, 'agents.yaml'), 'version: 1\nagents: {}\n');
     const sources = readConfigSources(root, 'flag', root);
     expect(
       sources.issues.map((issue) => `${issue.file}: ${issue.message}; ${issue.suggestion ?? ''}`),
     ).toEqual([
-      'agents.yaml: missing required file agents.yaml in .; run `llm-service init --dir .` to create a config, or pass --config-dir',
       'tools.yaml: missing required file tools.yaml in .; run `llm-service init --dir .` to create a config, or pass --config-dir',
       'models.yaml: missing required file models.yaml in .; run `llm-service init --dir .` to create a config, or pass --config-dir',
     ]);
@@ -1095,8 +1095,36 @@ describe('reading the config directory', () => {
     roots.push(root);
     const elsewhere = join(root, 'elsewhere');
     mkdirSync(elsewhere);
+    mkdirSync(join(root, 'cfg'));
+    writeFileSync(join(root, 'cfg', 'models.yaml'), 'version: 1\nmodels: {}\n');
     const sources = readConfigSources(join(root, 'cfg'), 'flag', elsewhere);
     expect(sources.issues[0]?.file).toBe(join(root, 'cfg', 'agents.yaml'));
+  });
+
+  it('says there is no config, once, for a directory that is missing or holds none of the config files', () => {
+    const root = mkdtempSync(join(tmpdir(), 'llm-service-config-'));
+    roots.push(root);
+    const failure = (dir: string, source: 'flag' | 'env' | 'project' | 'user') => {
+      try {
+        readConfigSources(dir, source, root);
+      } catch (error) {
+        return error as { code: string; message: string; hint: string; exitCode: number };
+      }
+      throw new Error('no error');
+    };
+    expect(failure(join(root, 'absent'), 'flag')).toMatchObject({
+      code: 'E_CONFIG',
+      exitCode: 2,
+      message: 'no config directory absent (given by --config-dir)',
+      hint: 'run `llm-service init --dir absent` to create one there',
+    });
+    writeFileSync(join(root, 'notes.txt'), 'not a config file\n');
+    expect(failure(root, 'env').message).toBe('no config in . (given by LLM_SERVICE_CONFIG_DIR)');
+    expect(failure(join(root, 'home-config'), 'user')).toMatchObject({
+      message:
+        'no config found: no .llm-service/ directory here or in a parent directory, and none in home-config',
+      hint: 'run `llm-service init` to create one in ./.llm-service (or pass --config-dir DIR)',
+    });
   });
 
   it('reads plugin specifiers with ${VAR} resolved, leaving unset ones for resolveConfig to report', () => {

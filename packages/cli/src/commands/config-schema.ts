@@ -10,6 +10,7 @@ import {
 } from '@llm-service/spec';
 import {
   collectConfigSchemas,
+  holdsConfig,
   importPlugin,
   readConfigSources,
   readPluginSpecifiers,
@@ -92,6 +93,8 @@ export function toEditorSchema(file: string, schema: z.ZodType): Record<string, 
  */
 async function pluginsFor(dir: string, explicit: boolean, context: CliContext): Promise<PluginDefinition[]> {
   const plugins = [...builtinPlugins];
+  // Schemas may be written before the config is: then only the built-in plugins apply.
+  if (!holdsConfig(dir)) return plugins;
   const sources = readConfigSources(dir, explicit ? 'flag' : 'project', context.io.cwd);
   const specifiers = readPluginSpecifiers(sources, context.io.env);
   if (specifiers.length === 0) return plugins;

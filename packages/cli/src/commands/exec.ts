@@ -2,7 +2,7 @@ import { UsageError, type ExecResult, type LlmServiceEvent } from '@llm-service/
 import type { Kernel } from '@llm-service/core';
 import { colorsFor } from '../io/colors.js';
 import { readContextFiles, readPrompt } from '../io/read-input.js';
-import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
+import { forTerminal, writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import type { CliContext, ExecFlags } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 import { describePlan } from './route.js';
@@ -39,6 +39,8 @@ function renderNotices(kernel: Kernel, context: CliContext, flags: ExecFlags): v
         stderr.write(`${colors.yellow('llm-service: warning:')} ${event.message}\n`);
         break;
       case 'route.planned':
+        if (event.notice !== undefined)
+          stderr.write(`${colors.yellow('llm-service:')} ${forTerminal(event.notice)}\n`);
         if (flags.verbose) {
           const plan = event.candidates.map(
             (candidate, index) =>

@@ -15,6 +15,7 @@ export function describePlan(plan: RoutePlan, installed?: ReadonlyMap<string, st
   });
   if (plan.explicit)
     lines.push('  the first candidate was chosen explicitly: cost optimisation will not rewrite it');
+  if (plan.notice !== undefined) lines.push(`  note: ${plan.notice}`);
   return `${lines.join('\n')}\n`;
 }
 

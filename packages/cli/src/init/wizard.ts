@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as prompts from '@clack/prompts';
 import type { CliContext } from '../program.js';
-import { defaultInitDir, reportWritten, writePlan, type InitOptions } from '../commands/init.js';
+import {
+  defaultInitDir,
+  reportWritten,
+  writePlan,
+  type ExistingFiles,
+  type InitOptions,
+} from '../commands/init.js';
 import { knownTool } from './catalogue.js';
 import { apiKeysSet, detectKnownClis } from './detect.js';
 import { renderPlan, type AgentPlan, type InitPlan } from './templates.js';
@@ -188,18 +194,23 @@ export async function runInitWizard(options: InitOptions, context: CliContext): 
     dailyBudgetUsd: Number(budget.trim() === '' ? '20' : budget),
     costOptimization,
   });
-  let force = options.force === true;
-  const existing = [...renderPlan(plan).keys()].filter((name) => existsSync(join(dir, name)));
-  if (existing.length > 0 && !force) {
-    const overwrite = await prompts.confirm({
+  let existing: ExistingFiles = options.force ? 'overwrite' : options.missingOnly ? 'keep' : 'refuse';
+  const inTheWay = [...renderPlan(plan).keys()].filter((name) => existsSync(join(dir, name)));
+  if (inTheWay.length > 0 && existing === 'refuse') {
+    const choice = await prompts.select<ExistingFiles | 'cancel'>({
       ...common,
-      message: `${existing.join(', ')} already exist in ${dir}. Overwrite them?`,
-      initialValue: false,
+      message: `${inTheWay.join(', ')} already exist in ${dir}.`,
+      options: [
+        { value: 'keep', label: 'Write only the missing files', hint: 'keep those that exist' },
+        { value: 'overwrite', label: 'Overwrite them' },
+        { value: 'cancel', label: 'Cancel' },
+      ],
+      initialValue: 'keep',
     });
-    if (prompts.isCancel(overwrite) || !overwrite) return cancelled(context);
-    force = true;
+    if (prompts.isCancel(choice) || choice === 'cancel') return cancelled(context);
+    existing = choice;
   }
-  const written = await writePlan(plan, dir, force, context);
+  const written = await writePlan(plan, dir, existing, context);
   prompts.outro('Config written.', common);
   reportWritten(written, plan, context);
   return 0;

@@ -118,6 +118,8 @@ export function startProgress(
   kernel.events.subscribe('cli progress', (event: LlmServiceEvent) => {
     switch (event.type) {
       case 'route.planned':
+        if (event.notice !== undefined)
+          notice(`${colors.yellow('llm-service:')} ${forTerminal(event.notice)}`);
         if (flags.verbose) {
           const plan = event.candidates.map(
             (candidate, index) =>

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { z } from '@llm-service/spec';
 import type { ZodObject, ZodRawShape, ZodType } from 'zod';
 import {
   agentSchema,
   ConfigError,
+  ExitCode,
+  LlmServiceError,
   configFileNames,
   coreToolShape,
   modelSchema,
@@ -148,13 +151,52 @@ function readConfigFile(
   };
 }
 
-/** Reads every config file that exists; `extraFiles` are plugin-owned files such as policies.yaml. */
+const whereFrom: Record<ConfigDirSource, string> = {
+  flag: 'given by --config-dir',
+  env: 'given by LLM_SERVICE_CONFIG_DIR',
+  project: 'the project config found here',
+  user: "the user's config",
+};
+
+/** Whether a directory holds a config, begun at least: one of its files, so the others can be reported missing. */
+export function holdsConfig(dir: string): boolean {
+  return [...requiredConfigFiles, configFileNames.settings].some((name) => existsSync(join(dir, name)));
+}
+
+/**
+ * No config at all (the directory is missing, or holds none of the config files) is one problem with one fix,
+ * not a missing-file problem for each file.
+ */
+function noConfigError(dir: string, source: ConfigDirSource, cwd: string): LlmServiceError {
+  const shown = displayPathOf(dir, cwd);
+  const options = { exitCode: ExitCode.usage };
+  if (source === 'user')
+    return new LlmServiceError(
+      'E_CONFIG',
+      `no config found: no .llm-service/ directory here or in a parent directory, and none in ${shown}`,
+      {
+        ...options,
+        hint: 'run `llm-service init` to create one in ./.llm-service (or pass --config-dir DIR)',
+      },
+    );
+  const what = existsSync(dir) ? `no config in ${shown}` : `no config directory ${shown}`;
+  return new LlmServiceError('E_CONFIG', `${what} (${whereFrom[source]})`, {
+    ...options,
+    hint: `run \`llm-service init --dir ${shown}\` to create one there`,
+  });
+}
+
+/**
+ * Reads every config file that exists; `extraFiles` are plugin-owned files such as policies.yaml. Throws when there
+ * is no config to read at all.
+ */
 export function readConfigSources(
   dir: string,
   source: ConfigDirSource,
   cwd: string,
   extraFiles: readonly string[] = [configFileNames.policies],
 ): ConfigSources {
+  if (!holdsConfig(dir)) throw noConfigError(dir, source, cwd);
   const files = new Map<string, YamlSource>();
   const issues: ConfigIssue[] = [];
   const names = new Set<string>([...requiredConfigFiles, configFileNames.settings, ...extraFiles]);

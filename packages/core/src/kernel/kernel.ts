@@ -327,7 +327,13 @@ export class Kernel implements KernelHandle {
     });
     try {
       const plan = planRoute(config, request);
-      emit({ type: 'route.planned', ...base(0), agent: request.agent, candidates: plan.candidates });
+      emit({
+        type: 'route.planned',
+        ...base(0),
+        agent: request.agent,
+        candidates: plan.candidates,
+        ...(plan.notice === undefined ? {} : { notice: plan.notice }),
+      });
 
       const candidates = plan.candidates;
       const policyContext = (explicit: boolean): PolicyContext => ({

@@ -200,12 +200,18 @@ describe('planRoute', () => {
     expect(error.hint).toBe("did you mean 'architect'? Known agents: architect, backend");
   });
 
-  it('a near miss of a task type the agent maps is a usage error with did-you-mean', () => {
-    const error = usageError(() => route({ agent: 'architect', taskType: 'reveiw' }));
-    expect(error.message).toBe("agent 'architect' has no task type 'reveiw'");
-    expect(error.hint).toBe(
-      "did you mean 'review'? Known task types of architect: review, docs, quick, plain",
+  it('a task type an agent does not define routes by its preferred candidate for every agent, with a notice', () => {
+    const nearMiss = route({ agent: 'architect', taskType: 'reveiw' });
+    expect(nearMiss.candidates[0]).toEqual(route({ agent: 'architect' }).candidates[0]);
+    expect(nearMiss.notice).toBe(
+      "agent 'architect' has no task type 'reveiw' (did you mean 'review'?); using its preferred tool and model",
     );
+    // An agent without task types behaves the same, rather than accepting any task type silently.
+    expect(route({ agent: 'backend', taskType: 'review' }).notice).toBe(
+      "agent 'backend' has no task type 'review'; using its preferred tool and model",
+    );
+    expect(route({ agent: 'architect', taskType: 'review' }).notice).toBeUndefined();
+    expect(route({ agent: 'architect' }).notice).toBeUndefined();
   });
 
   it('a task type the agent does not map keeps the preferred candidate, not explicit (policies may map it)', () => {

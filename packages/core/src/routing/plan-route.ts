@@ -38,16 +38,16 @@ export function planRoute(config: ResolvedConfig, request: RouteRequest): RouteP
   const candidates: Candidate[] = [];
   let explicit = false;
   // A task type the agent maps is an explicit route; any other task type keeps the preferred candidate (DESIGN
-  // section 3), which policies may then rewrite (e.g. `task_type_models` of cost optimisation). A near miss of one
-  // the agent maps is taken for a typo: routing it to the preferred model instead would go unnoticed.
+  // section 3), which policies may then rewrite (e.g. `task_type_models` of cost optimisation), the same for every
+  // agent, with a notice: a typo would otherwise go unnoticed.
   const route = request.taskType === undefined ? undefined : agent.task_types[request.taskType];
+  let notice: string | undefined;
   if (request.taskType !== undefined && !route) {
     const known = Object.keys(agent.task_types);
-    if (closestMatch(request.taskType, known) !== undefined) {
-      throw new UsageError(`agent '${request.agent}' has no task type '${request.taskType}'`, {
-        hint: suggestName(request.taskType, known, `task types of ${request.agent}`),
-      });
-    }
+    const close = closestMatch(request.taskType, known);
+    notice =
+      `agent '${request.agent}' has no task type '${request.taskType}'` +
+      `${close === undefined ? '' : ` (did you mean '${close}'?)`}; using its preferred tool and model`;
   }
   if (route) {
     const tool = route.tool ?? agent.preferred_tool;
@@ -79,7 +79,12 @@ export function planRoute(config: ResolvedConfig, request: RouteRequest): RouteP
     if (!unique.some((seen) => seen.tool === candidate.tool && seen.model === candidate.model))
       unique.push(candidate);
   }
-  return { agent: request.agent, candidates: request.noFallback ? unique.slice(0, 1) : unique, explicit };
+  return {
+    agent: request.agent,
+    candidates: request.noFallback ? unique.slice(0, 1) : unique,
+    explicit,
+    ...(notice === undefined ? {} : { notice }),
+  };
 }
 
 function overrideCandidate(

@@ -30,6 +30,8 @@ export interface RoutePlannedEvent extends EventBase {
   type: 'route.planned';
   agent: string;
   candidates: readonly Candidate[];
+  /** The plan's notice, when it has one (a task type the agent does not define); shown on stderr by the CLI. */
+  notice?: string;
 }
 
 export interface PolicyDecidedEvent extends EventBase {

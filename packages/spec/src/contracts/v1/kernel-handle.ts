@@ -20,6 +20,11 @@ export interface RoutePlan {
   candidates: readonly Candidate[];
   /** Whether the first candidate was chosen explicitly (`--tool`, `--model`, a task type): policies must not rewrite it. */
   explicit: boolean;
+  /**
+   * Something the user should know about the plan (plugin API 1.3): a `--task-type` the agent does not define, routed
+   * by the agent's preferred tool and model instead, with a did-you-mean when it is close to one it does.
+   */
+  notice?: string;
 }
 
 export interface ContextFile {
