@@ -1,8 +1,19 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CommandV1, PluginDefinition } from '@llm-service/spec';
 import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
 import { cliVersion } from './version.js';
-import { completionHelp, templateNames, templateSummaries } from './init/help-texts.js';
+import { completionHelp, pluginKinds, templateNames, templateSummaries } from './init/help-texts.js';
+
+/**
+ * The values shell completion offers for an option. Kept beside commander's tree rather than as commander `choices`,
+ * which would reject a typo before the command can answer it with a did-you-mean.
+ */
+export const optionValues = new WeakMap<Option, readonly string[]>();
+
+function offering(option: Option, values: readonly string[] | undefined): Option {
+  if (values && values.length > 0) optionValues.set(option, values);
+  return option;
+}
 
 export interface CliIo {
   stdin: NodeJS.ReadStream;
@@ -102,7 +113,12 @@ export function createProgram(context: CliContext): Command {
   program
     .command('init')
     .description('write a config directory from a template, or with a short wizard on a terminal')
-    .option('--template <name>', `one of ${templateNames.join(', ')} (no questions asked)`)
+    .addOption(
+      offering(
+        new Option('--template <name>', `one of ${templateNames.join(', ')} (no questions asked)`),
+        templateNames,
+      ),
+    )
     .option('--dir <dir>', 'where to write it (default: ./.llm-service)')
     .option('--force', 'overwrite files that exist')
     .option('--missing-only', 'write only the files that are missing, keeping those that exist')
@@ -167,7 +183,12 @@ export function createProgram(context: CliContext): Command {
     ?.command('new')
     .description('write a new plugin package (adapter, policy, sink or command) whose tests pass')
     .argument('<name>', 'its npm name, e.g. llm-service-audit or @acme/llm-service-audit')
-    .requiredOption('--kind <kind>', 'adapter, policy, sink or command')
+    .addOption(
+      offering(
+        new Option('--kind <kind>', 'adapter, policy, sink or command').makeOptionMandatory(),
+        pluginKinds,
+      ),
+    )
     .option('--dir <dir>', 'where to write it (default: ./<name>)')
     .action(async (name: string, options: { kind: string; dir?: string }) => {
       const { runPluginsNew } = await import('./commands/plugins-new.js');
@@ -203,8 +224,11 @@ function mountPluginCommand(program: Command, definition: CommandV1, context: Cl
   for (const argument of definition.arguments ?? []) {
     command.argument(argument.required ? `<${argument.name}>` : `[${argument.name}]`, argument.description);
   }
-  for (const option of definition.options ?? [])
-    command.option(option.flags, option.description, option.defaultValue);
+  for (const option of definition.options ?? []) {
+    const added = new Option(option.flags, option.description);
+    if (option.defaultValue !== undefined) added.default(option.defaultValue);
+    command.addOption(offering(added, option.choices));
+  }
   command.action(async (...received: unknown[]) => {
     const actionCommand = received[received.length - 1] as Command;
     const options = actionCommand.opts<{ configDir?: string }>();

@@ -53,6 +53,16 @@ describe('llm-service completion', () => {
     expect(completeInBash(script, ['llm-service', 'completion', ''], cwd)).toEqual(
       expect.arrayContaining(['bash', 'zsh', 'fish']),
     );
+    // Fixed values of options, whether core's or a plugin's (stats is the telemetry plugin's command).
+    expect(completeInBash(script, ['llm-service', 'stats', '--by', ''], cwd)).toEqual([
+      'agent',
+      'model',
+      'tool',
+      'task-type',
+    ]);
+    expect(completeInBash(script, ['llm-service', 'plugins', 'new', 'x', '--kind', 'p'], cwd)).toEqual([
+      'policy',
+    ]);
   });
 
   it('zsh and fish scripts are printed, use the hidden __complete command, and complete agents', async () => {
@@ -63,6 +73,12 @@ describe('llm-service completion', () => {
     }
     expect((await runCli(['completion', 'zsh'])).stdout.toString()).toMatch(/^#compdef llm-service/);
     expect((await runCli(['completion', 'fish'])).stdout.toString()).toContain('complete -c llm-service');
+    expect((await runCli(['completion', 'fish'])).stdout.toString()).toContain(
+      "complete -c llm-service -l by -x -a 'agent model tool task-type'",
+    );
+    expect((await runCli(['completion', 'zsh'])).stdout.toString()).toContain(
+      "--kind) compadd -- 'adapter' 'policy' 'sink' 'command'; return ;;",
+    );
   });
 
   it('refuses an unknown shell with a usage error, and hides __complete from --help', async () => {

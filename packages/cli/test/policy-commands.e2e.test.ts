@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isolatedHome, repoRoot, runCli, temporaryDir, writeConfig } from './support/cli.js';
@@ -100,12 +100,17 @@ describe('budget', () => {
     expect(lines[3]).toContain('per chain');
   }, 60_000);
 
-  it('says so when policies.yaml has no budgets', async () => {
+  it('says so when policies.yaml has no budgets, and when there is no policies.yaml', async () => {
     const { env } = isolatedHome();
     const { dir } = commandConfig('version: 1\n');
     const run = await runCli(['budget', '--config-dir', dir], { env });
     expect(run.code).toBe(0);
-    expect(run.stdout.toString()).toContain('No budgets');
+    expect(run.stdout.toString()).toContain('policies.yaml has no budgets: entries');
+
+    rmSync(join(dir, 'policies.yaml'));
+    const withoutFile = await runCli(['budget', '--config-dir', dir], { env });
+    expect(withoutFile.code).toBe(0);
+    expect(withoutFile.stdout.toString()).toContain(`No budgets: there is no policies.yaml in ${dir}.`);
   }, 30_000);
 });
 

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { configFileNames, UsageError } from '@llm-service/spec';
 import { readConfigSources } from '@llm-service/core';
 import { templateNames } from '../init/templates.js';
-import type { CliContext } from '../program.js';
+import { optionValues, type CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 
 export const completionShells = ['bash', 'zsh', 'fish'] as const;
@@ -43,7 +43,6 @@ const valueCompletions = {
   taskTypes: ['--task-type', '-t'],
   tools: ['--tool'],
   models: ['--model'],
-  templates: ['--template'],
   files: [
     '--prompt-file',
     '-f',
@@ -58,9 +57,28 @@ const valueCompletions = {
 } as const;
 
 const shellWords = (values: readonly string[]) => values.join(' ');
+
+/** Options with a fixed set of values (`--by`, `--kind`, `--template`), by flag, read from the command tree. */
+type StaticValues = ReadonlyMap<string, readonly string[]>;
+
+function staticValues(program: Command): StaticValues {
+  const values = new Map<string, string[]>();
+  const visit = (command: Command) => {
+    for (const option of command.options) {
+      const offered = optionValues.get(option);
+      if (!offered) continue;
+      // One flag may name options of several commands: offer what any of them takes.
+      const flag = option.long ?? option.short ?? option.flags;
+      values.set(flag, [...new Set([...(values.get(flag) ?? []), ...offered])]);
+    }
+    for (const child of command.commands) visit(child);
+  };
+  visit(program);
+  return values;
+}
 const singleQuoted = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
-function bashScript(words: CommandWords[]): string {
+function bashScript(words: CommandWords[], values: StaticValues): string {
   const top = words.filter((word) => word.path.length === 1).map((word) => word.path[0]);
   const cases = words
     .filter((word) => word.path.length <= 2)
@@ -93,8 +111,7 @@ _llm_service() {
     ${valueCompletions.taskTypes.join('|')}) COMPREPLY=($(compgen -W "$(llm-service __complete task-types --agent "$(_llm_service_agent)" "\${config_args[@]}" 2>/dev/null)" -- "$cur")); return ;;
     ${valueCompletions.tools.join('|')}) COMPREPLY=($(compgen -W "$(llm-service __complete tools "\${config_args[@]}" 2>/dev/null)" -- "$cur")); return ;;
     ${valueCompletions.models.join('|')}) COMPREPLY=($(compgen -W "$(llm-service __complete models "\${config_args[@]}" 2>/dev/null)" -- "$cur")); return ;;
-    ${valueCompletions.templates.join('|')}) COMPREPLY=($(compgen -W ${singleQuoted(shellWords(templateNames))} -- "$cur")); return ;;
-    ${valueCompletions.files.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+${[...values].map(([flag, offered]) => `    ${flag}) COMPREPLY=($(compgen -W ${singleQuoted(shellWords(offered))} -- "$cur")); return ;;\n`).join('')}    ${valueCompletions.files.join('|')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
   key=""
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -112,7 +129,7 @@ complete -o default -F _llm_service llm-service
 `;
 }
 
-function zshScript(words: CommandWords[]): string {
+function zshScript(words: CommandWords[], values: StaticValues): string {
   const top = words.filter((word) => word.path.length === 1);
   const cases = words
     .filter((word) => word.path.length <= 2)
@@ -136,8 +153,7 @@ _llm_service() {
     ${valueCompletions.taskTypes.join('|')}) values=(\${(f)"$(llm-service __complete task-types --agent "$agent" $config_args 2>/dev/null)"}); compadd -- $values; return ;;
     ${valueCompletions.tools.join('|')}) values=(\${(f)"$(llm-service __complete tools $config_args 2>/dev/null)"}); compadd -- $values; return ;;
     ${valueCompletions.models.join('|')}) values=(\${(f)"$(llm-service __complete models $config_args 2>/dev/null)"}); compadd -- $values; return ;;
-    ${valueCompletions.templates.join('|')}) compadd -- ${templateNames.map(singleQuoted).join(' ')}; return ;;
-    ${valueCompletions.files.join('|')}) _files; return ;;
+${[...values].map(([flag, offered]) => `    ${flag}) compadd -- ${offered.map(singleQuoted).join(' ')}; return ;;\n`).join('')}    ${valueCompletions.files.join('|')}) _files; return ;;
   esac
   for (( i = 2; i < CURRENT; i++ )); do
     [[ \${words[i]} == -* ]] && break
@@ -152,7 +168,7 @@ compdef _llm_service llm-service
 `;
 }
 
-function fishScript(words: CommandWords[]): string {
+function fishScript(words: CommandWords[], values: StaticValues): string {
   const lines = [
     '# fish completion for llm-service; save it as ~/.config/fish/completions/llm-service.fish',
     'function __llm_service_config_args',
@@ -215,7 +231,7 @@ function fishScript(words: CommandWords[]): string {
       "'(llm-service __complete models (__llm_service_config_args) 2>/dev/null)'",
     ),
   );
-  lines.push(dynamic(valueCompletions.templates, singleQuoted(templateNames.join(' '))));
+  for (const [flag, offered] of values) lines.push(dynamic([flag], singleQuoted(offered.join(' '))));
   for (const flag of ['prompt-file', 'context', 'output', 'config-dir', 'dir'])
     lines.push(`complete -c llm-service -l ${flag} -r -F`);
   return `${lines.join('\n')}\n`;
@@ -223,10 +239,11 @@ function fishScript(words: CommandWords[]): string {
 
 export function runCompletion(shell: string, program: Command, context: CliContext): number {
   const words = commandWords(program);
+  const values = staticValues(program);
   const scripts: Record<(typeof completionShells)[number], () => string> = {
-    bash: () => bashScript(words),
-    zsh: () => zshScript(words),
-    fish: () => fishScript(words),
+    bash: () => bashScript(words, values),
+    zsh: () => zshScript(words, values),
+    fish: () => fishScript(words, values),
   };
   if (!(completionShells as readonly string[]).includes(shell)) {
     throw new UsageError(`no completion for shell '${shell}'`, {

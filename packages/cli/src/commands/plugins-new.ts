@@ -3,8 +3,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { PLUGIN_API_VERSION, UsageError } from '@llm-service/spec';
 import type { CliContext } from '../program.js';
 import { cliVersion } from '../version.js';
+import { pluginKinds } from '../init/help-texts.js';
 
-export const pluginKinds = ['adapter', 'policy', 'sink', 'command'] as const;
 export type PluginKind = (typeof pluginKinds)[number];
 
 export interface PluginsNewOptions {

@@ -6,7 +6,11 @@ export const templateSummaries = `
 Templates (pick one with --template; without it, a terminal gets a short wizard):
 ${templates.map((template) => `  ${template.name.padEnd(15)} ${template.summary}\n  ${' '.repeat(15)} pick it when ${template.pickWhen}`).join('\n')}
 
-Existing files are never overwritten without --force. The directory is recorded as trusted.`;
+Existing files are never overwritten without --force (--missing-only writes the others). The directory is recorded as
+trusted when init wrote all of it.`;
+
+/** What \`plugins new --kind\` scaffolds. */
+export const pluginKinds = ['adapter', 'policy', 'sink', 'command'] as const;
 
 export const completionHelp = `
 Install:

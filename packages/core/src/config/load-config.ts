@@ -115,7 +115,8 @@ function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; li
 }
 
 /** One config file read and parsed; absent optional files yield neither a source nor an issue. */
-function readConfigFile(
+/** Reads one config file of a directory, parsed with positions; a missing file is a problem only if required. */
+export function readConfigFile(
   dir: string,
   name: string,
   cwd: string | undefined,

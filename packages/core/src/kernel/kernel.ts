@@ -42,6 +42,7 @@ import {
 import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
 import {
   collectConfigSchemas,
+  readConfigFile,
   readConfigSources,
   locatePluginSpecifiers,
   resolveConfig,
@@ -190,13 +191,13 @@ export class Kernel implements KernelHandle {
   async configWithFile(name: string, path: string): Promise<ResolvedConfig> {
     const { config, plugins } = await this.#boot();
     const file = resolvePath(this.#cwd, path);
-    const other = readConfigSources(dirname(file), 'flag', this.#cwd, [basename(file)]);
-    const source = other.files.get(basename(file));
+    const other = readConfigFile(dirname(file), basename(file), this.#cwd);
+    const source = other.source;
     if (!source) throw new UsageError(`cannot read ${path}`, { hint: `give a ${name} file` });
     const sources = readConfigSources(config.dir, 'flag', this.#cwd);
     const files = new Map(sources.files);
     files.set(name, source);
-    const issues = [...sources.issues, ...other.issues.filter((issue) => issue.file === source.displayPath)];
+    const issues = [...sources.issues, ...other.issues];
     return resolveConfig({ ...sources, files, issues }, collectConfigSchemas(plugins), this.#env);
   }
 

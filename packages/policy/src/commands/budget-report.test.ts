@@ -72,6 +72,12 @@ describe('the budget report', () => {
     expect(renderBudgetReport({ ...report, budgets: [] }, { unicode: false })).toBe(
       'No budgets: /c/policies.yaml has no budgets: entries.\n',
     );
+    expect(
+      renderBudgetReport({ ...report, budgets: [] }, { unicode: false, policiesFileExists: false }),
+    ).toBe(
+      'No budgets: there is no policies.yaml in /c. Add one with budgets: entries (see docs/configuration.md), ' +
+        'or write a config with budgets: llm-service init --template cost-optimized --dir DIR\n',
+    );
   });
 
   it('draws bars capped at full, empty for unknown spend', () => {

@@ -96,7 +96,16 @@ function pad(cells: readonly (readonly string[])[], rightAligned: ReadonlySet<nu
 }
 
 /** `budget` for people: one aligned line per budget with spent, limit, a bar, percentage, mode and reset. */
-export function renderBudgetReport(report: BudgetReport, options: { unicode: boolean }): string {
+export function renderBudgetReport(
+  report: BudgetReport,
+  options: { unicode: boolean; policiesFileExists?: boolean },
+): string {
+  if (report.budgets.length === 0 && options.policiesFileExists === false) {
+    return (
+      `No budgets: there is no policies.yaml in ${report.configDir}. Add one with budgets: entries ` +
+      '(see docs/configuration.md), or write a config with budgets: llm-service init --template cost-optimized --dir DIR\n'
+    );
+  }
   if (report.budgets.length === 0) {
     return `No budgets: ${report.configDir}/policies.yaml has no budgets: entries.\n`;
   }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { BudgetReporterToken, UsageError, type CommandInput } from '@llm-service/spec';
 import { renderBudgetReport } from './budget-report.js';
 
@@ -19,7 +21,10 @@ export async function runBudget(input: CommandInput, now = new Date()): Promise<
   input.io.stdout.write(
     options.json
       ? `${JSON.stringify(report, null, 2)}\n`
-      : renderBudgetReport(report, { unicode: input.io.interactive }),
+      : renderBudgetReport(report, {
+          unicode: input.io.interactive,
+          policiesFileExists: existsSync(join(report.configDir, 'policies.yaml')),
+        }),
   );
   return 0;
 }

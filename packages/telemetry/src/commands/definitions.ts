@@ -1,5 +1,8 @@
 import type { CommandV1 } from '@llm-service/spec';
 
+/** What `stats --by` groups by. */
+export const statsGroupings = ['agent', 'model', 'tool', 'task-type'] as const;
+
 /** `stats`: declared statically (for --help); its implementation loads on first run. */
 export const statsCommand: CommandV1 = {
   specificationVersion: 'v1',
@@ -11,7 +14,11 @@ export const statsCommand: CommandV1 = {
     { flags: '--monthly', description: 'this calendar month' },
     { flags: '--since <date>', description: 'from this day (YYYY-MM-DD in --tz) or ISO 8601 time' },
     { flags: '--until <date>', description: 'up to and including this day (with --since)' },
-    { flags: '--by <group>', description: 'group by agent, model, tool or task-type (default: by day)' },
+    {
+      flags: '--by <group>',
+      description: 'group by agent, model, tool or task-type (default: by day)',
+      choices: statsGroupings,
+    },
     {
       flags: '--chain-id <id>',
       description: 'only this chain (all time unless a window is given); lists its attempts',

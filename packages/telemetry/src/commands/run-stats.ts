@@ -6,9 +6,10 @@ import { reportingDamage } from '../errors.js';
 import { renderStats } from './render-stats.js';
 import { commandSettings } from './settings.js';
 import { buildStatsReport, type StatsGroupBy, type StatsReport } from './stats-report.js';
+import { statsGroupings } from './definitions.js';
 import { resolveWindow } from './window.js';
 
-const groupings: readonly StatsGroupBy[] = ['agent', 'model', 'tool', 'task-type'];
+const groupings: readonly StatsGroupBy[] = statsGroupings;
 
 interface StatsOptions {
   daily?: boolean;

@@ -5,6 +5,8 @@ export interface CommandOptionV1 {
   flags: string;
   description: string;
   defaultValue?: string | boolean;
+  /** The values the option takes, offered by shell completion (plugin API 1.3); the command still checks its input. */
+  choices?: readonly string[];
 }
 
 export interface CommandIo {
