@@ -177,6 +177,26 @@ describe('failed runs', () => {
     expect(error.toolExitCode).toBe(1);
   });
 
+  it('says what to do about a login or a rate limit, naming the key variables tools.yaml gives the tool', async () => {
+    const failing = (stderr: string) =>
+      toolConfig({
+        error_patterns: patterns,
+        env_required: ['FAKE_API_KEY'],
+        env: { FAKE_STDERR: stderr, FAKE_EXIT: '1' },
+      });
+    const env = { ...process.env, FAKE_API_KEY: 'k' };
+    const run = async (stderr: string) =>
+      adapterError((await collect(invocationRequest(failing(stderr), 'hi', { env }))).error);
+    const auth = await run('not logged in');
+    expect(auth.hint).toBe(
+      'log fake in, or set the API key it reads (tools.yaml names FAKE_API_KEY, FAKE_STDERR, FAKE_EXIT); `llm-service tools` shows which key variables are set',
+    );
+    expect((await run('HTTP 429')).hint).toBe(
+      "wait until fake's rate limit resets, or add a fallback_chain entry on another tool",
+    );
+    expect((await run('segfault')).hint).toBeUndefined();
+  });
+
   it('does not apply error patterns to a successful run', async () => {
     const tool = toolConfig({
       error_patterns: patterns,

@@ -182,6 +182,17 @@ describe.skipIf(skipReason !== undefined)('llm-service exec through the real cla
     expect(target.messageRequests).toHaveLength(0);
   });
 
+  it('with no key and no fallback, fails with a hint to log claude in', async () => {
+    const target = await server();
+    const dir = writeClaudeConfig();
+    const run = await runCli(exec(dir, '--no-fallback'), { env: environment(target, null) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      '  hint: log claude in: run `claude` once and use /login, or set ANTHROPIC_API_KEY',
+    );
+    expect(run.stderr).not.toContain('run `llm-service tools` to see what is installed');
+  });
+
   it('succeeds after a 429 that claude retries itself', async () => {
     const target = await server([reply.error(429), reply.text('Answered after the rate limit.')]);
     const run = await runCli(exec(writeClaudeConfig()), { env: environment(target) });

@@ -39,6 +39,9 @@ describe('classifying what the real claude printed', () => {
       code: 'E_ADAPTER_AUTH',
     });
     expect(error?.message).toBe("'claude' reported: Not logged in · Please run /login");
+    expect(error?.hint).toContain(
+      'log claude in: run `claude` once and use /login, or set ANTHROPIC_API_KEY',
+    );
   });
 
   it('a refused key (401 after claude’s retries) is auth', () => {
@@ -53,6 +56,7 @@ describe('classifying what the real claude printed', () => {
     expect(rateLimited).toMatchObject({ kind: 'rate-limit', retrySameTool: false, fallback: true });
     expect(rateLimited?.message).toContain('Request rejected (429)');
     expect(rateLimited?.message).toContain('after 2 retries by claude; last: HTTP 429');
+    expect(rateLimited?.hint).toContain('wait until the limit resets');
     const overloaded = classifyFixture('overloaded-529');
     expect(overloaded).toMatchObject({ kind: 'overloaded', retrySameTool: false, fallback: true });
     expect(classifyFixture('overloaded-529', { retrySameTool: true })).toMatchObject({
@@ -93,6 +97,9 @@ describe('classifying what the real claude printed', () => {
     );
     expect(error).toMatchObject({ kind: 'auth', retrySameTool: false, fallback: true });
     expect(error?.message).toContain('refused ANTHROPIC_API_KEY (HTTP 401)');
+    expect(error?.hint).toBe(
+      'ANTHROPIC_API_KEY is set but refused: replace it with a valid key, or unset it to use your claude login',
+    );
   });
 
   it('timeout and cancel win over whatever the killed process printed', () => {

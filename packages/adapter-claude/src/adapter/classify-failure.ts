@@ -3,6 +3,16 @@ import type { RunToolResult } from '@llm-service/plugin-kit';
 import type { ApiRetryEvent } from '../stream/stream-events.js';
 import type { StreamState } from '../stream/stream-parser.js';
 
+/** What the user can do about each failure claude reports, shown when the request fails on it. */
+const claudeHints = {
+  auth: 'log claude in: run `claude` once and use /login, or set ANTHROPIC_API_KEY (`llm-service tools` shows which credentials it finds)',
+  refusedKey:
+    'ANTHROPIC_API_KEY is set but refused: replace it with a valid key, or unset it to use your claude login',
+  'rate-limit':
+    'wait until the limit resets (a subscription resets every 5 hours, see `claude /status`), or add a fallback_chain entry on another tool',
+  overloaded: 'the API is overloaded: try again in a minute, or add a fallback_chain entry on another tool',
+} as const;
+
 /** About 2 KB of the end of stderr goes into messages: enough for the error, short enough to read. */
 export const stderrTailChars = 2048;
 
@@ -113,11 +123,15 @@ function reportedFailure(state: StreamState, run: RunToolResult, context: Failur
   const message = `'${context.toolId}' reported: ${said ?? 'an error'}${retriesNote(state.retries)}`;
   switch (kind) {
     case 'auth':
-      return new AdapterError('auth', message, { ...base, retrySameTool: false });
+      return new AdapterError('auth', message, { ...base, retrySameTool: false, hint: claudeHints.auth });
     case 'rate-limit':
     case 'overloaded':
       // claude has already spent its own bounded retries (CLAUDE_CODE_MAX_RETRIES): ours only when asked for.
-      return new AdapterError(kind, message, { ...base, retrySameTool: context.retrySameTool });
+      return new AdapterError(kind, message, {
+        ...base,
+        retrySameTool: context.retrySameTool,
+        hint: claudeHints[kind],
+      });
     default:
       return new AdapterError(kind, message, base);
   }
@@ -139,7 +153,7 @@ export function classifyFailure(
     return new AdapterError(
       'auth',
       `'${context.toolId}': the API refused ANTHROPIC_API_KEY (${status}); stopped claude instead of letting it retry a key that cannot work`,
-      { retrySameTool: false },
+      { retrySameTool: false, hint: claudeHints.refusedKey },
     );
   }
   if (run.cancelled) return new AdapterError('cancelled', 'cancelled');

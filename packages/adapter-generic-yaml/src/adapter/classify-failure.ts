@@ -15,6 +15,8 @@ export interface FailureContext {
   settings: GenericYamlToolSettings;
   /** The end of stdout, for tools that report errors there. */
   stdoutTail: string;
+  /** The variables tools.yaml names for the tool (`env_required`, `env`), which a login hint can point at. */
+  keyVariables?: readonly string[];
 }
 
 function tail(text: string): string {
@@ -47,6 +49,20 @@ function spawnFailure(error: NodeJS.ErrnoException, context: FailureContext): Ad
       );
     default:
       return new AdapterError('tool-error', `could not start ${where}: ${error.message}`, { cause: error });
+  }
+}
+
+/** What the user can do when a tool's output matched one of its `error_patterns`. */
+function hintFor(kind: ErrorPatternKind, context: FailureContext): string {
+  const keys = context.keyVariables ?? [];
+  const named = keys.length > 0 ? ` (tools.yaml names ${keys.join(', ')})` : '';
+  switch (kind) {
+    case 'auth':
+      return `log ${context.toolId} in, or set the API key it reads${named}; \`llm-service tools\` shows which key variables are set`;
+    case 'rate-limit':
+      return `wait until ${context.toolId}'s rate limit resets, or add a fallback_chain entry on another tool`;
+    case 'overloaded':
+      return `${context.toolId}'s service is overloaded: try again in a minute, or add a fallback_chain entry on another tool`;
   }
 }
 
@@ -92,5 +108,6 @@ export function classifyFailure(result: RunToolResult, context: FailureContext):
     ...(result.exitCode === null ? {} : { exitCode: result.exitCode }),
   };
   const kind = matchErrorPatterns(context.settings, `${result.stderr}\n${context.stdoutTail}`);
-  return new AdapterError(kind ?? 'tool-error', message, options);
+  const hint = kind === undefined ? undefined : hintFor(kind, context);
+  return new AdapterError(kind ?? 'tool-error', message, { ...options, ...(hint ? { hint } : {}) });
 }

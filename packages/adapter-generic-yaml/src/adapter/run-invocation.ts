@@ -135,6 +135,7 @@ export async function runInvocation(
       timeoutMs: request.timeoutMs,
       settings,
       stdoutTail: stdoutTail.text(),
+      keyVariables: [...new Set([...request.tool.env_required, ...Object.keys(request.tool.env)])],
     });
     if (failure) {
       answering = false;

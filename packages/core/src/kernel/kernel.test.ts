@@ -463,6 +463,21 @@ describe('exec: fallback and retries', () => {
     ]);
   });
 
+  it('ends a failed request with what the adapters say the user can do, each hint once, in the order met', async () => {
+    const { kernel } = setup({
+      a: [{ fail: 'auth', error: { hint: 'log a in' } }],
+      b: [{ fail: 'rate-limit', error: { hint: 'wait for b to reset', retrySameTool: false } }],
+    });
+    const error = await rejection(kernel.exec(request));
+    expect(error).toMatchObject({ code: 'E_NO_AVAILABLE_TOOL', hint: 'log a in; wait for b to reset' });
+
+    const stopped = setup({ a: [{ fail: 'auth', error: { hint: 'log a in', fallback: false } }] });
+    expect(await rejection(stopped.kernel.exec(request))).toMatchObject({
+      code: 'E_REQUEST_FAILED',
+      hint: 'log a in',
+    });
+  });
+
   it('tries only the first candidate with noFallback', async () => {
     const { kernel, b } = setup({ a: [{ fail: 'not-installed' }] });
     const error = await rejection(kernel.exec({ ...request, noFallback: true }));

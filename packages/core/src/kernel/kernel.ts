@@ -303,6 +303,8 @@ export class Kernel implements KernelHandle {
     let completed = false;
     /** What the request's attempts cost so far (failed ones included: an escalated request pays for both). */
     let spentUsd = 0;
+    /** What the adapters said the user can do about the failures so far (log in, wait for a reset), once each. */
+    const hints = new Set<string>();
 
     const complete = (status: 'success' | 'failed' | 'blocked' | 'cancelled', costUsd = 0) => {
       if (completed) return;
@@ -545,6 +547,7 @@ export class Kernel implements KernelHandle {
                 signal.aborted && !isAdapterError(caught)
                   ? new AdapterError('cancelled', 'cancelled')
                   : toAdapterError(caught);
+              if (error.hint) hints.add(error.hint);
               const latencyMs = Math.round(performance.now() - attemptStarted);
               const cost =
                 error.usage || error.reportedCostUsd !== undefined
@@ -692,7 +695,7 @@ export class Kernel implements KernelHandle {
             throw new RequestFailedError(
               'E_REQUEST_FAILED',
               `${describeFailure(candidate, outcome.error)}: ${outcome.error.message}`,
-              { cause: outcome.error },
+              { cause: outcome.error, ...(outcome.error.hint ? { hint: outcome.error.hint } : {}) },
             );
           }
           if (next) {
@@ -719,7 +722,10 @@ export class Kernel implements KernelHandle {
         'E_NO_AVAILABLE_TOOL',
         `no available tool for agent '${request.agent}': tried ${tried}`,
         {
-          hint: 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
+          hint:
+            hints.size > 0
+              ? [...hints].join('; ')
+              : 'run `llm-service tools` to see what is installed, or add a fallback_chain entry for this agent',
         },
       );
     } catch (error) {

@@ -27,5 +27,6 @@ export function withSpending(error: AdapterError, spending: Spending | undefined
     cause: error.cause,
     usage: usage ?? spending.usage,
     reportedCostUsd: spending.reportedCostUsd,
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
   });
 }

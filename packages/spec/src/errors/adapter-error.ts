@@ -43,6 +43,11 @@ export interface AdapterErrorOptions {
   /** What the tool reported spending before it failed (a paid turn, a budget cap reached): charged to the attempt. */
   usage?: Usage;
   reportedCostUsd?: number;
+  /**
+   * What the user can do about it (plugin API 1.3), for this tool and kind: log in, set a key, wait until a reset. The
+   * kernel shows it when the request fails on this error.
+   */
+  hint?: string;
 }
 
 const unknownKindDefaults = { retrySameTool: false, fallback: true };
@@ -60,6 +65,7 @@ export class AdapterError extends LlmServiceError {
     super(`E_ADAPTER_${kind.toUpperCase().replaceAll('-', '_')}`, message, {
       exitCode: kind === 'cancelled' ? ExitCode.interrupted : ExitCode.requestFailed,
       cause: options.cause,
+      hint: options.hint,
     });
     this.name = 'AdapterError';
     const defaults = defaultsByKind[kind] ?? unknownKindDefaults;
