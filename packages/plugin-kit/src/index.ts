@@ -48,4 +48,9 @@ export {
   type LivenessChecks,
   type ProcessIdentity,
 } from './process/process-identity.js';
-export { OutsideRootError, writeFileInside } from './files/write-file-inside.js';
+export {
+  OutsideRootError,
+  readFileInside,
+  writeFileInside,
+  type FileInside,
+} from './files/write-file-inside.js';

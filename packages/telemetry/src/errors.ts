@@ -1,3 +1,5 @@
+import { statfsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ExitCode, LlmServiceError, type LlmServiceErrorOptions } from '@llm-service/spec';
 
 export const TelemetryErrorCode = {
@@ -13,6 +15,8 @@ export const TelemetryErrorCode = {
   damaged: 'E_TELEMETRY_DAMAGED',
   /** Events a sink was handed could not be written; the kernel then keeps the attempt's cost held. */
   write: 'E_TELEMETRY_WRITE',
+  /** The file system holding the database has no room left for a write. */
+  diskFull: 'E_TELEMETRY_DISK_FULL',
 } as const;
 export type TelemetryErrorCode = (typeof TelemetryErrorCode)[keyof typeof TelemetryErrorCode];
 
@@ -42,13 +46,50 @@ export function damagedDatabaseError(path: string, cause: unknown): TelemetryErr
   );
 }
 
+/** Below this much free space, an I/O error of SQLite's is taken for a full disk (it needs room for its WAL). */
+const nearlyFullBytes = 1024 * 1024;
+
 /**
- * A service over the database (the ledger, the query service) whose methods report damage they run into as such: a
- * damaged page is only found when a statement reads it, anywhere in those methods.
+ * Whether an error writing `path` means its disk is full. That shows up as ENOSPC, as SQLite's "database or disk is
+ * full", or as its "disk I/O error" when the write-ahead log or shared memory could not grow: the last only counts
+ * when the file system is (nearly) out of space, which is what the user can fix.
+ */
+export function isDiskFull(error: unknown, path: string | undefined): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ENOSPC' || code === 'SQLITE_FULL') return true;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_IOERR') || path === undefined) return false;
+  try {
+    const stats = statfsSync(dirname(path));
+    return stats.bavail * stats.bsize < nearlyFullBytes;
+  } catch {
+    return false;
+  }
+}
+
+/** The error for a database whose disk is full: what, where, and how to fix it, instead of SQLite's words. */
+export function diskFullError(path: string, cause: unknown): TelemetryError {
+  return new TelemetryError(
+    TelemetryErrorCode.diskFull,
+    `disk full: no space left on the file system of the telemetry database ${path}`,
+    { cause, hint: 'free some space there, or point telemetry.db_path in llm-service.yaml at another disk' },
+  );
+}
+
+/** Damage or a full disk said as such; any other error as it is. */
+function translated(error: unknown, path: string): unknown {
+  if (isDamage(error)) return damagedDatabaseError(path, error);
+  if (isDiskFull(error, path)) return diskFullError(path, error);
+  return error;
+}
+
+/**
+ * A service over the database (the ledger, the query service) whose methods report damage and a full disk they run
+ * into as such: a damaged page is only found when a statement reads it, and a full disk when one writes, anywhere in
+ * those methods.
  */
 export function reportingDamage<T extends object>(service: T, path: string): T {
   const translate = (error: unknown): never => {
-    throw isDamage(error) ? damagedDatabaseError(path, error) : error;
+    throw translated(error, path);
   };
   return new Proxy(service, {
     get(target, property, receiver) {

@@ -54,7 +54,8 @@ interface Attached {
  * The work directory may not exist when the dashboard starts (agents create it on their first task). Rather than
  * watch its parent, which may not exist either, a timer checks every `pollIntervalMs` whether the directory exists
  * and is still the one being watched; chokidar then watches the directory itself. The same check notices the
- * directory being deleted or replaced, and the board empties and starts over.
+ * directory being deleted or replaced, and the board empties and starts over; and it lists the directories to pick up
+ * files whose events the watcher missed.
  */
 export class TaskBoard {
   readonly changes: Observable<TaskChange>;
@@ -130,6 +131,9 @@ export class TaskBoard {
       // Written relative to directories held open: a directory swapped for a link meanwhile cannot send it elsewhere.
       await writeFileInside(attached.realWorkDir, key, text, { mode: file.mode }).catch((error: unknown) => {
         if (error instanceof OutsideRootError) throw new UnknownTaskError(key, error.message);
+        // A directory on the way moved away since the file was read: the task is not there any more.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new UnknownTaskError(key, 'its directory was moved or removed meanwhile');
         throw error;
       });
       const written = await this.readCard(key);
@@ -154,7 +158,8 @@ export class TaskBoard {
       if (this.closed) return;
       const identity = await directoryIdentity(this.workDir);
       const attached = this.attached;
-      if (attached && identity && attached.dev === identity.dev && attached.ino === identity.ino) return;
+      if (attached && identity && attached.dev === identity.dev && attached.ino === identity.ino)
+        return this.reconcile(attached);
       if (attached) await this.detach();
       if (identity && !this.closed) await this.attach(identity);
     });
@@ -225,6 +230,18 @@ export class TaskBoard {
     const prefix = under === '' ? '' : `${under}/`;
     const stale = [...this.index.keys()].filter((key) => key.startsWith(prefix) && !found.has(key));
     await eachLimited([...found, ...stale], 16, (key) => this.refresh(key));
+  }
+
+  /**
+   * Reads the files the watcher did not report: a directory swapped for a link and back within moments can hide its
+   * events for good. Listing the directories is cheap; only files that came or went are read.
+   */
+  private async reconcile(attached: Attached): Promise<void> {
+    const found = new Set<string>();
+    await walk(attached.realWorkDir, '', found);
+    const added = [...found].filter((key) => !this.index.has(key));
+    const gone = [...this.index.keys()].filter((key) => !found.has(key));
+    await eachLimited([...added, ...gone], 16, (key) => this.refresh(key));
   }
 
   private refresh(key: string): Promise<TaskCard | undefined> {

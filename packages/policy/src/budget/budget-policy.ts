@@ -218,7 +218,15 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       `model:${candidate.model}`,
       `chain:${context.chainId}`,
     ];
-    const outcome = await ledger.reserve({ scopes, estimateUsd, limits });
+    let outcome: Awaited<ReturnType<typeof ledger.reserve>>;
+    try {
+      outcome = await ledger.reserve({ scopes, estimateUsd, limits });
+    } catch (error) {
+      // Nothing can be held (a full disk, a damaged database): a hard limit fails closed with that error; soft
+      // budgets only watch spend, so the request goes on (their alert already ran in evaluate).
+      if (hard.length > 0) throw error;
+      return undefined;
+    }
     if (outcome.ok) return { action: 'hold', hold: outcome.reservation, estimateUsd };
     const failed = outcome.limit;
     const entry =

@@ -1,7 +1,5 @@
-import { statfsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { redactSecrets } from '@llm-service/plugin-kit';
-import { damagedDatabaseError, isDamage } from '../errors.js';
+import { damagedDatabaseError, isDamage, isDiskFull } from '../errors.js';
 
 export interface WarnLogger {
   warn(message: string): void;
@@ -19,32 +17,14 @@ export class FailureReporter {
     private readonly path?: string,
   ) {}
 
-  /**
-   * What went wrong, in the user's words. A full disk shows up as ENOSPC, as SQLite's "database or disk is full", or
-   * as its "disk I/O error" when the write-ahead log could not grow: say "disk full" whenever the file system of the
-   * file has no space left, since that is what the user can fix.
-   */
+  /** What went wrong, in the user's words: "disk full" and "damaged" rather than SQLite's. */
   #describe(error: unknown): string {
     const message = error instanceof Error ? error.message : String(error);
-    const code = (error as { code?: unknown } | null)?.code;
-    const full =
-      code === 'ENOSPC' ||
-      code === 'SQLITE_FULL' ||
-      (typeof code === 'string' && code.startsWith('SQLITE_IOERR') && this.#noSpaceLeft());
-    if (full) return `disk full: no space left on the file system of ${this.path ?? 'the telemetry files'}`;
+    if (isDiskFull(error, this.path))
+      return `disk full: no space left on the file system of ${this.path ?? 'the telemetry files'}`;
     // A damaged page is found by the statement that reads it: said the same way as damage found on opening.
     if (this.path !== undefined && isDamage(error)) return damagedDatabaseError(this.path, error).message;
     return message;
-  }
-
-  #noSpaceLeft(): boolean {
-    if (this.path === undefined) return false;
-    try {
-      const stats = statfsSync(dirname(this.path));
-      return stats.bavail === 0;
-    } catch {
-      return false;
-    }
   }
 
   report(error: unknown, lostEvents = 1): void {

@@ -1,7 +1,13 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PromptHasher } from '../privacy/prompt-hash.js';
-import { damagedDatabaseError, TelemetryError, TelemetryErrorCode } from '../errors.js';
+import {
+  damagedDatabaseError,
+  diskFullError,
+  isDiskFull,
+  TelemetryError,
+  TelemetryErrorCode,
+} from '../errors.js';
 import { loadDriver, type Database } from './driver.js';
 import {
   latestSchemaVersion,
@@ -117,6 +123,7 @@ export class TelemetryStore {
       const code = (error as { code?: unknown }).code;
       if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'))
         throw damagedDatabaseError(path, error);
+      if (isDiskFull(error, path)) throw diskFullError(path, error);
       throw new TelemetryError(
         TelemetryErrorCode.open,
         `cannot open the telemetry database ${path}: ${(error as Error).message}`,
