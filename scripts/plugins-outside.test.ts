@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PLUGIN_API_VERSION } from '@llm-service/spec';
 import {
   buildExample,
   assertBuilt,
@@ -378,7 +379,7 @@ audit_log:
       {
         title: 'an apiVersion this core does not satisfy',
         plugin: `export default { name: 'acme-future', version: '1.0.0', apiVersion: '^2.0.0', register() {} };`,
-        expected: 'plugin acme-future: needs plugin API ^2.0.0, but this core provides 1.2.0',
+        expected: `plugin acme-future: needs plugin API ^2.0.0, but this core provides ${PLUGIN_API_VERSION}`,
       },
       {
         title: 'a plugin that throws in register',

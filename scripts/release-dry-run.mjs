@@ -17,17 +17,8 @@
  *
  * Network: only the npm registry, and only for packages missing from the local pnpm store (`--prefer-offline`).
  */
-import { spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -35,10 +26,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
+import { packPackage, repositoryRoot, run, SOURCE_CONDITION, workspacePackages } from './lib/workspace.mjs';
 
-const SOURCE_CONDITION = '@llm-service/source';
-const STEP_TIMEOUT_MS = 600_000;
-const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // semver is a dependency of core, not of the root.
 const semver = createRequire(join(repositoryRoot, 'packages', 'core', 'package.json'))('semver');
 
@@ -52,43 +41,6 @@ function parseArguments(argv) {
   }
   if (!['worktree', 'head'].includes(options.source)) throw new Error('--source is worktree or head');
   return options;
-}
-
-/** The environment of the children: without what pnpm or npm set for the script running this one. */
-function childEnvironment() {
-  const env = { ...process.env, NO_UPDATE_NOTIFIER: '1', CI: process.env.CI ?? '1' };
-  for (const key of Object.keys(env)) {
-    if (
-      /^pnpm_/i.test(key) ||
-      /^npm_(?:command|lifecycle_|package_|config_user_agent$|config_verify_deps)/i.test(key)
-    ) {
-      delete env[key];
-    }
-  }
-  return env;
-}
-
-/** Runs a command, capturing its output; rejects with that output when it fails. */
-function run(command, args, cwd) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { cwd, env: childEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (data) => (output += data));
-    child.stderr.on('data', (data) => (output += data));
-    const timer = setTimeout(() => child.kill('SIGTERM'), STEP_TIMEOUT_MS);
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`${command} ${args.join(' ')} could not run: ${error.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolvePromise(output);
-      else
-        reject(
-          new Error(`${command} ${args.join(' ')} (in ${cwd}) exited with ${code ?? signal}\n${output}`),
-        );
-    });
-  });
 }
 
 const timings = [];
@@ -122,21 +74,6 @@ function copyWorkingTree(destination) {
     cpSync(from, join(destination, file));
   }
   return files.length;
-}
-
-function readJson(path) {
-  return JSON.parse(readFileSync(path, 'utf8'));
-}
-
-function workspacePackages(root) {
-  const packagesDir = join(root, 'packages');
-  return readdirSync(packagesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(packagesDir, entry.name, 'package.json')))
-    .map((entry) => ({
-      dir: join(packagesDir, entry.name),
-      manifest: readJson(join(packagesDir, entry.name, 'package.json')),
-    }))
-    .sort((a, b) => a.manifest.name.localeCompare(b.manifest.name));
 }
 
 /** Every target of an export map, with the trail of keys that leads to it, and every conditions object. */
@@ -246,8 +183,7 @@ async function main() {
     const tarballs = await step(`pnpm pack (${packages.length} packages)`, () =>
       Promise.all(
         packages.map(async (pkg) => {
-          const output = await run('pnpm', ['pack', '--pack-destination', packDir, '--json'], pkg.dir);
-          const path = JSON.parse(output.slice(output.indexOf('{'))).filename;
+          const path = await packPackage(pkg.dir, packDir);
           return { pkg, path, ...(await readTarball(path)) };
         }),
       ),

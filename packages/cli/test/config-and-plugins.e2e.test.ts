@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PLUGIN_API_VERSION } from '@llm-service/spec';
 import { binPath, isolatedHome, runCli, temporaryDir, waitFor, writeConfig } from './support/cli.js';
 
 const agents = '  writer:\n    preferred_tool: stand-in\n';
@@ -114,7 +115,7 @@ describe('plugins named in llm-service.yaml', () => {
     const run = await runCli(['exec', '--config-dir', dir, '-a', 'writer', '-p', 'hello']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
-      'plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides 1.2.0',
+      `plugin recorder-plugin: needs plugin API ^2.0.0, but this core provides ${PLUGIN_API_VERSION}`,
     );
   });
 
