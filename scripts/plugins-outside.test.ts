@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PLUGIN_API_VERSION } from '@llm-service/spec';
+import { PLUGIN_API_VERSION } from '../packages/spec/src/plugin/define-plugin.js';
 import {
   buildExample,
   assertBuilt,
