@@ -40,6 +40,7 @@ export { withSpending, type Spending } from './failures/with-spending.js';
 export { acquireLockFile, type LockFileOptions } from './files/lock-file.js';
 export { readRegularFile, type RegularFileRead } from './files/read-regular-file.js';
 export { forTerminal } from './text/for-terminal.js';
+export { formatUsd, roundFigures } from './text/figures.js';
 export { processAlive } from './process/process-alive.js';
 export {
   currentProcessIdentity,

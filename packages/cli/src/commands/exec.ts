@@ -2,7 +2,7 @@ import { UsageError, type ExecResult, type LlmServiceEvent } from '@llm-service/
 import type { Kernel } from '@llm-service/core';
 import { colorsFor } from '../io/colors.js';
 import { readContextFiles, readPrompt } from '../io/read-input.js';
-import { forTerminal, writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
+import { forTerminal, roundFigures, writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import type { CliContext, ExecFlags } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 import { describePlan } from './route.js';
@@ -134,7 +134,7 @@ export async function runExec(options: RequestOptions & ExecFlags, context: CliC
       },
     );
     if (options.output) writeFileAtomic(options.output, result.text);
-    else if (options.json) io.stdout.write(`${JSON.stringify(toJsonResult(result), null, 2)}\n`);
+    else if (options.json) io.stdout.write(`${JSON.stringify(toJsonResult(result), roundFigures, 2)}\n`);
     else if (!endsWithNewline && io.stdout.isTTY) io.stdout.write('\n');
     progress?.succeeded(result);
     return 0;

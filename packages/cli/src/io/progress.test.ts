@@ -13,14 +13,14 @@ describe('exec progress text', () => {
       latencyMs: 4200,
     } as ExecResult;
     expect(summaryLine(result)).toBe(
-      'claude:claude-sonnet-4-6 · 1,234 in / 567 out tokens · $0.0123 (reported by the tool) · 4.2s',
+      'claude:claude-sonnet-4-6 · 1,234 in / 567 out tokens · $0.01 (reported by the tool) · 4.2s',
     );
   });
 
   it('formats money, durations and the live token estimate', () => {
-    expect(formatUsd(0)).toBe('$0');
+    expect(formatUsd(0)).toBe('$0.00');
     expect(formatUsd(1.5)).toBe('$1.50');
-    expect(formatUsd(0.00042)).toBe('$0.0004');
+    expect(formatUsd(0.00042)).toBe('$0.00042');
     expect(formatDuration(950)).toBe('0.9s');
     expect(formatDuration(125_000)).toBe('2m5s');
     expect(estimateTokens(4000)).toBe(1000);

@@ -1,7 +1,7 @@
 import oraExport, { type Ora } from 'ora';
 import type { ExecResult, LlmServiceEvent } from '@llm-service/spec';
 import type { Kernel } from '@llm-service/core';
-import { forTerminal } from '@llm-service/plugin-kit';
+import { forTerminal, formatUsd } from '@llm-service/plugin-kit';
 import { colorsFor } from './colors.js';
 
 export interface ProgressFlags {
@@ -42,9 +42,7 @@ export function formatDuration(ms: number): string {
     : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
 
-export function formatUsd(usd: number): string {
-  return usd === 0 ? '$0' : usd < 1 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`;
-}
+export { formatUsd };
 
 /** `claude:claude-sonnet-4-6 · 1,234 in / 567 out tokens · $0.0123 · 4.2s` */
 /** What the summary says of where a cost came from; a computed cost is the plain case. */

@@ -1,12 +1,14 @@
 // Formatters are built once: a `toLocaleString` call builds one each time, which costs more than drawing the row.
 const wholeNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const belowACent = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 2 });
 const twoDigits = (value: number) => String(value).padStart(2, '0');
 
 export function usd(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   const abs = Math.abs(value);
   if (abs === 0) return '$0.00';
-  if (abs < 0.01) return `$${value.toFixed(4)}`;
+  // As the CLI's tables (plugin kit's formatUsd, not importable in the page): two significant digits below a cent.
+  if (abs < 0.01) return `${value < 0 ? '-' : ''}$${belowACent.format(abs)}`;
   if (abs < 1000) return `$${value.toFixed(2)}`;
   return `$${wholeNumber.format(Math.round(value))}`;
 }

@@ -14,6 +14,7 @@ import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.
 import type { OutputEstimate, OutputRatios } from './output-ratio.js';
 import { formatDuration, periodRange } from './periods.js';
 import { PromptTokens } from './prompt-tokens.js';
+import { formatUsd } from '@llm-service/plugin-kit';
 
 export interface BudgetPolicyOptions {
   /** policies.yaml as the kernel validated it (the plugin's `context.settings`). */
@@ -60,7 +61,7 @@ export function applicableBudgets(
   return [...found.filter((entry) => entry.endsRequest), ...found.filter((entry) => !entry.endsRequest)];
 }
 
-const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+const usd = formatUsd;
 
 function describeBudget(entry: ApplicableBudget): string {
   const { budget } = entry;

@@ -1,6 +1,7 @@
 import type { BudgetReportV1, BudgetStatusV1, SpendLedgerV1 } from '@llm-service/spec';
 import { parseBudgetScope, type Budget } from '../policies-schema.js';
 import { formatDuration, periodRange } from '../budget/periods.js';
+import { formatUsd } from '@llm-service/plugin-kit';
 
 /** One budget of policies.yaml with what has been spent against it in its current period (core's contract). */
 export type BudgetStatus = BudgetStatusV1;
@@ -72,7 +73,7 @@ export async function buildBudgetReport(request: {
   };
 }
 
-const usd = (value: number) => `$${value > 0 && value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
+const usd = formatUsd;
 
 /** A bar of `width` cells filled to `percent` (capped at full). */
 export function bar(percent: number | null, width: number, unicode: boolean): string {

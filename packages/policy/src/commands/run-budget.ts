@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { BudgetReporterToken, UsageError, type CommandInput } from '@llm-service/spec';
 import { renderBudgetReport } from './budget-report.js';
+import { roundFigures } from '@llm-service/plugin-kit';
 
 interface BudgetOptions {
   json?: boolean;
@@ -20,7 +21,7 @@ export async function runBudget(input: CommandInput, now = new Date()): Promise<
   const report = await reporter.report({ chainId: options.chainId, now });
   input.io.stdout.write(
     options.json
-      ? `${JSON.stringify(report, null, 2)}\n`
+      ? `${JSON.stringify(report, roundFigures, 2)}\n`
       : renderBudgetReport(report, {
           unicode: input.io.interactive,
           policiesFileExists: existsSync(join(report.configDir, 'policies.yaml')),

@@ -1,7 +1,7 @@
 import type { SimulatedCosts, SimulationReport } from './simulate.js';
+import { formatUsd } from '@llm-service/plugin-kit';
 
-const usd = (value: number | null) =>
-  value === null ? '-' : `$${value > 0 && value < 0.01 ? value.toFixed(4) : value.toFixed(2)}`;
+const usd = (value: number | null) => (value === null ? '-' : formatUsd(value));
 const percent = (value: number | null) => (value === null ? '-' : `${value.toFixed(1)}%`);
 const integer = (value: number) => value.toLocaleString('en-US');
 

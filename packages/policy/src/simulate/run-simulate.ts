@@ -5,6 +5,7 @@ import { POLICIES_FILE } from '../policies-schema.js';
 import { renderSimulation } from './render-simulation.js';
 import { assertSimulated, simulate, type SimulationReport } from './simulate.js';
 import { parseWorkload, type SimulatedRequest } from './workload.js';
+import { roundFigures } from '@llm-service/plugin-kit';
 
 interface SimulateOptions {
   workload?: string;
@@ -96,12 +97,14 @@ export async function runSimulate(input: CommandInput): Promise<number> {
   if (source.kind === 'telemetry' && report.total.requests === 0 && report.skipped.length === 0) {
     input.io.stdout.write(
       options.json
-        ? `${JSON.stringify(report, null, 2)}\n`
+        ? `${JSON.stringify(report, roundFigures, 2)}\n`
         : `No successful requests recorded since ${options.since}.\n`,
     );
     return 0;
   }
   assertSimulated(report);
-  input.io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderSimulation(report));
+  input.io.stdout.write(
+    options.json ? `${JSON.stringify(report, roundFigures, 2)}\n` : renderSimulation(report),
+  );
   return 0;
 }

@@ -6,16 +6,8 @@ export function formatInteger(value: number): string {
   return integer.format(value);
 }
 
-/** Dollars with enough digits to be useful: $0.0042, $0.12, $12.34, $1,234.56. */
-export function formatUsd(value: number): string {
-  if (value === 0) return '$0.00';
-  const absolute = Math.abs(value);
-  const digits = absolute < 0.01 ? 4 : absolute < 1 ? 3 : 2;
-  return `${value < 0 ? '-' : ''}$${absolute.toLocaleString('en-US', {
-    minimumFractionDigits: digits,
-    maximumFractionDigits: digits,
-  })}`;
-}
+/** Dollars as every table of llm-service shows them: cents, or two significant digits below a cent. */
+export { formatUsd } from '@llm-service/plugin-kit';
 
 export function formatMs(value: number | null): string {
   if (value === null) return '-';

@@ -8,6 +8,7 @@ import { commandSettings } from './settings.js';
 import { buildStatsReport, type StatsGroupBy, type StatsReport } from './stats-report.js';
 import { statsGroupings } from './definitions.js';
 import { resolveWindow } from './window.js';
+import { roundFigures } from '@llm-service/plugin-kit';
 
 const groupings: readonly StatsGroupBy[] = statsGroupings;
 
@@ -61,6 +62,6 @@ export async function runStats(input: CommandInput): Promise<number> {
   groupByOf(options);
   const settings = await commandSettings(input);
   const report = statsForDatabase(settings.dbPath, options);
-  input.io.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : renderStats(report));
+  input.io.stdout.write(options.json ? `${JSON.stringify(report, roundFigures, 2)}\n` : renderStats(report));
   return 0;
 }

@@ -214,7 +214,7 @@ describe('stats over a hand-computed fixture', () => {
     expect(report.savings?.savedUsd).toBeCloseTo(0.408, 10);
     const text = renderStats(report);
     expect(text).toContain('Invocations in chain chain-b all recorded time, by model');
-    expect(text).toContain('Savings: $0.408');
+    expect(text).toContain('Savings: $0.41');
   });
 
   it('prints an aligned table with a total line and notes', () => {
@@ -223,14 +223,14 @@ describe('stats over a hand-computed fixture', () => {
       [
         'Invocations today (2026-11-25, UTC), by model',
         '',
-        'model    calls  success  input  output  cache read  cache write    cost   share  avg latency  p95 latency',
-        'model-b     20   100.0%    100     100           0            0  $0.200   66.7%       105 ms       190 ms',
-        'model-a      5    80.0%    100      10         400           20  $0.100   33.3%       250 ms       300 ms',
-        'model-c      1     0.0%      0       0           0            0   $0.00    0.0%            -            -',
-        'total       26    92.3%    200     110         400           20  $0.300  100.0%       129 ms       200 ms',
+        'model    calls  success  input  output  cache read  cache write   cost   share  avg latency  p95 latency',
+        'model-b     20   100.0%    100     100           0            0  $0.20   66.7%       105 ms       190 ms',
+        'model-a      5    80.0%    100      10         400           20  $0.10   33.3%       250 ms       300 ms',
+        'model-c      1     0.0%      0       0           0            0  $0.00    0.0%            -            -',
+        'total       26    92.3%    200     110         400           20  $0.30  100.0%       129 ms       200 ms',
         '',
         'Included above: 1 abandoned (their process ended without recording a result).',
-        'Tool-reported cost on 6 calls: $0.060 reported, $0.052 from the price table (4 differ by more than 5%).',
+        'Tool-reported cost on 6 calls: $0.06 reported, $0.05 from the price table (4 differ by more than 5%).',
         '',
       ].join('\n'),
     );

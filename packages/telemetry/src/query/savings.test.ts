@@ -97,9 +97,9 @@ describe('savings from real rows', () => {
     expect(report.savings).toMatchObject({ invocations: 5 });
     expect(report.savings?.byAgent.map((row) => row.group)).toEqual(['architect', 'writer']);
     const text = renderStats(report);
-    expect(text).toContain('Savings: $0.760');
-    expect(text).toMatch(/cost_optimization +3 +\$1\.00 +\$0\.240 +\$0\.760 +76\.0%/);
-    expect(text).toMatch(/architect +2 +\$1\.00 +\$0\.200 +\$0\.800 +80\.0%/);
+    expect(text).toContain('Savings: $0.76');
+    expect(text).toMatch(/cost_optimization +3 +\$1\.00 +\$0\.24 +\$0\.76 +76\.0%/);
+    expect(text).toMatch(/architect +2 +\$1\.00 +\$0\.20 +\$0\.80 +80\.0%/);
   });
 
   it('is empty, not an error, before any row has a baseline', () => {
