@@ -1143,6 +1143,42 @@ describe('reading the config directory', () => {
   });
 });
 
+describe('parts of a config that a plugin not loaded reads', () => {
+  it('names the plugin to load for a telemetry: section and a policies.yaml, instead of ignoring them', () => {
+    // Only what core and the adapters need: as a library user's kernel made without the default plugins.
+    const withoutOwners = collectConfigSchemas([
+      definePlugin({
+        name: '@llm-service/adapters-only',
+        version: '1.0.0',
+        apiVersion: '^1.0.0',
+        register() {},
+        configSchema: {
+          tools: testPlugin.configSchema!.tools!,
+          agentOptions: testPlugin.configSchema!.agentOptions!,
+        },
+      }),
+    ]);
+    const error = loadError({ 'policies.yaml': 'version: 1\nbudgets: []\n' }, {}, withoutOwners);
+    expect(error.issues.map((issue) => [issue.file, issue.line, issue.path, issue.message])).toEqual([
+      [
+        'cfg/llm-service.yaml',
+        2,
+        'telemetry',
+        'the telemetry: section is read by the plugin @llm-service/telemetry, which is not loaded',
+      ],
+      [
+        'cfg/policies.yaml',
+        1,
+        '',
+        'policies.yaml is read by the plugin @llm-service/policy, which is not loaded',
+      ],
+    ]);
+    expect(error.issues[0]?.suggestion).toContain('load @llm-service/telemetry');
+    // With the plugins loaded, the same files are valid.
+    expect(() => load({ 'policies.yaml': 'version: 1\nbudgets: []\n' })).not.toThrow();
+  });
+});
+
 describe('configs that are valid', () => {
   it('takes `constructor` and `toString` as ordinary agent and tool names', () => {
     const config = load({

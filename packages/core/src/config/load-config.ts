@@ -458,6 +458,59 @@ function lenient(shape: ZodRawShape): ZodType {
 }
 
 /**
+ * Parts of a config that first-party plugins read, by the plugin that reads each. A budget nobody enforces, or
+ * telemetry nobody records, must not pass silently when a kernel is made without that plugin (a library user's, say):
+ * the problem names the plugin to load. Only names: core depends on no plugin.
+ */
+const firstPartyOwners = {
+  sections: { telemetry: '@llm-service/telemetry' } as Record<string, string>,
+  files: { 'policies.yaml': '@llm-service/policy' } as Record<string, string>,
+};
+
+const loadHint = (owner: string) =>
+  `load ${owner}: the llm-service CLI does; a kernel made in code needs it among its plugins (or in plugins: of llm-service.yaml)`;
+
+function checkOwnedParts(
+  collector: IssueCollector,
+  sources: ConfigSources,
+  schemas: ConfigSchemas,
+  settingsValue: unknown,
+): void {
+  if (settingsValue !== null && typeof settingsValue === 'object') {
+    for (const key of Object.keys(settingsValue)) {
+      const owner = firstPartyOwners.sections[key];
+      if (owner !== undefined && !schemas.sections.has(key))
+        collector.add(
+          configFileNames.settings,
+          [key],
+          `the ${key}: section is read by the plugin ${owner}, which is not loaded`,
+          loadHint(owner),
+          true,
+        );
+    }
+  }
+  for (const [fileName, owner] of Object.entries(firstPartyOwners.files)) {
+    if (sources.files.has(fileName) && !schemas.files.has(fileName))
+      collector.add(
+        fileName,
+        [],
+        `${fileName} is read by the plugin ${owner}, which is not loaded`,
+        loadHint(owner),
+      );
+  }
+}
+
+/** The settings without the sections `checkOwnedParts` reported, so they are not reported again as unknown fields. */
+function withoutOwnedSections(value: unknown, schemas: ConfigSchemas): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).filter(
+      ([key]) => firstPartyOwners.sections[key] === undefined || schemas.sections.has(key),
+    ),
+  );
+}
+
+/**
  * Validates every file against the core schemas and the plugins' contributions, then checks cross references.
  * Throws one ConfigError holding every problem found.
  */
@@ -526,10 +579,15 @@ export function resolveConfig(
   const settingsValue = sources.files.has(configFileNames.settings)
     ? fileValue(sources, configFileNames.settings, env, collector)
     : { version: 1 };
+  checkOwnedParts(collector, sources, schemas, settingsValue);
   const settings =
     settingsValue === undefined
       ? undefined
-      : collector.parse(configFileNames.settings, settingsSchema, settingsValue);
+      : collector.parse(
+          configFileNames.settings,
+          settingsSchema,
+          withoutOwnedSections(settingsValue, schemas),
+        );
 
   const files: Record<string, unknown> = {};
   for (const [fileName, schema] of schemas.files) {
