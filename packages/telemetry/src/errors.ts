@@ -76,7 +76,7 @@ export function diskFullError(path: string, cause: unknown): TelemetryError {
 }
 
 /** Damage or a full disk said as such; any other error as it is. */
-function translated(error: unknown, path: string): unknown {
+export function inUserWords(error: unknown, path: string): unknown {
   if (isDamage(error)) return damagedDatabaseError(path, error);
   if (isDiskFull(error, path)) return diskFullError(path, error);
   return error;
@@ -89,7 +89,7 @@ function translated(error: unknown, path: string): unknown {
  */
 export function reportingDamage<T extends object>(service: T, path: string): T {
   const translate = (error: unknown): never => {
-    throw translated(error, path);
+    throw inUserWords(error, path);
   };
   return new Proxy(service, {
     get(target, property, receiver) {

@@ -1,13 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PromptHasher } from '../privacy/prompt-hash.js';
-import {
-  damagedDatabaseError,
-  diskFullError,
-  isDiskFull,
-  TelemetryError,
-  TelemetryErrorCode,
-} from '../errors.js';
+import { inUserWords, TelemetryError, TelemetryErrorCode } from '../errors.js';
 import { loadDriver, type Database } from './driver.js';
 import {
   latestSchemaVersion,
@@ -120,10 +114,9 @@ export class TelemetryStore {
     } catch (error) {
       db?.close();
       if ((error as { code?: unknown }).code === TelemetryErrorCode.newerSchema) throw error;
-      const code = (error as { code?: unknown }).code;
-      if (typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'))
-        throw damagedDatabaseError(path, error);
-      if (isDiskFull(error, path)) throw diskFullError(path, error);
+      // Damage and a full disk are said as the ledger and the query service say them.
+      const said = inUserWords(error, path);
+      if (said !== error) throw said;
       throw new TelemetryError(
         TelemetryErrorCode.open,
         `cannot open the telemetry database ${path}: ${(error as Error).message}`,
