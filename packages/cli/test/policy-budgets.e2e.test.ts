@@ -74,6 +74,43 @@ describe('budgets enforced by the policy plugin', () => {
     ).toEqual([{ reason: 'release day' }]);
   }, 30_000);
 
+  it('route previews what each candidate would cost and what the budgets would decide, running nothing', async () => {
+    const { env } = isolatedHome();
+    const { dir, dbPath } = budgetConfig(
+      `version: 1\nbudgets:\n  - { scope: agent:writer, period: monthly, limit_usd: 0.5 }\n${estimateOnly}`,
+    );
+    const route = (...extra: string[]) =>
+      runCli(['route', '--config-dir', dir, '--agent', 'writer', '--prompt', 'hello', ...extra], { env });
+    const json = await route('--json');
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout.toString()) as {
+      candidates: {
+        tool: string;
+        estimatedCostUsd: number;
+        decisions: { policy: string; action: string }[];
+      }[];
+    };
+    expect(plan.candidates[0]).toMatchObject({
+      tool: 'primary',
+      estimatedCostUsd: 1,
+      estimatedUsage: { inputTokens: 1, outputTokens: 0 },
+      decisions: [
+        {
+          policy: 'budget',
+          action: 'block',
+          message: expect.stringContaining("hard monthly budget 'agent:writer' would be exceeded"),
+        },
+      ],
+    });
+    const text = await route();
+    expect(text.stdout.toString()).toContain('estimate: about $1.00 (1 in + 0 expected out tokens)');
+    expect(text.stdout.toString()).toContain('policies: budget: block (hard monthly budget');
+    // Nothing ran and nothing was held.
+    const db = new TelemetryStore({ path: dbPath, create: true }).open();
+    expect(db.prepare('SELECT COUNT(*) AS n FROM invocations').get()).toEqual({ n: 0 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM reservations').get()).toEqual({ n: 0 });
+  }, 30_000);
+
   it('warns past a soft budget when nobody can be asked, and blocks an estimate above --max-cost-usd', async () => {
     const { env } = isolatedHome();
     const { dir } = budgetConfig(
@@ -131,6 +168,94 @@ describe('budgets enforced by the policy plugin', () => {
     expect(blocked.stderr).toContain(
       `1 prompt tokens + ${expectedUsd} expected output tokens: 5 past writer requests answer`,
     );
+  }, 60_000);
+
+  it('counts a tool that reports no usage at its estimated usage, so a hard budget stops it', async () => {
+    const { env } = isolatedHome();
+    const { dir, dbPath } = budgetConfig(
+      `version: 1\nbudgets:\n  - { scope: global, period: daily, limit_usd: 2.5, mode: hard }\n${estimateOnly}`,
+    );
+    // The stand-in answers plain text: before estimates, each answer cost $0 and no budget could stop it.
+    const codes: number[] = [];
+    for (let run = 0; run < 4; run++) codes.push((await exec(dir, env)).code);
+    expect(codes).toEqual([0, 0, 3, 3]);
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    expect(
+      db
+        .prepare(
+          `SELECT cost_usd AS cost, cost_source AS source, input_tokens AS input FROM invocations WHERE status = 'success'`,
+        )
+        .all(),
+    ).toEqual([
+      { cost: 1, source: 'estimated', input: 1 },
+      { cost: 1, source: 'estimated', input: 1 },
+    ]);
+  }, 60_000);
+
+  it("holds a `project` budget to the config's own project, while `global` counts every project", async () => {
+    const { env } = isolatedHome();
+    const dbPath = join(temporaryDir('db'), 'telemetry.db');
+    const projects = temporaryDir('projects');
+    const configFor = (name: string, extra = '') =>
+      writeConfig(join(projects, name, '.llm-service'), {
+        tools: { primary: { models: ['model-dollar'] } },
+        agents: '  writer:\n    preferred_tool: primary\n    preferred_model: model-dollar\n',
+        extraFiles: {
+          'models.yaml':
+            'version: 1\nmodels:\n  model-dollar: { input_per_mtok: 1000000, output_per_mtok: 0 }\n',
+          'policies.yaml':
+            'version: 1\nbudgets:\n  - { scope: project, period: daily, limit_usd: 1.5 }\n' +
+            '  - { scope: global, period: daily, limit_usd: 2.5 }\n' +
+            estimateOnly,
+          'llm-service.yaml': `version: 1\n${extra}telemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
+        },
+      });
+    // A directory holding `.llm-service/` names the project; llm-service.yaml may name it instead.
+    const alpha = configFor('alpha');
+    const beta = configFor('beta');
+    const gamma = configFor('gamma', 'project: shared-gamma\n');
+    const codes = [];
+    for (const dir of [alpha, alpha, beta, beta]) codes.push((await exec(dir, env)).code);
+    // alpha: $1, then over its $1.50; beta the same, its own spend counted apart from alpha's.
+    expect(codes).toEqual([0, 3, 0, 3]);
+    // gamma has spent nothing, but every project together has spent $2 of the $2.50 `global` allows.
+    const blockedByGlobal = await exec(gamma, env);
+    expect(blockedByGlobal.code).toBe(3);
+    expect(blockedByGlobal.stderr).toContain("hard daily budget 'global' would be exceeded: spent $2.00");
+    const alphaAgain = await exec(alpha, env);
+    expect(alphaAgain.stderr).toContain("hard daily budget 'project' (project alpha) would be exceeded");
+
+    const budget = async (...extra: string[]) => {
+      const run = await runCli(['budget', '--config-dir', alpha, '--json', ...extra], { env });
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout.toString()) as {
+        budgets: { scope: string; spendScope: string; spentUsd: number }[];
+      };
+      return report.budgets.map(({ scope, spendScope, spentUsd }) => ({ scope, spendScope, spentUsd }));
+    };
+    expect(await budget()).toEqual([
+      { scope: 'project', spendScope: 'project:alpha', spentUsd: 1 },
+      { scope: 'global', spendScope: 'global', spentUsd: 2 },
+    ]);
+    // Every project with requests this month is listed: gamma was only blocked, so it has spent nothing.
+    expect(await budget('--all-projects')).toEqual([
+      { scope: 'project', spendScope: 'project:alpha', spentUsd: 1 },
+      { scope: 'global', spendScope: 'global', spentUsd: 2 },
+      { scope: 'project', spendScope: 'project:beta', spentUsd: 1 },
+      { scope: 'project', spendScope: 'project:shared-gamma', spentUsd: 0 },
+    ]);
+    const table = await runCli(['budget', '--config-dir', alpha, '--all-projects'], { env });
+    expect(table.stdout.toString()).toContain('project (beta)');
+    const db = new TelemetryStore({ path: dbPath, create: false }).open();
+    expect(
+      db.prepare(`SELECT project, status, COUNT(*) AS n FROM invocations GROUP BY 1, 2 ORDER BY 1, 2`).all(),
+    ).toEqual([
+      { project: 'alpha', status: 'blocked', n: 2 },
+      { project: 'alpha', status: 'success', n: 1 },
+      { project: 'beta', status: 'blocked', n: 1 },
+      { project: 'beta', status: 'success', n: 1 },
+      { project: 'shared-gamma', status: 'blocked', n: 1 },
+    ]);
   }, 60_000);
 
   it('counts a tool that reports a cost of -100 at the estimate held, so a hard $5 limit still admits five', async () => {

@@ -20,6 +20,7 @@ function configWith(policies: unknown): ResolvedConfig {
   return {
     dir: '/config',
     source: 'flag',
+    project: 'default',
     agents: {
       'backend-dev': { preferred_tool: 'claude', fallback_chain: [], task_types: {}, adapter_options: {} },
       architect: { preferred_tool: 'claude', fallback_chain: [], task_types: {}, adapter_options: {} },

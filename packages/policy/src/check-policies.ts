@@ -21,7 +21,8 @@ export function checkPolicies(config: ResolvedConfig): ConfigCheckProblem[] {
 
   (policies.budgets ?? []).forEach((budget, index) => {
     const scope = parseBudgetScope(budget.scope);
-    if (!scope || scope.kind === 'global' || scope.kind === 'chain') return;
+    // A project is whatever name requests are recorded under, so any name may have a budget.
+    if (!scope || !('name' in scope) || scope.kind === 'project') return;
     if (known[scope.kind].includes(scope.name)) return;
     problems.push({
       file: POLICIES_FILE,

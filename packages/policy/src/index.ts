@@ -1,5 +1,6 @@
 import {
   BudgetReporterToken,
+  CostEstimatorToken,
   definePlugin,
   SpendLedgerToken,
   TelemetryQueryToken,
@@ -9,6 +10,7 @@ import { BudgetPolicy } from './budget/budget-policy.js';
 import { userCacheHome } from '@llm-service/plugin-kit';
 import { o200kCounter } from './budget/estimate.js';
 import { PromptTokens } from './budget/prompt-tokens.js';
+import { TokenCostEstimator } from './budget/cost-estimator.js';
 import { OutputRatios } from './budget/output-ratio.js';
 import { checkPolicies } from './check-policies.js';
 import { budgetCommand, simulateCommand } from './commands/definitions.js';
@@ -33,6 +35,7 @@ export {
 export { estimateTokens, o200kCounter, priceEstimate, type TokenCounter } from './budget/estimate.js';
 export { formatDuration, periodRange, type PeriodRange } from './budget/periods.js';
 export { PromptTokens } from './budget/prompt-tokens.js';
+export { TokenCostEstimator, forecastTokens, type TokenForecast } from './budget/cost-estimator.js';
 export {
   median,
   OutputRatios,
@@ -69,9 +72,9 @@ export {
 const plugin = definePlugin({
   name: '@llm-service/policy',
   version: '0.1.0',
-  apiVersion: '^1.3.0',
+  apiVersion: '^1.4.0',
   requires: [SpendLedgerToken],
-  provides: [BudgetReporterToken],
+  provides: [BudgetReporterToken, CostEstimatorToken],
   commands: [budgetCommand, simulateCommand],
   configSchema: {
     files: { [POLICIES_FILE]: policiesFileSchema },
@@ -79,7 +82,8 @@ const plugin = definePlugin({
   },
   register(context) {
     // The tokenizer's table is cached per user (XDG cache directory), so only the first process builds it.
-    const tokens = new PromptTokens(() => o200kCounter({ cacheDir: userCacheHome(context.env) }));
+    const counter = () => o200kCounter({ cacheDir: userCacheHome(context.env) });
+    const tokens = new PromptTokens(counter);
     const policies = context.settings.files[POLICIES_FILE];
     let ledger: SpendLedgerV1 | undefined;
     const requireLedger = () => (ledger ??= context.services.require(SpendLedgerToken));
@@ -87,11 +91,23 @@ const plugin = definePlugin({
       context.services.has(TelemetryQueryToken) ? context.services.require(TelemetryQueryToken) : undefined,
     );
     context.services.provide(
+      CostEstimatorToken,
+      new TokenCostEstimator(
+        {
+          tokens,
+          outputRatios,
+          defaultOutputTokens: policies.estimate?.default_output_tokens ?? 1000,
+        },
+        counter,
+      ),
+    );
+    context.services.provide(
       BudgetReporterToken,
       new PolicyBudgetReporter({
         budgets: policies.budgets ?? [],
         ledger: requireLedger,
         configDir: context.config.dir,
+        project: context.config.project,
       }),
     );
     // Order matters: budgets are checked against the candidate that will actually run.

@@ -3,19 +3,38 @@ import { z } from '@llm-service/spec';
 /** The file this plugin owns in the config directory. */
 export const POLICIES_FILE = 'policies.yaml';
 
-/** `global`, `chain`, or `agent:` / `tool:` / `model:` followed by a name (a model name may itself contain colons). */
-const scopePattern = /^(?:global|chain|(?:agent|tool|model):\S.*)$/;
+/**
+ * `global` (every project), `chain`, `project` (the config's own project), or `agent:` / `tool:` / `model:` /
+ * `project:` followed by a name (a model name may itself contain colons).
+ */
+const scopePattern = /^(?:global|chain|project|(?:agent|tool|model|project):\S.*)$/;
 
+/** `own-project` is the bare `project`: the project of whichever config the budget is read with. */
 export type BudgetScope =
-  { kind: 'global' } | { kind: 'chain' } | { kind: 'agent' | 'tool' | 'model'; name: string };
+  | { kind: 'global' | 'chain' | 'own-project' }
+  | { kind: 'agent' | 'tool' | 'model' | 'project'; name: string };
 
 /** Splits a budget scope at its first colon: `model:qwen2.5:7b` names model `qwen2.5:7b`. */
 export function parseBudgetScope(scope: string): BudgetScope | undefined {
   if (!scopePattern.test(scope)) return undefined;
   if (scope === 'global' || scope === 'chain') return { kind: scope };
+  if (scope === 'project') return { kind: 'own-project' };
   const colon = scope.indexOf(':');
-  const kind = scope.slice(0, colon) as 'agent' | 'tool' | 'model';
+  const kind = scope.slice(0, colon) as 'agent' | 'tool' | 'model' | 'project';
   return { kind, name: scope.slice(colon + 1) };
+}
+
+/**
+ * The spend scope a budget reads: `chain` reads the given chain's (null without one), `project` the given project's,
+ * any other scope itself.
+ */
+export function spendScopeOf(
+  scope: string,
+  request: { chainId: string | undefined; project: string },
+): string | null {
+  if (scope === 'chain') return request.chainId === undefined ? null : `chain:${request.chainId}`;
+  if (scope === 'project') return `project:${request.project}`;
+  return scope;
 }
 
 function isKnownTimeZone(timeZone: string): boolean {
@@ -30,7 +49,7 @@ function isKnownTimeZone(timeZone: string): boolean {
 export const budgetSchema = z.strictObject({
   scope: z
     .string()
-    .regex(scopePattern, 'expected a scope: global, chain, agent:<name>, tool:<name> or model:<name>'),
+    .regex(scopePattern, 'expected a scope: global, chain, project, agent:<name>, tool:<name>, model:<name> or project:<name>'),
   period: z.enum(['daily', 'weekly', 'monthly']),
   limit_usd: z.number().positive('expected a limit above 0 USD'),
   alert_at_percent: z.number().min(1).max(100).optional(),

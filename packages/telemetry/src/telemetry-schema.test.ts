@@ -32,7 +32,7 @@ describe('telemetry section schema', () => {
     expect(telemetryPlugin).toMatchObject({
       name: '@llm-service/telemetry',
       version: '0.1.0',
-      apiVersion: '^1.3.0',
+      apiVersion: '^1.4.0',
     });
     expect(telemetryPlugin.configSchema?.sections?.telemetry).toBe(telemetrySectionSchema);
   });

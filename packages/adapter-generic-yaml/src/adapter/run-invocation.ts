@@ -151,6 +151,8 @@ export async function runInvocation(
     return {
       text: parsed.text,
       usage: parsed.usage,
+      // Plain text, or JSON without the configured usage fields: the kernel estimates the usage.
+      ...(parsed.usageReported ? {} : { usageReported: false }),
       ...(parsed.reportedCostUsd === undefined ? {} : { reportedCostUsd: parsed.reportedCostUsd }),
       model: parsed.model ?? request.model,
       exitCode: 0,

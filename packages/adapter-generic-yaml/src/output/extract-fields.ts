@@ -8,6 +8,8 @@ export interface ExtractedFields {
   /** Whether the text path matched any string at all: a JSON answer without one is unreadable, not empty. */
   textFound: boolean;
   usage: Usage;
+  /** Whether any usage path matched a number: without one, the usage is not known (not zero). */
+  usageReported: boolean;
   reportedCostUsd?: number;
   model?: string;
   sessionId?: string;
@@ -32,6 +34,7 @@ export class FieldExtractor {
   readonly #text: string[] = [];
   #textFound = false;
   readonly #usage: Usage = { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  #usageFound = false;
   #cost: number | undefined;
   #model: string | undefined;
   #sessionId: string | undefined;
@@ -61,7 +64,9 @@ export class FieldExtractor {
     }
     for (const [key, usageKey] of Object.entries(usageKeys) as [keyof typeof usageKeys, keyof Usage][]) {
       const sum = this.#sum(key, value);
-      if (sum !== undefined) this.#usage[usageKey] += sum;
+      if (sum === undefined) continue;
+      this.#usage[usageKey] += sum;
+      this.#usageFound = true;
     }
     const cost = this.#sum('cost_usd', value);
     if (cost !== undefined) this.#cost = (this.#cost ?? 0) + cost;
@@ -94,6 +99,7 @@ export class FieldExtractor {
       text: this.#text.join(''),
       textFound: this.#textFound,
       usage: { ...this.#usage },
+      usageReported: this.#usageFound,
       ...(this.#cost === undefined ? {} : { reportedCostUsd: this.#cost }),
       ...(this.#model === undefined ? {} : { model: this.#model }),
       ...(this.#sessionId === undefined ? {} : { sessionId: this.#sessionId }),

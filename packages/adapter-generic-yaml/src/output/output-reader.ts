@@ -7,6 +7,8 @@ import { LineSplitter } from '@llm-service/plugin-kit';
 export interface ParsedOutput {
   text: string;
   usage: Usage;
+  /** Whether the output reported any usage (plain text never does). */
+  usageReported: boolean;
   reportedCostUsd?: number;
   model?: string;
   sessionId?: string;
@@ -121,7 +123,11 @@ function parseJsonDocument(bytes: Uint8Array, output: OutputSettings): ParsedOut
 }
 
 function emptyParsed(text: string): ParsedOutput {
-  return { text, usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 } };
+  return {
+    text,
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    usageReported: false,
+  };
 }
 
 /** Plain text from stdout, emitted chunk by chunk as it arrives. */

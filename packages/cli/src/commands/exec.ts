@@ -17,7 +17,8 @@ export function toJsonResult(result: ExecResult): Record<string, unknown> {
     model: result.model,
     reason: result.reason,
     usage: result.usage,
-    costUsd: result.costUsd,
+    // An unknown cost has no figure: null, never 0.
+    costUsd: result.costSource === 'unknown' ? null : result.costUsd,
     costSource: result.costSource,
     latencyMs: result.latencyMs,
     invocationId: result.invocationId,

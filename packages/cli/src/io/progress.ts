@@ -50,16 +50,18 @@ const costSourceNotes: Record<ExecResult['costSource'], string> = {
   tool: ' (reported by the tool)',
   computed: '',
   estimated: ' (estimated)',
+  unknown: '',
 };
 
 export function summaryLine(result: ExecResult): string {
   const usage = result.usage;
   const input = usage.inputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
   const number = (value: number) => value.toLocaleString('en-US');
+  const unknown = result.costSource === 'unknown';
   return [
     `${result.tool}:${result.model}`,
-    `${number(input)} in / ${number(usage.outputTokens)} out tokens`,
-    `${formatUsd(result.costUsd)}${costSourceNotes[result.costSource]}`,
+    unknown ? 'tokens not reported' : `${number(input)} in / ${number(usage.outputTokens)} out tokens`,
+    unknown ? 'cost unknown' : `${formatUsd(result.costUsd)}${costSourceNotes[result.costSource]}`,
     formatDuration(result.latencyMs),
   ].join(' · ');
 }

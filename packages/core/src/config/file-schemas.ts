@@ -1,3 +1,4 @@
+import { basename, dirname } from 'node:path';
 import { configVersionSchema as version, identifierSchema as identifier, z } from '@llm-service/spec';
 
 /**
@@ -25,4 +26,20 @@ export const modelsFileFrameSchema = z.strictObject({
 export const coreSettingsShape = {
   version,
   plugins: z.array(z.string().min(1)).default([]),
+  /** The project requests are recorded under; see `projectOf`. */
+  project: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'expected a project name of 1-64 letters, digits, `.`, `_` or `-`')
+    .optional(),
 };
+
+/**
+ * The project of a config directory: `project:` of its llm-service.yaml; else the name of the directory that holds a
+ * `.llm-service/` directory (the repository a team shares); else `default` (the user's own config, an example).
+ */
+export function projectOf(dir: string, configured: string | undefined): string {
+  if (configured !== undefined) return configured;
+  if (basename(dir) !== '.llm-service') return 'default';
+  const holder = basename(dirname(dir));
+  return holder === '' ? 'default' : holder;
+}

@@ -22,6 +22,7 @@ import {
 import {
   agentsFileFrameSchema,
   coreSettingsShape,
+  projectOf,
   modelsFileFrameSchema,
   toolsFileSchema,
 } from './file-schemas.js';
@@ -636,6 +637,7 @@ export function resolveConfig(
   const config: ResolvedConfig = deepFreeze({
     dir: sources.dir,
     source: sources.source,
+    project: projectOf(sources.dir, typeof settings?.project === 'string' ? settings.project : undefined),
     agents,
     tools,
     models,

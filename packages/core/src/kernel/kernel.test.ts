@@ -15,6 +15,11 @@ import {
   type LlmServiceEvent,
   type LlmServiceEventType,
   type PluginDefinition,
+  type PolicyV2,
+  type CostEstimatorV1,
+  type UnreportedAttempt,
+  CostEstimatorToken,
+  emptyUsage,
   serviceToken,
 } from '@llm-service/spec';
 import {
@@ -53,6 +58,8 @@ interface Setup {
   plugins?: PluginDefinition[];
   env?: Record<string, string>;
   confirm?: KernelOptions['confirm'];
+  /** llm-service.yaml's keys besides `version`. */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -81,6 +88,7 @@ function setup(options: Setup = {}) {
       m1b: { input_per_mtok: 1, output_per_mtok: 5 },
       m2: { input_per_mtok: 0.5, output_per_mtok: 1 },
     },
+    ...(options.settings ? { settings: options.settings } : {}),
   });
   const a = createScriptedAdapter('a', options.a ?? [{ answer: 'from a' }]);
   const b = createScriptedAdapter('b', options.b ?? [{ answer: 'from b' }]);
@@ -207,6 +215,49 @@ describe('exec: a successful request', () => {
     ]);
   });
 
+  it('records the cost of a tool that reports no usage as unknown, never $0, when no plugin estimates it', async () => {
+    const { kernel, events } = setup({ a: [{ answer: 'plain text', usageReported: false }] });
+    const result = await kernel.exec(request);
+    expect(result).toMatchObject({ text: 'plain text', costUsd: 0, costSource: 'unknown' });
+    expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({
+      costSource: 'unknown',
+      costNote: 'the tool reports no usage and no loaded plugin estimates it (the policy plugin does)',
+    });
+  });
+
+  it('prices what a cost estimator counts for a tool that reports no usage, marked estimated', async () => {
+    const counted: UnreportedAttempt[] = [];
+    const estimator: CostEstimatorV1 = {
+      specificationVersion: 'v1',
+      usageOf: async (attempt) => {
+        counted.push(attempt);
+        return { inputTokens: 1_000_000, outputTokens: 100_000, cacheReadTokens: 0, cacheWriteTokens: 0 };
+      },
+      forecast: async () => emptyUsage,
+    };
+    const { kernel, events } = setup({
+      a: [{ answer: 'plain text', usageReported: false }],
+      plugins: [
+        definePluginForTests({
+          name: 'estimator',
+          provides: [CostEstimatorToken],
+          register: (context) => context.services.provide(CostEstimatorToken, estimator),
+        }),
+      ],
+    });
+    const result = await kernel.exec(request);
+    // m1: $3 per million input tokens, $15 per million output tokens.
+    expect(result).toMatchObject({ costUsd: expect.closeTo(4.5, 10), costSource: 'estimated' });
+    expect(counted).toEqual([
+      { agent: 'dev', model: 'm1', prompt: new TextEncoder().encode('hello'), answer: 'plain text' },
+    ]);
+    expect(ofType(events, 'invocation.succeeded')[0]).toMatchObject({
+      usage: { inputTokens: 1_000_000, outputTokens: 100_000 },
+      costSource: 'estimated',
+      costNote: 'the tool reports no usage; its prompt and answer were counted with a tokenizer',
+    });
+  });
+
   it('checks the cost a failed attempt reports as it checks an answer', async () => {
     const { kernel, events } = setup({
       a: [{ fail: 'tool-error', error: { reportedCostUsd: -2, fallback: true } }],
@@ -255,6 +306,16 @@ describe('exec: a successful request', () => {
     const { kernel, events } = setup();
     await kernel.exec(request);
     expect(ofType(events, 'policy.decided')).toEqual([]);
+  });
+
+  it("records the request's project: llm-service.yaml's, else `default` for a directory not named .llm-service", async () => {
+    const plain = setup();
+    await plain.kernel.exec(request);
+    expect(ofType(plain.events, 'request.received')[0]?.project).toBe('default');
+    const named = setup({ settings: { project: 'acme-web' } });
+    await named.kernel.exec(request);
+    expect(ofType(named.events, 'request.received')[0]?.project).toBe('acme-web');
+    expect(ofType(named.events, 'invocation.started')[0]?.project).toBe('acme-web');
   });
 
   it('takes the chain id from the request, else LLM_SERVICE_CHAIN_ID, else a fresh uuid', async () => {
@@ -798,6 +859,77 @@ describe('exec: policies', () => {
     await kernel.exec(request);
     expect(a.calls).toHaveLength(1);
     expect(ofType(events, 'budget.warned')[0]).toMatchObject({ message: 'this may cost $4; go ahead?' });
+  });
+});
+
+describe('preview', () => {
+  it("shows each candidate's policy decisions and its forecast cost, running nothing and holding nothing", async () => {
+    const reserved: string[] = [];
+    const budget: PolicyV2 = {
+      specificationVersion: 'v2',
+      id: 'budget',
+      evaluate: () => ({ action: 'allow' }),
+      preview: (candidate) =>
+        candidate.tool === 'a'
+          ? { action: 'block', message: 'over the daily budget', hints: [], endsRequest: false }
+          : { action: 'allow' },
+      reserve: (candidate) => {
+        reserved.push(candidate.tool);
+        return undefined;
+      },
+    };
+    const estimator: CostEstimatorV1 = {
+      specificationVersion: 'v1',
+      usageOf: async () => emptyUsage,
+      forecast: async ({ model }) => ({
+        inputTokens: model === 'm1' ? 2_000_000 : 1_000_000,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      }),
+    };
+    const { kernel, a, b } = setup({
+      plugins: [
+        definePluginForTests({
+          name: 'budget-and-estimator',
+          provides: [CostEstimatorToken],
+          register: (context) => {
+            context.policies.add(budget);
+            context.services.provide(CostEstimatorToken, estimator);
+          },
+        }),
+      ],
+    });
+    const preview = await kernel.preview(request);
+    expect(preview.candidates).toEqual([
+      expect.objectContaining({
+        tool: 'a',
+        model: 'm1',
+        decisions: [{ policy: 'budget', action: 'block', message: 'over the daily budget' }],
+        estimatedCostUsd: expect.closeTo(6, 10),
+      }),
+      expect.objectContaining({
+        tool: 'b',
+        model: 'm2',
+        decisions: [{ policy: 'budget', action: 'allow' }],
+        estimatedCostUsd: expect.closeTo(0.5, 10),
+      }),
+    ]);
+    expect(reserved).toEqual([]);
+    expect(a.calls).toHaveLength(0);
+    expect(b.calls).toHaveLength(0);
+  });
+
+  it('gives no cost estimate without an estimator, and what evaluate decides for a policy without preview', async () => {
+    const { kernel } = setup({
+      policies: [policy('warner', () => ({ action: 'warn', message: 'careful' }))],
+    });
+    const preview = await kernel.preview(request);
+    expect(preview.candidates[0]).toMatchObject({
+      decisions: [{ policy: 'warner', action: 'warn', message: 'careful' }],
+      estimatedCostUsd: null,
+    });
+    expect(preview.candidates[0]).not.toHaveProperty('estimatedUsage');
   });
 });
 

@@ -14,6 +14,10 @@ import {
   PolicyBlockedError,
   RequestFailedError,
   UsageError,
+  CostEstimatorToken,
+  type CandidatePreview,
+  type PreviewDecision,
+  type RoutePreview,
   type AdapterEvent,
   type AttemptCost,
   type AttemptSummary,
@@ -273,6 +277,91 @@ export class Kernel implements KernelHandle {
     return planRoute(config, request);
   }
 
+  /**
+   * The cost of an attempt whose tool reported no usage: what the cost estimator counts, at the model's prices, marked
+   * `estimated`; `unknown` (no figure, never $0) when no loaded plugin estimates.
+   */
+  async #unreportedCost(
+    candidate: Candidate,
+    attempt: { agent: string; prompt: Uint8Array; answer: string },
+  ): Promise<RecordedCost> {
+    const { config } = await this.#boot();
+    const price = config.models[candidate.model];
+    const estimator = await this.service(CostEstimatorToken);
+    if (!estimator)
+      return {
+        usage: emptyUsage,
+        costUsd: 0,
+        costSource: 'unknown',
+        computedCostUsd: 0,
+        priceHash: '',
+        note: 'the tool reports no usage and no loaded plugin estimates it (the policy plugin does)',
+      };
+    const usage = await estimator.usageOf({ ...attempt, model: candidate.model });
+    const costUsd = price ? computeCostUsd(usage, price) : 0;
+    return {
+      usage,
+      costUsd,
+      costSource: 'estimated',
+      computedCostUsd: costUsd,
+      priceHash: price ? priceHash(candidate.model, price) : '',
+      note: 'the tool reports no usage; its prompt and answer were counted with a tokenizer',
+    };
+  }
+
+  async preview(request: ExecRequest): Promise<RoutePreview> {
+    const { config, host } = await this.#boot();
+    const plan = planRoute(config, request);
+    const rawPrompt =
+      typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
+    const prompt = buildPrompt(rawPrompt, request.context);
+    const estimator = await this.service(CostEstimatorToken);
+    const candidates: CandidatePreview[] = [];
+    for (const [index, candidate] of plan.candidates.entries()) {
+      const context: PolicyContext = {
+        invocationId: 'preview',
+        chainId: request.chainId || this.#env.LLM_SERVICE_CHAIN_ID || 'preview',
+        agent: request.agent,
+        taskType: request.taskType,
+        explicit: index === 0 && plan.explicit,
+        prompt,
+        config,
+        maxCostUsd: request.maxCostUsd,
+        force: request.force,
+      };
+      const decisions: PreviewDecision[] = [];
+      for (const policy of host.policies) {
+        const decision = policy.preview
+          ? await policy.preview(candidate, context)
+          : await policy.evaluate(candidate, context);
+        decisions.push({
+          policy: policy.id,
+          action: decision.action,
+          ...('message' in decision ? { message: decision.message } : {}),
+          ...(decision.action === 'rewrite'
+            ? { message: decision.reason, rewrittenTo: decision.candidate }
+            : {}),
+        });
+      }
+      const usage = estimator
+        ? await estimator.forecast({
+            agent: request.agent,
+            taskType: request.taskType,
+            model: candidate.model,
+            prompt,
+          })
+        : undefined;
+      const price = config.models[candidate.model];
+      candidates.push({
+        ...candidate,
+        decisions,
+        ...(usage ? { estimatedUsage: usage } : {}),
+        estimatedCostUsd: usage && price ? computeCostUsd(usage, price) : null,
+      });
+    }
+    return { ...plan, candidates };
+  }
+
   async detect(toolId: string): Promise<DetectResult> {
     const { config, host } = await this.#boot();
     const tool = config.tools[toolId];
@@ -323,6 +412,7 @@ export class Kernel implements KernelHandle {
     emit({
       type: 'request.received',
       ...base(0),
+      project: config.project,
       agent: request.agent,
       taskType: request.taskType,
       promptSha256,
@@ -452,6 +542,7 @@ export class Kernel implements KernelHandle {
             emit({
               type: 'invocation.started',
               ...base(attempt),
+              project: config.project,
               agent: request.agent,
               taskType: request.taskType,
               tool: candidate.tool,
@@ -490,7 +581,10 @@ export class Kernel implements KernelHandle {
                 },
               );
               const latencyMs = Math.round(performance.now() - attemptStarted);
-              const cost = recordedCost(result.usage, result.reportedCostUsd);
+              const cost =
+                result.usageReported === false && result.reportedCostUsd === undefined
+                  ? await this.#unreportedCost(candidate, { agent: request.agent, prompt, answer: result.text })
+                  : recordedCost(result.usage, result.reportedCostUsd);
               const baselinePrice = config.models[baseline.model];
               emit({
                 type: 'invocation.succeeded',

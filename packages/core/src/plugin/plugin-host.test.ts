@@ -24,6 +24,7 @@ import { checkApiVersion, orderByDependencies, PluginHost } from './plugin-host.
 const config: ResolvedConfig = {
   dir: '/config',
   source: 'flag',
+  project: 'default',
   agents: {},
   tools: {},
   models: {},
@@ -131,8 +132,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.3.0 in this core: 1.3 added the estimated cost source and the estimate a policy holds', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.3.0');
+  it('is 1.4.0 in this core: 1.4 added projects, the cost estimator, unknown costs and route previews', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.4.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -145,7 +146,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.3.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.4.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);

@@ -30,6 +30,7 @@ const price = { input_per_mtok: 1, output_per_mtok: 1 };
 const config: ResolvedConfig = Object.freeze<ResolvedConfig>({
   dir: '/config',
   source: 'flag',
+  project: 'default',
   agents: {
     architect: agent({
       preferred_tool: 'claude',

@@ -11,6 +11,7 @@ import type {
 } from '@llm-service/spec';
 import { parseBudgetScope, POLICIES_FILE, type Budget, type PoliciesFile } from '../policies-schema.js';
 import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.js';
+import { forecastTokens } from './cost-estimator.js';
 import type { OutputEstimate, OutputRatios } from './output-ratio.js';
 import { formatDuration, periodRange } from './periods.js';
 import { PromptTokens } from './prompt-tokens.js';
@@ -34,7 +35,7 @@ export interface ApplicableBudget {
   budget: Budget;
   index: number;
   spendScope: string;
-  /** A global, agent or chain budget ends the request; a tool or model budget moves on to the next candidate. */
+  /** A global, project, agent or chain budget ends the request; a tool or model budget moves on to the next candidate. */
   endsRequest: boolean;
 }
 
@@ -42,7 +43,7 @@ export interface ApplicableBudget {
 export function applicableBudgets(
   budgets: readonly Budget[],
   candidate: Candidate,
-  context: Pick<PolicyContext, 'agent' | 'chainId'>,
+  context: Pick<PolicyContext, 'agent' | 'chainId'> & { project: string },
 ): ApplicableBudget[] {
   const found: ApplicableBudget[] = [];
   budgets.forEach((budget, index) => {
@@ -51,6 +52,10 @@ export function applicableBudgets(
     if (scope.kind === 'global') found.push({ budget, index, spendScope: 'global', endsRequest: true });
     else if (scope.kind === 'chain')
       found.push({ budget, index, spendScope: `chain:${context.chainId}`, endsRequest: true });
+    else if (scope.kind === 'own-project')
+      found.push({ budget, index, spendScope: `project:${context.project}`, endsRequest: true });
+    else if (scope.kind === 'project' && scope.name === context.project)
+      found.push({ budget, index, spendScope: budget.scope, endsRequest: true });
     else if (scope.kind === 'agent' && scope.name === context.agent)
       found.push({ budget, index, spendScope: budget.scope, endsRequest: true });
     else if (scope.kind === 'tool' && scope.name === candidate.tool)
@@ -66,7 +71,13 @@ const usd = formatUsd;
 function describeBudget(entry: ApplicableBudget): string {
   const { budget } = entry;
   const zone = budget.timezone ? ` ${budget.timezone}` : '';
-  return `${budget.mode} ${budget.period}${zone} budget '${budget.scope}'${budget.scope === 'chain' ? ` (chain ${entry.spendScope.slice(6)})` : ''}`;
+  const whose =
+    budget.scope === 'chain'
+      ? ` (chain ${entry.spendScope.slice('chain:'.length)})`
+      : budget.scope === 'project'
+        ? ` (project ${entry.spendScope.slice('project:'.length)})`
+        : '';
+  return `${budget.mode} ${budget.period}${zone} budget '${budget.scope}'${whose}`;
 }
 
 function resetsAt(budget: Budget, now: Date): string {
@@ -129,19 +140,23 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     candidate: Candidate,
     context: PolicyContext,
   ): Promise<CostEstimate & { output: OutputEstimate }> {
-    const policies = this.#options.policies;
-    const tokens = await this.#tokens.estimate(context.prompt);
-    const defaultTokens = policies?.estimate?.default_output_tokens ?? 1000;
-    const request = { agent: context.agent, taskType: context.taskType, promptTokens: tokens.tokens };
-    const output: OutputEstimate = this.#options.outputRatios
-      ? await this.#options.outputRatios.expectedOutput(request, defaultTokens)
-      : { source: 'default', tokens: defaultTokens };
+    const forecast = await forecastTokens(
+      {
+        tokens: this.#tokens,
+        outputRatios: this.#options.outputRatios,
+        defaultOutputTokens: this.#options.policies?.estimate?.default_output_tokens ?? 1000,
+      },
+      context,
+    );
     const price = context.config.models[candidate.model];
-    return { ...priceEstimate(tokens.tokens, output.tokens, price), output };
+    return { ...priceEstimate(forecast.inputTokens, forecast.output.tokens, price), output: forecast.output };
   }
 
   async evaluate(candidate: Candidate, context: PolicyContext): Promise<PolicyDecision> {
-    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, context);
+    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
+      ...context,
+      project: context.config.project,
+    });
     if (applicable.length === 0 && context.maxCostUsd === undefined) return { action: 'allow' };
     const now = this.#now();
     const estimate = await this.estimate(candidate, context);
@@ -193,6 +208,43 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
   }
 
   /**
+   * What `evaluate` and `reserve` would decide, holding nothing: a hard limit the estimate would pass blocks (unless
+   * forced), as `reserve` would, against what is spent now (holds of requests running elsewhere are not counted).
+   */
+  async preview(candidate: Candidate, context: PolicyContext): Promise<PolicyDecision> {
+    const decision = await this.evaluate(candidate, context);
+    if (decision.action === 'block' || context.force) return decision;
+    const project = context.config.project;
+    const hard = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, { ...context, project }).filter(
+      (entry) => entry.budget.mode === 'hard',
+    );
+    if (hard.length === 0) return decision;
+    const estimate = await this.estimate(candidate, context);
+    const now = this.#now();
+    for (const entry of hard) {
+      const { budget } = entry;
+      const spentUsd = await this.#options.ledger().spent(entry.spendScope, budget.period, {
+        at: now,
+        ...(budget.timezone ? { timezone: budget.timezone } : {}),
+      });
+      if (spentUsd + estimate.costUsd <= budget.limit_usd) continue;
+      const blocked = blockMessage(
+        entry,
+        {
+          spentUsd,
+          reservedUsd: 0,
+          estimateUsd: estimate.costUsd,
+          estimateBasis: describeEstimate(estimate, context.agent),
+        },
+        context.config.dir,
+        now,
+      );
+      return { action: 'block', ...blocked, endsRequest: entry.endsRequest };
+    }
+    return decision;
+  }
+
+  /**
    * Holds the estimate against every applicable budget, checking the hard limits in the same transaction; a hard
    * limit the request would break blocks it, unless `--force` was given (then the estimate is still held).
    */
@@ -200,7 +252,10 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     candidate: Candidate,
     context: PolicyContext,
   ): Promise<PolicyReservation<Reservation> | undefined> {
-    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, context);
+    const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
+      ...context,
+      project: context.config.project,
+    });
     if (applicable.length === 0) return undefined;
     const estimate = await this.estimate(candidate, context);
     const estimateUsd = estimate.costUsd;
@@ -214,6 +269,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     }));
     const scopes = [
       'global',
+      `project:${context.config.project}`,
       `agent:${context.agent}`,
       `tool:${candidate.tool}`,
       `model:${candidate.model}`,

@@ -29,7 +29,14 @@ const now = new Date('2026-11-25T21:00:00Z');
 
 describe('the budget report', () => {
   it('gives each budget its spend in the current period, percentage, state and time to reset', async () => {
-    const report = await buildBudgetReport({ budgets, ledger, configDir: '/c', chainId: undefined, now });
+    const report = await buildBudgetReport({
+      budgets,
+      ledger,
+      configDir: '/c',
+      chainId: undefined,
+      project: 'default',
+      now,
+    });
     expect(
       report.budgets.map((status) => [status.scope, status.spentUsd, status.percent, status.state]),
     ).toEqual([
@@ -49,7 +56,14 @@ describe('the budget report', () => {
   });
 
   it('reads one chain with --chain-id and marks a budget at or past its limit as exceeded', async () => {
-    const report = await buildBudgetReport({ budgets, ledger, configDir: '/c', chainId: 'run-7', now });
+    const report = await buildBudgetReport({
+      budgets,
+      ledger,
+      configDir: '/c',
+      chainId: 'run-7',
+      project: 'default',
+      now,
+    });
     expect(report.budgets[2]).toMatchObject({
       spendScope: 'chain:run-7',
       spentUsd: 2.5,
@@ -59,7 +73,14 @@ describe('the budget report', () => {
   });
 
   it('renders an aligned line per budget with a bar', async () => {
-    const report = await buildBudgetReport({ budgets, ledger, configDir: '/c', chainId: undefined, now });
+    const report = await buildBudgetReport({
+      budgets,
+      ledger,
+      configDir: '/c',
+      chainId: undefined,
+      project: 'default',
+      now,
+    });
     const text = renderBudgetReport(report, { unicode: false });
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^budget +period +mode +spent +limit +use +% +state +resets in$/);

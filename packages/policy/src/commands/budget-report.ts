@@ -1,5 +1,5 @@
 import type { BudgetReportV1, BudgetStatusV1, SpendLedgerV1 } from '@llm-service/spec';
-import { parseBudgetScope, type Budget } from '../policies-schema.js';
+import { spendScopeOf, type Budget } from '../policies-schema.js';
 import { formatDuration, periodRange } from '../budget/periods.js';
 import { formatUsd } from '@llm-service/plugin-kit';
 
@@ -16,18 +16,14 @@ export async function buildBudgetReport(request: {
   ledger: SpendLedgerV1;
   configDir: string;
   chainId: string | undefined;
+  /** Whose spend a `project` budget reads. */
+  project: string;
   now: Date;
 }): Promise<BudgetReport> {
   const { now } = request;
   const budgets: BudgetStatus[] = [];
   for (const [index, budget] of request.budgets.entries()) {
-    const scope = parseBudgetScope(budget.scope);
-    const spendScope =
-      scope?.kind === 'chain'
-        ? request.chainId === undefined
-          ? null
-          : `chain:${request.chainId}`
-        : budget.scope;
+    const spendScope = spendScopeOf(budget.scope, request);
     const timezone = budget.timezone ?? 'UTC';
     const range = periodRange(budget.period, now, timezone);
     const spentUsd =
@@ -111,7 +107,9 @@ export function renderBudgetReport(
     return `No budgets: ${report.configDir}/policies.yaml has no budgets: entries.\n`;
   }
   const rows = report.budgets.map((status) => [
-    status.scope,
+    status.scope === 'project' && status.spendScope
+      ? `project (${status.spendScope.slice('project:'.length)})`
+      : status.scope,
     status.period + (status.timezone === 'UTC' ? '' : ` (${status.timezone})`),
     status.mode,
     status.spentUsd === null ? '-' : usd(status.spentUsd),

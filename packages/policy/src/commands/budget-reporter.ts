@@ -8,19 +8,27 @@ export class PolicyBudgetReporter implements BudgetReporterV1 {
   readonly #budgets: readonly Budget[];
   readonly #ledger: () => SpendLedgerV1;
   readonly #configDir: string;
+  readonly #project: string;
 
-  constructor(options: { budgets: readonly Budget[]; ledger: () => SpendLedgerV1; configDir: string }) {
+  constructor(options: {
+    budgets: readonly Budget[];
+    ledger: () => SpendLedgerV1;
+    configDir: string;
+    project: string;
+  }) {
     this.#budgets = options.budgets;
     this.#ledger = options.ledger;
     this.#configDir = options.configDir;
+    this.#project = options.project;
   }
 
-  report(options: { chainId?: string; now?: Date } = {}): Promise<BudgetReportV1> {
+  report(options: { chainId?: string; project?: string; now?: Date } = {}): Promise<BudgetReportV1> {
     return buildBudgetReport({
       budgets: this.#budgets,
       ledger: this.#ledger(),
       configDir: this.#configDir,
       chainId: options.chainId,
+      project: options.project ?? this.#project,
       now: options.now ?? new Date(),
     });
   }

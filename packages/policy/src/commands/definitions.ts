@@ -7,6 +7,10 @@ export const budgetCommand: CommandV1 = {
   summary: 'show every budget of policies.yaml: spent, limit, use, mode and time to reset',
   options: [
     { flags: '--chain-id <id>', description: 'show chain budgets for this chain id' },
+    {
+      flags: '--all-projects',
+      description: "show a `project` budget for every project that spent this month, not only this config's",
+    },
     { flags: '--json', description: 'print the report as JSON (shape documented in @llm-service/policy)' },
   ],
   async run(input) {

@@ -4,7 +4,12 @@ import { BudgetReplay } from './budget-replay.js';
 
 const budgets = (...entries: unknown[]) => entries.map((entry) => budgetSchema.parse(entry));
 const primary = { tool: 'primary', model: 'model-a', reason: 'preferred' as const };
-const writerAt = (at: string, chainId = 'run-1') => ({ agent: 'writer', chainId, at: new Date(at) });
+const writerAt = (at: string, chainId = 'run-1') => ({
+  project: 'default',
+  agent: 'writer',
+  chainId,
+  at: new Date(at),
+});
 
 describe('replaying hard budgets', () => {
   it('blocks what would exceed a daily limit, and starts again at midnight UTC', () => {

@@ -5,6 +5,8 @@ import type { Budget } from '../policies-schema.js';
 
 /** A request as budgets see it: who asked, in which chain, when. */
 export interface ChargedRequest {
+  /** The request's project, as recorded. */
+  project: string;
   agent: string;
   chainId: string;
   at: Date;

@@ -49,6 +49,7 @@ async function fromTelemetry(kernel: KernelHandle, since: Date): Promise<Simulat
     count: 1,
     at: new Date(record.startedAt),
     chainId: record.chainId,
+    project: record.project,
   }));
 }
 

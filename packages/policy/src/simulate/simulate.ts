@@ -89,10 +89,16 @@ function runPast(
   request: SimulatedRequest,
   priced: { candidate: Candidate; unitUsd: number },
   blocked: { requests: number; costUsd: number },
+  project: string,
 ): { model: string; requests: number; costUsd: number } {
   let requests = request.count;
   if (budgets.active && request.at) {
-    const charged = { agent: request.agent, chainId: request.chainId ?? '', at: request.at };
+    const charged = {
+      project: request.project ?? project,
+      agent: request.agent,
+      chainId: request.chainId ?? '',
+      at: request.at,
+    };
     requests = 0;
     for (let unit = 0; unit < request.count; unit++) {
       if (budgets.charge(priced.candidate, charged, priced.unitUsd)) requests++;
@@ -175,6 +181,7 @@ export async function simulate(request: {
       simulated,
       await costUnder(request.current, currentPolicies, simulated, plan),
       blocked.current,
+      request.current.project,
     );
     let candidate: { model: string; requests: number; costUsd: number } | undefined;
     if (request.candidate) {
@@ -183,6 +190,7 @@ export async function simulate(request: {
         simulated,
         await costUnder(request.candidate, candidatePolicies, simulated, plan),
         blocked.candidate!,
+        request.candidate.project,
       );
     }
 

@@ -32,6 +32,8 @@ export interface SimulatedRequest {
   count: number;
   at?: Date;
   chainId?: string;
+  /** The project it was recorded under; the simulated config's own when absent. */
+  project?: string;
 }
 
 const maxReported = 10;

@@ -26,6 +26,11 @@ export const requiredConfigFiles = [
 export interface ResolvedConfig {
   readonly dir: string;
   readonly source: ConfigDirSource;
+  /**
+   * The project its requests are recorded under (plugin API 1.4): `project:` of llm-service.yaml; by default the name
+   * of the directory holding a `.llm-service/` config directory, else `default`.
+   */
+  readonly project: string;
   readonly agents: Readonly<Record<string, AgentConfig>>;
   readonly tools: Readonly<Record<string, ToolConfig>>;
   readonly models: Readonly<Record<string, ModelPrice>>;

@@ -12,13 +12,17 @@ interface EventBase {
 }
 
 /**
- * Where a recorded cost came from: the tool's own report, the price table applied to the reported usage, or (plugin
- * API 1.3) an estimate, counted when the tool reported a figure that cannot be true (negative, not finite).
+ * Where a recorded cost came from: the tool's own report, the price table applied to the reported usage, an estimate
+ * (plugin API 1.3: counted when the tool reported a figure that cannot be true; 1.4: the price of usage a cost
+ * estimator counted for a tool that reports none), or (1.4) `unknown`: the tool reported no usage and no loaded plugin
+ * estimates it. An unknown cost is recorded as unknown (no figure), never as $0.
  */
-export type CostSource = 'tool' | 'computed' | 'estimated';
+export type CostSource = 'tool' | 'computed' | 'estimated' | 'unknown';
 
 export interface RequestReceivedEvent extends EventBase {
   type: 'request.received';
+  /** The project the request belongs to (plugin API 1.4): `project:` of llm-service.yaml, or its default. */
+  project: string;
   agent: string;
   taskType: string | undefined;
   /** Plain SHA-256 of the prompt bytes; sinks that persist it key it with their own secret. */
@@ -47,6 +51,8 @@ export interface PolicyDecidedEvent extends EventBase {
 
 export interface InvocationStartedEvent extends EventBase {
   type: 'invocation.started';
+  /** The request's project (plugin API 1.4). */
+  project: string;
   agent: string;
   taskType: string | undefined;
   tool: string;

@@ -1,3 +1,4 @@
+import type { CostEstimatorV1 } from '../contracts/v1/cost-estimator.js';
 import type { BudgetReporterV1, SpendLedgerV1, TelemetryQueryV1 } from '../contracts/v1/telemetry.js';
 
 declare const serviceType: unique symbol;
@@ -15,6 +16,8 @@ export function serviceToken<T>(name: string, version: number): ServiceToken<T> 
 export const SpendLedgerToken = serviceToken<SpendLedgerV1>('spend-ledger', 1);
 export const TelemetryQueryToken = serviceToken<TelemetryQueryV1>('telemetry-query', 1);
 export const BudgetReporterToken = serviceToken<BudgetReporterV1>('budget-reporter', 1);
+/** Plugin API 1.4. */
+export const CostEstimatorToken = serviceToken<CostEstimatorV1>('cost-estimator', 1);
 
 export function describeToken(token: symbol): string {
   return token.description ?? token.toString();

@@ -9,11 +9,12 @@ const scopeColumns: Record<string, string> = {
   chain: 'chain_id',
   'task-type': 'task_type',
   task_type: 'task_type',
+  project: 'project',
 };
 
 /**
  * The invocations a spend scope covers: `global`, or `<kind>:<name>` (split at the first colon, so model names may
- * contain colons) with kind agent, tool, model, chain or task-type.
+ * contain colons) with kind agent, tool, model, chain, task-type or project.
  */
 export function scopeSql(scope: SpendScope): SqlFragment {
   if (scope === 'global') return { sql: '1', parameters: [] };
@@ -22,7 +23,7 @@ export function scopeSql(scope: SpendScope): SqlFragment {
   const name = scope.slice(colon + 1);
   if (!column || name === '') {
     throw new TelemetryError(TelemetryErrorCode.scope, `unknown spend scope '${scope}'`, {
-      hint: 'use global, agent:<name>, tool:<name>, model:<name>, chain:<id> or task-type:<name>',
+      hint: 'use global, project:<name>, agent:<name>, tool:<name>, model:<name>, chain:<id> or task-type:<name>',
     });
   }
   return { sql: `${column} = ?`, parameters: [name] };

@@ -13,6 +13,7 @@ export function filterSql(filter: InvocationFilter): SqlFragment {
     clauses.push(sql);
     parameters.push(value);
   };
+  if (filter.project !== undefined) add('project = ?', filter.project);
   if (filter.since) add('started_at >= ?', filter.since.toISOString());
   if (filter.until) add('started_at < ?', filter.until.toISOString());
   if (filter.agent !== undefined) add('agent = ?', filter.agent);

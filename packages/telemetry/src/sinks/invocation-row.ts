@@ -34,6 +34,7 @@ export const invocationColumns = [
   'prompt_tokens_estimate',
   'force_reason',
   'pid',
+  'project',
 ] as const;
 
 export type InvocationStatus = 'running' | 'success' | 'failed' | 'blocked' | 'timeout' | 'cancelled';
@@ -71,6 +72,7 @@ export interface InvocationRow {
   promptTokensEstimate: number | null;
   forceReason: string | null;
   pid: number | null;
+  project: string;
 }
 
 export const insertInvocationSql = `INSERT INTO invocations (${invocationColumns.join(', ')}) VALUES (${invocationColumns
@@ -112,6 +114,7 @@ export function insertParameters(row: InvocationRow, keyedHash: string | null): 
     row.promptTokensEstimate,
     row.forceReason,
     row.pid,
+    row.project,
   ];
 }
 
@@ -151,5 +154,6 @@ export function emptyRow(
     promptTokensEstimate: null,
     forceReason: null,
     pid: null,
+    project: 'default',
   };
 }

@@ -29,6 +29,7 @@ type WriteOperation =
 
 /** What the sink remembers of a request between its events, for rows no attempt event describes. */
 interface RequestState {
+  project: string;
   agent: string;
   taskType: string | null;
   promptSha256: string;
@@ -103,9 +104,10 @@ function applyCompletion(row: InvocationRow, completion: Completion): void {
     row.outputTokens = success.usage.outputTokens;
     row.cacheReadTokens = success.usage.cacheReadTokens;
     row.cacheWriteTokens = success.usage.cacheWriteTokens;
-    row.costUsd = success.costUsd;
+    // An unknown cost has no figure: recorded as NULL, never as $0.
+    row.costUsd = success.costSource === 'unknown' ? null : success.costUsd;
     row.costSource = success.costSource;
-    row.computedCostUsd = success.computedCostUsd;
+    row.computedCostUsd = success.costSource === 'unknown' ? null : success.computedCostUsd;
     row.priceHash = success.priceHash || null;
     row.baselineModel = success.baselineModel;
     row.baselineCostUsd = success.baselineCostUsd ?? null;
@@ -232,6 +234,8 @@ export class SqliteSink implements TelemetrySinkV1 {
     switch (event.type) {
       case 'request.received':
         remember(this.#requests, event.invocationId, {
+          // A kernel older than plugin API 1.4 sends no project.
+          project: event.project ?? 'default',
           agent: event.agent,
           taskType: event.taskType ?? null,
           promptSha256: event.promptSha256,
@@ -256,6 +260,7 @@ export class SqliteSink implements TelemetrySinkV1 {
           attempt: event.attempt,
           startedAt: event.at,
         });
+        row.project = event.project ?? 'default';
         row.agent = event.agent;
         row.taskType = event.taskType ?? null;
         row.tool = event.tool;
@@ -375,6 +380,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     row.finishedAt = event.at;
     row.pid = process.pid;
     if (state) {
+      row.project = state.project;
       row.agent = state.agent;
       row.taskType = state.taskType;
       row.promptSha256 = state.promptSha256;
@@ -453,9 +459,9 @@ export class SqliteSink implements TelemetrySinkV1 {
           usage.cacheReadTokens,
           usage.cacheWriteTokens,
           usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
-          success.costUsd,
+          success.costSource === 'unknown' ? null : success.costUsd,
           success.costSource,
-          success.computedCostUsd,
+          success.costSource === 'unknown' ? null : success.computedCostUsd,
           success.priceHash || null,
           success.baselineModel,
           success.baselineCostUsd ?? null,

@@ -130,45 +130,65 @@ export const migrations: readonly Migration[] = [
     version: 4,
     description: "invocations: cost source 'estimated', for a cost the tool reported that cannot be true",
     up(db) {
-      // SQLite cannot change a CHECK constraint in place; its documented way is to rebuild the table: create it anew,
-      // copy, drop the old one, rename, and recreate the indexes. The definitions are read from the schema itself,
-      // so the copy has exactly the columns and indexes the old table had.
-      const definitionOf = (name: string): string =>
-        (
-          db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(name) as {
-            sql: string;
-          }
-        ).sql;
-      const invocations = definitionOf('invocations');
-      const narrow = "CHECK (cost_source IN ('tool', 'computed'))";
-      if (!invocations.includes(narrow) || !invocations.startsWith('CREATE TABLE invocations '))
-        throw new Error('migration 4: the invocations table is not as migration 1 created it');
-      const widened = invocations
-        .replace(narrow, "CHECK (cost_source IN ('tool', 'computed', 'estimated'))")
-        .replace('CREATE TABLE invocations ', 'CREATE TABLE invocations_widened ');
-      const indexes = db
-        .prepare(
-          `SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'invocations' AND sql IS NOT NULL`,
-        )
-        .pluck()
-        .all() as string[];
-      // Captured answers reference invocations ON DELETE CASCADE: dropping the old table would delete them, so they
-      // are set aside and their table made anew (foreign keys cannot be turned off inside the migration's transaction).
-      const content = definitionOf('invocation_content');
+      rebuildInvocations(db, "CHECK (cost_source IN ('tool', 'computed'))", "CHECK (cost_source IN ('tool', 'computed', 'estimated'))");
+    },
+  },
+  {
+    version: 5,
+    description: "invocations: the request's project, and cost source 'unknown' for a tool that reports no usage",
+    up(db) {
+      rebuildInvocations(
+        db,
+        "CHECK (cost_source IN ('tool', 'computed', 'estimated'))",
+        "CHECK (cost_source IN ('tool', 'computed', 'estimated', 'unknown'))",
+      );
+      // Rows recorded before projects existed belong to `default`, the project of a config without one.
       db.exec(`
-        ${widened};
-        INSERT INTO invocations_widened SELECT * FROM invocations;
-        CREATE TEMP TABLE invocation_content_aside AS SELECT * FROM invocation_content;
-        DROP TABLE invocation_content;
-        DROP TABLE invocations;
-        ALTER TABLE invocations_widened RENAME TO invocations;
-        ${content};
-        INSERT INTO invocation_content SELECT * FROM temp.invocation_content_aside;
-        DROP TABLE temp.invocation_content_aside;
+        ALTER TABLE invocations ADD COLUMN project TEXT NOT NULL DEFAULT 'default';
+        -- Stats, budgets and the dashboard read the current project's window.
+        CREATE INDEX invocations_project ON invocations (project, started_at);
       `);
-      for (const index of indexes) db.exec(index);
     },
   },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;
+
+/**
+ * Changes a CHECK constraint of `invocations`. SQLite cannot change one in place; its documented way is to rebuild the
+ * table: create it anew, copy, drop the old one, rename, and recreate the indexes. The definitions are read from the
+ * schema itself, so the copy has exactly the columns and indexes the old table had.
+ */
+function rebuildInvocations(db: Database, from: string, to: string): void {
+  const definitionOf = (name: string): string =>
+    (
+      db.prepare(`SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = ?`).get(name) as {
+        sql: string;
+      }
+    ).sql;
+  const invocations = definitionOf('invocations');
+  // A table renamed by an earlier rebuild has its name quoted in the schema.
+  const head = /^CREATE TABLE "?invocations"? /;
+  if (!invocations.includes(from) || !head.test(invocations))
+    throw new Error(`the invocations table has no ${from} to change`);
+  const rebuilt = invocations.replace(from, to).replace(head, 'CREATE TABLE invocations_rebuilt ');
+  const indexes = db
+    .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'invocations' AND sql IS NOT NULL`)
+    .pluck()
+    .all() as string[];
+  // Captured answers reference invocations ON DELETE CASCADE: dropping the old table would delete them, so they are
+  // set aside and their table made anew (foreign keys cannot be turned off inside the migration's transaction).
+  const content = definitionOf('invocation_content');
+  db.exec(`
+    ${rebuilt};
+    INSERT INTO invocations_rebuilt SELECT * FROM invocations;
+    CREATE TEMP TABLE invocation_content_aside AS SELECT * FROM invocation_content;
+    DROP TABLE invocation_content;
+    DROP TABLE invocations;
+    ALTER TABLE invocations_rebuilt RENAME TO invocations;
+    ${content};
+    INSERT INTO invocation_content SELECT * FROM temp.invocation_content_aside;
+    DROP TABLE temp.invocation_content_aside;
+  `);
+  for (const index of indexes) db.exec(index);
+}

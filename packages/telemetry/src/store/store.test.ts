@@ -1,9 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RequestEvents } from '../testing/event-fixtures.js';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
 import { latestSchemaVersion, migrations } from './migrations.js';
 import { MissingDatabaseError, TelemetryStore, userVersion } from './store.js';
 
@@ -37,10 +35,8 @@ describe('the telemetry store', () => {
 
   it('upgrades a database an older release made, keeping its rows', async () => {
     const old = temporary.store({ migrations: migrations.slice(0, 1) });
-    const sink = new SqliteSink({ store: old, captureContent: false, logger: { warn: () => undefined } });
-    for (const event of new RequestEvents().success('2026-11-03T10:00:00.000Z', { tool: 't', model: 'm' }))
-      sink.handle(event);
-    await sink.flush();
+    // Written as that release wrote it: today's sink writes columns the old schema lacks.
+    insertOldRow(old.open(), 't');
     expect(userVersion(old.open())).toBe(1);
     expect(
       old.open().prepare("SELECT name FROM sqlite_master WHERE name = 'reservations'").get(),
@@ -57,14 +53,15 @@ describe('the telemetry store', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
-  it("widens the cost sources to 'estimated', keeping every row, captured answer and index of the older schema", async () => {
+  it("widens the cost sources to 'estimated' and 'unknown' and adds projects, keeping every row, captured answer and index", async () => {
     const old = temporary.store({ migrations: migrations.slice(0, 3) });
-    const sink = new SqliteSink({ store: old, captureContent: true, logger: { warn: () => undefined } });
-    const events = new RequestEvents();
-    for (const at of ['2026-11-03T10:00:00.000Z', '2026-11-03T11:00:00.000Z'])
-      for (const event of events.success(at, { tool: 't', model: 'm' }, { text: `answer at ${at}` }))
-        sink.handle(event);
-    await sink.flush();
+    for (const tool of ['t', 'u']) {
+      const id = insertOldRow(old.open(), tool);
+      old
+        .open()
+        .prepare('INSERT INTO invocation_content (invocation_row, answer) VALUES (?, ?)')
+        .run(id, `answer of ${tool}`);
+    }
     const before = old.open();
     const schema = (db: typeof before) =>
       db
@@ -81,12 +78,20 @@ describe('the telemetry store', () => {
 
     const db = temporary.track(new TelemetryStore({ path: old.path })).open();
     expect(userVersion(db)).toBe(latestSchemaVersion);
-    expect(db.prepare('SELECT * FROM invocations ORDER BY id').all()).toEqual(rowsBefore);
+    // Rows from before projects belong to the default project.
+    expect(db.prepare('SELECT * FROM invocations ORDER BY id').all()).toEqual(
+      rowsBefore.map((row) => ({ ...(row as object), project: 'default' })),
+    );
     expect(db.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all()).toEqual(
       answersBefore,
     );
-    expect(schema(db)).toEqual(indexesBefore);
+    expect(schema(db)).toEqual(
+      [...indexesBefore, { type: 'index', name: 'invocations_project' }].sort((a, b) =>
+        (a as { name: string }).name.localeCompare((b as { name: string }).name),
+      ),
+    );
     db.prepare("UPDATE invocations SET cost_source = 'estimated'").run();
+    db.prepare("UPDATE invocations SET cost_source = 'unknown'").run();
     expect(() => db.prepare("UPDATE invocations SET cost_source = 'guessed'").run()).toThrow(
       /CHECK constraint failed/,
     );
@@ -129,3 +134,15 @@ describe('the telemetry store', () => {
     );
   });
 });
+
+/** A finished row with only the columns of the first schema, as an older release wrote it; returns its id. */
+function insertOldRow(db: ReturnType<TelemetryStore['open']>, tool: string): number | bigint {
+  return db
+    .prepare(
+      `INSERT INTO invocations (invocation_id, chain_id, attempt, started_at, finished_at, agent, tool, model, reason,
+         status, cost_usd, cost_source, latency_ms)
+       VALUES (?, 'chain', 1, '2026-11-03T10:00:00.000Z', '2026-11-03T10:00:01.000Z', 'architect', ?, 'm', 'preferred',
+         'success', 0.5, 'computed', 1000)`,
+    )
+    .run(`inv-${tool}`, tool).lastInsertRowid;
+}

@@ -5,6 +5,7 @@ export class RequestEvents {
   readonly invocationId: string;
   readonly chainId: string;
   readonly agent: string;
+  readonly project: string;
   readonly taskType: string | undefined;
   readonly promptSha256: string;
   pid = 4242;
@@ -14,6 +15,7 @@ export class RequestEvents {
       invocationId?: string;
       chainId?: string;
       agent?: string;
+      project?: string;
       taskType?: string;
       promptSha256?: string;
     } = {},
@@ -21,6 +23,7 @@ export class RequestEvents {
     this.invocationId = options.invocationId ?? `inv-${Math.random().toString(36).slice(2)}`;
     this.chainId = options.chainId ?? `chain-${this.invocationId}`;
     this.agent = options.agent ?? 'architect';
+    this.project = options.project ?? 'default';
     this.taskType = options.taskType;
     this.promptSha256 = options.promptSha256 ?? 'a'.repeat(64);
   }
@@ -33,6 +36,7 @@ export class RequestEvents {
     return {
       type: 'request.received',
       ...this.#base(0, at),
+      project: this.project,
       agent: this.agent,
       taskType: this.taskType,
       promptSha256: this.promptSha256,
@@ -60,6 +64,7 @@ export class RequestEvents {
     return {
       type: 'invocation.started',
       ...this.#base(attempt, at),
+      project: this.project,
       agent: this.agent,
       taskType: this.taskType,
       tool: candidate.tool,

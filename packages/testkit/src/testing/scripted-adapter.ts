@@ -20,6 +20,8 @@ export type ScriptedChunk = string | { text: string; delayMs: number };
 export interface AnswerStep {
   answer: string | readonly ScriptedChunk[];
   usage?: Partial<Usage>;
+  /** `false`: the tool reports no usage (plain-text output), so the kernel estimates it. */
+  usageReported?: boolean;
   reportedCostUsd?: number;
   sessionId?: string;
   turns?: number;
@@ -143,6 +145,7 @@ export function createScriptedAdapter(
             model: step.model ?? request.model,
             exitCode: step.exitCode ?? 0,
             durationMs: Math.round(performance.now() - startedAt),
+            ...(step.usageReported === undefined ? {} : { usageReported: step.usageReported }),
             ...(step.reportedCostUsd === undefined ? {} : { reportedCostUsd: step.reportedCostUsd }),
             ...(step.sessionId === undefined ? {} : { sessionId: step.sessionId }),
             ...(step.turns === undefined ? {} : { turns: step.turns }),

@@ -55,6 +55,11 @@ export interface InvocationRequest<TTool extends ToolConfig = ToolConfig, TOptio
 export interface InvocationResult {
   text: string;
   usage: Usage;
+  /**
+   * `false` when the tool reports no usage at all (plain-text output), so `usage` holds no counts (plugin API 1.4):
+   * the kernel then asks a cost estimator to count the prompt and answer. Absent means the usage was reported.
+   */
+  usageReported?: boolean;
   /** Cost as the tool itself reported it, when it does. */
   reportedCostUsd?: number;
   /** The model that actually answered, as the tool reported it. */

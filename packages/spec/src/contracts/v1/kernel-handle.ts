@@ -5,6 +5,7 @@ import type { AdapterErrorKind } from '../../errors/adapter-error.js';
 import type { PluginDefinition } from '../../plugin/define-plugin.js';
 import type { ServiceToken } from '../../plugin/tokens.js';
 import type { Usage } from './adapter.js';
+import type { PolicyDecision } from './policy.js';
 import type { Candidate, RouteReason } from './routing.js';
 
 export interface RouteRequest {
@@ -25,6 +26,29 @@ export interface RoutePlan {
    * by the agent's preferred tool and model instead, with a did-you-mean when it is close to one it does.
    */
   notice?: string;
+}
+
+/** What one policy would decide for a candidate, as `route` shows it (plugin API 1.4). */
+export interface PreviewDecision {
+  policy: string;
+  action: PolicyDecision['action'];
+  message?: string;
+  /** The candidate a rewrite would run instead. */
+  rewrittenTo?: Candidate;
+}
+
+/** A candidate of the plan with what its policies decide and what it would cost (plugin API 1.4). */
+export interface CandidatePreview extends Candidate {
+  decisions: readonly PreviewDecision[];
+  /** The usage the cost estimator forecasts; absent when no loaded plugin estimates. */
+  estimatedUsage?: Usage;
+  /** That forecast at the model's prices; null without an estimator or a price for the model. */
+  estimatedCostUsd: number | null;
+}
+
+/** `route`'s answer: the plan, each candidate with its policy decisions and cost estimate (plugin API 1.4). */
+export interface RoutePreview extends RoutePlan {
+  candidates: readonly CandidatePreview[];
 }
 
 export interface ContextFile {
@@ -70,6 +94,7 @@ export interface ExecResult {
   model: string;
   reason: RouteReason;
   usage: Usage;
+  /** 0 when `costSource` is `unknown` (`exec --json` then gives null). */
   costUsd: number;
   costSource: CostSource;
   latencyMs: number;
@@ -99,5 +124,10 @@ export interface KernelHandle {
   service<T>(token: ServiceToken<T>): Promise<T | undefined>;
   /** The candidates `exec` would try, in order, without running anything. */
   route(request: RouteRequest): Promise<RoutePlan>;
+  /**
+   * The plan with each candidate's policy decisions and cost estimate for this prompt (plugin API 1.4), running
+   * nothing and holding nothing.
+   */
+  preview(request: ExecRequest): Promise<RoutePreview>;
   exec(request: ExecRequest, options?: ExecOptions): Promise<ExecResult>;
 }

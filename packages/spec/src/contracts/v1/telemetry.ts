@@ -1,6 +1,9 @@
 import type { CostSource } from '../../events/events.js';
 
-/** Spend scopes of DESIGN section 2: `global`, `agent:<name>`, `tool:<name>`, `model:<name>`, `chain:<id>`. */
+/**
+ * Spend scopes of DESIGN section 2: `global` (every project), `agent:<name>`, `tool:<name>`, `model:<name>`,
+ * `chain:<id>`, `task-type:<name>` and (plugin API 1.4) `project:<name>`.
+ */
 export type SpendScope = string;
 export type SpendPeriod = 'daily' | 'weekly' | 'monthly';
 
@@ -37,6 +40,8 @@ export interface SpendLedgerV1 {
 }
 
 export interface InvocationFilter {
+  /** Only this project's rows (plugin API 1.4); every project's when absent. */
+  project?: string;
   since?: Date;
   until?: Date;
   agent?: string;
@@ -65,12 +70,20 @@ export interface InvocationRecord {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  /** null while running, for a failure that spent nothing, and for an unknown cost. */
   costUsd: number | null;
   costSource: CostSource | null;
   latencyMs: number | null;
+  /** The project of the request (plugin API 1.4); `default` for rows recorded before projects existed. */
+  project: string;
+  /** What went wrong for a failed or blocked attempt, or the note on an estimated cost (plugin API 1.4). */
+  message: string | null;
+  /** The reason given with `--force`, when the request was forced past a budget (plugin API 1.4). */
+  forceReason: string | null;
 }
 
-export type AggregateGrouping = 'agent' | 'model' | 'tool' | 'task-type' | 'day' | 'week' | 'month';
+/** `project` since plugin API 1.4. */
+export type AggregateGrouping = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day' | 'week' | 'month';
 /** The groupings that can split each group of an aggregate a second time. */
 export type AggregateSubgrouping = Exclude<AggregateGrouping, 'day' | 'week' | 'month'>;
 
@@ -85,6 +98,10 @@ export interface AggregateRow {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  /** The part of `costUsd` that is estimated, not reported or computed from reported usage (plugin API 1.4). */
+  estimatedCostUsd: number;
+  /** Attempts whose cost is unknown, so not in `costUsd` (plugin API 1.4). */
+  unknownCostInvocations: number;
   averageLatencyMs: number | null;
   p95LatencyMs: number | null;
 }
@@ -145,5 +162,6 @@ export interface BudgetReportV1 {
 /** Provided by the policy plugin: every configured budget against its spend, for `budget` and the dashboard. */
 export interface BudgetReporterV1 {
   readonly specificationVersion: 'v1';
-  report(options?: { chainId?: string; now?: Date }): Promise<BudgetReportV1>;
+  /** `project`: whose spend a `project` budget reads (plugin API 1.4); the config's own project by default. */
+  report(options?: { chainId?: string; project?: string; now?: Date }): Promise<BudgetReportV1>;
 }

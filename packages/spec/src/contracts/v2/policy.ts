@@ -45,6 +45,11 @@ export interface PolicyV2<THold = unknown> {
     candidate: Candidate,
     context: PolicyContext,
   ): PolicyReservation<THold> | undefined | Promise<PolicyReservation<THold> | undefined>;
+  /**
+   * What `evaluate` and `reserve` together would decide, without holding anything or asking the user (plugin API
+   * 1.4), for `route`'s preview. Without it, `route` shows what `evaluate` decides.
+   */
+  preview?(candidate: Candidate, context: PolicyContext): PolicyDecision | Promise<PolicyDecision>;
   settle?(hold: THold, cost: AttemptCost): void | Promise<void>;
   release?(hold: THold): void | Promise<void>;
 }

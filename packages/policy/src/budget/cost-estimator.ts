@@ -1,0 +1,64 @@
+import type { CostEstimatorV1, ForecastRequest, UnreportedAttempt, Usage } from '@llm-service/spec';
+import { estimateTokens, type TokenCounter } from './estimate.js';
+import type { OutputEstimate, OutputRatios } from './output-ratio.js';
+import type { PromptTokens } from './prompt-tokens.js';
+
+/** The tokens a request is expected to use: its prompt counted, its output predicted, and where that came from. */
+export interface TokenForecast {
+  inputTokens: number;
+  output: OutputEstimate;
+}
+
+export interface ForecastSources {
+  tokens: PromptTokens;
+  /** Expected output from telemetry history; without it, `defaultOutputTokens`. */
+  outputRatios: OutputRatios | undefined;
+  defaultOutputTokens: number;
+}
+
+/** Counts a request's prompt and predicts its output: what budgets hold and `route` previews. */
+export async function forecastTokens(
+  sources: ForecastSources,
+  request: { agent: string; taskType: string | undefined; prompt: Uint8Array },
+): Promise<TokenForecast> {
+  const prompt = await sources.tokens.estimate(request.prompt);
+  const forOutput = { agent: request.agent, taskType: request.taskType, promptTokens: prompt.tokens };
+  const output: OutputEstimate = sources.outputRatios
+    ? await sources.outputRatios.expectedOutput(forOutput, sources.defaultOutputTokens)
+    : { source: 'default', tokens: sources.defaultOutputTokens };
+  return { inputTokens: prompt.tokens, output };
+}
+
+const usage = (inputTokens: number, outputTokens: number): Usage => ({
+  inputTokens,
+  outputTokens,
+  cacheReadTokens: 0,
+  cacheWriteTokens: 0,
+});
+
+/**
+ * The policy plugin's cost estimator: the same o200k_base count budgets use, for tools that report no usage (their
+ * prompt and answer are counted after the run) and for `route`'s preview (the answer predicted as budgets predict it).
+ * A count from another model's vocabulary is an estimate, and is recorded as one.
+ */
+export class TokenCostEstimator implements CostEstimatorV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly #sources: ForecastSources;
+  readonly #counter: () => TokenCounter | Promise<TokenCounter>;
+
+  constructor(sources: ForecastSources, counter: () => TokenCounter | Promise<TokenCounter>) {
+    this.#sources = sources;
+    this.#counter = counter;
+  }
+
+  async usageOf(attempt: UnreportedAttempt): Promise<Usage> {
+    const prompt = await this.#sources.tokens.estimate(attempt.prompt);
+    const answer = await estimateTokens(attempt.answer, this.#counter);
+    return usage(prompt.tokens, answer.tokens);
+  }
+
+  async forecast(request: ForecastRequest): Promise<Usage> {
+    const forecast = await forecastTokens(this.#sources, request);
+    return usage(forecast.inputTokens, forecast.output.tokens);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Usage } from './adapter.js';
+
+/** An attempt whose tool ran but reported no usage. */
+export interface UnreportedAttempt {
+  agent: string;
+  model: string;
+  prompt: Uint8Array;
+  answer: string;
+}
+
+/** A request about to run, as `route` previews it. */
+export interface ForecastRequest {
+  agent: string;
+  taskType: string | undefined;
+  model: string;
+  prompt: Uint8Array;
+}
+
+/**
+ * Counts tokens where no tool does (plugin API 1.4); provided by the policy plugin, which has the tokenizer. The kernel
+ * prices what it counts with the model's prices and records it with cost source `estimated`; without a provider, such
+ * an attempt's cost is recorded as `unknown`.
+ */
+export interface CostEstimatorV1 {
+  readonly specificationVersion: 'v1';
+  /** The usage of an attempt whose tool reported none: its prompt and its answer, counted. */
+  usageOf(attempt: UnreportedAttempt): Promise<Usage>;
+  /** What a request is expected to use before it runs: its prompt counted, its answer predicted. */
+  forecast(request: ForecastRequest): Promise<Usage>;
+}
