@@ -8,7 +8,12 @@ export default defineConfig({
   // Vitest resolves test imports through Vite's SSR environment, which reads its own conditions.
   ssr: { resolve: { conditions: ['@llm-service/source'] } },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'packages/*/test/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'tests/docs/**/*.test.ts',
+    ],
     setupFiles: ['./vitest.setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,

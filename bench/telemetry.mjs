@@ -156,7 +156,10 @@ function benchStats(path) {
            SUM(input_tokens) AS input, SUM(output_tokens) AS output, SUM(cache_read_tokens) AS cache_read,
            SUM(cache_write_tokens) AS cache_write, TOTAL(cost_usd) AS cost,
            AVG(CASE WHEN status = 'success' THEN latency_ms END) AS average_latency,
-           percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95) AS p95_latency
+           -- p95 by nearest rank, as the query service computes it (packages/telemetry/src/query/percentile-sql.ts)
+           CASE WHEN COUNT(CASE WHEN status = 'success' THEN latency_ms END) % 20 = 0
+             THEN percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95)
+             ELSE -percentile_disc(CASE WHEN status = 'success' THEN -latency_ms END, 0.05) END AS p95_latency
          FROM invocations WHERE started_at >= ? AND started_at < ? GROUP BY model ORDER BY cost DESC`,
       )
       .all(...range);

@@ -125,16 +125,23 @@ describe('install:global into a temporary prefix', () => {
     ]);
   });
 
+  /** The tarballs the script packed, by package name. */
+  const packedTarballs = () =>
+    new Map(
+      readdirSync(packDir)
+        .filter((file) => file.endsWith('.tgz'))
+        .map((file) => {
+          const path = join(packDir, file);
+          const manifest = JSON.parse(
+            run('tar', ['-xzOf', path, 'package/package.json'], packDir),
+          ) as Manifest;
+          return [manifest.name, path];
+        }),
+    );
+
   it('installs each package of ours once, at the top level, byte for byte from the tarball it packed', () => {
     expect(install.code).toBe(0);
-    const tarballs = readdirSync(packDir).filter((file) => file.endsWith('.tgz'));
-    const packed = new Map(
-      tarballs.map((file) => {
-        const path = join(packDir, file);
-        const manifest = JSON.parse(run('tar', ['-xzOf', path, 'package/package.json'], packDir)) as Manifest;
-        return [manifest.name, path];
-      }),
-    );
+    const packed = packedTarballs();
     expect([...packed.keys()].sort()).toEqual(expectedPackages());
 
     const globalRoot = join(prefix, 'lib', 'node_modules');
@@ -180,6 +187,66 @@ describe('install:global into a temporary prefix', () => {
     expect(result.stdout).toContain('Stand-in answer');
     const firstLine = readFileSync(PROMPT_FILE, 'utf8').split('\n')[0]!;
     expect(result.stdout).toContain(firstLine);
+  });
+
+  it('gives a new plugin the packages of ours it installed, packed as install:global packed them', async () => {
+    const result = await llmService([
+      'plugins',
+      'new',
+      'llm-service-size',
+      '--kind',
+      'policy',
+      '--dir',
+      'plugin',
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    const pluginDir = join(workDir, 'plugin');
+    const ours = Object.entries(readManifest(pluginDir).devDependencies ?? {}).filter(([name]) =>
+      name.startsWith(SCOPE),
+    );
+    expect(ours.map(([name]) => name)).toEqual([
+      '@llm-service/core',
+      '@llm-service/plugin-kit',
+      '@llm-service/spec',
+      '@llm-service/testkit',
+    ]);
+    const packed = packedTarballs();
+    for (const [name, range] of ours) {
+      expect(range, name).toMatch(/^file:vendor\/[^/]+\.tgz$/);
+      const vendoredDir = join(workDir, 'vendored', name);
+      const packedDir = join(workDir, 'packed', name);
+      for (const [tarball, dir] of [
+        [join(pluginDir, range.slice('file:'.length)), vendoredDir],
+        [packed.get(name)!, packedDir],
+      ] as const) {
+        mkdirSync(dir, { recursive: true });
+        run('tar', ['-xzf', tarball, '-C', dir], dir);
+      }
+      // The same files, byte for byte; the manifest as packed, less what an installed package never runs or needs.
+      const files = filesBelow(join(packedDir, 'package')).sort();
+      expect(filesBelow(join(vendoredDir, 'package')).sort(), name).toEqual(files);
+      for (const file of files.filter((path) => path !== 'package.json'))
+        expect(
+          readFileSync(join(vendoredDir, 'package', file)).equals(
+            readFileSync(join(packedDir, 'package', file)),
+          ),
+          `${name}: ${file}`,
+        ).toBe(true);
+      const {
+        scripts: _scripts,
+        devDependencies: _dev,
+        ...published
+      } = readManifest(join(packedDir, 'package')) as Manifest & { scripts?: unknown };
+      const vendored = readManifest(join(vendoredDir, 'package'));
+      expect(vendored, name).toEqual(published);
+      // What it depends on of ours is vendored too, so npm never looks for it elsewhere.
+      for (const dependency of Object.keys({ ...vendored.dependencies, ...vendored.peerDependencies }))
+        if (dependency.startsWith(SCOPE))
+          expect(
+            ours.some(([vendoredName]) => vendoredName === dependency),
+            `${name} → ${dependency}`,
+          ).toBe(true);
+    }
   });
 
   it('reports that request in stats, through telemetry and its native SQLite driver', async () => {

@@ -2,7 +2,8 @@
  * `llm-service plugins new`: generates one plugin package of each kind with the built binary, in a directory outside
  * the workspace, then type-checks and builds each with its own tsconfig files and runs all their tests in one vitest
  * invocation. The spec, core, the testkit, vitest, typescript and @types/node are linked from the workspace (ours
- * through their published `exports`, i.e. their built `dist`), standing in for `npm install`.
+ * through their published `exports`, i.e. their built `dist`), standing in for `npm install`; the real `npm install`
+ * of a scaffold, from the tarballs it carries in `vendor/`, is `scripts/plugins-new-offline.test.ts`.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';

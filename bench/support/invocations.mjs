@@ -42,6 +42,7 @@ function eventsFor(index, next, { totalRows, monthStart, span }) {
     type: 'invocation.started',
     ...base,
     at: new Date(startedAt).toISOString(),
+    project: 'default',
     agent,
     taskType: next() < 0.3 ? 'review' : undefined,
     tool,
@@ -145,6 +146,7 @@ export function rowFor([started, finished], keyedHash) {
     Math.ceil(started.promptBytes / 4),
     null,
     started.pid,
+    started.project ?? 'default',
   ];
 }
 

@@ -43,7 +43,7 @@ const bundleEverything: Options = {
 
 export default defineConfig([
   {
-    // The library entry (createProgram, main) for programs that embed the CLI.
+    // The library entry (createDefaultKernel; main and loadProgram, which load the CLI when called).
     ...bundleEverything,
     entry: { index: 'src/index.ts' },
     format: ['esm'],

@@ -4,16 +4,9 @@ import { colorsFor } from './io/colors.js';
 import { reportError } from './io/report-error.js';
 import { createProgram, type CliContext, type CliIo } from './program.js';
 import { builtinPlugins } from './builtin-plugins.js';
+import { processIo } from './process-io.js';
 
-export function processIo(): CliIo {
-  return {
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-  };
-}
+export { processIo };
 
 // A CLI process validates each schema once: zod's JIT compilation of object parsers costs more than it saves here.
 configureZod({ jitless: true });

@@ -176,7 +176,7 @@ describe('budgets enforced by the policy plugin', () => {
       `version: 1\nbudgets:\n  - { scope: global, period: daily, limit_usd: 2.5, mode: hard }\n${estimateOnly}`,
     );
     // The stand-in answers plain text: before estimates, each answer cost $0 and no budget could stop it.
-    const codes: number[] = [];
+    const codes: (number | null)[] = [];
     for (let run = 0; run < 4; run++) codes.push((await exec(dir, env)).code);
     expect(codes).toEqual([0, 0, 3, 3]);
     const db = new TelemetryStore({ path: dbPath, create: false }).open();
@@ -246,6 +246,23 @@ describe('budgets enforced by the policy plugin', () => {
     ]);
     const table = await runCli(['budget', '--config-dir', alpha, '--all-projects'], { env });
     expect(table.stdout.toString()).toContain('project (beta)');
+
+    const stats = async (...extra: string[]) => {
+      const run = await runCli(['stats', '--config-dir', alpha, '--json', ...extra], { env });
+      expect(run.code).toBe(0);
+      return JSON.parse(run.stdout.toString()) as {
+        project: string | null;
+        total: { invocations: number; costUsd: number; estimatedCostUsd: number };
+        groups: { group: string }[];
+      };
+    };
+    expect(await stats()).toMatchObject({
+      project: 'alpha',
+      total: { invocations: 3, costUsd: 1, estimatedCostUsd: 1 },
+    });
+    const everywhere = await stats('--all-projects', '--by', 'project');
+    expect(everywhere.project).toBeNull();
+    expect(everywhere.groups.map((group) => group.group).sort()).toEqual(['alpha', 'beta', 'shared-gamma']);
     const db = new TelemetryStore({ path: dbPath, create: false }).open();
     expect(
       db.prepare(`SELECT project, status, COUNT(*) AS n FROM invocations GROUP BY 1, 2 ORDER BY 1, 2`).all(),

@@ -24,8 +24,20 @@ export {
   readPluginSpecifiers,
   resolveConfig,
 } from './config/load-config.js';
-export { hashConfigDir, TrustStoreFile } from './config/trust.js';
+export {
+  describeTrustChanges,
+  hashConfigDir,
+  TrustStoreFile,
+  type TrustChanges,
+  type TrustCheck,
+} from './config/trust.js';
+export {
+  checkConfigWithoutCode,
+  type CheckWithoutCodeResult,
+  type UncheckedPart,
+} from './config/check-without-code.js';
 export { interpolateEnv } from './config/interpolate.js';
+export { coreSettingsShape, projectOf } from './config/file-schemas.js';
 // Plugins
 export { importPlugin, resolvePluginUrl, validatePluginDefinition } from './plugin/load-plugins.js';
 // Routing and cost

@@ -45,6 +45,10 @@ export const dashboardCommand: CommandV1 = {
       defaultValue: 'work/collaboration',
     },
     { flags: '--token <token>', description: 'the access token (default: a new random one each run)' },
+    {
+      flags: '--all-projects',
+      description: "show every project's invocations and spend (default: the config's project only)",
+    },
     { flags: '--open', description: 'open the page in the default browser' },
   ],
   async run(input) {

@@ -4,7 +4,11 @@
  */
 import type { AggregateRow, BudgetStatusV1, InvocationRecord } from '@llm-service/spec';
 
-/** One attempt of one invocation, as the feed shows it; `key` is `<invocationId>#<attempt>`. */
+/**
+ * One attempt of one invocation, as the feed shows it; `key` is `<invocationId>#<attempt>`. Since plugin API 1.4 the
+ * record carries `project`, `message` (what went wrong, or the note on an estimated cost) and `forceReason`; a cost
+ * whose `costSource` is `unknown` has `costUsd` null (the page shows "unknown", never $0).
+ */
 export interface InvocationRow extends InvocationRecord {
   key: string;
 }
@@ -60,6 +64,11 @@ export interface SpendSnapshot {
   agentTotals: AggregateRow[];
   /** How long the aggregates took on the server. */
   computeMs: number;
+  /**
+   * Attempts today, this week and this month whose cost is unknown (the tool reported no usage and no plugin
+   * estimates it): not in the totals above, which are then a lower bound.
+   */
+  unknownCosts: { today: number; week: number; month: number };
 }
 
 /** GET /api/snapshot: everything the page shows, so a (re)loading page starts from one consistent state. */
@@ -70,6 +79,13 @@ export interface DashboardSnapshot {
   spend: SpendSnapshot;
   tasks: TaskCard[];
   workDir: string;
+  /** The config's project (its `project:`, or the default): the page names it in its header. */
+  project: string;
+  /**
+   * false (the default): the invocations and spend are `project`'s only. true (`dashboard --all-projects`): every
+   * project's, and the page offers a project filter.
+   */
+  allProjects: boolean;
 }
 
 /** The server-sent events; the SSE `event:` field is `type`, `data:` is the JSON of `data`. */

@@ -50,8 +50,13 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     for (const dashboard of dashboards.splice(0)) await dashboard.stop('SIGKILL');
   });
 
-  async function start(configDir: string, env: Record<string, string>, port = 0) {
-    const dashboard = await startDashboardCli(configDir, env, { port, token: TOKEN });
+  async function start(
+    configDir: string,
+    env: Record<string, string>,
+    port = 0,
+    args: readonly string[] = [],
+  ) {
+    const dashboard = await startDashboardCli(configDir, env, { port, token: TOKEN, args });
     dashboards.push(dashboard);
     return dashboard;
   }
@@ -92,7 +97,13 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
       'success',
       'preferred',
     ]);
-    expect(cells[9]).toMatch(/^\$\d/);
+    // The text tool reports no usage: its cost is the estimator's (marked `~`, the note in its title), or unknown.
+    expect(cells[9]).toMatch(/^~\$\d|^\$\d|^unknown$/);
+    if (cells[9]?.startsWith('~')) {
+      expect(await row.first().locator('[data-testid=feed-cost]').getAttribute('title')).toMatch(
+        /^Estimated: /,
+      );
+    }
     // The stand-in's JSON tool reports usage, so backend-dev's requests cost something: the header follows.
     for (const text of ['Add a health check', 'Fix the login bug']) {
       const priced = await runExec(configDir, env, ['--agent', 'backend-dev', '--prompt', text]);
@@ -232,6 +243,46 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     await cardOf(current, 'inbox/later.yaml').waitFor({ timeout: 15_000 });
     await current.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
     expect(seen.dialogs).toEqual([]);
+  });
+
+  it("shows the config's project by default, and every project with --all-projects", async () => {
+    const env = isolatedEnv();
+    const alpha = quickStartCopy({ project: 'alpha' });
+    const beta = quickStartCopy({ project: 'beta', dbPath: alpha.dbPath });
+    // backend-dev's tool reports usage, so each of these requests costs something.
+    for (const [configDir, text] of [
+      [alpha.configDir, 'Add a health check'],
+      [beta.configDir, 'Fix the login bug'],
+      [beta.configDir, 'Write the migration'],
+    ] as const) {
+      const result = await runExec(configDir, env, ['--agent', 'backend-dev', '--prompt', text]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const dollars = async (current: Page) =>
+      Number((await current.locator('[data-testid=spend-today]').textContent())?.replace(/[$,]/g, ''));
+    const projectsOf = (current: Page) =>
+      current
+        .locator('[data-testid=feed-row]')
+        .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-project')));
+
+    const scoped = await open(await start(alpha.configDir, env));
+    expect(await scoped.page.locator('[data-testid=project]').textContent()).toBe('project alpha');
+    expect(await projectsOf(scoped.page)).toEqual(['alpha']);
+    expect(await scoped.page.locator('[data-testid=filter-project]').isVisible()).toBe(false);
+    await scoped.page.locator('[data-testid=spend-today]', { hasText: /[1-9]/ }).waitFor({ timeout: 20_000 });
+    const alphaSpend = await dollars(scoped.page);
+    expect(scoped.seen).toEqual({ dialogs: [], errors: [] });
+    await scoped.page.close();
+
+    const all = await open(await start(alpha.configDir, env, 0, ['--all-projects']));
+    expect(await all.page.locator('[data-testid=project]').textContent()).toBe('all projects');
+    expect((await projectsOf(all.page)).sort()).toEqual(['alpha', 'beta', 'beta']);
+    await all.page.locator('[data-testid=spend-today]', { hasText: /[1-9]/ }).waitFor({ timeout: 20_000 });
+    expect(await dollars(all.page)).toBeGreaterThan(alphaSpend);
+    await all.page.getByLabel('Project').selectOption('beta');
+    expect(await projectsOf(all.page)).toEqual(['beta', 'beta']);
+    await screenshot(all.page, 'cli-all-projects', '[data-testid=feed]');
+    expect(all.seen).toEqual({ dialogs: [], errors: [] });
   });
 
   it('refuses a port in use and a bad --port with a usage error', async () => {

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TaskBoard } from '../src/board/index.js';
 import { startDashboardServer, type DashboardServer } from '../src/server/index.js';
 import { FakeFeeds, invocationRow, spendSnapshot } from '../src/server/test-support.js';
+import type { InvocationRow } from '../src/model.js';
 import {
   chromiumMissing,
   launchChromium,
@@ -42,6 +43,8 @@ function richSpend() {
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
     costUsd,
+    estimatedCostUsd: 0,
+    unknownCostInvocations: 0,
     averageLatencyMs: 1200,
     p95LatencyMs: 2000,
   });
@@ -92,7 +95,7 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
   let feeds: FakeFeeds;
   let workDir: string;
 
-  async function serve(port = 0) {
+  async function serve(port = 0, projects: { project?: string; allProjects?: boolean } = {}) {
     board = new TaskBoard({ workDir });
     await board.start();
     server = await startDashboardServer({
@@ -102,6 +105,7 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
       port,
       token: TOKEN,
       workDir,
+      ...projects,
     });
     return server;
   }
@@ -125,10 +129,13 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     board = undefined;
   });
 
-  async function openPage(): Promise<void> {
-    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  async function openPage(
+    viewport = { width: 1440, height: 1000 },
+    url = server?.pageUrl ?? '',
+  ): Promise<void> {
+    page = await browser.newPage({ viewport });
     seen = watchPage(page);
-    await page.goto(server?.pageUrl ?? '');
+    await page.goto(url);
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
   }
 
@@ -387,18 +394,45 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
-  it('asks for the printed address when the token is missing or wrong', async () => {
+  it('says how to get the address with the token when it is missing or wrong, instead of an empty feed', async () => {
     workDir = temporaryDir('work');
     feeds = new FakeFeeds();
+    feeds.rows.set('secret#1', invocationRow({ key: 'secret#1' }));
     const running = await serve();
     page = await browser.newPage();
     seen = watchPage(page);
     await page.goto(running.url);
-    await page.locator('[data-testid=notice]', { hasText: 'token' }).waitFor();
+    const notice = page.locator('[data-testid=notice]');
+    await notice.waitFor();
+    expect(await notice.textContent()).toBe(
+      'This dashboard needs its access token: open the address llm-service dashboard printed (it ends in ' +
+        '?token=…), or run llm-service dashboard --open.',
+    );
+    expect(await notice.locator('code').allTextContents()).toEqual([
+      'llm-service dashboard',
+      '?token=…',
+      'llm-service dashboard --open',
+    ]);
     expect(await page.locator('[data-testid=connection]').getAttribute('data-state')).toBe('offline');
+    expect(await page.locator('[data-testid=feed-empty]').isVisible()).toBe(false);
+    expect(await page.getByText('No invocations yet').isVisible()).toBe(false);
+    await screenshot(page, 'page-no-token', 'viewport');
+
+    // A wrong token (an old address, after the dashboard restarted with a new one): the server answers 401.
+    const refused = page.waitForResponse((response) => response.url().endsWith('/api/snapshot'));
     await page.goto(`${running.url}?token=wrong-token-0123456789`);
-    await page.locator('[data-testid=notice]', { hasText: 'refused' }).waitFor({ timeout: 10_000 });
+    expect((await refused).status()).toBe(401);
+    await notice.filter({ hasText: 'refused' }).waitFor({ timeout: 10_000 });
+    expect(await notice.textContent()).toContain('or run llm-service dashboard --open');
+    expect(await page.getByText('No invocations yet').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid=feed-row]').count()).toBe(0);
     expect(new URL(page.url()).search).toBe('');
+
+    // The right address then works in the same tab.
+    await page.goto(running.pageUrl);
+    await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
+    expect(await notice.isVisible()).toBe(false);
+    await row('secret#1').waitFor();
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
@@ -430,5 +464,352 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     writeFileSync(join(workDir, 'inbox/after.yaml'), taskYaml({ status: 'new', title: 'After the restart' }));
     await card('inbox/after.yaml').waitFor({ timeout: 10_000 });
     expect(seen.dialogs).toEqual([]);
+  });
+
+  it('shows what went wrong in failed rows, marks forced runs with their reason, and unknown costs as unknown', async () => {
+    workDir = temporaryDir('work');
+    feeds = new FakeFeeds();
+    const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+    const rows = [
+      invocationRow({
+        key: 'timeout#1',
+        invocationId: 'timeout',
+        startedAt: at(9),
+        status: 'timeout',
+        errorKind: 'timeout',
+        message: 'stand-in gave no answer within 60 s; stopped it',
+      }),
+      invocationRow({
+        key: 'blocked#1',
+        invocationId: 'blocked',
+        startedAt: at(8),
+        status: 'blocked',
+        errorKind: null,
+        message: 'budget: the hard daily limit of $5.00 for global is reached ($5.10 spent)',
+      }),
+      invocationRow({
+        key: 'hostile#2',
+        invocationId: 'hostile',
+        attempt: 2,
+        reason: 'fallback',
+        startedAt: at(7),
+        status: 'failed',
+        errorKind: 'exit_code',
+        message: '<img src=x onerror=alert(4)> exited with 1',
+      }),
+      invocationRow({ key: 'cancelled#1', invocationId: 'cancelled', startedAt: at(6), status: 'cancelled' }),
+      invocationRow({
+        key: 'forced#1',
+        invocationId: 'forced',
+        startedAt: at(5),
+        status: 'success',
+        costUsd: 0.25,
+        costSource: 'computed',
+        forceReason: 'release day <b>now</b>',
+      }),
+      invocationRow({
+        key: 'unknown#1',
+        invocationId: 'unknown',
+        startedAt: at(4),
+        status: 'success',
+        costUsd: null,
+        costSource: 'unknown',
+      }),
+      invocationRow({
+        key: 'estimated#1',
+        invocationId: 'estimated',
+        startedAt: at(3),
+        status: 'success',
+        costUsd: 0.0042,
+        costSource: 'estimated',
+        message: 'the tool reported -5 input tokens; counted the estimate',
+      }),
+    ];
+    for (const each of rows) feeds.rows.set(each.key, each);
+    feeds.spendNow = spendSnapshot({
+      totals: { todayUsd: 0.2542, weekUsd: 0.2542, monthUsd: 0.2542 },
+      unknownCosts: { today: 1, week: 1, month: 3 },
+    });
+    await serve();
+    await openPage();
+
+    const problem = (key: string) =>
+      page.locator(`[data-testid=feed-note][data-note-for="${key}"] [data-testid=feed-problem]`);
+    expect(await problem('timeout#1').textContent()).toBe(
+      'timeout: stand-in gave no answer within 60 s; stopped it',
+    );
+    expect(await problem('blocked#1').textContent()).toBe(
+      'blocked: budget: the hard daily limit of $5.00 for global is reached ($5.10 spent)',
+    );
+    expect(await problem('hostile#2').textContent()).toBe(
+      'exit_code: <img src=x onerror=alert(4)> exited with 1',
+    );
+    expect(await problem('cancelled#1').textContent()).toBe('cancelled: no message was recorded');
+    // The note sits right under its row, and successes without a force reason have none.
+    expect(
+      await row('timeout#1').evaluate((tr) => tr.nextElementSibling?.getAttribute('data-note-for')),
+    ).toBe('timeout#1');
+    expect(await page.locator('[data-testid=feed-note]').count()).toBe(5);
+
+    const forced = row('forced#1').locator('[data-testid=forced]');
+    expect(await forced.textContent()).toBe('forced');
+    expect(await forced.getAttribute('title')).toBe('Forced past a budget: release day <b>now</b>');
+    expect(
+      await page.locator('[data-note-for="forced#1"] [data-testid=feed-force-reason]').textContent(),
+    ).toBe('Forced past a budget: release day <b>now</b>');
+    expect(await row('forced#1').getAttribute('data-forced')).toBe('true');
+    expect(await page.locator('[data-testid=forced]').count()).toBe(1);
+
+    expect(await row('unknown#1').locator('[data-testid=feed-cost]').textContent()).toBe('unknown');
+    expect(await row('estimated#1').locator('[data-testid=feed-cost]').textContent()).toBe('~$0.0042');
+    expect(await row('estimated#1').locator('[data-testid=feed-cost]').getAttribute('title')).toBe(
+      'Estimated: the tool reported -5 input tokens; counted the estimate',
+    );
+    expect(await row('forced#1').locator('[data-testid=feed-cost]').textContent()).toBe('$0.25');
+    expect(await page.locator('[data-testid=unknown-today]').textContent()).toBe('+ 1 unknown');
+    expect(await page.locator('[data-testid=unknown-month]').textContent()).toBe('+ 3 unknown');
+    expect(await page.locator('img, b').count()).toBe(0);
+
+    // A running attempt that fails gets its note in place.
+    const live = invocationRow({ key: 'live#1', invocationId: 'live', startedAt: at(0) });
+    feeds.record(live);
+    await row('live#1').and(page.locator('[data-status=running]')).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-note-for="live#1"]').count()).toBe(0);
+    feeds.record({
+      ...live,
+      status: 'failed',
+      errorKind: 'auth',
+      message: 'ANTHROPIC_API_KEY is not set',
+      finishedAt: at(0),
+    });
+    await problem('live#1').waitFor({ timeout: 10_000 });
+    expect(await problem('live#1').textContent()).toBe('auth: ANTHROPIC_API_KEY is not set');
+    expect(await page.locator('[data-note-for="live#1"]').count()).toBe(1);
+    expect(await row('live#1').count()).toBe(1);
+    await screenshot(page, 'page-failures', '[data-testid=feed]');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  /** Twelve attempts over three agents, two tools, three models, three statuses and two projects. */
+  function filterRows(): InvocationRow[] {
+    const agents = ['architect', 'writer', 'backend-dev'];
+    const statuses = ['success', 'failed', 'success', 'running'];
+    return Array.from({ length: 12 }, (_, index) =>
+      invocationRow({
+        key: `inv-${index}#1`,
+        invocationId: `inv-${index}`,
+        chainId: index < 4 ? 'chain-alpha' : `chain-${index}`,
+        startedAt: new Date(Date.now() - (12 - index) * 60_000).toISOString(),
+        agent: agents[index % 3] ?? 'architect',
+        tool: index % 2 ? 'codex' : 'stand-in',
+        model: ['gpt-5', 'gpt-5-mini', 'stand-in-large'][index % 3] ?? 'gpt-5',
+        status: statuses[index % 4] ?? 'success',
+        errorKind: statuses[index % 4] === 'failed' ? 'exit_code' : null,
+        project: index % 2 ? 'beta' : 'alpha',
+      }),
+    );
+  }
+
+  it('filters the feed by agent, tool, model, status, project and id, live and across a reload', async () => {
+    workDir = temporaryDir('work');
+    feeds = new FakeFeeds();
+    for (const each of filterRows()) feeds.rows.set(each.key, each);
+    await serve(0, { project: 'alpha', allProjects: true });
+    await openPage();
+    const keys = () =>
+      page
+        .locator('[data-testid=feed-row]')
+        .evaluateAll((rows) => rows.map((each) => each.getAttribute('data-key')));
+    const options = (field: string) =>
+      page
+        .locator(`[data-testid=filter-${field}] option`)
+        .evaluateAll((all) => all.map((option) => option.getAttribute('value')));
+    expect(await keys()).toHaveLength(12);
+    expect(await page.locator('[data-testid=project]').textContent()).toBe('all projects');
+    // Rows of several projects say whose they are.
+    expect(await page.locator('thead th').allTextContents()).toContain('Project');
+    expect(await row('inv-1#1').locator('td').nth(1).textContent()).toBe('beta');
+    // Each select is labelled, and its choices are the values of the rows seen.
+    expect(await page.getByLabel('Agent').getAttribute('data-testid')).toBe('filter-agent');
+    expect(await page.getByLabel('Project').isVisible()).toBe(true);
+    expect(await options('agent')).toEqual(['', 'architect', 'backend-dev', 'writer']);
+    expect(await options('tool')).toEqual(['', 'codex', 'stand-in']);
+    expect(await options('status')).toEqual(['', 'any-failure', 'failed', 'running', 'success']);
+    expect(await options('project')).toEqual(['', 'alpha', 'beta']);
+
+    await page.getByLabel('Agent').selectOption('writer');
+    expect(await keys()).toEqual(['inv-10#1', 'inv-7#1', 'inv-4#1', 'inv-1#1']);
+    await page.getByLabel('Tool').selectOption('codex');
+    expect(await keys()).toEqual(['inv-7#1', 'inv-1#1']);
+    expect(await page.locator('[data-testid=feed-count]').textContent()).toBe('2 of 12 match');
+    await page.getByLabel('Tool').selectOption('');
+    await page.getByLabel('Status').selectOption('any-failure');
+    expect(await keys()).toEqual(['inv-1#1']);
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Project').selectOption('alpha');
+    expect(await keys()).toEqual(['inv-10#1', 'inv-4#1']);
+    const address = new URL(page.url());
+    expect(Object.fromEntries(address.searchParams)).toEqual({ agent: 'writer', project: 'alpha' });
+    expect(address.href).not.toContain(TOKEN);
+
+    // New rows respect the filters; a new agent becomes a choice.
+    const now = new Date().toISOString();
+    feeds.record(
+      invocationRow({
+        key: 'hidden#1',
+        invocationId: 'hidden',
+        agent: 'architect',
+        startedAt: now,
+        project: 'alpha',
+      }),
+    );
+    feeds.record(
+      invocationRow({
+        key: 'shown#1',
+        invocationId: 'shown',
+        agent: 'writer',
+        startedAt: now,
+        project: 'alpha',
+      }),
+    );
+    feeds.record(
+      invocationRow({
+        key: 'other#1',
+        invocationId: 'other',
+        agent: 'planner',
+        startedAt: now,
+        project: 'alpha',
+      }),
+    );
+    await row('shown#1').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=filter-agent] option[value=planner]').waitFor({ state: 'attached' });
+    expect(await keys()).toEqual(['shown#1', 'inv-10#1', 'inv-4#1']);
+    // A drawn row that stops matching leaves the feed.
+    await page.getByLabel('Status').selectOption('running');
+    expect(await keys()).toEqual(['shown#1']);
+    feeds.record(
+      invocationRow({
+        key: 'shown#1',
+        invocationId: 'shown',
+        agent: 'writer',
+        startedAt: now,
+        project: 'alpha',
+        status: 'success',
+        finishedAt: now,
+      }),
+    );
+    await row('shown#1').waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.locator('[data-testid=feed-no-match]').isVisible()).toBe(true);
+    await page.getByLabel('Status').selectOption('');
+
+    // A reload keeps the filters (and the token stays out of the address).
+    await page.reload();
+    await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
+    expect(await page.getByLabel('Agent').inputValue()).toBe('writer');
+    expect(await page.getByLabel('Project').inputValue()).toBe('alpha');
+    expect(await keys()).toEqual(['shown#1', 'inv-10#1', 'inv-4#1']);
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+
+    // The search matches the start of an invocation id or a chain id; Clear filters (by keyboard) shows all again.
+    await page.getByLabel('Agent').selectOption('');
+    await page.getByLabel('Project').selectOption('');
+    await page.getByLabel('Id').fill('chain-al');
+    expect(await keys()).toEqual(['inv-3#1', 'inv-2#1', 'inv-1#1', 'inv-0#1']);
+    await page.getByLabel('Id').fill('INV-1');
+    expect(await keys()).toEqual(['inv-11#1', 'inv-10#1', 'inv-1#1']);
+    expect(new URL(page.url()).searchParams.get('q')).toBe('INV-1');
+    await screenshot(page, 'page-filters', '[data-testid=feed]');
+    await page.locator('[data-testid=filter-clear]').focus();
+    await page.keyboard.press('Enter');
+    expect(await keys()).toHaveLength(15);
+    expect(new URL(page.url()).search).toBe('');
+    expect(await page.locator('[data-testid=filter-clear]').isVisible()).toBe(false);
+    // The selects are reachable from the keyboard and change with the arrow keys.
+    await page.getByLabel('Agent').focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByLabel('Agent').inputValue()).toBe('architect');
+    expect(new URL(page.url()).searchParams.get('agent')).toBe('architect');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it("names the config's project and offers no project filter when it shows one project", async () => {
+    workDir = temporaryDir('work');
+    feeds = new FakeFeeds();
+    for (const each of filterRows().filter((candidate) => candidate.project === 'alpha')) {
+      feeds.rows.set(each.key, each);
+    }
+    const running = await serve(0, { project: 'alpha', allProjects: false });
+    await openPage(undefined, `${running.url}?project=beta&agent=writer&token=${TOKEN}`);
+    expect(await page.locator('[data-testid=project]').textContent()).toBe('project alpha');
+    expect(await page.title()).toBe('llm-service dashboard · alpha');
+    expect(await page.locator('[data-testid=filter-project]').isVisible()).toBe(false);
+    // A project in the address cannot apply (every row is alpha's): it is dropped; the agent filter stays.
+    expect(Object.fromEntries(new URL(page.url()).searchParams)).toEqual({ agent: 'writer' });
+    expect(
+      await page
+        .locator('[data-testid=feed-row]')
+        .evaluateAll((rows) => rows.map((each) => each.getAttribute('data-key'))),
+    ).toEqual(['inv-10#1', 'inv-4#1']);
+    expect(await page.locator('thead th:visible').allTextContents()).not.toContain('Project');
+    expect(await row('inv-4#1').locator('td').count()).toBe(11);
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it('fits a 420-pixel-wide window: nothing overflows, the header wraps', async () => {
+    workDir = temporaryDir('work');
+    mkdirSync(join(workDir, 'inbox'), { recursive: true });
+    writeFileSync(
+      join(workDir, 'inbox/long.yaml'),
+      taskYaml({
+        id: 'T-1',
+        status: 'new',
+        title: 'A task with a rather long title that has to wrap somewhere',
+      }),
+    );
+    feeds = new FakeFeeds();
+    feeds.spendNow = richSpend();
+    for (const each of filterRows()) feeds.rows.set(each.key, each);
+    feeds.rows.set(
+      'long#1',
+      invocationRow({
+        key: 'long#1',
+        invocationId: 'long',
+        status: 'failed',
+        errorKind: 'exit_code',
+        message: `a long error without spaces ${'x'.repeat(300)} and more words after it`,
+        forceReason: 'a forced run with a long reason '.repeat(6),
+        startedAt: new Date().toISOString(),
+      }),
+    );
+    await serve(0, { project: 'a-project-with-a-rather-long-name-for-a-phone', allProjects: false });
+    await openPage({ width: 420, height: 900 });
+    expect(await page.locator('[data-testid=project]').isVisible()).toBe(true);
+    await page.getByLabel('Status').selectOption('any-failure');
+    // How wide the document is, and where the header's rightmost box ends (run in the page, hence a string).
+    const overflow = () =>
+      page.evaluate<{ scrollWidth: number; widest: number }>(`({
+        scrollWidth: document.documentElement.scrollWidth,
+        widest: Math.max(...[...document.querySelectorAll('header *')].map((each) => each.getBoundingClientRect().right)),
+      })`);
+    const measured = await overflow();
+    expect(measured.scrollWidth).toBeLessThanOrEqual(420);
+    expect(measured.widest).toBeLessThanOrEqual(420);
+    // The totals wrap under the title, two to a row.
+    const brand = (await page.locator('.brand').boundingBox())!;
+    const today = (await page.locator('[data-testid=spend-today]').boundingBox())!;
+    const week = (await page.locator('[data-testid=spend-week]').boundingBox())!;
+    const month = (await page.locator('[data-testid=spend-month]').boundingBox())!;
+    expect(today.y).toBeGreaterThanOrEqual(brand.y + brand.height);
+    expect(week.y).toBe(today.y);
+    expect(month.y).toBeGreaterThan(today.y);
+    await screenshot(page, 'page-420');
+
+    // The page without its token fits as well.
+    await page.evaluate('sessionStorage.clear()');
+    await page.goto(server?.url ?? '');
+    await page.locator('[data-testid=notice]').waitFor();
+    expect((await overflow()).scrollWidth).toBeLessThanOrEqual(420);
+    await screenshot(page, 'page-420-no-token', 'viewport');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 });

@@ -19,14 +19,17 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function configDir(): string {
-  const root = mkdtempSync(join(tmpdir(), 'llm-service-dashboard-'));
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  return writeTestConfig(join(root, 'config'), {
+function configDir(options: { project?: string; root?: string } = {}): string {
+  const root = options.root ?? mkdtempSync(join(tmpdir(), 'llm-service-dashboard-'));
+  if (!options.root) cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  return writeTestConfig(join(root, `config-${options.project ?? 'default'}`), {
     agents: { writer: { preferred_tool: 'scripted-tool', preferred_model: 'big' } },
     tools: { 'scripted-tool': { adapter: 'scripted', binary: 'scripted-tool', models: ['big'] } },
     models: { big: { input_per_mtok: 10, output_per_mtok: 50 } },
-    settings: { telemetry: { db_path: join(root, 'telemetry.db') } },
+    settings: {
+      ...(options.project ? { project: options.project } : {}),
+      telemetry: { db_path: join(root, 'telemetry.db') },
+    },
     files: {
       'policies.yaml': {
         version: 1,
@@ -48,8 +51,8 @@ function kernelFor(dir: string, adapter = createScriptedAdapter('scripted', [{ a
   return kernel;
 }
 
-async function sourcesFor(dir: string): Promise<DashboardSources> {
-  const sources = await openDashboardSources(kernelFor(dir));
+async function sourcesFor(dir: string, project?: string): Promise<DashboardSources> {
+  const sources = await openDashboardSources(kernelFor(dir), project === undefined ? {} : { project });
   cleanups.push(() => sources.close());
   return sources;
 }
@@ -105,5 +108,42 @@ describe('dashboard sources', () => {
       spentUsd: expect.closeTo(0.2, 10),
       percent: expect.closeTo(20, 6),
     });
+  });
+
+  it("show one project's invocations and spend when given it, every project's otherwise", async () => {
+    const alphaDir = configDir({ project: 'alpha' });
+    const betaDir = configDir({ project: 'beta', root: join(alphaDir, '..') });
+    const alphaOnly = await sourcesFor(alphaDir, 'alpha');
+    const every = await sourcesFor(alphaDir);
+    const answer = (text: string) => [{ answer: text, usage: { inputTokens: 10_000, outputTokens: 2_000 } }];
+    const alpha = await kernelFor(alphaDir, createScriptedAdapter('scripted', answer('a'))).exec({
+      agent: 'writer',
+      prompt: 'for alpha',
+    });
+    const beta = await kernelFor(betaDir, createScriptedAdapter('scripted', answer('b'))).exec({
+      agent: 'writer',
+      prompt: 'for beta',
+    });
+    await every.invocations.refresh();
+    await alphaOnly.invocations.refresh();
+    expect(
+      every.invocations
+        .recent()
+        .map((row) => [row.invocationId, row.project])
+        .sort(),
+    ).toEqual(
+      [
+        [alpha.invocationId, 'alpha'],
+        [beta.invocationId, 'beta'],
+      ].sort(),
+    );
+    expect(alphaOnly.invocations.recent().map((row) => row.invocationId)).toEqual([alpha.invocationId]);
+
+    const alphaSpend = next(alphaOnly.spend.changes, (snapshot) => snapshot.totals.todayUsd > 0);
+    const everySpend = next(every.spend.changes, (snapshot) => snapshot.totals.todayUsd > 0.3);
+    alphaOnly.spend.invalidate();
+    every.spend.invalidate();
+    expect((await alphaSpend).totals.todayUsd).toBeCloseTo(0.2, 10);
+    expect((await everySpend).totals.todayUsd).toBeCloseTo(0.4, 10);
   });
 });

@@ -51,10 +51,15 @@ export function isolatedEnv(): Record<string, string> {
 
 /**
  * A copy of examples/quick-start (with the stand-in beside it, where its tools.yaml looks), plus budgets, a
- * telemetry database of its own and a task board directory. `delayMs` makes the stand-in answer slowly, so a running
- * invocation can be seen before it completes.
+ * telemetry database of its own (or `dbPath`, shared with another copy) and a task board directory. `delayMs` makes
+ * the stand-in answer slowly, so a running invocation can be seen before it completes; `project` names the project
+ * its requests are recorded under.
  */
-export function quickStartCopy(options: { delayMs?: number } = {}): { configDir: string; workDir: string } {
+export function quickStartCopy(options: { delayMs?: number; project?: string; dbPath?: string } = {}): {
+  configDir: string;
+  workDir: string;
+  dbPath: string;
+} {
   const root = temporaryDir('config');
   const configDir = join(root, 'quick-start');
   cpSync(join(repoRoot, 'examples/quick-start'), configDir, { recursive: true });
@@ -66,9 +71,11 @@ export function quickStartCopy(options: { delayMs?: number } = {}): { configDir:
     );
     writeFileSync(join(configDir, 'tools.yaml'), tools);
   }
+  const dbPath = options.dbPath ?? join(root, 'telemetry.db');
   writeFileSync(
     join(configDir, 'llm-service.yaml'),
-    `version: 1\nplugins: []\ntelemetry: { db_path: ${JSON.stringify(join(root, 'telemetry.db'))} }\n`,
+    `version: 1\nplugins: []\n${options.project ? `project: ${options.project}\n` : ''}` +
+      `telemetry: { db_path: ${JSON.stringify(dbPath)} }\n`,
   );
   writeFileSync(
     join(configDir, 'policies.yaml'),
@@ -82,7 +89,7 @@ export function quickStartCopy(options: { delayMs?: number } = {}): { configDir:
   );
   const workDir = join(configDir, 'work/collaboration');
   for (const dir of ['inbox', 'assigned', 'done']) mkdirSync(join(workDir, dir), { recursive: true });
-  return { configDir, workDir };
+  return { configDir, workDir, dbPath };
 }
 
 export interface DashboardProcess {
@@ -99,7 +106,7 @@ export interface DashboardProcess {
 export function startDashboardCli(
   configDir: string,
   env: Record<string, string>,
-  options: { port?: number; token: string },
+  options: { port?: number; token: string; args?: readonly string[] },
 ): Promise<DashboardProcess> {
   const child = spawn(
     process.execPath,
@@ -112,6 +119,7 @@ export function startDashboardCli(
       String(options.port ?? 0),
       '--token',
       options.token,
+      ...(options.args ?? []),
     ],
     { cwd: repoRoot, env, stdio: ['pipe', 'pipe', 'pipe'] },
   );

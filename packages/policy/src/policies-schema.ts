@@ -49,7 +49,10 @@ function isKnownTimeZone(timeZone: string): boolean {
 export const budgetSchema = z.strictObject({
   scope: z
     .string()
-    .regex(scopePattern, 'expected a scope: global, chain, project, agent:<name>, tool:<name>, model:<name> or project:<name>'),
+    .regex(
+      scopePattern,
+      'expected a scope: global, chain, project, agent:<name>, tool:<name>, model:<name> or project:<name>',
+    ),
   period: z.enum(['daily', 'weekly', 'monthly']),
   limit_usd: z.number().positive('expected a limit above 0 USD'),
   alert_at_percent: z.number().min(1).max(100).optional(),

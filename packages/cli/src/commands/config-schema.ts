@@ -10,6 +10,7 @@ import {
 } from '@llm-service/spec';
 import {
   collectConfigSchemas,
+  coreSettingsShape,
   holdsConfig,
   importPlugin,
   readConfigSources,
@@ -64,8 +65,7 @@ export function configFileSchemas(plugins: readonly PluginDefinition[]): Map<str
     [
       configFileNames.settings,
       z.strictObject({
-        version,
-        plugins: z.array(z.string().min(1)).optional(),
+        ...coreSettingsShape,
         ...Object.fromEntries([...contributed.sections].map(([key, schema]) => [key, schema.optional()])),
       }),
     ],

@@ -1,5 +1,6 @@
 import { configFileNames } from '@llm-service/spec';
 import { readConfigSources, TrustStoreFile } from '@llm-service/core';
+import { forTerminal } from '@llm-service/plugin-kit';
 import type { CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';
 
@@ -8,6 +9,15 @@ export async function runConfigValidate(
   context: CliContext,
 ): Promise<number> {
   const kernel = kernelFor(options, context);
+  const location = kernel.configLocation();
+  if (location.source === 'project') {
+    // Checking a config must not run it: an untrusted one is checked as far as that allows, its plugins listed.
+    const trust = new TrustStoreFile(context.io.env).check(location.dir);
+    if (trust.status !== 'trusted') {
+      const { validateUntrusted } = await import('./config-validate-untrusted.js');
+      return validateUntrusted(location.dir, trust, context);
+    }
+  }
   const config = await kernel.config();
   const plugins = await kernel.plugins();
   const count = (record: object) => Object.keys(record).length;
@@ -33,11 +43,34 @@ export async function runConfigShow(options: { configDir?: string }, context: Cl
   return 0;
 }
 
+/** How many changed files `config trust` names; the rest are counted. */
+const listedChanges = 50;
+
 export async function runConfigTrust(options: { configDir?: string }, context: CliContext): Promise<number> {
   const location = kernelFor(options, context).configLocation();
-  const sha256 = new TrustStoreFile(context.io.env).trust(location.dir);
-  context.io.stdout.write(
+  const { sha256, before } = new TrustStoreFile(context.io.env).record(location.dir);
+  const { stdout } = context.io;
+  stdout.write(
     `trusted ${location.dir} (sha256 ${sha256.slice(0, 12)}); editing its files needs trusting again\n`,
   );
+  if (before.status === 'trusted') {
+    stdout.write(`nothing changed since it was trusted (${before.trustedAt ?? 'before'})\n`);
+  } else if (before.status === 'changed') {
+    const since = `since it was last trusted (${before.trustedAt ?? 'before'})`;
+    if (!before.changes) {
+      stdout.write(
+        `changed ${since}; which files changed is not known: that trust was recorded by an earlier version of llm-service\n`,
+      );
+    } else {
+      stdout.write(`changed ${since}:\n`);
+      const rows = [
+        ...before.changes.modified.map((path) => `  modified  ${path}`),
+        ...before.changes.added.map((path) => `  added     ${path}`),
+        ...before.changes.removed.map((path) => `  removed   ${path}`),
+      ];
+      for (const row of rows.slice(0, listedChanges)) stdout.write(`${forTerminal(row)}\n`);
+      if (rows.length > listedChanges) stdout.write(`  … and ${rows.length - listedChanges} more\n`);
+    }
+  }
   return 0;
 }

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
-import { createKernel, type Kernel } from '@llm-service/core';
-import { builtinPlugins } from '../builtin-plugins.js';
+import type { Kernel } from '@llm-service/core';
+import { createDefaultKernel } from '../default-kernel.js';
 import type { CliContext } from '../program.js';
 
 /** Asks on the terminal; only used when both stdin and stderr are terminals (a script never hangs on a question). */
@@ -14,14 +14,14 @@ async function askOnTerminal(io: CliContext['io'], message: string): Promise<boo
   }
 }
 
+/** The library's default kernel (the same plugins and trust rules), with the CLI's terminal I/O. */
 export function kernelFor(options: { configDir?: string | undefined }, context: CliContext): Kernel {
   const { io } = context;
   const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
-  const kernel = createKernel({
+  const kernel = createDefaultKernel({
     configDir: options.configDir,
     cwd: io.cwd,
     env: io.env,
-    plugins: builtinPlugins,
     logger: {
       warn: (message) => io.stderr.write(`llm-service: ${message}\n`),
       ...(io.env.LLM_SERVICE_DEBUG

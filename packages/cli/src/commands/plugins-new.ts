@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { PLUGIN_API_VERSION, UsageError } from '@llm-service/spec';
 import type { CliContext } from '../program.js';
-import { cliVersion } from '../version.js';
 import { pluginKinds } from '../init/help-texts.js';
+import { locateShippedPackage, packShippedPackage, type PackedPackage } from './shipped-packages.js';
 
 export type PluginKind = (typeof pluginKinds)[number];
 
@@ -13,6 +14,39 @@ export interface PluginsNewOptions {
 }
 
 const npmName = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
+/**
+ * Our packages a new plugin installs: the spec it compiles against, and what its tests run it with (core's kernel,
+ * which needs the plugin kit, and the testkit). They come from the running CLI, packed into the plugin's `vendor/`.
+ */
+export const vendoredPackages = [
+  '@llm-service/spec',
+  '@llm-service/plugin-kit',
+  '@llm-service/core',
+  '@llm-service/testkit',
+] as const;
+
+/** A vendored package as the new plugin's manifest names it. */
+export interface VendoredPackage {
+  name: string;
+  version: string;
+  /** Its tarball, relative to the plugin's directory: `vendor/llm-service-spec-0.1.0.tgz`. */
+  path: string;
+}
+
+/** Why `name` cannot name a new npm package (npm's rules for new names), or undefined when it can. */
+export function invalidNpmName(name: string): string | undefined {
+  if (!npmName.test(name))
+    return 'use lower case letters, digits, dashes, dots and underscores, e.g. llm-service-audit or @acme/llm-service-audit';
+  if (name.length > 214) return 'an npm name has at most 214 characters';
+  const base = name.split('/').pop() ?? name;
+  if (base === 'node_modules' || base === 'favicon.ico') return `'${base}' is reserved by npm`;
+  if (!name.startsWith('@') && builtinModules.includes(name))
+    return `'${name}' is a Node.js module; add a prefix, e.g. llm-service-${name}`;
+  if ((vendoredPackages as readonly string[]).includes(name))
+    return `${name} is a package of llm-service the new plugin depends on; choose a name of your own`;
+  return undefined;
+}
 
 /** `@acme/llm-service-audit` → `audit`-like short id: the last path part without an `llm-service-` prefix. */
 export function shortId(name: string): string {
@@ -28,12 +62,22 @@ export function shortId(name: string): string {
 /** `my-audit` → `my_audit`: the key of the plugin's section in llm-service.yaml. */
 const sectionKey = (id: string) => id.replace(/-/g, '_');
 
-/** The files of a new plugin package, by path relative to its directory. */
-export function pluginFiles(name: string, kind: PluginKind): Record<string, string> {
+/**
+ * The files of a new plugin package, by path relative to its directory (besides the tarballs of `vendored`, which
+ * the caller writes).
+ */
+export function pluginFiles(
+  name: string,
+  kind: PluginKind,
+  vendored: readonly VendoredPackage[],
+): Record<string, string> {
   const id = shortId(name);
-  // The spec, core and the testkit are released with the CLI: a plugin made by this CLI is written for the spec of the
-  // same version, and tested against that core and testkit.
-  const range = `^${cliVersion}`;
+  const spec = vendored.find((pkg) => pkg.name === '@llm-service/spec');
+  if (!spec) throw new Error('pluginFiles: no @llm-service/spec among the vendored packages');
+  // Our packages come from the tarballs in vendor/, packed from the CLI that wrote the plugin: never from a registry.
+  // The overrides make every dependency on them inside the tree (core's on the spec and the kit, the testkit's peer)
+  // the same tarball; without them npm asks the registry for those names while it places the tree.
+  const fromVendor = Object.fromEntries(vendored.map((pkg) => [pkg.name, `file:${pkg.path}`]));
   const manifest = {
     name,
     version: '0.1.0',
@@ -51,15 +95,17 @@ export function pluginFiles(name: string, kind: PluginKind): Record<string, stri
       test: 'vitest run',
       prepublishOnly: 'npm run typecheck && npm test && npm run build',
     },
-    peerDependencies: { '@llm-service/spec': range },
-    devDependencies: {
-      '@llm-service/core': range,
-      '@llm-service/spec': range,
-      '@llm-service/testkit': range,
-      '@types/node': '^20.19.0',
-      typescript: '~6.0.3',
-      vitest: '4.1.12',
-    },
+    // What users of the plugin must have: the spec of the version it was written for, or a later compatible one.
+    peerDependencies: { '@llm-service/spec': `^${spec.version}` },
+    devDependencies: Object.fromEntries(
+      Object.entries({
+        ...fromVendor,
+        '@types/node': '^20.19.0',
+        typescript: '~6.0.3',
+        vitest: '4.1.12',
+      }).sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+    overrides: Object.fromEntries(vendored.map((pkg) => [pkg.name, `$${pkg.name}`])),
   };
   const compilerOptions = {
     target: 'ES2022',
@@ -80,25 +126,27 @@ export function pluginFiles(name: string, kind: PluginKind): Record<string, stri
     'tsconfig.json': `${JSON.stringify({ compilerOptions, include: ['src'] }, null, 2)}\n`,
     'tsconfig.build.json': `${JSON.stringify({ extends: './tsconfig.json', exclude: ['src/**/*.test.ts'] }, null, 2)}\n`,
     '.gitignore': 'node_modules\ndist\n',
-    'README.md': readme(name, kind, id),
+    'README.md': readme(name, kind, id, vendored),
     'src/index.ts': sources[kind](name, id),
     'src/index.test.ts': tests[kind](name, id),
   };
 }
 
-function readme(name: string, kind: PluginKind, id: string): string {
+function readme(name: string, kind: PluginKind, id: string, vendored: readonly VendoredPackage[]): string {
   const use: Record<PluginKind, string> = {
     adapter: `# tools.yaml\ntools:\n  ${id}:\n    adapter: ${id}\n    models: [${id}-1]\n    prefix: '> '`,
     policy: `# llm-service.yaml\n${sectionKey(id)}:\n  max_prompt_bytes: 100000`,
     sink: `# llm-service.yaml\n${sectionKey(id)}:\n  file: ${id}.jsonl`,
     command: `llm-service ${id} --config-dir ./config`,
   };
+  const versionOf = (pkg: string) => vendored.find((each) => each.name === pkg)?.version ?? '0.0.0';
+  const shipped = vendored.map((pkg) => `${pkg.name} ${pkg.version}`).join(', ');
   return `# ${name}
 
-An [llm-service](https://www.npmjs.com/package/@llm-service/spec) ${kind} plugin (plugin API ${PLUGIN_API_VERSION}).
+An llm-service ${kind} plugin (plugin API ${PLUGIN_API_VERSION}).
 
 \`\`\`sh
-npm install          # then: npm test, npm run build
+npm install          # then: npm test, npm run typecheck, npm run build
 \`\`\`
 
 Use it by naming it in \`llm-service.yaml\` (\`plugins: [${name}]\`), installed beside the config directory:
@@ -107,7 +155,15 @@ Use it by naming it in \`llm-service.yaml\` (\`plugins: [${name}]\`), installed 
 ${use[kind]}
 \`\`\`
 
-It depends on \`@llm-service/spec\` only, as a peer dependency; its tests run it in a real kernel (\`@llm-service/core\`) with \`@llm-service/testkit\`. See llm-service's \`docs/plugins.md\`.
+It depends on \`@llm-service/spec\` only, as a peer dependency (\`^${versionOf('@llm-service/spec')}\`); its tests run it in a
+real kernel (\`@llm-service/core\`) with \`@llm-service/testkit\`. See llm-service's \`docs/plugins.md\`.
+
+\`vendor/\` holds the llm-service packages of the CLI that wrote this plugin (${shipped}):
+\`npm install\` takes them from there, never from a registry, so keep the directory (commit it); the published plugin
+leaves it out. To build against another llm-service, run its \`llm-service plugins new\` into an empty directory and
+copy that \`vendor/\` and the \`@llm-service\` entries of its \`package.json\` here. If the code comes to use
+\`@llm-service/plugin-kit\`, add it to \`dependencies\` with its published range (\`^${versionOf('@llm-service/plugin-kit')}\`), and keep its
+\`vendor/\` entry in \`devDependencies\`.
 `;
 }
 
@@ -472,13 +528,16 @@ describe('the ${id} command', () => {
 `,
 };
 
+/** The vendored packages, packed from the running CLI's copies. */
+export function packVendoredPackages(): PackedPackage[] {
+  return vendoredPackages.map((name) => packShippedPackage(locateShippedPackage(name)));
+}
+
 /** `llm-service plugins new <name> --kind K [--dir D]`: writes a plugin package whose own tests pass. */
 export function runPluginsNew(name: string, options: PluginsNewOptions, context: CliContext): number {
-  if (!npmName.test(name)) {
-    throw new UsageError(`'${name}' is not a valid npm package name`, {
-      hint: 'use lower case letters, digits and dashes, e.g. llm-service-audit or @acme/llm-service-audit',
-    });
-  }
+  const invalid = invalidNpmName(name);
+  if (invalid !== undefined)
+    throw new UsageError(`'${name}' is not a valid npm package name`, { hint: invalid });
   const kind = options.kind as PluginKind | undefined;
   if (!kind || !pluginKinds.includes(kind)) {
     throw new UsageError(`--kind must be one of ${pluginKinds.join(', ')}`, {
@@ -486,18 +545,32 @@ export function runPluginsNew(name: string, options: PluginsNewOptions, context:
     });
   }
   const dir = resolve(context.io.cwd, options.dir ?? (name.split('/').pop() as string));
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new UsageError(`${dir} exists and is not empty`, { hint: 'choose another --dir' });
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory())
+      throw new UsageError(`${dir} exists and is not a directory`, { hint: 'choose another --dir' });
+    if (readdirSync(dir).length > 0)
+      throw new UsageError(`${dir} exists and is not empty`, { hint: 'choose another --dir' });
   }
-  const files = pluginFiles(name, kind);
-  for (const [path, content] of Object.entries(files)) {
+  // Everything that can fail for want of a package is done before the first file is written.
+  const packed = packVendoredPackages();
+  const vendored = packed.map((pkg) => ({
+    name: pkg.name,
+    version: pkg.version,
+    path: `vendor/${pkg.fileName}`,
+  }));
+  const files = pluginFiles(name, kind, vendored);
+  for (const [path, content] of [
+    ...Object.entries(files),
+    ...packed.map((pkg) => [`vendor/${pkg.fileName}`, pkg.tarball] as const),
+  ]) {
     const target = join(dir, path);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
   }
   const shown = relative(context.io.cwd, dir) || '.';
   context.io.stderr.write(
-    `llm-service: wrote a ${kind} plugin ${name} in ${shown}: ${Object.keys(files).join(', ')}\n` +
+    `llm-service: wrote a ${kind} plugin ${name} in ${shown}: ${Object.keys(files).join(', ')}, ` +
+      `and vendor/ (${vendored.map((pkg) => `${pkg.name} ${pkg.version}`).join(', ')}, from this llm-service)\n` +
       `  next: cd ${shown} && npm install && npm test\n`,
   );
   return 0;

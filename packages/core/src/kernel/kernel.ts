@@ -583,7 +583,11 @@ export class Kernel implements KernelHandle {
               const latencyMs = Math.round(performance.now() - attemptStarted);
               const cost =
                 result.usageReported === false && result.reportedCostUsd === undefined
-                  ? await this.#unreportedCost(candidate, { agent: request.agent, prompt, answer: result.text })
+                  ? await this.#unreportedCost(candidate, {
+                      agent: request.agent,
+                      prompt,
+                      answer: result.text,
+                    })
                   : recordedCost(result.usage, result.reportedCostUsd);
               const baselinePrice = config.models[baseline.model];
               emit({

@@ -14,9 +14,13 @@ export interface DashboardSources {
 
 /**
  * Reads telemetry through the spec's TelemetryQueryV1 and budgets through BudgetReporterV1, whichever plugins provide
- * them: the dashboard depends on contracts, never on the telemetry or policy plugin.
+ * them: the dashboard depends on contracts, never on the telemetry or policy plugin. With `project`, the invocations
+ * and spend are that project's only (budgets are the config's, whatever project they read).
  */
-export async function openDashboardSources(kernel: KernelHandle): Promise<DashboardSources> {
+export async function openDashboardSources(
+  kernel: KernelHandle,
+  options: { project?: string } = {},
+): Promise<DashboardSources> {
   const query = await kernel.service(TelemetryQueryToken);
   if (!query) {
     throw new UsageError('dashboard needs telemetry, and no loaded plugin provides it', {
@@ -24,8 +28,9 @@ export async function openDashboardSources(kernel: KernelHandle): Promise<Dashbo
     });
   }
   const budgets = await kernel.service(BudgetReporterToken);
-  const invocations = new InvocationFeed({ query });
-  const spend = new SpendFeed({ query, budgets });
+  const { project } = options;
+  const invocations = new InvocationFeed({ query, project });
+  const spend = new SpendFeed({ query, budgets, project });
   await Promise.all([invocations.start(), spend.start()]);
   const subscription = invocations.changes.subscribe(() => spend.invalidate());
   return {

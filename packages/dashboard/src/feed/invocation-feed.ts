@@ -8,6 +8,8 @@ export interface InvocationFeedOptions {
   pollMs?: number;
   /** How many of the newest attempts the feed keeps and a loading page gets. */
   keep?: number;
+  /** Only this project's attempts (the config's, unless `--all-projects`); every project's when absent. */
+  project?: string;
 }
 
 const keyOf = (record: InvocationRecord) => `${record.invocationId}#${record.attempt}`;
@@ -21,6 +23,8 @@ const stateOf = (record: InvocationRecord) =>
     record.inputTokens,
     record.costUsd,
     record.latencyMs,
+    record.costSource,
+    record.message,
   ].join('|');
 
 /**
@@ -33,6 +37,7 @@ export class InvocationFeed {
   readonly #query: TelemetryQueryV1;
   readonly #pollMs: number;
   readonly #keep: number;
+  readonly #project: string | undefined;
   readonly #changes = new Subject<InvocationRow>();
   readonly #rows = new Map<string, { row: InvocationRow; state: string }>();
   #timer: NodeJS.Timeout | undefined;
@@ -45,6 +50,7 @@ export class InvocationFeed {
     this.#query = options.query;
     this.#pollMs = options.pollMs ?? 500;
     this.#keep = options.keep ?? 200;
+    this.#project = options.project;
   }
 
   get changes(): Observable<InvocationRow> {
@@ -97,10 +103,15 @@ export class InvocationFeed {
   }
 
   async #read(): Promise<void> {
-    const [newest, running] = await Promise.all([
-      this.#query.invocations({ limit: this.#keep }),
+    const project = this.#project;
+    const scope = project === undefined ? {} : { project };
+    const [newest, allRunning] = await Promise.all([
+      this.#query.invocations({ ...scope, limit: this.#keep }),
       this.#query.running(),
     ]);
+    // `running()` takes no filter: few attempts run at once, so the other projects' are dropped here.
+    const running =
+      project === undefined ? allRunning : allRunning.filter((record) => record.project === project);
     const seen = new Set<string>();
     for (const record of [...newest, ...running]) {
       seen.add(keyOf(record));
@@ -110,7 +121,7 @@ export class InvocationFeed {
       .map(({ row }) => row)
       .filter((row) => row.status === 'running' && !seen.has(row.key));
     for (const row of vanished) {
-      const chain = await this.#query.invocations({ chainId: row.chainId, limit: 100 });
+      const chain = await this.#query.invocations({ ...scope, chainId: row.chainId, limit: 100 });
       const latest = chain.find((record) => keyOf(record) === row.key);
       if (latest) this.#update(latest);
     }

@@ -12,6 +12,8 @@ const row = (model: string, agent: string, costUsd: number): AggregateRow => ({
   cacheReadTokens: 0,
   cacheWriteTokens: 0,
   costUsd,
+  estimatedCostUsd: 0,
+  unknownCostInvocations: 0,
   averageLatencyMs: 100,
   p95LatencyMs: 100,
 });
@@ -19,6 +21,7 @@ const row = (model: string, agent: string, costUsd: number): AggregateRow => ({
 /** Aggregates by UTC day from a table the test edits, recording which days were read. */
 function telemetryOf(spendByDay: Map<string, AggregateRow[]>) {
   const daysRead: string[] = [];
+  const projects: (string | undefined)[] = [];
   const query = {
     specificationVersion: 'v1',
     aggregate: async ({
@@ -34,11 +37,15 @@ function telemetryOf(spendByDay: Map<string, AggregateRow[]>) {
       const day = filter.since!.toISOString().slice(0, 10);
       expect(filter.until!.getTime() - filter.since!.getTime()).toBe(86_400_000);
       daysRead.push(day);
+      projects.push(filter.project);
       return spendByDay.get(day) ?? [];
     },
-    savings: async () => ({ baselineUsd: 5, actualUsd: 3 }),
+    savings: async (filter: InvocationFilter) => {
+      projects.push(filter.project);
+      return { baselineUsd: 5, actualUsd: 3 };
+    },
   } as unknown as TelemetryQueryV1;
-  return { query, daysRead };
+  return { query, daysRead, projects };
 }
 
 describe('the spend feed', () => {
@@ -109,5 +116,32 @@ describe('the spend feed', () => {
     await feed.close();
     expect(daysRead).toEqual(['2026-12-01', '2026-12-02']);
     expect(snapshot.totals.monthUsd).toBe(1.5);
+  });
+
+  it("reads one project's spend when given one, and counts the attempts whose cost is unknown", async () => {
+    const unknown = (costUsd: number, attempts: number) => ({
+      ...row('opus', 'writer', costUsd),
+      unknownCostInvocations: attempts,
+    });
+    const spend = new Map([
+      ['2026-11-29', [unknown(1, 4)]],
+      ['2026-12-01', [unknown(1, 2)]],
+      ['2026-12-02', [unknown(0, 1), row('haiku', 'writer', 0.5)]],
+    ]);
+    const { query, projects } = telemetryOf(spend);
+    const feed = new SpendFeed({ query, now, chartDays: 7, project: 'alpha' });
+    await feed.start();
+    const snapshot = feed.current();
+    await feed.close();
+    expect(projects).toHaveLength(8);
+    expect(projects.every((project) => project === 'alpha')).toBe(true);
+    expect(snapshot.totals).toEqual({ todayUsd: 0.5, weekUsd: 1.5, monthUsd: 1.5 });
+    expect(snapshot.unknownCosts).toEqual({ today: 1, week: 3, month: 3 });
+
+    const everyProject = telemetryOf(spend);
+    const all = new SpendFeed({ query: everyProject.query, now, chartDays: 7 });
+    await all.start();
+    await all.close();
+    expect(everyProject.projects.every((project) => project === undefined)).toBe(true);
   });
 });

@@ -7,6 +7,8 @@ export interface SpendFeedOptions {
   query: TelemetryQueryV1;
   /** Absent when no loaded plugin reports budgets: the page then shows none. */
   budgets?: BudgetReporterV1;
+  /** Only this project's spend (the config's, unless `--all-projects`); every project's when absent. */
+  project?: string;
   /** Days the charts cover, today included (the month so far is always covered too). */
   chartDays?: number;
   /** How often every day is read again, not only today: catches rows of past days that finished late. */
@@ -45,6 +47,8 @@ function totalsBy(rows: readonly AggregateRow[], key: (row: AggregateRow) => str
       cacheReadTokens: 0,
       cacheWriteTokens: 0,
       costUsd: 0,
+      estimatedCostUsd: 0,
+      unknownCostInvocations: 0,
       averageLatencyMs: null,
       p95LatencyMs: null,
     };
@@ -55,6 +59,8 @@ function totalsBy(rows: readonly AggregateRow[], key: (row: AggregateRow) => str
     total.cacheReadTokens += row.cacheReadTokens;
     total.cacheWriteTokens += row.cacheWriteTokens;
     total.costUsd += row.costUsd;
+    total.estimatedCostUsd += row.estimatedCostUsd;
+    total.unknownCostInvocations += row.unknownCostInvocations;
     totals.set(group, total);
   }
   return [...totals.values()].sort((a, b) => b.costUsd - a.costUsd || a.group.localeCompare(b.group));
@@ -71,6 +77,7 @@ function totalsBy(rows: readonly AggregateRow[], key: (row: AggregateRow) => str
 export class SpendFeed {
   readonly #query: TelemetryQueryV1;
   readonly #budgets: BudgetReporterV1 | undefined;
+  readonly #project: string | undefined;
   readonly #chartDays: number;
   readonly #fullRefreshMs: number;
   readonly #minIntervalMs: number;
@@ -89,6 +96,7 @@ export class SpendFeed {
   constructor(options: SpendFeedOptions) {
     this.#query = options.query;
     this.#budgets = options.budgets;
+    this.#project = options.project;
     this.#chartDays = options.chartDays ?? 30;
     this.#fullRefreshMs = options.fullRefreshMs ?? 10 * 60_000;
     this.#minIntervalMs = options.minIntervalMs ?? 1_000;
@@ -169,7 +177,7 @@ export class SpendFeed {
       if (!allDays && day !== todayLabel && this.#days.has(day)) continue;
       const since = new Date(`${day}T00:00:00.000Z`);
       const rows = await this.#query.aggregate({
-        filter: { since, until: new Date(since.getTime() + DAY_MS) },
+        filter: { ...this.#scope(), since, until: new Date(since.getTime() + DAY_MS) },
         groupBy: 'model',
         thenBy: 'agent',
       });
@@ -178,13 +186,15 @@ export class SpendFeed {
       await nextTurn();
     }
     const [savings, report] = await Promise.all([
-      this.#query.savings({ since: month, until: new Date(today.getTime() + DAY_MS) }),
+      this.#query.savings({ ...this.#scope(), since: month, until: new Date(today.getTime() + DAY_MS) }),
       this.#budgets?.report({ now }),
     ]);
 
     const daysFrom = (start: Date) => window.filter((day) => day >= dayLabel(start));
     const rowsOf = (days: readonly string[]) => days.flatMap((day) => this.#days.get(day) ?? []);
     const costOf = (days: readonly string[]) => rowsOf(days).reduce((sum, row) => sum + row.costUsd, 0);
+    const unknownOf = (days: readonly string[]) =>
+      rowsOf(days).reduce((sum, row) => sum + (row.unknownCostInvocations ?? 0), 0);
     const pointsBy = (key: (row: AggregateRow) => string): SpendPoint[] =>
       window.flatMap((day) =>
         totalsBy(this.#days.get(day) ?? [], key)
@@ -206,6 +216,16 @@ export class SpendFeed {
       modelTotals: totalsBy(monthRows, (row) => row.group),
       agentTotals: totalsBy(monthRows, (row) => row.subgroup ?? ''),
       computeMs: Math.round(performance.now() - started),
+      unknownCosts: {
+        today: unknownOf([todayLabel]),
+        week: unknownOf(daysFrom(week)),
+        month: unknownOf(daysFrom(month)),
+      },
     };
+  }
+
+  /** The filter part that limits every read to the project, when there is one. */
+  #scope(): { project?: string } {
+    return this.#project === undefined ? {} : { project: this.#project };
   }
 }

@@ -15,6 +15,10 @@ export interface DashboardAppOptions {
   token: string;
   workDir: string;
   webDir: string;
+  /** The config's project, named on the page (default `default`). */
+  project?: string;
+  /** The feeds show every project's invocations and spend (`--all-projects`); default false. */
+  allProjects?: boolean;
   /** The `Host` values this server answers to; read per request because the port is known only once listening. */
   hosts: () => ReadonlySet<string>;
   /** How often an idle event stream gets a comment, so proxies and the browser keep it open. */
@@ -91,6 +95,8 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
       spend: sources.spend.current(),
       tasks: board.cards(),
       workDir,
+      project: options.project ?? 'default',
+      allProjects: options.allProjects ?? false,
     };
     return c.json(snapshot);
   });

@@ -29,6 +29,10 @@ export interface DashboardServerOptions {
   token: string;
   /** The task board's directory, shown on the page. */
   workDir: string;
+  /** The config's project, named on the page (default `default`); the feeds decide whose rows they read. */
+  project?: string;
+  /** The feeds read every project's invocations and spend (`--all-projects`): the page offers a project filter. */
+  allProjects?: boolean;
   /** The built page; default: the package's `dist/web`. */
   webDir?: string;
   /** Events kept for clients that reconnect (default 5,000). */
@@ -56,6 +60,8 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     hub,
     token: options.token,
     workDir: options.workDir,
+    project: options.project,
+    allProjects: options.allProjects,
     webDir: options.webDir ?? defaultWebDir(),
     hosts: () => hosts,
     keepAliveMs: options.keepAliveMs,
@@ -138,6 +144,7 @@ const dashboardOptions = z.object({
   workDir: z.string().optional(),
   token: z.string().optional(),
   open: z.boolean().optional(),
+  allProjects: z.boolean().optional(),
 });
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
@@ -159,6 +166,7 @@ export function parseDashboardOptions(raw: Readonly<Record<string, unknown>>): {
   workDir: string;
   token: string | undefined;
   open: boolean;
+  allProjects: boolean;
 } {
   const options = dashboardOptions.parse(raw);
   const portText = String(options.port ?? '4317').trim();
@@ -185,6 +193,7 @@ export function parseDashboardOptions(raw: Readonly<Record<string, unknown>>): {
     workDir: options.workDir ?? 'work/collaboration',
     token: options.token,
     open: options.open === true,
+    allProjects: options.allProjects === true,
   };
 }
 
@@ -213,7 +222,10 @@ export function openInBrowser(url: string, platform: NodeJS.Platform = process.p
   }
 }
 
-/** `llm-service dashboard`: serves the page until SIGINT or SIGTERM, then closes everything and returns 0. */
+/**
+ * `llm-service dashboard`: serves the page until SIGINT or SIGTERM, then closes everything and returns 0. The page
+ * shows the config's project's invocations and spend, or every project's with `--all-projects`.
+ */
 export async function runDashboard(input: CommandInput): Promise<number> {
   const options = parseDashboardOptions(input.options);
   const kernel = await input.kernel();
@@ -229,7 +241,10 @@ export async function runDashboard(input: CommandInput): Promise<number> {
   try {
     await board.start();
     closers.push(() => board.close());
-    const sources = await openDashboardSources(kernel);
+    const sources = await openDashboardSources(
+      kernel,
+      options.allProjects ? {} : { project: config.project },
+    );
     closers.push(() => sources.close());
     const server = await startDashboardServer({
       board,
@@ -238,6 +253,8 @@ export async function runDashboard(input: CommandInput): Promise<number> {
       port: options.port,
       token,
       workDir,
+      project: config.project,
+      allProjects: options.allProjects,
     });
     closers.push(() => server.close());
 

@@ -6,12 +6,15 @@ import {
   BudgetReporterToken,
   TelemetryQueryToken,
   type CommandInput,
+  type InvocationFilter,
+  type InvocationRecord,
   type TelemetryQueryV1,
 } from '@llm-service/spec';
 import type { Kernel } from '@llm-service/core';
 import { describe, expect, it } from 'vitest';
+import type { DashboardSnapshot } from '../model.js';
 import { runDashboard } from './index.js';
-import { send } from './test-support.js';
+import { invocationRow, send } from './test-support.js';
 
 const TOKEN = 'run-dashboard-token-0123456789';
 
@@ -23,14 +26,18 @@ const emptyTelemetry: TelemetryQueryV1 = {
   savings: async () => ({ baselineUsd: 0, actualUsd: 0 }),
 };
 
-function commandInput(configDir: string, options: Record<string, unknown>) {
+function commandInput(
+  configDir: string,
+  options: Record<string, unknown>,
+  telemetry: TelemetryQueryV1 = emptyTelemetry,
+) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let printed = '';
   stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const kernel = {
-    config: async () => ({ dir: configDir }),
-    service: async (token: symbol) => (token === TelemetryQueryToken ? emptyTelemetry : undefined),
+    config: async () => ({ dir: configDir, project: 'alpha' }),
+    service: async (token: symbol) => (token === TelemetryQueryToken ? telemetry : undefined),
   } as unknown as Kernel;
   const input: CommandInput = {
     args: [],
@@ -97,6 +104,53 @@ describe('runDashboard', () => {
     expect(match[1]).toHaveLength(32);
     process.emit('SIGINT', 'SIGINT');
     await expect(running).resolves.toBe(0);
+  });
+
+  /** Telemetry of two projects that records every filter it is asked for, as the SQL filter would apply them. */
+  function twoProjects() {
+    const { key: _key, ...alpha } = invocationRow({ invocationId: 'a', project: 'alpha', status: 'success' });
+    const beta: InvocationRecord = { ...alpha, invocationId: 'b', project: 'beta', status: 'running' };
+    const filters: InvocationFilter[] = [];
+    const match = (filter: InvocationFilter) => (record: InvocationRecord) =>
+      filter.project === undefined || record.project === filter.project;
+    const telemetry: TelemetryQueryV1 = {
+      specificationVersion: 'v1',
+      invocations: async (filter) => (filters.push(filter), [alpha, beta].filter(match(filter))),
+      aggregate: async ({ filter }) => (filters.push(filter), []),
+      running: async () => [beta],
+      savings: async (filter) => (filters.push(filter), { baselineUsd: 0, actualUsd: 0 }),
+    };
+    return { telemetry, filters };
+  }
+
+  async function snapshotOf(options: Record<string, unknown>) {
+    const configDir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
+    const { telemetry, filters } = twoProjects();
+    const { input, printed } = commandInput(configDir, { port: '0', token: TOKEN, ...options }, telemetry);
+    const running = runDashboard(input);
+    const match = await until(
+      () => /^Dashboard: http:\/\/127\.0\.0\.1:(\d+)\//m.exec(printed()) ?? undefined,
+    );
+    const response = await send(Number(match[1]), {
+      path: '/api/snapshot',
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(running).resolves.toBe(0);
+    return { snapshot: JSON.parse(response.body) as DashboardSnapshot, filters };
+  }
+
+  it("shows the config's project only, and every project with --all-projects", async () => {
+    const scoped = await snapshotOf({});
+    expect(scoped.snapshot).toMatchObject({ project: 'alpha', allProjects: false });
+    expect(scoped.snapshot.invocations.map((row) => row.key)).toEqual(['a#1']);
+    expect(scoped.filters.length).toBeGreaterThan(2);
+    expect(scoped.filters.every((filter) => filter.project === 'alpha')).toBe(true);
+
+    const all = await snapshotOf({ allProjects: true });
+    expect(all.snapshot).toMatchObject({ project: 'alpha', allProjects: true });
+    expect(all.snapshot.invocations.map((row) => row.key).sort()).toEqual(['a#1', 'b#1']);
+    expect(all.filters.every((filter) => filter.project === undefined)).toBe(true);
   });
 
   it('refuses bad options before loading anything', async () => {

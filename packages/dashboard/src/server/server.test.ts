@@ -100,6 +100,8 @@ describe('dashboard server: access', () => {
       tasks: [taskCard()],
       workDir: '/work/collaboration',
       spend: spendSnapshot(),
+      project: 'default',
+      allProjects: false,
     });
 
     const query = await send(server.port, { path: `/api/snapshot?token=${TOKEN}` });
@@ -433,6 +435,8 @@ describe('dashboard options', () => {
       );
     }
     expect(parseDashboardOptions({ token: TOKEN }).token).toBe(TOKEN);
+    expect(parseDashboardOptions({}).allProjects).toBe(false);
+    expect(parseDashboardOptions({ allProjects: true }).allProjects).toBe(true);
     expect(() => parseDashboardOptions({ host: 'a b' })).toThrow(
       expect.objectContaining({ code: 'E_USAGE' }),
     );

@@ -48,6 +48,9 @@ export function invocationRow(overrides: Partial<InvocationRow> = {}): Invocatio
     costUsd: null,
     costSource: null,
     latencyMs: null,
+    project: 'default',
+    message: null,
+    forceReason: null,
     ...overrides,
   };
 }
@@ -63,6 +66,7 @@ export function spendSnapshot(overrides: Partial<SpendSnapshot> = {}): SpendSnap
     modelTotals: [],
     agentTotals: [],
     computeMs: 0,
+    unknownCosts: { today: 0, week: 0, month: 0 },
     ...overrides,
   };
 }

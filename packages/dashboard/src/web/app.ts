@@ -14,7 +14,19 @@ import {
   type TaskColumn,
 } from '../model.js';
 import { legend, stackedBars } from './charts.js';
-import { byId, clear, el, setText } from './dom.js';
+import { byId, clear, el, setText, withCode } from './dom.js';
+import {
+  ANY_FAILURE,
+  FILTER_FIELDS,
+  filtersFromQuery,
+  filtersToQuery,
+  hasFilters,
+  isFailure,
+  matchesFilters,
+  NO_FILTERS,
+  type FilterField,
+  type Filters,
+} from './filters.js';
 import { clock, count, duration, percent, usd } from './format.js';
 
 const TOKEN_KEY = 'llm-service.dashboard.token';
@@ -36,6 +48,10 @@ let generation = 0;
 let reconnectTimer: number | undefined;
 let reconnectDelay = 3_000;
 let openKey: string | null = null;
+/** The feed's filters, as in the address (`?agent=…&status=…&q=…`) so that a reload keeps them. */
+let filters: Filters = NO_FILTERS;
+/** Whether the server shows every project (`dashboard --all-projects`): only then is a project filter offered. */
+let allProjects = false;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Token: read once from the address, then only from this tab's session storage.
@@ -79,10 +95,30 @@ function setConnection(state: ConnectionState, detail = ''): void {
   badge.title = detail;
 }
 
+/** A message under the header; text between backticks is shown as code. */
 function showNotice(message: string | null): void {
   const notice = byId('notice');
   notice.hidden = message === null;
-  setText(notice, message ?? '');
+  notice.replaceChildren(...(message === null ? [] : withCode(message)));
+}
+
+const HOW_TO_OPEN =
+  'open the address `llm-service dashboard` printed (it ends in `?token=…`), or run `llm-service dashboard --open`.';
+
+/**
+ * The page cannot read anything without the token: say how to get the address that has it, in place of the empty
+ * views (which would otherwise read as "nothing happened yet").
+ */
+function needToken(why: 'missing' | 'refused', detail: string): void {
+  setConnection('offline', detail);
+  document.body.dataset.auth = why;
+  byId('feed-empty').hidden = true;
+  byId('feed-no-match').hidden = true;
+  showNotice(
+    why === 'missing'
+      ? `This dashboard needs its access token: ${HOW_TO_OPEN}`
+      : `The dashboard refused this page’s access token (each run of \`llm-service dashboard\` makes a new one unless \`--token\` is given): ${HOW_TO_OPEN}`,
+  );
 }
 
 class HttpError extends Error {
@@ -124,17 +160,16 @@ async function connect(): Promise<void> {
     try {
       const snapshot = await api<DashboardSnapshot>('/api/snapshot');
       if (mine !== generation) return;
+      delete document.body.dataset.auth;
       applySnapshot(snapshot);
       showNotice(null);
       openEvents(snapshot.lastEventId, mine);
       return;
     } catch (error) {
       if (mine !== generation) return;
-      if (error instanceof HttpError && error.status === 401) {
-        setConnection('offline', error.message);
-        showNotice(
-          'The dashboard refused this page’s token. Open the address `llm-service dashboard` printed (it ends in ?token=…).',
-        );
+      // 401: no token or a wrong one; 403: refused (a request from another origin). Retrying cannot help.
+      if (error instanceof HttpError && (error.status === 401 || error.status === 403)) {
+        needToken('refused', error.message);
         return;
       }
       setConnection('offline', error instanceof Error ? error.message : String(error));
@@ -192,15 +227,13 @@ function openEvents(lastEventId: string, mine: number): void {
 
 function applySnapshot(snapshot: DashboardSnapshot): void {
   setText(byId('work-dir'), snapshot.workDir);
+  applyProjects(snapshot);
   // Built in one pass and attached at once: upserting row by row costs a scan of the table per row.
   invocations.clear();
-  const newestFirst = [...snapshot.invocations]
-    .sort((left, right) => right.startedAt.localeCompare(left.startedAt))
-    .slice(0, MAX_ROWS);
+  const newestFirst = [...snapshot.invocations].sort(newerFirst).slice(0, MAX_ROWS);
   for (const row of newestFirst) invocations.set(row.key, row);
-  feedBody().replaceChildren(...newestFirst.slice(0, FIRST_ROWS).map(feedRow));
-  undrawn = newestFirst.slice(FIRST_ROWS).map((row) => row.key);
-  updateFeedEmpty();
+  noteChoices(newestFirst);
+  redrawFeed();
   tasks.clear();
   for (const column of TASK_COLUMNS) clear(columnCards(column));
   for (const card of snapshot.tasks) upsertTask(card);
@@ -216,6 +249,18 @@ function renderSpend(spend: SpendSnapshot): void {
   setText(byId('spend-today'), usd(spend.totals.todayUsd));
   setText(byId('spend-week'), usd(spend.totals.weekUsd));
   setText(byId('spend-month'), usd(spend.totals.monthUsd));
+  // Attempts whose cost nobody knows are not in the totals: say so, rather than let a total read as complete.
+  const unknown = spend.unknownCosts ?? { today: 0, week: 0, month: 0 };
+  for (const [id, attempts] of [
+    ['unknown-today', unknown.today],
+    ['unknown-week', unknown.week],
+    ['unknown-month', unknown.month],
+  ] as const) {
+    const note = byId(id);
+    note.hidden = attempts === 0;
+    setText(note, `+ ${count(attempts)} unknown`);
+    note.title = `${count(attempts)} ${attempts === 1 ? 'attempt' : 'attempts'} whose cost is unknown (the tool reported no usage): not in this total`;
+  }
   setText(byId('saved-month'), usd(spend.savings.savedUsd));
   byId('saved-month').title =
     `What the requests would have cost on the models agents asked for: ${usd(spend.savings.baselineUsd)}; ` +
@@ -292,7 +337,8 @@ function gauge(budget: BudgetStatusV1): HTMLElement {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The invocation feed: newest first, a row per attempt, updated in place by key.
+// The invocation feed: newest first, a row per attempt (and, for a failure or a forced run, a line under it saying
+// what happened), updated in place by key. The filters apply to the kept rows and to every row that arrives.
 
 const feedBody = () => byId<HTMLTableSectionElement>('feed-rows');
 
@@ -302,22 +348,34 @@ const feedBody = () => byId<HTMLTableSectionElement>('feed-rows');
  */
 const FIRST_ROWS = 20;
 const ROWS_PER_SCROLL = 50;
-/** Keys of rows kept but not drawn yet, newest first; all are older than every drawn row. */
+/** Keys of rows that match the filters but are not drawn yet, newest first; all are older than every drawn row. */
 let undrawn: string[] = [];
 
 let feedEnd: IntersectionObserver | undefined;
 
-function drawOlderRows(): void {
-  const batch = undrawn.splice(0, ROWS_PER_SCROLL);
-  const rows = batch.flatMap((key) => {
-    const row = invocations.get(key);
-    return row ? [feedRow(row)] : [];
-  });
-  feedBody().append(...rows);
+/** Newest first; rows that started together in key order, as the server sorts them. */
+const newerFirst = (a: InvocationRow, b: InvocationRow) =>
+  b.startedAt.localeCompare(a.startedAt) || b.key.localeCompare(a.key);
+
+const drawnRow = (key: string) =>
+  feedBody().querySelector<HTMLTableRowElement>(`tr[data-key="${CSS.escape(key)}"]`);
+
+function observeFeedEnd(): void {
   // Observing afresh reports the end's position now: on a tall screen it may still show, and then more are drawn.
   const sentinel = byId('feed-more');
   feedEnd?.unobserve(sentinel);
   feedEnd?.observe(sentinel);
+}
+
+function drawOlderRows(): void {
+  const batch = undrawn.splice(0, ROWS_PER_SCROLL);
+  feedBody().append(
+    ...batch.flatMap((key) => {
+      const row = invocations.get(key);
+      return row ? feedEntry(row) : [];
+    }),
+  );
+  observeFeedEnd();
 }
 
 function watchFeedScroll(): void {
@@ -331,39 +389,118 @@ function watchFeedScroll(): void {
   feedEnd.observe(sentinel);
 }
 
+/** Draws the feed again from the kept rows: after a snapshot, and when the filters change. */
+function redrawFeed(): void {
+  const matching = [...invocations.values()].filter((row) => matchesFilters(row, filters)).sort(newerFirst);
+  feedBody().replaceChildren(...matching.slice(0, FIRST_ROWS).flatMap(feedEntry));
+  undrawn = matching.slice(FIRST_ROWS).map((row) => row.key);
+  observeFeedEnd();
+  updateFeedEmpty();
+}
+
+/** Takes a row's main line and the note line under it, if any, out of the table. */
+function removeEntry(main: HTMLTableRowElement): void {
+  const note = main.nextElementSibling;
+  if (note instanceof HTMLTableRowElement && note.dataset.noteFor === main.dataset.key) note.remove();
+  main.remove();
+}
+
 function upsertInvocation(row: InvocationRow): void {
   invocations.set(row.key, row);
-  const body = feedBody();
-  const existing = body.querySelector<HTMLTableRowElement>(`tr[data-key="${CSS.escape(row.key)}"]`);
+  noteChoices([row]);
+  const wanted = matchesFilters(row, filters);
+  const existing = drawnRow(row.key);
   if (existing) {
-    existing.replaceWith(feedRow(row));
-  } else if (!undrawn.includes(row.key)) {
+    // Its place does not change (the start time is fixed); it may stop matching (a status filter, say).
+    if (wanted) existing.before(...feedEntry(row));
+    removeEntry(existing);
+  } else if (undrawn.includes(row.key)) {
+    if (!wanted) undrawn.splice(undrawn.indexOf(row.key), 1);
+  } else if (wanted) {
+    const body = feedBody();
     const after = [...body.querySelectorAll<HTMLTableRowElement>('tr[data-key]')].find(
       (other) => (other.dataset.started ?? '') < row.startedAt,
     );
-    if (after || undrawn.length === 0) body.insertBefore(feedRow(row), after ?? null);
+    if (after) after.before(...feedEntry(row));
+    else if (undrawn.length === 0) body.append(...feedEntry(row));
     else {
       // Older than every drawn row: it takes its place among the undrawn ones.
       const at = undrawn.findIndex((key) => (invocations.get(key)?.startedAt ?? '') < row.startedAt);
       undrawn.splice(at < 0 ? undrawn.length : at, 0, row.key);
     }
-    const rows = body.querySelectorAll<HTMLTableRowElement>('tr[data-key]');
-    for (let index = MAX_ROWS; index < rows.length; index++) {
-      const extra = rows[index] as HTMLTableRowElement;
-      invocations.delete(extra.dataset.key ?? '');
-      extra.remove();
-    }
-    const drawn = Math.min(rows.length, MAX_ROWS);
-    for (const key of undrawn.splice(MAX_ROWS - drawn)) invocations.delete(key);
   }
+  if (invocations.size > MAX_ROWS) dropOldest();
   updateFeedEmpty();
 }
 
-function feedRow(row: InvocationRow): HTMLTableRowElement {
+/** Keeps the newest MAX_ROWS rows: a new key adds one, so one goes. */
+function dropOldest(): void {
+  while (invocations.size > MAX_ROWS) {
+    let oldest: InvocationRow | undefined;
+    for (const candidate of invocations.values()) {
+      if (!oldest || newerFirst(candidate, oldest) > 0) oldest = candidate;
+    }
+    if (!oldest) return;
+    invocations.delete(oldest.key);
+    const drawn = drawnRow(oldest.key);
+    if (drawn) removeEntry(drawn);
+    const waiting = undrawn.indexOf(oldest.key);
+    if (waiting >= 0) undrawn.splice(waiting, 1);
+  }
+}
+
+const COST_UNKNOWN_TITLE =
+  'The tool reported no usage and no loaded plugin estimates it: the cost is unknown, and not in the totals.';
+
+function costCell(row: InvocationRow): HTMLTableCellElement {
+  if (row.status === 'running') return el('td', { class: 'num' }, '…');
+  if (row.costSource === 'unknown') {
+    return el('td', { class: 'num muted', 'data-testid': 'feed-cost', title: COST_UNKNOWN_TITLE }, 'unknown');
+  }
+  if (row.costSource === 'estimated' && row.costUsd !== null) {
+    return el(
+      'td',
+      {
+        class: 'num estimated',
+        'data-testid': 'feed-cost',
+        title: `Estimated: ${row.message ?? 'an estimate'}`,
+      },
+      `~${usd(row.costUsd)}`,
+    );
+  }
+  return el('td', { class: 'num', 'data-testid': 'feed-cost' }, usd(row.costUsd));
+}
+
+/** The line under a row: what went wrong for a failure, and the reason a forced run gave. */
+function noteOf(row: InvocationRow): { problem: string | null; forced: string | null } {
+  const problem = isFailure(row.status)
+    ? `${row.errorKind ?? row.status}: ${row.message ?? 'no message was recorded'}`
+    : null;
+  return { problem, forced: row.forceReason };
+}
+
+/** The feed's columns, not counting the project's (drawn with --all-projects only). */
+const FEED_COLUMNS = 11;
+
+/** A row's lines: the attempt, and a note under it for a failure or a forced run. */
+function feedEntry(row: InvocationRow): HTMLTableRowElement[] {
   const running = row.status === 'running';
   const cell = (text: string, className?: string) => el('td', { class: className }, text);
   const status = el('span', { class: `status status-${row.status}` }, running ? 'running' : row.status);
   if (row.errorKind) status.title = row.errorKind;
+  const statusCell = el('td', { 'data-testid': 'feed-status' }, status);
+  if (row.forceReason !== null) {
+    statusCell.append(
+      ' ',
+      el(
+        'span',
+        { class: 'badge forced', 'data-testid': 'forced', title: `Forced past a budget: ${row.forceReason}` },
+        'forced',
+      ),
+    );
+  }
+  const { problem, forced } = noteOf(row);
+  const hasNote = problem !== null || forced !== null;
   const tr = el(
     'tr',
     {
@@ -371,26 +508,166 @@ function feedRow(row: InvocationRow): HTMLTableRowElement {
       'data-key': row.key,
       'data-status': row.status,
       'data-started': row.startedAt,
-      class: running ? 'running' : undefined,
+      'data-project': row.project,
+      'data-forced': row.forceReason === null ? undefined : 'true',
+      class: [running ? 'running' : '', hasNote ? 'has-note' : ''].join(' ').trim() || undefined,
     },
     cell(clock(row.startedAt), 'time'),
+    allProjects ? cell(row.project) : null,
     cell(row.agent),
     cell(row.taskType ?? '—', row.taskType ? undefined : 'muted'),
     cell(row.tool),
     cell(row.model),
-    el('td', { 'data-testid': 'feed-status' }, status),
+    statusCell,
     cell(row.attempt > 1 ? `${row.reason} (attempt ${row.attempt})` : row.reason),
     cell(running ? '…' : count(row.inputTokens), 'num'),
     cell(running ? '…' : count(row.outputTokens), 'num'),
-    cell(running ? '…' : usd(row.costUsd), 'num'),
+    costCell(row),
     cell(running ? '…' : duration(row.latencyMs), 'num'),
   );
   tr.title = `${row.invocationId} · chain ${row.chainId}`;
-  return tr;
+  if (!hasNote) return [tr];
+  const lines = el('td', { colspan: String(FEED_COLUMNS + (allProjects ? 1 : 0)) });
+  if (problem !== null) {
+    lines.append(el('div', { class: 'note-problem', 'data-testid': 'feed-problem' }, problem));
+  }
+  if (forced !== null) {
+    lines.append(
+      el(
+        'div',
+        { class: 'note-forced', 'data-testid': 'feed-force-reason' },
+        `Forced past a budget: ${forced}`,
+      ),
+    );
+  }
+  const note = el(
+    'tr',
+    {
+      class: `feed-note${problem === null ? '' : ' problem'}`,
+      'data-testid': 'feed-note',
+      'data-note-for': row.key,
+    },
+    lines,
+  );
+  return [tr, note];
 }
 
 function updateFeedEmpty(): void {
+  if (document.body.dataset.auth) return;
+  const drawn = feedBody().querySelectorAll('tr[data-key]').length;
+  const shown = drawn + undrawn.length;
   byId('feed-empty').hidden = invocations.size > 0;
+  byId('feed-no-match').hidden = invocations.size === 0 || shown > 0;
+  const counter = byId('feed-count');
+  counter.hidden = !hasFilters(filters);
+  setText(counter, `${count(shown)} of ${count(invocations.size)} match`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The filters: a select per field (its choices are the values of the rows seen), a search by id, all in the
+// address's query (never with the token, which the page took out of it).
+
+/** The values seen per field: a select's choices. */
+const choices: Record<FilterField, Set<string>> = {
+  agent: new Set(),
+  tool: new Set(),
+  model: new Set(),
+  status: new Set(),
+  project: new Set(),
+};
+
+const filterSelect = (field: FilterField) => byId<HTMLSelectElement>(`filter-${field}`);
+
+/** Adds rows' values to the selects' choices; a select is rebuilt only when it gets a new value. */
+function noteChoices(rows: readonly InvocationRow[]): void {
+  for (const field of FILTER_FIELDS) {
+    let added = false;
+    for (const row of rows) {
+      const value = row[field];
+      if (typeof value !== 'string' || choices[field].has(value)) continue;
+      choices[field].add(value);
+      added = true;
+    }
+    if (added) fillSelect(field);
+  }
+}
+
+const ANY_LABEL: Record<FilterField, string> = {
+  agent: 'all agents',
+  tool: 'all tools',
+  model: 'all models',
+  status: 'all statuses',
+  project: 'all projects',
+};
+
+function fillSelect(field: FilterField): void {
+  const select = filterSelect(field);
+  const values = new Set(choices[field]);
+  // A value from the address stays selectable before (or without) a row that has it.
+  if (filters[field] && filters[field] !== ANY_FAILURE) values.add(filters[field]);
+  const options = [el('option', { value: '' }, ANY_LABEL[field])];
+  if (field === 'status') options.push(el('option', { value: ANY_FAILURE }, 'any failure'));
+  for (const value of [...values].sort((a, b) => a.localeCompare(b)))
+    options.push(el('option', { value }, value));
+  select.replaceChildren(...options);
+  select.value = filters[field];
+}
+
+/** Takes the filters and writes them to the address (replacing its entry: filtering is not navigation). */
+function commitFilters(next: Filters): void {
+  // Without --all-projects every row is the config's project: a project filter could only hide them all.
+  filters = allProjects ? next : { ...next, project: '' };
+  const query = filtersToQuery(filters, new URLSearchParams(location.search));
+  query.delete('token');
+  const rest = query.toString();
+  history.replaceState(history.state, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
+  byId('filter-clear').hidden = !hasFilters(filters);
+}
+
+function setFilters(next: Filters): void {
+  commitFilters(next);
+  redrawFeed();
+}
+
+function setUpFilters(): void {
+  // Until the snapshot says whether every project is shown, a project in the address is kept.
+  filters = filtersFromQuery(new URLSearchParams(location.search));
+  for (const field of FILTER_FIELDS) {
+    fillSelect(field);
+    filterSelect(field).addEventListener('change', (event) => {
+      setFilters({ ...filters, [field]: (event.target as HTMLSelectElement).value });
+    });
+  }
+  const search = byId<HTMLInputElement>('filter-q');
+  search.value = filters.q;
+  search.addEventListener('input', () => setFilters({ ...filters, q: search.value }));
+  byId('filters').addEventListener('submit', (event) => event.preventDefault());
+  byId('filter-clear').hidden = !hasFilters(filters);
+  byId('filter-clear').addEventListener('click', () => {
+    search.value = '';
+    setFilters(NO_FILTERS);
+    for (const field of FILTER_FIELDS) filterSelect(field).value = '';
+    search.focus();
+  });
+}
+
+/** The project in the header, and the project filter only when the server shows every project. */
+function applyProjects(snapshot: DashboardSnapshot): void {
+  const label = byId('project');
+  label.hidden = false;
+  setText(label, snapshot.allProjects ? 'all projects' : `project ${snapshot.project}`);
+  label.title = snapshot.allProjects
+    ? `Every project’s invocations and spend (--all-projects); this config’s project is ${snapshot.project}`
+    : `Project ${snapshot.project}: its invocations and spend only (llm-service dashboard --all-projects shows every project’s)`;
+  document.title = `llm-service dashboard · ${snapshot.allProjects ? 'all projects' : snapshot.project}`;
+  allProjects = snapshot.allProjects;
+  byId('filter-project-box').hidden = !allProjects;
+  // Rows of several projects say whose they are; the snapshot's rows are drawn after this.
+  byId('feed-project-head').hidden = !allProjects;
+  if (!allProjects && filters.project) {
+    commitFilters(filters);
+    filterSelect('project').value = '';
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -631,11 +908,9 @@ function start(): void {
   setUpDetail();
   watchFeedScroll();
   token = readToken();
+  setUpFilters();
   if (!token) {
-    setConnection('offline', 'no token');
-    showNotice(
-      'This page needs the token `llm-service dashboard` printed: open the full address it printed.',
-    );
+    needToken('missing', 'no token');
     return;
   }
   void connect();

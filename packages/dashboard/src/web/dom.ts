@@ -53,3 +53,8 @@ export function setText(element: Element, text: string): void {
 export function clear(element: Element): void {
   element.replaceChildren();
 }
+
+/** Text with the parts between backticks as `<code>` elements, each part put in as text. */
+export function withCode(text: string): (Node | string)[] {
+  return text.split('`').map((part, index) => (index % 2 === 1 ? el('code', {}, part) : part));
+}

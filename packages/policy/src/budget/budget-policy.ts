@@ -215,9 +215,10 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     const decision = await this.evaluate(candidate, context);
     if (decision.action === 'block' || context.force) return decision;
     const project = context.config.project;
-    const hard = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, { ...context, project }).filter(
-      (entry) => entry.budget.mode === 'hard',
-    );
+    const hard = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
+      ...context,
+      project,
+    }).filter((entry) => entry.budget.mode === 'hard');
     if (hard.length === 0) return decision;
     const estimate = await this.estimate(candidate, context);
     const now = this.#now();

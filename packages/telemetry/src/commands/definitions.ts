@@ -1,7 +1,7 @@
 import type { CommandV1 } from '@llm-service/spec';
 
 /** What `stats --by` groups by. */
-export const statsGroupings = ['agent', 'model', 'tool', 'task-type'] as const;
+export const statsGroupings = ['agent', 'model', 'tool', 'task-type', 'project'] as const;
 
 /** `stats`: declared statically (for --help); its implementation loads on first run. */
 export const statsCommand: CommandV1 = {
@@ -16,7 +16,7 @@ export const statsCommand: CommandV1 = {
     { flags: '--until <date>', description: 'up to and including this day (with --since)' },
     {
       flags: '--by <group>',
-      description: 'group by agent, model, tool or task-type (default: by day)',
+      description: 'group by agent, model, tool, task-type or project (default: by day)',
       choices: statsGroupings,
     },
     {
@@ -24,11 +24,29 @@ export const statsCommand: CommandV1 = {
       description: 'only this chain (all time unless a window is given); lists its attempts',
     },
     {
+      flags: '--all-projects',
+      description:
+        "every project's invocations, not only this config's project (a chain's are never limited)",
+    },
+    {
       flags: '--savings',
       description: 'also show money saved against the requested models, by policy reason and by agent',
     },
     { flags: '--tz <zone>', description: 'time zone of days, weeks and months (default UTC)' },
-    { flags: '--json', description: 'print the report as JSON (shape documented in @llm-service/telemetry)' },
+    {
+      flags: '--json',
+      description:
+        'print the report as JSON (shape documented in @llm-service/telemetry); with --watch, one line per change',
+    },
+    {
+      flags: '--watch',
+      description:
+        'keep the report on screen, read again when telemetry changes and every --interval seconds; Ctrl-C ends it',
+    },
+    {
+      flags: '--interval <seconds>',
+      description: 'with --watch: read again at least this often (default 2)',
+    },
   ],
   async run(input) {
     const { runStats } = await import('./run-stats.js');

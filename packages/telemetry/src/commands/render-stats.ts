@@ -6,6 +6,7 @@ const groupHeadings: Record<StatsReport['groupBy'], string> = {
   model: 'model',
   tool: 'tool',
   'task-type': 'task type',
+  project: 'project',
   day: 'day',
 };
 
@@ -18,7 +19,8 @@ function cells(row: StatsFigures, share: string): string[] {
     formatInteger(row.tokens.output),
     formatInteger(row.tokens.cacheRead),
     formatInteger(row.tokens.cacheWrite),
-    formatUsd(row.costUsd),
+    // `~`: the figure includes costs estimated from counted tokens.
+    `${row.estimatedCostUsd > 0 ? '~' : ''}${formatUsd(row.costUsd)}`,
     share,
     formatMs(row.latencyMs.average),
     formatMs(row.latencyMs.p95),
@@ -28,7 +30,12 @@ function cells(row: StatsFigures, share: string): string[] {
 /** `stats` for people: a heading, an aligned table with a total line, and notes on running work and costs. */
 export function renderStats(report: StatsReport): string {
   const lines: string[] = [];
-  const scope = report.chainId === null ? '' : ` in chain ${report.chainId}`;
+  const scope =
+    report.chainId !== null
+      ? ` in chain ${report.chainId}`
+      : report.project !== null
+        ? ` of project ${report.project}`
+        : ' of all projects';
   if (!report.database.exists) {
     return (
       `No telemetry recorded yet: ${report.database.path} does not exist.\n` +
@@ -82,6 +89,16 @@ export function renderStats(report: StatsReport): string {
       parts.push(`${report.running.abandoned} abandoned (their process ended without recording a result)`);
     notes.push(`Included above: ${parts.join(', ')}.`);
   }
+  const { estimatedCostUsd, unknownCostCalls } = report.total;
+  if (estimatedCostUsd > 0)
+    notes.push(
+      `~ Includes ${formatUsd(estimatedCostUsd)} estimated from counted tokens, for tools that report no usage.`,
+    );
+  if (unknownCostCalls > 0)
+    notes.push(
+      `${formatInteger(unknownCostCalls)} call${unknownCostCalls === 1 ? ' has' : 's have'} an unknown cost ` +
+        '(no usage reported and no estimator loaded; the policy plugin estimates) and no part in the cost column.',
+    );
   const check = report.costCheck;
   if (check.toolReportedCalls > 0) {
     notes.push(

@@ -4,7 +4,7 @@ import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import { TelemetryStore } from '../store/store.js';
 import { reportingDamage } from '../errors.js';
 import { renderStats } from './render-stats.js';
-import { commandSettings } from './settings.js';
+import { commandProject, commandSettings } from './settings.js';
 import { buildStatsReport, type StatsGroupBy, type StatsReport } from './stats-report.js';
 import { statsGroupings } from './definitions.js';
 import { resolveWindow } from './window.js';
@@ -12,7 +12,7 @@ import { roundFigures } from '@llm-service/plugin-kit';
 
 const groupings: readonly StatsGroupBy[] = statsGroupings;
 
-interface StatsOptions {
+export interface StatsOptions {
   daily?: boolean;
   weekly?: boolean;
   monthly?: boolean;
@@ -20,9 +20,15 @@ interface StatsOptions {
   until?: string;
   by?: string;
   chainId?: string;
+  allProjects?: boolean;
+  /** Only this project's invocations (resolved by `runStats` from the configuration); every project's when absent. */
+  project?: string;
   savings?: boolean;
   tz?: string;
   json?: boolean;
+  watch?: boolean;
+  /** Seconds, as given: checked by `watchIntervalOf`. */
+  interval?: string;
 }
 
 function groupByOf(options: StatsOptions): StatsGroupBy {
@@ -32,27 +38,58 @@ function groupByOf(options: StatsOptions): StatsGroupBy {
   return (options.by as StatsGroupBy | undefined) ?? 'day';
 }
 
+/** `--interval` of `--watch`, in milliseconds (default 2 s); refused without `--watch` or out of range. */
+export function watchIntervalOf(options: StatsOptions): number {
+  if (options.interval === undefined) return 2_000;
+  if (!options.watch) {
+    throw new UsageError('--interval needs --watch', { hint: 'e.g. llm-service stats --watch --interval 5' });
+  }
+  const text = options.interval.trim();
+  const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(text) ? Number(text) : Number.NaN;
+  if (!(seconds >= 0.1 && seconds <= 86_400)) {
+    throw new UsageError(`--interval '${options.interval}' is not a number of seconds from 0.1 to 86400`, {
+      hint: 'e.g. --interval 5 (seconds; changes to the telemetry refresh the view at once anyway)',
+    });
+  }
+  return Math.round(seconds * 1000);
+}
+
 /** Builds the report of `stats` for a database, as the command would; exported for the benchmark. */
 export function statsForDatabase(databasePath: string, options: StatsOptions, now = new Date()): StatsReport {
-  const window = resolveWindow(options, now);
-  const groupBy = groupByOf(options);
   const exists = existsSync(databasePath);
   const store = exists ? new TelemetryStore({ path: databasePath, create: false }) : undefined;
   try {
-    return buildStatsReport(
-      store ? reportingDamage(new SqliteTelemetryQuery(store), databasePath) : undefined,
-      {
-        databasePath,
-        databaseExists: exists,
-        window,
-        groupBy,
-        chainId: options.chainId,
-        savings: options.savings === true,
-      },
-    );
+    return statsForStore(store, databasePath, options, now);
   } finally {
     store?.close();
   }
+}
+
+/**
+ * The report over a store the caller opened and closes (`stats --watch` keeps one for its whole run), or over no
+ * database when `store` is undefined (the file does not exist).
+ */
+export function statsForStore(
+  store: TelemetryStore | undefined,
+  databasePath: string,
+  options: StatsOptions,
+  now = new Date(),
+): StatsReport {
+  const window = resolveWindow(options, now);
+  const groupBy = groupByOf(options);
+  return buildStatsReport(
+    store ? reportingDamage(new SqliteTelemetryQuery(store), databasePath) : undefined,
+    {
+      databasePath,
+      databaseExists: store !== undefined,
+      window,
+      groupBy,
+      chainId: options.chainId,
+      // A chain is one piece of work wherever it ran: its view is never cut to a project.
+      project: options.chainId === undefined ? options.project : undefined,
+      savings: options.savings === true,
+    },
+  );
 }
 
 export async function runStats(input: CommandInput): Promise<number> {
@@ -60,7 +97,13 @@ export async function runStats(input: CommandInput): Promise<number> {
   // Check the flags before loading any configuration, so a typo is reported first.
   resolveWindow(options, new Date());
   groupByOf(options);
+  const intervalMs = watchIntervalOf(options);
   const settings = await commandSettings(input);
+  if (!options.allProjects) options.project = await commandProject(input);
+  if (options.watch) {
+    const { watchStats } = await import('./watch-stats.js');
+    return watchStats(input, settings.dbPath, options, intervalMs);
+  }
   const report = statsForDatabase(settings.dbPath, options);
   input.io.stdout.write(options.json ? `${JSON.stringify(report, roundFigures, 2)}\n` : renderStats(report));
   return 0;

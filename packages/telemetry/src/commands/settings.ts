@@ -17,3 +17,14 @@ export async function commandSettings(input: CommandInput): Promise<TelemetrySet
   const config = await kernel.config();
   return resolveSettings(config.settings.telemetry as TelemetrySection | undefined, config.dir, process.env);
 }
+
+/**
+ * The project `stats` shows by default: the configuration's; `default` (that of a config without one) when there is
+ * no configuration, as for the settings above.
+ */
+export async function commandProject(input: CommandInput): Promise<string> {
+  const kernel = await input.kernel();
+  const location = kernel.configLocation();
+  if (location.source === 'user' && !existsSync(location.dir)) return 'default';
+  return (await kernel.config()).project;
+}

@@ -3,7 +3,7 @@ import type { InvocationFilter, InvocationRecord, AggregateRow } from '@llm-serv
 import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import type { ReportWindow } from './window.js';
 
-export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'day';
+export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day';
 
 export interface StatsFigures {
   group: string;
@@ -15,7 +15,11 @@ export interface StatsFigures {
   running: number;
   tokens: { input: number; output: number; cacheRead: number; cacheWrite: number; total: number };
   costUsd: number;
-  /** Of successful attempts. */
+  /** The part of `costUsd` estimated from counted tokens (tools that report no usage). */
+  estimatedCostUsd: number;
+  /** Attempts whose cost is unknown (no usage reported, no estimator loaded): not in `costUsd`. */
+  unknownCostCalls: number;
+  /** Of successful attempts (p95: the nearest-rank 95th percentile). */
   latencyMs: { average: number | null; p95: number | null };
 }
 
@@ -37,6 +41,8 @@ export interface StatsReport {
   };
   groupBy: StatsGroupBy;
   chainId: string | null;
+  /** The project shown; null for every project (`--all-projects`, or a chain). */
+  project: string | null;
   groups: StatsGroup[];
   total: StatsFigures;
   running: { count: number; abandoned: number };
@@ -62,6 +68,7 @@ export interface StatsRequest {
   window: ReportWindow;
   groupBy: StatsGroupBy;
   chainId: string | undefined;
+  project: string | undefined;
   savings: boolean;
 }
 
@@ -80,6 +87,8 @@ function figures(row: AggregateRow, running: number): StatsFigures {
       total: row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens,
     },
     costUsd: row.costUsd,
+    estimatedCostUsd: row.estimatedCostUsd,
+    unknownCostCalls: row.unknownCostInvocations,
     latencyMs: { average: row.averageLatencyMs, p95: row.p95LatencyMs },
   };
 }
@@ -94,6 +103,8 @@ function emptyRow(group: string): AggregateRow {
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
     costUsd: 0,
+    estimatedCostUsd: 0,
+    unknownCostInvocations: 0,
     averageLatencyMs: null,
     p95LatencyMs: null,
   };
@@ -110,6 +121,8 @@ function groupOf(record: RunningRecord, groupBy: StatsGroupBy, timezone: string)
       return record.tool;
     case 'task-type':
       return record.taskType ?? '(none)';
+    case 'project':
+      return record.project;
     case 'day':
       return formatLocalDate(localDate(new Date(record.startedAt), timezone));
   }
@@ -129,6 +142,7 @@ export function buildStatsReport(
     ...(window.since ? { since: window.since } : {}),
     ...(window.until ? { until: window.until } : {}),
     ...(request.chainId !== undefined ? { chainId: request.chainId } : {}),
+    ...(request.project !== undefined ? { project: request.project } : {}),
   };
   const rows = query ? query.aggregateNow(filter, request.groupBy as GroupBy, window.timezone) : [];
   const total = emptyRow('total');
@@ -140,6 +154,8 @@ export function buildStatsReport(
     total.cacheReadTokens += row.cacheReadTokens;
     total.cacheWriteTokens += row.cacheWriteTokens;
     total.costUsd += row.costUsd;
+    total.estimatedCostUsd += row.estimatedCostUsd;
+    total.unknownCostInvocations += row.unknownCostInvocations;
   }
   if (rows.length === 1) {
     total.averageLatencyMs = rows[0]!.averageLatencyMs;
@@ -171,6 +187,7 @@ export function buildStatsReport(
     },
     groupBy: request.groupBy,
     chainId: request.chainId ?? null,
+    project: request.project ?? null,
     groups: rows.map((row) => ({
       ...figures(row, runningByGroup.get(row.group) ?? 0),
       share: {

@@ -21,14 +21,14 @@ const modelB = { tool: 'codex', model: 'model-b' };
  * The fixture, with its figures worked out by hand:
  * - model-a (agent architect): successes with latencies 100, 200, 300, 400 ms, input 10+20+30+40, output 1+2+3+4,
  *   cache read 4×100, cache write 4×5, cost 0.01+0.02+0.03+0.04 = $0.10; one failure (50 ms). 5 calls, 80%,
- *   average 250 ms, p95 = sorted[floor(0.95 × 3)] = 300 ms.
+ *   average 250 ms, p95 (nearest rank, the ceil(0.95 × n)-th smallest) = the ceil(3.8) = 4th = 400 ms.
  * - model-b (agent writer, task type docs, chain chain-b): 20 successes, latencies 10..200 ms, input 5 and output 5
  *   each, $0.01 each = $0.20; six tool-reported, four of them $0.01 against $0.008 computed (they disagree).
- *   average 105 ms, p95 = sorted[floor(0.95 × 19)] = 190 ms.
+ *   average 105 ms, p95 = the ceil(19) = 19th = 190 ms.
  * - model-c: one attempt left running by a process that is gone (abandoned).
  * - Outside today (UTC): one model-a success yesterday at 10:00 and one at 23:30 (00:30 today in Berlin).
  * Total today: 26 calls, 24 successes, input 200, output 110, cache 400/20, $0.30, average (1000 + 2100) / 24 =
- * 129 ms, p95 of all 24 latencies = sorted[floor(0.95 × 23)] = sorted[21] = 200 ms.
+ * 129 ms, p95 of all 24 latencies = the ceil(22.8) = 23rd smallest, the second largest = 300 ms.
  */
 async function fillFixture(store: TelemetryStore): Promise<void> {
   const events: LlmServiceEvent[] = [];
@@ -111,7 +111,7 @@ describe('stats over a hand-computed fixture', () => {
       successRate: 0.8,
       running: 0,
       tokens: { input: 100, output: 10, cacheRead: 400, cacheWrite: 20, total: 530 },
-      latencyMs: { average: 250, p95: 300 },
+      latencyMs: { average: 250, p95: 400 },
     });
     expect(a!.costUsd).toBeCloseTo(0.1, 10);
     expect(a!.share.costUsd).toBeCloseTo(1 / 3, 10);
@@ -131,7 +131,7 @@ describe('stats over a hand-computed fixture', () => {
       successes: 24,
       running: 1,
       tokens: { input: 200, output: 110, cacheRead: 400, cacheWrite: 20, total: 730 },
-      latencyMs: { average: 129, p95: 200 },
+      latencyMs: { average: 129, p95: 300 },
     });
     expect(report.total.successRate).toBeCloseTo(24 / 26, 10);
     expect(report.total.costUsd).toBeCloseTo(0.3, 10);
@@ -218,16 +218,16 @@ describe('stats over a hand-computed fixture', () => {
   });
 
   it('prints an aligned table with a total line and notes', () => {
-    const text = renderStats(statsForDatabase(path, { by: 'model' }, now));
+    const text = renderStats(statsForDatabase(path, { by: 'model', project: 'default' }, now));
     expect(text).toBe(
       [
-        'Invocations today (2026-11-25, UTC), by model',
+        'Invocations of project default today (2026-11-25, UTC), by model',
         '',
         'model    calls  success  input  output  cache read  cache write   cost   share  avg latency  p95 latency',
         'model-b     20   100.0%    100     100           0            0  $0.20   66.7%       105 ms       190 ms',
-        'model-a      5    80.0%    100      10         400           20  $0.10   33.3%       250 ms       300 ms',
+        'model-a      5    80.0%    100      10         400           20  $0.10   33.3%       250 ms       400 ms',
         'model-c      1     0.0%      0       0           0            0  $0.00    0.0%            -            -',
-        'total       26    92.3%    200     110         400           20  $0.30  100.0%       129 ms       200 ms',
+        'total       26    92.3%    200     110         400           20  $0.30  100.0%       129 ms       300 ms',
         '',
         'Included above: 1 abandoned (their process ended without recording a result).',
         'Tool-reported cost on 6 calls: $0.06 reported, $0.05 from the price table (4 differ by more than 5%).',
@@ -240,7 +240,7 @@ describe('stats over a hand-computed fixture', () => {
     const report = statsForDatabase(path, { since: '2020-01-01', until: '2020-01-31' }, now);
     expect(report.groups).toEqual([]);
     expect(renderStats(report)).toBe(
-      'No invocations from 2020-01-01 to 2020-01-31 (UTC).\n28 invocations recorded in all; widen the window with --weekly, --monthly or --since YYYY-MM-DD.\n',
+      'No invocations of all projects from 2020-01-01 to 2020-01-31 (UTC).\n28 invocations recorded in all; widen the window with --weekly, --monthly or --since YYYY-MM-DD.\n',
     );
     const empty = temporary.store();
     empty.open();
@@ -292,6 +292,8 @@ describe('stats over a hand-computed fixture', () => {
         'cacheReadTokens',
         'cacheWriteTokens',
         'costUsd',
+        'estimatedCostUsd',
+        'unknownCostInvocations',
         'averageLatencyMs',
         'p95LatencyMs',
       ].sort(),
@@ -299,6 +301,46 @@ describe('stats over a hand-computed fixture', () => {
     expect(await query.running()).toMatchObject([{ model: 'model-c', status: 'abandoned' }]);
     const savings = await query.savings({ chainId: 'chain-b' });
     expect(savings.baselineUsd).toBeCloseTo(0.6, 10);
+  });
+
+  it("shows one project's invocations, or all by project, and marks estimated and unknown costs", async () => {
+    const store = temporary.store();
+    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const at = '2026-11-25T10:00:00.000Z';
+    for (const event of [
+      ...new RequestEvents({ project: 'alpha' }).success(at, modelA, { costUsd: 0.5 }),
+      ...new RequestEvents({ project: 'alpha' }).success(at, modelA, {
+        costUsd: 0.25,
+        costSource: 'estimated',
+      }),
+      ...new RequestEvents({ project: 'beta' }).success(at, modelB, { costUsd: 0, costSource: 'unknown' }),
+    ])
+      sink.handle(event);
+    await sink.flush();
+
+    const alpha = statsForDatabase(store.path, { by: 'model', project: 'alpha' }, now);
+    expect(alpha.project).toBe('alpha');
+    expect(alpha.total).toMatchObject({
+      invocations: 2,
+      costUsd: 0.75,
+      estimatedCostUsd: 0.25,
+      unknownCostCalls: 0,
+    });
+    const alphaText = renderStats(alpha);
+    expect(alphaText).toContain('Invocations of project alpha today');
+    expect(alphaText).toMatch(/model-a +2 +100\.0%.* ~\$0\.75/);
+    expect(alphaText).toContain('~ Includes $0.25 estimated from counted tokens');
+
+    const all = statsForDatabase(store.path, { by: 'project' }, now);
+    expect(all.groups.map((group) => [group.group, group.invocations, group.costUsd])).toEqual([
+      ['alpha', 2, 0.75],
+      ['beta', 1, 0],
+    ]);
+    // An unknown cost is no figure: not $0 in the row, and said so under the table.
+    const beta = all.groups.find((group) => group.group === 'beta');
+    expect(beta).toMatchObject({ unknownCostCalls: 1 });
+    expect(renderStats(all)).toContain('1 call has an unknown cost');
+    expect(renderStats(all)).toContain('Invocations of all projects today');
   });
 
   it('prunes rows started before a date, keeping running work of live processes', async () => {

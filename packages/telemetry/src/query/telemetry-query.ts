@@ -9,6 +9,7 @@ import type {
 } from '@llm-service/spec';
 import { MissingDatabaseError, type TelemetryStore } from '../store/store.js';
 import { filterSql } from './filter-sql.js';
+import { p95Sql } from './percentile-sql.js';
 import { isAbandoned, type AbandonedCheck } from './processes.js';
 import { watchFiles } from './watch-files.js';
 
@@ -60,7 +61,8 @@ const baselineExpression = `CASE WHEN i.model <> i.baseline_model AND EXISTS (
 const recordColumns = `invocation_id AS invocationId, chain_id AS chainId, attempt, started_at AS startedAt,
   finished_at AS finishedAt, agent, task_type AS taskType, tool, model, reason, status, error_kind AS errorKind,
   input_tokens AS inputTokens, output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
-  cache_write_tokens AS cacheWriteTokens, cost_usd AS costUsd, cost_source AS costSource, latency_ms AS latencyMs`;
+  cache_write_tokens AS cacheWriteTokens, cost_usd AS costUsd, cost_source AS costSource, latency_ms AS latencyMs,
+  project, message, force_reason AS forceReason`;
 
 const aggregateColumns = `COUNT(*) AS invocations,
   SUM(status = 'success') AS successes,
@@ -69,14 +71,17 @@ const aggregateColumns = `COUNT(*) AS invocations,
   SUM(cache_read_tokens) AS cacheReadTokens,
   SUM(cache_write_tokens) AS cacheWriteTokens,
   TOTAL(cost_usd) AS costUsd,
+  TOTAL(CASE WHEN cost_source = 'estimated' THEN cost_usd END) AS estimatedCostUsd,
+  SUM(cost_source = 'unknown') AS unknownCostInvocations,
   AVG(CASE WHEN status = 'success' THEN latency_ms END) AS averageLatencyMs,
-  percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95) AS p95LatencyMs`;
+  ${p95Sql("CASE WHEN status = 'success' THEN latency_ms END")} AS p95LatencyMs`;
 
 const groupColumns: Record<AggregateSubgrouping, string> = {
   agent: 'agent',
   model: 'model',
   tool: 'tool',
   'task-type': "COALESCE(task_type, '(none)')",
+  project: 'project',
 };
 
 const calendarPeriods: Record<'day' | 'week' | 'month', CalendarPeriod> = {
@@ -95,6 +100,8 @@ interface RawAggregate {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   costUsd: number;
+  estimatedCostUsd: number;
+  unknownCostInvocations: number | null;
   averageLatencyMs: number | null;
   p95LatencyMs: number | null;
 }
@@ -110,6 +117,8 @@ function toDetailed(raw: RawAggregate): DetailedAggregateRow {
     cacheReadTokens: raw.cacheReadTokens ?? 0,
     cacheWriteTokens: raw.cacheWriteTokens ?? 0,
     costUsd: raw.costUsd,
+    estimatedCostUsd: raw.estimatedCostUsd,
+    unknownCostInvocations: raw.unknownCostInvocations ?? 0,
     averageLatencyMs: raw.averageLatencyMs === null ? null : Math.round(raw.averageLatencyMs),
     p95LatencyMs: raw.p95LatencyMs,
   };
@@ -162,8 +171,8 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
   }
 
   /**
-   * Aggregates per group in one pass of SQLite (p95 with its percentile_disc: the latency at position
-   * floor(0.95 × (n − 1)) of the sorted latencies of successful attempts). Groups by agent, model, tool and task
+   * Aggregates per group in one pass of SQLite (p95 by nearest rank: of the n successful attempts' latencies
+   * sorted, the ceil(0.95 × n)-th; see percentile-sql.ts). Groups by agent, model, tool and task
    * type come most expensive first; days, ISO weeks and months (of `timezone`, default UTC) in time order. With
    * `thenBy`, each group is split by a second column (rows carry `subgroup`), in the same pass.
    */
@@ -289,7 +298,7 @@ export class SqliteTelemetryQuery implements TelemetryQueryV1 {
     const where = filterSql({ ...filter, status: 'success' });
     const row = db
       .prepare(
-        `SELECT AVG(latency_ms) AS average, percentile_disc(latency_ms, 0.95) AS p95 FROM invocations WHERE ${where.sql}`,
+        `SELECT AVG(latency_ms) AS average, ${p95Sql('latency_ms')} AS p95 FROM invocations WHERE ${where.sql}`,
       )
       .get(...where.parameters) as { average: number | null; p95: number | null };
     return { average: row.average === null ? null : Math.round(row.average), p95: row.p95 };

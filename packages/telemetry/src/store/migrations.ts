@@ -130,12 +130,17 @@ export const migrations: readonly Migration[] = [
     version: 4,
     description: "invocations: cost source 'estimated', for a cost the tool reported that cannot be true",
     up(db) {
-      rebuildInvocations(db, "CHECK (cost_source IN ('tool', 'computed'))", "CHECK (cost_source IN ('tool', 'computed', 'estimated'))");
+      rebuildInvocations(
+        db,
+        "CHECK (cost_source IN ('tool', 'computed'))",
+        "CHECK (cost_source IN ('tool', 'computed', 'estimated'))",
+      );
     },
   },
   {
     version: 5,
-    description: "invocations: the request's project, and cost source 'unknown' for a tool that reports no usage",
+    description:
+      "invocations: the request's project, and cost source 'unknown' for a tool that reports no usage",
     up(db) {
       rebuildInvocations(
         db,
@@ -173,7 +178,9 @@ function rebuildInvocations(db: Database, from: string, to: string): void {
     throw new Error(`the invocations table has no ${from} to change`);
   const rebuilt = invocations.replace(from, to).replace(head, 'CREATE TABLE invocations_rebuilt ');
   const indexes = db
-    .prepare(`SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'invocations' AND sql IS NOT NULL`)
+    .prepare(
+      `SELECT sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'invocations' AND sql IS NOT NULL`,
+    )
     .pluck()
     .all() as string[];
   // Captured answers reference invocations ON DELETE CASCADE: dropping the old table would delete them, so they are

@@ -83,7 +83,8 @@ export interface InvocationRecord {
 }
 
 /** `project` since plugin API 1.4. */
-export type AggregateGrouping = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day' | 'week' | 'month';
+export type AggregateGrouping =
+  'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day' | 'week' | 'month';
 /** The groupings that can split each group of an aggregate a second time. */
 export type AggregateSubgrouping = Exclude<AggregateGrouping, 'day' | 'week' | 'month'>;
 

@@ -1,0 +1,36 @@
+import { createKernel, type Kernel, type KernelOptions } from '@llm-service/core';
+import { builtinPlugins } from './builtin-plugins.js';
+
+/**
+ * Options of {@link createDefaultKernel}: core's `KernelOptions`. `plugins` are loaded after the built-in ones, as
+ * `plugins:` in llm-service.yaml are.
+ */
+export type DefaultKernelOptions = KernelOptions;
+
+/**
+ * A kernel with what the `llm-service` binary loads: the built-in plugins ({@link builtinPlugins}: the generic YAML
+ * and Claude adapters, budgets and cost-optimised selection, telemetry, the dashboard's command), then the plugins
+ * `llm-service.yaml` names. A configuration found in a project directory (`./.llm-service/` or a parent) runs only
+ * once trusted with `llm-service config trust`, exactly as for the binary; `configDir` and
+ * `$LLM_SERVICE_CONFIG_DIR` name a directory the caller chose. It has none of the binary's terminal I/O: warnings
+ * go to `logger` (core's default writes them to stderr), and nothing is asked: without `confirm`, a confirmation a
+ * budget asks for becomes a warning (a `budget.warned` event) and the request goes on, as with the binary when stdin
+ * or stderr is not a terminal. Hard budgets block (`PolicyBlockedError`, exit code 3) either way.
+ *
+ * Nothing is read or loaded until the first call that needs the configuration; `await kernel.dispose()` when done, so
+ * telemetry's sinks are flushed and its database closed.
+ *
+ * @example
+ * ```ts
+ * const kernel = createDefaultKernel({ configDir: './config' });
+ * try {
+ *   const result = await kernel.exec({ agent: 'writer', prompt: 'Draft the release notes' });
+ *   console.log(result.text, result.costUsd);
+ * } finally {
+ *   await kernel.dispose();
+ * }
+ * ```
+ */
+export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
+  return createKernel({ ...options, plugins: [...builtinPlugins, ...(options.plugins ?? [])] });
+}
