@@ -95,7 +95,8 @@ describe('llm-service exec, end to end through the built binary', () => {
       tool: 'primary',
       model: 'model-a',
       reason: 'preferred',
-      costSource: 'computed',
+      // The stand-in prints plain text: its prompt and answer are counted.
+      costSource: 'estimated',
     });
     expect(Object.keys(result)).toEqual([
       'text',

@@ -140,7 +140,7 @@ describe('telemetry through the built binary', () => {
       env,
     });
     expect(human.stdout.toString()).toMatch(
-      /^Invocations today \(\d{4}-\d{2}-\d{2}, Asia\/Tokyo\), by agent/,
+      /^Invocations of project default today \(\d{4}-\d{2}-\d{2}, Asia\/Tokyo\), by agent/,
     );
   });
 

@@ -105,7 +105,7 @@ describe.skipIf(unavailable !== undefined)('on a real terminal (tmux)', () => {
     const running = await session.waitFor(/writer → stand-in:model-a · \d+\.\ds/);
     expect(running).toBeTruthy();
     const screen = await session.waitFor(
-      /✓ stand-in:model-a · \d+ in \/ \d+ out tokens · \$[\d.]+ · \d+\.\ds/,
+      /✓ stand-in:model-a · \d+ in \/ \d+ out tokens · \$[\d.]+ \(estimated\) · \d+\.\ds/,
     );
     expect(await session.waitForExit()).toBe(0);
     expect(screen).not.toMatch(/writer → stand-in/); // the spinner line is cleared

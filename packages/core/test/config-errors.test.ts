@@ -742,7 +742,7 @@ const cases: Case[] = [
         column: 1,
         path: 'telemetri',
         message: "unknown field 'telemetri'",
-        suggestion: "did you mean 'telemetry'? Allowed: version, plugins, telemetry",
+        suggestion: "did you mean 'telemetry'? Allowed: version, plugins, project, telemetry",
       },
     ],
   },

@@ -13,6 +13,7 @@ export * from './contracts/v1/sink.js';
 export * from './contracts/v1/telemetry.js';
 export * from './contracts/v1/command.js';
 export * from './contracts/v1/cost-estimator.js';
+export * from './contracts/v1/tasks.js';
 export * from './contracts/v1/kernel-handle.js';
 // Events
 export * from './events/events.js';

@@ -16,6 +16,7 @@ import {
   type LlmServiceEventType,
   type PluginDefinition,
   type PolicyV2,
+  type RequestEvent,
   type CostEstimatorV1,
   type UnreportedAttempt,
   CostEstimatorToken,
@@ -287,13 +288,15 @@ describe('exec: a successful request', () => {
       'invocation.succeeded',
       'request.completed',
     ]);
-    for (const event of events) {
+    // A request emits no task events.
+    const requestEvents = events as readonly RequestEvent[];
+    for (const event of requestEvents) {
       expect(event.invocationId).toBe(result.invocationId);
       expect(event.chainId).toBe('chain-7');
       expect(new Date(event.at).toISOString()).toBe(event.at);
     }
     // Request-level events are attempt 0; the attempt's own events carry its 1-based number.
-    expect(events.map((event) => event.attempt)).toEqual([0, 0, 0, 1, 1, 1, 1, 0]);
+    expect(requestEvents.map((event) => event.attempt)).toEqual([0, 0, 0, 1, 1, 1, 1, 0]);
     expect(ofType(events, 'invocation.output').map((event) => event.text)).toEqual(['one', 'two']);
     expect(ofType(events, 'route.planned')[0]?.candidates).toEqual([
       { tool: 'a', model: 'm1', reason: 'preferred' },

@@ -51,6 +51,7 @@ export function invocationRow(overrides: Partial<InvocationRow> = {}): Invocatio
     project: 'default',
     message: null,
     forceReason: null,
+    taskId: null,
     ...overrides,
   };
 }

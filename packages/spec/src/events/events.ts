@@ -23,6 +23,8 @@ export interface RequestReceivedEvent extends EventBase {
   type: 'request.received';
   /** The project the request belongs to (plugin API 1.4): `project:` of llm-service.yaml, or its default. */
   project: string;
+  /** The task it works on, when it runs one (plugin API 1.5). */
+  taskId?: string;
   agent: string;
   taskType: string | undefined;
   /** Plain SHA-256 of the prompt bytes; sinks that persist it key it with their own secret. */
@@ -53,6 +55,8 @@ export interface InvocationStartedEvent extends EventBase {
   type: 'invocation.started';
   /** The request's project (plugin API 1.4). */
   project: string;
+  /** The request's task, when it runs one (plugin API 1.5). */
+  taskId?: string;
   agent: string;
   taskType: string | undefined;
   tool: string;
@@ -157,6 +161,60 @@ export interface RequestCompletedEvent extends EventBase {
   attempts: number;
 }
 
+/** What every task event carries (plugin API 1.5): task events belong to a task, not to one request. */
+interface TaskEventBase {
+  at: string;
+  taskId: string;
+  agent: string;
+  /** The chain the task's requests run in, once known. */
+  chainId?: string;
+}
+
+export interface TaskCreatedEvent extends TaskEventBase {
+  type: 'task.created';
+  title: string;
+  status: 'new' | 'assigned';
+  /** The task whose hand-off created it. */
+  from?: string;
+}
+
+export interface TaskAssignedEvent extends TaskEventBase {
+  type: 'task.assigned';
+  /** Why it was (re)assigned: a retry, an interrupted run put back, a budget period that rolled over. */
+  note?: string;
+}
+
+export interface TaskStartedEvent extends TaskEventBase {
+  type: 'task.started';
+}
+
+export interface TaskCompletedEvent extends TaskEventBase {
+  type: 'task.completed';
+  costUsd: number;
+  attempts: number;
+  answer: string;
+  nextAgent?: string;
+}
+
+export interface TaskFailedEvent extends TaskEventBase {
+  type: 'task.failed';
+  kind: string;
+  message: string;
+}
+
+export interface TaskBlockedEvent extends TaskEventBase {
+  type: 'task.blocked';
+  message: string;
+}
+
+export type TaskEvent =
+  | TaskCreatedEvent
+  | TaskAssignedEvent
+  | TaskStartedEvent
+  | TaskCompletedEvent
+  | TaskFailedEvent
+  | TaskBlockedEvent;
+
 export type LlmServiceEvent =
   | RequestReceivedEvent
   | RoutePlannedEvent
@@ -168,7 +226,11 @@ export type LlmServiceEvent =
   | FallbackUsedEvent
   | BudgetWarnedEvent
   | BudgetBlockedEvent
-  | RequestCompletedEvent;
+  | RequestCompletedEvent
+  | TaskEvent;
+
+/** The events of one request and its attempts: every one carries `invocationId`, `chainId` and `attempt`. */
+export type RequestEvent = Exclude<LlmServiceEvent, TaskEvent>;
 
 export type LlmServiceEventType = LlmServiceEvent['type'];
 export type EventOfType<T extends LlmServiceEventType> = Extract<LlmServiceEvent, { type: T }>;

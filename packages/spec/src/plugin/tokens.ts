@@ -1,4 +1,5 @@
 import type { CostEstimatorV1 } from '../contracts/v1/cost-estimator.js';
+import type { TaskStoreV1 } from '../contracts/v1/tasks.js';
 import type { BudgetReporterV1, SpendLedgerV1, TelemetryQueryV1 } from '../contracts/v1/telemetry.js';
 
 declare const serviceType: unique symbol;
@@ -18,6 +19,8 @@ export const TelemetryQueryToken = serviceToken<TelemetryQueryV1>('telemetry-que
 export const BudgetReporterToken = serviceToken<BudgetReporterV1>('budget-reporter', 1);
 /** Plugin API 1.4. */
 export const CostEstimatorToken = serviceToken<CostEstimatorV1>('cost-estimator', 1);
+/** Plugin API 1.5. */
+export const TaskStoreToken = serviceToken<TaskStoreV1>('task-store', 1);
 
 export function describeToken(token: symbol): string {
   return token.description ?? token.toString();

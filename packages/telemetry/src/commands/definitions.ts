@@ -1,7 +1,7 @@
 import type { CommandV1 } from '@llm-service/spec';
 
 /** What `stats --by` groups by. */
-export const statsGroupings = ['agent', 'model', 'tool', 'task-type', 'project'] as const;
+export const statsGroupings = ['agent', 'model', 'tool', 'task-type', 'project', 'task'] as const;
 
 /** `stats`: declared statically (for --help); its implementation loads on first run. */
 export const statsCommand: CommandV1 = {
@@ -16,12 +16,16 @@ export const statsCommand: CommandV1 = {
     { flags: '--until <date>', description: 'up to and including this day (with --since)' },
     {
       flags: '--by <group>',
-      description: 'group by agent, model, tool, task-type or project (default: by day)',
+      description: 'group by agent, model, tool, task-type, project or task (default: by day)',
       choices: statsGroupings,
     },
     {
       flags: '--chain-id <id>',
       description: 'only this chain (all time unless a window is given); lists its attempts',
+    },
+    {
+      flags: '--task <id>',
+      description: "only this task's attempts (`tasks run` records them), all time unless a window is given",
     },
     {
       flags: '--all-projects',

@@ -7,6 +7,7 @@ const groupHeadings: Record<StatsReport['groupBy'], string> = {
   tool: 'tool',
   'task-type': 'task type',
   project: 'project',
+  task: 'task',
   day: 'day',
 };
 
@@ -33,9 +34,11 @@ export function renderStats(report: StatsReport): string {
   const scope =
     report.chainId !== null
       ? ` in chain ${report.chainId}`
-      : report.project !== null
-        ? ` of project ${report.project}`
-        : ' of all projects';
+      : report.taskId !== null
+        ? ` of task ${report.taskId}`
+        : report.project !== null
+          ? ` of project ${report.project}`
+          : ' of all projects';
   if (!report.database.exists) {
     return (
       `No telemetry recorded yet: ${report.database.path} does not exist.\n` +

@@ -20,6 +20,7 @@ export interface StatsOptions {
   until?: string;
   by?: string;
   chainId?: string;
+  task?: string;
   allProjects?: boolean;
   /** Only this project's invocations (resolved by `runStats` from the configuration); every project's when absent. */
   project?: string;
@@ -85,8 +86,9 @@ export function statsForStore(
       window,
       groupBy,
       chainId: options.chainId,
-      // A chain is one piece of work wherever it ran: its view is never cut to a project.
-      project: options.chainId === undefined ? options.project : undefined,
+      taskId: options.task,
+      // A chain or a task is one piece of work wherever it ran: its view is never cut to a project.
+      project: options.chainId === undefined && options.task === undefined ? options.project : undefined,
       savings: options.savings === true,
     },
   );

@@ -3,7 +3,7 @@ import type { InvocationFilter, InvocationRecord, AggregateRow } from '@llm-serv
 import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
 import type { ReportWindow } from './window.js';
 
-export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day';
+export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'task' | 'day';
 
 export interface StatsFigures {
   group: string;
@@ -41,8 +41,10 @@ export interface StatsReport {
   };
   groupBy: StatsGroupBy;
   chainId: string | null;
-  /** The project shown; null for every project (`--all-projects`, or a chain). */
+  /** The project shown; null for every project (`--all-projects`, a chain or a task). */
   project: string | null;
+  /** The task shown (`--task`), or null. */
+  taskId: string | null;
   groups: StatsGroup[];
   total: StatsFigures;
   running: { count: number; abandoned: number };
@@ -68,6 +70,7 @@ export interface StatsRequest {
   window: ReportWindow;
   groupBy: StatsGroupBy;
   chainId: string | undefined;
+  taskId: string | undefined;
   project: string | undefined;
   savings: boolean;
 }
@@ -123,6 +126,8 @@ function groupOf(record: RunningRecord, groupBy: StatsGroupBy, timezone: string)
       return record.taskType ?? '(none)';
     case 'project':
       return record.project;
+    case 'task':
+      return record.taskId ?? '(none)';
     case 'day':
       return formatLocalDate(localDate(new Date(record.startedAt), timezone));
   }
@@ -143,6 +148,7 @@ export function buildStatsReport(
     ...(window.until ? { until: window.until } : {}),
     ...(request.chainId !== undefined ? { chainId: request.chainId } : {}),
     ...(request.project !== undefined ? { project: request.project } : {}),
+    ...(request.taskId !== undefined ? { taskId: request.taskId } : {}),
   };
   const rows = query ? query.aggregateNow(filter, request.groupBy as GroupBy, window.timezone) : [];
   const total = emptyRow('total');
@@ -188,6 +194,7 @@ export function buildStatsReport(
     groupBy: request.groupBy,
     chainId: request.chainId ?? null,
     project: request.project ?? null,
+    taskId: request.taskId ?? null,
     groups: rows.map((row) => ({
       ...figures(row, runningByGroup.get(row.group) ?? 0),
       share: {
@@ -211,7 +218,7 @@ export function buildStatsReport(
         ? { baselineUsd: 0, actualUsd: 0, savedUsd: 0, invocations: 0, byReason: [], byAgent: [] }
         : null,
     invocations:
-      request.chainId !== undefined
+      request.chainId !== undefined || request.taskId !== undefined
         ? (query?.invocationsNow({ ...filter, limit: 1_000 }, 'asc') ?? [])
         : null,
     recordedInTotal: query ? query.totalRows() : 0,

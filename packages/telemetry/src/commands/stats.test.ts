@@ -343,6 +343,30 @@ describe('stats over a hand-computed fixture', () => {
     expect(renderStats(all)).toContain('Invocations of all projects today');
   });
 
+  it("shows a task's attempts with --task, whatever their project, and groups by task", async () => {
+    const store = temporary.store();
+    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const at = '2026-11-20T10:00:00.000Z';
+    for (const event of [
+      ...new RequestEvents({ taskId: 'T-1', project: 'alpha' }).success(at, modelA, { costUsd: 0.5 }),
+      ...new RequestEvents({ taskId: 'T-1', project: 'alpha' }).success(at, modelB, { costUsd: 0.25 }),
+      ...new RequestEvents({ taskId: 'T-2' }).success(at, modelA, { costUsd: 1 }),
+      ...new RequestEvents().success(at, modelA, { costUsd: 2 }),
+    ])
+      sink.handle(event);
+    await sink.flush();
+    const task = statsForDatabase(store.path, { task: 'T-1', project: 'default' }, now);
+    expect(task).toMatchObject({ taskId: 'T-1', project: null, total: { invocations: 2, costUsd: 0.75 } });
+    expect(task.invocations?.map((row) => row.taskId)).toEqual(['T-1', 'T-1']);
+    expect(renderStats(task)).toContain('Invocations of task T-1 all recorded time');
+    const byTask = statsForDatabase(store.path, { by: 'task', since: '2026-11-01' }, now);
+    expect(byTask.groups.map((group) => [group.group, group.costUsd])).toEqual([
+      ['(none)', 2],
+      ['T-2', 1],
+      ['T-1', 0.75],
+    ]);
+  });
+
   it('prunes rows started before a date, keeping running work of live processes', async () => {
     const store = temporary.track(
       new (await import('../store/store.js')).TelemetryStore({ path, create: false }),

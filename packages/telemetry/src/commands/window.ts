@@ -28,8 +28,9 @@ export interface WindowFlags {
   since?: string;
   until?: string;
   tz?: string;
-  /** With a chain id and no window flag, the whole history is searched. */
+  /** With a chain or task id and no window flag, the whole history is searched. */
   chainId?: string;
+  task?: string;
 }
 
 const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -100,7 +101,7 @@ export function resolveWindow(flags: WindowFlags, now: Date): ReportWindow {
       description: `from ${describeInstant(since, timezone)} to ${last} (${timezone})`,
     };
   }
-  if (!flags.daily && !flags.weekly && !flags.monthly && flags.chainId !== undefined) {
+  if (!flags.daily && !flags.weekly && !flags.monthly && (flags.chainId ?? flags.task) !== undefined) {
     return { period: 'all', since: undefined, until: undefined, timezone, description: 'all recorded time' };
   }
   if (flags.weekly) {

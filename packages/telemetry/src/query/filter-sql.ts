@@ -14,6 +14,7 @@ export function filterSql(filter: InvocationFilter): SqlFragment {
     parameters.push(value);
   };
   if (filter.project !== undefined) add('project = ?', filter.project);
+  if (filter.taskId !== undefined) add('task_id = ?', filter.taskId);
   if (filter.since) add('started_at >= ?', filter.since.toISOString());
   if (filter.until) add('started_at < ?', filter.until.toISOString());
   if (filter.agent !== undefined) add('agent = ?', filter.agent);

@@ -35,6 +35,7 @@ export const invocationColumns = [
   'force_reason',
   'pid',
   'project',
+  'task_id',
 ] as const;
 
 export type InvocationStatus = 'running' | 'success' | 'failed' | 'blocked' | 'timeout' | 'cancelled';
@@ -73,6 +74,7 @@ export interface InvocationRow {
   forceReason: string | null;
   pid: number | null;
   project: string;
+  taskId: string | null;
 }
 
 export const insertInvocationSql = `INSERT INTO invocations (${invocationColumns.join(', ')}) VALUES (${invocationColumns
@@ -115,6 +117,7 @@ export function insertParameters(row: InvocationRow, keyedHash: string | null): 
     row.forceReason,
     row.pid,
     row.project,
+    row.taskId,
   ];
 }
 
@@ -155,5 +158,6 @@ export function emptyRow(
     forceReason: null,
     pid: null,
     project: 'default',
+    taskId: null,
   };
 }

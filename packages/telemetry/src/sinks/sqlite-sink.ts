@@ -4,6 +4,7 @@ import type {
   InvocationFailedEvent,
   InvocationSucceededEvent,
   LlmServiceEvent,
+  RequestEvent,
   TelemetrySinkV1,
   Usage,
 } from '@llm-service/spec';
@@ -30,6 +31,7 @@ type WriteOperation =
 /** What the sink remembers of a request between its events, for rows no attempt event describes. */
 interface RequestState {
   project: string;
+  taskId: string | null;
   agent: string;
   taskType: string | null;
   promptSha256: string;
@@ -236,6 +238,7 @@ export class SqliteSink implements TelemetrySinkV1 {
         remember(this.#requests, event.invocationId, {
           // A kernel older than plugin API 1.4 sends no project.
           project: event.project ?? 'default',
+          taskId: event.taskId ?? null,
           agent: event.agent,
           taskType: event.taskType ?? null,
           promptSha256: event.promptSha256,
@@ -261,6 +264,7 @@ export class SqliteSink implements TelemetrySinkV1 {
           startedAt: event.at,
         });
         row.project = event.project ?? 'default';
+        row.taskId = event.taskId ?? null;
         row.agent = event.agent;
         row.taskType = event.taskType ?? null;
         row.tool = event.tool;
@@ -350,7 +354,7 @@ export class SqliteSink implements TelemetrySinkV1 {
   }
 
   #insertRequestRow(
-    event: LlmServiceEvent,
+    event: RequestEvent,
     state: RequestState,
     status: InvocationStatus,
     errorKind: string,
@@ -370,7 +374,7 @@ export class SqliteSink implements TelemetrySinkV1 {
   }
 
   /** A finished row for a request-level outcome (blocked, cancelled) that no attempt event describes. */
-  #requestRow(event: LlmServiceEvent, state: RequestState | undefined): InvocationRow {
+  #requestRow(event: RequestEvent, state: RequestState | undefined): InvocationRow {
     const row = emptyRow({
       invocationId: event.invocationId,
       chainId: event.chainId,
@@ -381,6 +385,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     row.pid = process.pid;
     if (state) {
       row.project = state.project;
+      row.taskId = state.taskId;
       row.agent = state.agent;
       row.taskType = state.taskType;
       row.promptSha256 = state.promptSha256;

@@ -155,6 +155,17 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'invocations: the task a request worked on',
+    up(db) {
+      db.exec(`
+        ALTER TABLE invocations ADD COLUMN task_id TEXT;
+        -- A task's cost and attempts, for the runner's result and stats --task.
+        CREATE INDEX invocations_task ON invocations (task_id, started_at) WHERE task_id IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

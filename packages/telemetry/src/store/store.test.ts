@@ -53,7 +53,7 @@ describe('the telemetry store', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 
-  it("widens the cost sources to 'estimated' and 'unknown' and adds projects, keeping every row, captured answer and index", async () => {
+  it("widens the cost sources to 'estimated' and 'unknown' and adds projects and tasks, keeping every row, captured answer and index", async () => {
     const old = temporary.store({ migrations: migrations.slice(0, 3) });
     for (const tool of ['t', 'u']) {
       const id = insertOldRow(old.open(), tool);
@@ -80,15 +80,17 @@ describe('the telemetry store', () => {
     expect(userVersion(db)).toBe(latestSchemaVersion);
     // Rows from before projects belong to the default project.
     expect(db.prepare('SELECT * FROM invocations ORDER BY id').all()).toEqual(
-      rowsBefore.map((row) => ({ ...(row as object), project: 'default' })),
+      rowsBefore.map((row) => ({ ...(row as object), project: 'default', task_id: null })),
     );
     expect(db.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all()).toEqual(
       answersBefore,
     );
     expect(schema(db)).toEqual(
-      [...indexesBefore, { type: 'index', name: 'invocations_project' }].sort((a, b) =>
-        (a as { name: string }).name.localeCompare((b as { name: string }).name),
-      ),
+      [
+        ...indexesBefore,
+        { type: 'index', name: 'invocations_project' },
+        { type: 'index', name: 'invocations_task' },
+      ].sort((a, b) => (a as { name: string }).name.localeCompare((b as { name: string }).name)),
     );
     db.prepare("UPDATE invocations SET cost_source = 'estimated'").run();
     db.prepare("UPDATE invocations SET cost_source = 'unknown'").run();

@@ -6,6 +6,7 @@ export class RequestEvents {
   readonly chainId: string;
   readonly agent: string;
   readonly project: string;
+  readonly taskId: string | undefined;
   readonly taskType: string | undefined;
   readonly promptSha256: string;
   pid = 4242;
@@ -16,6 +17,7 @@ export class RequestEvents {
       chainId?: string;
       agent?: string;
       project?: string;
+      taskId?: string;
       taskType?: string;
       promptSha256?: string;
     } = {},
@@ -24,6 +26,7 @@ export class RequestEvents {
     this.chainId = options.chainId ?? `chain-${this.invocationId}`;
     this.agent = options.agent ?? 'architect';
     this.project = options.project ?? 'default';
+    this.taskId = options.taskId;
     this.taskType = options.taskType;
     this.promptSha256 = options.promptSha256 ?? 'a'.repeat(64);
   }
@@ -37,6 +40,7 @@ export class RequestEvents {
       type: 'request.received',
       ...this.#base(0, at),
       project: this.project,
+      ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
       agent: this.agent,
       taskType: this.taskType,
       promptSha256: this.promptSha256,
@@ -65,6 +69,7 @@ export class RequestEvents {
       type: 'invocation.started',
       ...this.#base(attempt, at),
       project: this.project,
+      ...(this.taskId === undefined ? {} : { taskId: this.taskId }),
       agent: this.agent,
       taskType: this.taskType,
       tool: candidate.tool,

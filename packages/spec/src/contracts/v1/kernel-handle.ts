@@ -67,6 +67,8 @@ export interface ExecRequest extends RouteRequest {
   /** Answers yes to every confirmation a policy asks. */
   yes?: boolean | undefined;
   force?: { reason: string } | undefined;
+  /** The task the request works on (plugin API 1.5), recorded on every attempt. */
+  taskId?: string | undefined;
 }
 
 export interface ExecOptions {

@@ -42,6 +42,8 @@ export interface SpendLedgerV1 {
 export interface InvocationFilter {
   /** Only this project's rows (plugin API 1.4); every project's when absent. */
   project?: string;
+  /** Only this task's attempts (plugin API 1.5). */
+  taskId?: string;
   since?: Date;
   until?: Date;
   agent?: string;
@@ -80,11 +82,21 @@ export interface InvocationRecord {
   message: string | null;
   /** The reason given with `--force`, when the request was forced past a budget (plugin API 1.4). */
   forceReason: string | null;
+  /** The task the request worked on (plugin API 1.5). */
+  taskId: string | null;
 }
 
-/** `project` since plugin API 1.4. */
+/** `project` since plugin API 1.4, `task` since 1.5. */
 export type AggregateGrouping =
-  'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'day' | 'week' | 'month';
+  | 'agent'
+  | 'model'
+  | 'tool'
+  | 'task-type'
+  | 'project'
+  | 'task'
+  | 'day'
+  | 'week'
+  | 'month';
 /** The groupings that can split each group of an aggregate a second time. */
 export type AggregateSubgrouping = Exclude<AggregateGrouping, 'day' | 'week' | 'month'>;
 
