@@ -59,6 +59,8 @@ describe('llm-service completion', () => {
       'model',
       'tool',
       'task-type',
+      'project',
+      'task',
     ]);
     expect(completeInBash(script, ['llm-service', 'plugins', 'new', 'x', '--kind', 'p'], cwd)).toEqual([
       'policy',
@@ -74,7 +76,7 @@ describe('llm-service completion', () => {
     expect((await runCli(['completion', 'zsh'])).stdout.toString()).toMatch(/^#compdef llm-service/);
     expect((await runCli(['completion', 'fish'])).stdout.toString()).toContain('complete -c llm-service');
     expect((await runCli(['completion', 'fish'])).stdout.toString()).toContain(
-      "complete -c llm-service -l by -x -a 'agent model tool task-type'",
+      "complete -c llm-service -l by -x -a 'agent model tool task-type project task'",
     );
     expect((await runCli(['completion', 'zsh'])).stdout.toString()).toContain(
       "--kind) compadd -- 'adapter' 'policy' 'sink' 'command'; return ;;",

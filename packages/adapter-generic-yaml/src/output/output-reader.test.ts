@@ -61,8 +61,18 @@ describe('output readers', () => {
     expect(parsed).toEqual({
       text: 'xy',
       usage: { inputTokens: 4.5, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      usageReported: true,
     });
     expect(emitted).toEqual(['xy']);
+  });
+
+  it('says no usage was reported for plain text, and for JSON where no usage path matched a number', () => {
+    const text = reader({ format: 'text' });
+    text.instance.onStdout(Buffer.from('plain answer'));
+    expect(text.instance.finish()).toMatchObject({ text: 'plain answer', usageReported: false });
+    const json = reader({ format: 'json', text: 'a', input_tokens: 'usage.in' });
+    json.instance.onStdout(Buffer.from('{"a":"x","usage":{"in":"many"}}'));
+    expect(json.instance.finish()).toMatchObject({ text: 'x', usageReported: false });
   });
 
   it('json: empty output is bad-output', () => {
