@@ -2,6 +2,7 @@ import adapterClaude from '@llm-service/adapter-claude';
 import adapterGenericYaml from '@llm-service/adapter-generic-yaml';
 import dashboard from '@llm-service/dashboard';
 import policy from '@llm-service/policy';
+import tasks from '@llm-service/tasks';
 import telemetry from '@llm-service/telemetry';
 import type { PluginDefinition } from '@llm-service/spec';
 
@@ -12,4 +13,5 @@ export const builtinPlugins: readonly PluginDefinition[] = [
   policy,
   telemetry,
   dashboard,
+  tasks,
 ];

@@ -9,13 +9,13 @@ export type DefaultKernelOptions = KernelOptions;
 
 /**
  * A kernel with what the `llm-service` binary loads: the built-in plugins ({@link builtinPlugins}: the generic YAML
- * and Claude adapters, budgets and cost-optimised selection, telemetry, the dashboard's command), then the plugins
- * `llm-service.yaml` names. A configuration found in a project directory (`./.llm-service/` or a parent) runs only
- * once trusted with `llm-service config trust`, exactly as for the binary; `configDir` and
- * `$LLM_SERVICE_CONFIG_DIR` name a directory the caller chose. It has none of the binary's terminal I/O: warnings
- * go to `logger` (core's default writes them to stderr), and nothing is asked: without `confirm`, a confirmation a
- * budget asks for becomes a warning (a `budget.warned` event) and the request goes on, as with the binary when stdin
- * or stderr is not a terminal. Hard budgets block (`PolicyBlockedError`, exit code 3) either way.
+ * and Claude adapters, budgets and cost-optimised selection, telemetry, the dashboard's command, the task store and
+ * the `tasks` commands), then the plugins `llm-service.yaml` names. A configuration found in a project directory
+ * (`./.llm-service/` or a parent) runs only once trusted with `llm-service config trust`, exactly as for the binary;
+ * `configDir` and `$LLM_SERVICE_CONFIG_DIR` name a directory the caller chose. It has none of the binary's terminal
+ * I/O: warnings go to `logger` (core's default writes them to stderr), and nothing is asked: without `confirm`, a
+ * confirmation a budget asks for becomes a warning (a `budget.warned` event) and the request goes on, as with the
+ * binary when stdin or stderr is not a terminal. Hard budgets block (`PolicyBlockedError`, exit code 3) either way.
  *
  * Nothing is read or loaded until the first call that needs the configuration; `await kernel.dispose()` when done, so
  * telemetry's sinks are flushed and its database closed.

@@ -177,6 +177,7 @@ describe('createDefaultKernel from the built @llm-service/cli', () => {
       '@llm-service/policy',
       '@llm-service/telemetry',
       '@llm-service/dashboard',
+      '@llm-service/tasks',
     ]);
     expect(result.reporter).toBe(true);
   });

@@ -70,7 +70,9 @@ describe('stats --watch through the built binary', () => {
     await exec('first');
     const watch = start([...stats, '--watch', '--interval', '0.2'], env);
     await waitFor(() => /^model-a\s+1\s+100\.0%/m.test(watch.output()), 20_000);
-    expect(watch.output()).toMatch(/^Invocations of project default from 2000-01-01 to now \(UTC\), by model\n/);
+    expect(watch.output()).toMatch(
+      /^Invocations of project default from 2000-01-01 to now \(UTC\), by model\n/,
+    );
     // Nothing changes: the same report is not printed again, however many times it is read.
     await new Promise((resolve) => setTimeout(resolve, 700));
     expect(watch.output().match(/^Invocations /gm)).toHaveLength(1);

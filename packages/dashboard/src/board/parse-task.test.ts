@@ -100,15 +100,34 @@ describe('parseTaskFile', () => {
   it('keeps a file with fields of the wrong type as a flagged card, naming each field and its line', () => {
     const card = parse(
       'misc/t.yaml',
-      'status: new\ntitle:\n  - a\n  - b\npriority: high\ncreated: true\nresult: { ok: 1 }\n',
+      'status: new\ntitle:\n  - a\n  - b\npriority: high\ncreated: true\nresult: [1, 2]\n',
     );
     expect(card.column).toBe('inbox');
     expect(card.flag).toBe(malformedFlag);
     expect(card.parseError).toBe(
       'line 3: title must be text, not a list; line 6: created must be a date or text, not true/false; ' +
-        'line 7: result must be text, not a mapping',
+        'line 7: result must be text or a mapping with summary, not a list',
     );
     expect(card.status).toBeNull();
+  });
+
+  it('reads the shape the tasks plugin writes: result and error maps, and its _at times', () => {
+    const done = parse(
+      'done/w/t.yaml',
+      'id: t\nstatus: done\ncreated_at: 2026-11-28T14:00:00Z\nstarted_at: 2026-11-29T16:02:00Z\n' +
+        'completed_at: 2026-11-29T16:10:00Z\nresult:\n  summary: Notes drafted.\n  cost_usd: 0.25\n',
+    );
+    expect([done.parseError, done.result, done.created, done.updated]).toEqual([
+      null,
+      'Notes drafted.',
+      '2026-11-28T14:00:00.000Z',
+      '2026-11-29T16:10:00.000Z',
+    ]);
+    const failed = parse(
+      'done/w/e.yaml',
+      'id: e\nstatus: error\nerror: { message: timed out, kind: timeout }\n',
+    );
+    expect([failed.parseError, failed.error]).toEqual([null, 'timed out']);
   });
 
   it('refuses alias bombs and oversized files without parsing them', () => {

@@ -23,6 +23,22 @@ const textOrNumber = z.union([z.string(), z.number()], { error: 'must be text or
 const timestamp = z.union([z.string(), z.date()], { error: 'must be a date or text' }).nullish();
 
 /** The fields the board reads; any others are the agents' business and pass through unchecked. */
+/**
+ * `result` and `error` as the tasks plugin writes them (maps with `summary` and `message`), or as older files wrote
+ * them (text).
+ */
+const summarised = (key: 'summary' | 'message') =>
+  z
+    .union([z.string(), z.looseObject({ [key]: z.string().nullish() })], {
+      error: `must be text or a mapping with ${key}`,
+    })
+    .nullish()
+    .transform((value) => (value == null || typeof value === 'string' ? value : (value[key] ?? null)));
+
+/**
+ * The fields the board reads; any others are the agents' business and pass through unchecked. Times are read under
+ * the tasks plugin's names (`created_at`, `completed_at`, …) and the older `created` / `updated`.
+ */
 export const taskFileSchema = z.looseObject({
   id: textOrNumber,
   agent: text,
@@ -32,8 +48,12 @@ export const taskFileSchema = z.looseObject({
   description: text,
   created: timestamp,
   updated: timestamp,
-  result: text,
-  error: text,
+  created_at: timestamp,
+  assigned_at: timestamp,
+  started_at: timestamp,
+  completed_at: timestamp,
+  result: summarised('summary'),
+  error: summarised('message'),
 });
 
 /** How the board parses task files: YAML 1.2, plus unquoted timestamps as dates, as the agents write them. */
@@ -86,8 +106,9 @@ export function parseTaskFile(key: string, bytes: Uint8Array): TaskCard {
     priority: fields.priority == null ? null : String(fields.priority),
     description,
     descriptionHtml: description === null ? null : renderDescription(description),
-    created: isoTimestamp(fields.created),
-    updated: isoTimestamp(fields.updated),
+    created: isoTimestamp(fields.created_at ?? fields.created),
+    // The latest step the file records.
+    updated: isoTimestamp(fields.completed_at ?? fields.started_at ?? fields.assigned_at ?? fields.updated),
     result: fields.result ?? null,
     error: fields.error ?? null,
     version,

@@ -32,6 +32,8 @@ describe('redacting key-like strings from messages', () => {
     'max_tokens=4096 exceeded; input_token: 1234',
     'ERROR: unexpected status 401 Unauthorized: invalid API key',
     'see https://docs.example.com:8443/errors#429 and mailto:help@example.com',
+    "no task '2026-12-07T0227-writer-write-the-changelog' in /work/collaboration",
+    'task file assigned/writer/2026-12-07T0227-writer-write-the-changelog.yaml:3:9: status: not a status',
   ])('keeps %j', (message) => {
     expect(redactSecrets(message)).toBe(message);
   });

@@ -36,8 +36,14 @@ const keyedPatterns: readonly [RegExp, string][] = [
 /** Long base64-like runs; redacted only when they look random (mixed case and digits, few slashes). */
 const longTokenPattern = /[A-Za-z0-9+/_=-]{32,}/g;
 
+/**
+ * A name that starts with a UTC date and time, such as a task's id (`2026-12-01T0930-writer-draft-the-notes`), as the
+ * last segment of a run: mixed case and digits, but no key or token starts like that.
+ */
+const timestampedName = /(?:^|\/)\d{4}-\d{2}-\d{2}T\d{4}-[A-Za-z0-9._-]*$/;
+
 function looksRandom(token: string): boolean {
-  if (token.includes(redactedMarker)) return false;
+  if (token.includes(redactedMarker) || timestampedName.test(token)) return false;
   const slashes = token.split('/').length - 1;
   return slashes <= 2 && /[a-z]/.test(token) && /[A-Z]/.test(token) && /[0-9]/.test(token);
 }

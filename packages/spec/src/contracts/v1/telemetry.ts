@@ -88,15 +88,7 @@ export interface InvocationRecord {
 
 /** `project` since plugin API 1.4, `task` since 1.5. */
 export type AggregateGrouping =
-  | 'agent'
-  | 'model'
-  | 'tool'
-  | 'task-type'
-  | 'project'
-  | 'task'
-  | 'day'
-  | 'week'
-  | 'month';
+  'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'task' | 'day' | 'week' | 'month';
 /** The groupings that can split each group of an aggregate a second time. */
 export type AggregateSubgrouping = Exclude<AggregateGrouping, 'day' | 'week' | 'month'>;
 
