@@ -11,6 +11,10 @@ export function createGenericYamlAdapter(): ToolAdapterV1<GenericYamlTool> {
     specificationVersion: 'v1',
     id: genericYamlAdapterId,
     detect: (tool, context) => detectTool(tool, context),
+    // Plain text, or JSON with no usage path, reports no usage: the kernel's estimator counts it.
+    reportsUsage: (tool) =>
+      tool.output.format !== 'text' &&
+      [tool.output.input_tokens, tool.output.output_tokens].some((path) => path !== undefined),
     invoke: (request, signal) =>
       invocationObservable(signal, (runSignal, onText) => runInvocation(request, runSignal, onText)),
   };

@@ -259,6 +259,31 @@ describe('exec: a successful request', () => {
     });
   });
 
+  it('has the estimator get ready while a tool that reports no usage runs, and only then', async () => {
+    let prepared = 0;
+    const estimator: CostEstimatorV1 = {
+      specificationVersion: 'v1',
+      usageOf: async () => emptyUsage,
+      forecast: async () => emptyUsage,
+      prepare: () => void (prepared += 1),
+    };
+    const plugins = [
+      definePluginForTests({
+        name: 'estimator',
+        provides: [CostEstimatorToken],
+        register: (context) => context.services.provide(CostEstimatorToken, estimator),
+      }),
+    ];
+    const plain = setup({ plugins });
+    Object.assign(plain.a, { reportsUsage: () => false });
+    await plain.kernel.exec(request);
+    expect(prepared).toBe(1);
+    const reporting = setup({ plugins });
+    Object.assign(reporting.a, { reportsUsage: () => true });
+    await reporting.kernel.exec(request);
+    expect(prepared).toBe(1);
+  });
+
   it('checks the cost a failed attempt reports as it checks an answer', async () => {
     const { kernel, events } = setup({
       a: [{ fail: 'tool-error', error: { reportedCostUsd: -2, fallback: true } }],

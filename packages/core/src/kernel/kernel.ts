@@ -309,6 +309,15 @@ export class Kernel implements KernelHandle {
     };
   }
 
+  /** Lets the cost estimator get ready while a tool that reports no usage runs; a failure only loses the head start. */
+  async #prepareEstimator(): Promise<void> {
+    try {
+      (await this.service(CostEstimatorToken))?.prepare?.();
+    } catch {
+      // `usageOf` does the same work later.
+    }
+  }
+
   async preview(request: ExecRequest): Promise<RoutePreview> {
     const { config, host } = await this.#boot();
     const plan = planRoute(config, request);
@@ -556,6 +565,7 @@ export class Kernel implements KernelHandle {
               promptBytes: prompt.length,
               forceReason: request.force?.reason,
             });
+            if (adapter.reportsUsage?.(tool) === false) void this.#prepareEstimator();
             try {
               const result = await this.#runAttempt(
                 adapter,

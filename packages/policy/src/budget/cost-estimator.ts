@@ -51,6 +51,11 @@ export class TokenCostEstimator implements CostEstimatorV1 {
     this.#counter = counter;
   }
 
+  /** Reads the tokenizer's table (tens of milliseconds) on the next turn, after the tool has been started. */
+  prepare(): void {
+    setImmediate(() => void Promise.resolve(this.#counter()).catch(() => undefined));
+  }
+
   async usageOf(attempt: UnreportedAttempt): Promise<Usage> {
     const prompt = await this.#sources.tokens.estimate(attempt.prompt);
     const answer = await estimateTokens(attempt.answer, this.#counter);

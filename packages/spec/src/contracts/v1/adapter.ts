@@ -87,4 +87,9 @@ export interface ToolAdapterV1<TTool extends ToolConfig = ToolConfig, TOptions =
    * with an `AdapterError`. Unsubscribing, or aborting `signal`, ends the tool's whole process group.
    */
   invoke(request: InvocationRequest<TTool, TOptions>, signal: AbortSignal): Observable<AdapterEvent>;
+  /**
+   * `false` when this tool reports no usage (plugin API 1.5): the kernel then has the cost estimator get ready while
+   * the tool runs, so counting its answer adds no wait after it. Absent means it may report usage.
+   */
+  reportsUsage?(tool: TTool): boolean;
 }

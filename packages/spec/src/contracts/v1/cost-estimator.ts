@@ -27,4 +27,9 @@ export interface CostEstimatorV1 {
   usageOf(attempt: UnreportedAttempt): Promise<Usage>;
   /** What a request is expected to use before it runs: its prompt counted, its answer predicted. */
   forecast(request: ForecastRequest): Promise<Usage>;
+  /**
+   * Gets ready to count (plugin API 1.5), e.g. reads a tokenizer's table: called when an attempt starts on a tool
+   * that reports no usage, so the work overlaps the tool's run. Must not throw; `usageOf` still works without it.
+   */
+  prepare?(): void;
 }
