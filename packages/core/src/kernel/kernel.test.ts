@@ -259,6 +259,31 @@ describe('exec: a successful request', () => {
     });
   });
 
+  it('keeps the answer and records the cost as unknown when the estimator fails', async () => {
+    const estimator: CostEstimatorV1 = {
+      specificationVersion: 'v1',
+      usageOf: () => Promise.reject(new Error('no tokenizer')),
+      forecast: async () => emptyUsage,
+    };
+    const { kernel, logger } = setup({
+      a: [{ answer: 'plain text', usageReported: false }],
+      plugins: [
+        definePluginForTests({
+          name: 'estimator',
+          provides: [CostEstimatorToken],
+          register: (context) => context.services.provide(CostEstimatorToken, estimator),
+        }),
+      ],
+    });
+    const result = await kernel.exec(request);
+    expect(result).toMatchObject({
+      text: 'plain text',
+      costSource: 'unknown',
+      attempts: [{ status: 'success' }],
+    });
+    expect(logger.warnings).toEqual(['warning: the cost of a:m1 could not be estimated: no tokenizer']);
+  });
+
   it('has the estimator get ready while a tool that reports no usage runs, and only then', async () => {
     let prepared = 0;
     const estimator: CostEstimatorV1 = {

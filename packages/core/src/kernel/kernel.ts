@@ -288,16 +288,27 @@ export class Kernel implements KernelHandle {
     const { config } = await this.#boot();
     const price = config.models[candidate.model];
     const estimator = await this.service(CostEstimatorToken);
+    const unknown = (note: string): RecordedCost => ({
+      usage: emptyUsage,
+      costUsd: 0,
+      costSource: 'unknown',
+      computedCostUsd: 0,
+      priceHash: '',
+      note,
+    });
     if (!estimator)
-      return {
-        usage: emptyUsage,
-        costUsd: 0,
-        costSource: 'unknown',
-        computedCostUsd: 0,
-        priceHash: '',
-        note: 'the tool reports no usage and no loaded plugin estimates it (the policy plugin does)',
-      };
-    const usage = await estimator.usageOf({ ...attempt, model: candidate.model });
+      return unknown('the tool reports no usage and no loaded plugin estimates it (the policy plugin does)');
+    let usage: Usage;
+    try {
+      usage = await estimator.usageOf({ ...attempt, model: candidate.model });
+    } catch (error) {
+      // The answer has been given: an estimator that fails leaves its cost unknown, never fails the request.
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#logger.warn(
+        `warning: the cost of ${candidate.tool}:${candidate.model} could not be estimated: ${reason}`,
+      );
+      return unknown(`the tool reports no usage and the estimate failed: ${reason}`);
+    }
     const costUsd = price ? computeCostUsd(usage, price) : 0;
     return {
       usage,
