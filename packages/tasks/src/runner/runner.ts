@@ -131,6 +131,34 @@ export class TaskRunner {
     this.#wake?.();
   }
 
+  /**
+   * Puts a task back to `assigned` with a note of why (`interrupted`: its runner is gone; `unblocked`: its budget
+   * allows it again), says so, and emits `task.assigned`.
+   */
+  async #reassign(
+    store: TaskStoreV1,
+    task: TaskV1,
+    kind: 'interrupted' | 'unblocked',
+    why: string,
+  ): Promise<TaskV1> {
+    const note = `put back to assigned by the runner ${this.#context.runnerName}: ${why}`;
+    const moved = await store.transition(
+      task.id,
+      { to: 'assigned', error: { kind, message: note, at: isoNow(this.#now()) } },
+      task.revision,
+    );
+    this.#emit({
+      type: 'task.assigned',
+      at: this.#now().toISOString(),
+      taskId: moved.id,
+      agent: moved.agent,
+      ...(moved.result?.chainId ? { chainId: moved.result.chainId } : {}),
+      note,
+    });
+    this.#context.reporter.notice(`${moved.id} (${moved.agent}): ${note}`);
+    return moved;
+  }
+
   async #pause(ms: number): Promise<void> {
     const timer = setTimeout(() => this.#poke(), ms);
     try {
@@ -335,7 +363,7 @@ export class TaskRunner {
    * was `in_progress` under a stale lease (or none) is put back to `assigned` first, with a note saying why.
    */
   async #claim(listed: TaskV1): Promise<{ task: TaskV1; lease: HeldLease } | 'locked' | undefined> {
-    const { leases, store, reporter } = this.#context;
+    const { leases, store } = this.#context;
     let outcome: Awaited<ReturnType<Leases['claim']>>;
     try {
       outcome = await leases.claim(listed.id);
@@ -355,21 +383,7 @@ export class TaskRunner {
           return undefined;
         }
         const why = outcome.tookOver?.reason ?? 'it was in progress but no runner held its lease';
-        const note = `put back to assigned by the runner ${this.#context.runnerName}: ${why}`;
-        task = await store.transition(
-          task.id,
-          { to: 'assigned', error: { kind: 'interrupted', message: note, at: isoNow(this.#now()) } },
-          task.revision,
-        );
-        this.#emit({
-          type: 'task.assigned',
-          at: this.#now().toISOString(),
-          taskId: task.id,
-          agent: task.agent,
-          ...(task.result?.chainId ? { chainId: task.result.chainId } : {}),
-          note,
-        });
-        reporter.notice(`${task.id} (${task.agent}): ${note}`);
+        task = await this.#reassign(store, task, 'interrupted', why);
       }
       if (task === undefined || task.status !== 'assigned' || !this.#inFilter(task)) {
         await lease.release();
@@ -839,21 +853,12 @@ export class TaskRunner {
           candidate.decisions.every((decision) => decision.action !== 'block'),
         );
         if (!allowed) continue;
-        const note = `put back to assigned by the runner ${this.#context.runnerName}: its budget allows it again (checked ${isoNow(this.#now())})`;
-        await store.transition(
-          task.id,
-          { to: 'assigned', error: { kind: 'unblocked', message: note, at: isoNow(this.#now()) } },
-          task.revision,
+        await this.#reassign(
+          store,
+          task,
+          'unblocked',
+          `its budget allows it again (checked ${isoNow(this.#now())})`,
         );
-        this.#emit({
-          type: 'task.assigned',
-          at: this.#now().toISOString(),
-          taskId: task.id,
-          agent: task.agent,
-          ...(task.result?.chainId ? { chainId: task.result.chainId } : {}),
-          note,
-        });
-        this.#context.reporter.notice(`${task.id} (${task.agent}): ${note}`);
         this.#poke();
       } catch {
         // Changed meanwhile, or the preview failed: looked at again next time.
