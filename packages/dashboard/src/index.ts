@@ -41,8 +41,8 @@ export const dashboardCommand: CommandV1 = {
     },
     {
       flags: '--work-dir <dir>',
-      description: 'the task board directory, relative to the config directory',
-      defaultValue: 'work/collaboration',
+      description:
+        "the task board's directory, relative to the config directory (default: tasks.work_dir, else work/collaboration)",
     },
     { flags: '--token <token>', description: 'the access token (default: a new random one each run)' },
     {
@@ -60,10 +60,12 @@ export const dashboardCommand: CommandV1 = {
 const plugin: PluginDefinition = definePlugin({
   name: '@llm-service/dashboard',
   version: '0.1.0',
-  apiVersion: '^1.1.0',
+  // The board reads TaskStoreToken (plugin API 1.5); the 1.6 additions to the store are used when present.
+  apiVersion: '^1.5.0',
   commands: [dashboardCommand],
   register() {
-    // Nothing runs until `dashboard` does: the command reads telemetry and budgets through the kernel's services.
+    // Nothing runs until `dashboard` does: the command reads telemetry, budgets and tasks through the kernel's
+    // services.
   },
 });
 

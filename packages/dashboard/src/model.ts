@@ -1,8 +1,8 @@
 /**
  * What the dashboard's server sends the page: the JSON of its API and of its server-sent events. The page's code
- * imports these types too, so both sides agree on one shape. Fields are only ever added.
+ * imports these types too, so both sides agree on one shape; the two ship together, in one package.
  */
-import type { AggregateRow, BudgetStatusV1, InvocationRecord } from '@llm-service/spec';
+import type { AggregateRow, BudgetStatusV1, InvocationRecord, TaskPriority } from '@llm-service/spec';
 
 /**
  * One attempt of one invocation, as the feed shows it; `key` is `<invocationId>#<attempt>`. Since plugin API 1.4 the
@@ -13,35 +13,89 @@ export interface InvocationRow extends InvocationRecord {
   key: string;
 }
 
-/** The columns of the task board, left to right. */
+/** The columns of the task board, left to right: a task's status, with `new` shown as Inbox. */
 export const TASK_COLUMNS = ['inbox', 'assigned', 'in_progress', 'blocked', 'done', 'error'] as const;
 export type TaskColumn = (typeof TASK_COLUMNS)[number];
 
-/** One YAML task file under the work directory. */
+/**
+ * What a task has spent: from telemetry while it is not done (every attempt so far, the running one counted as
+ * running), from its `result` once the runner wrote it (summed over every attempt, fallbacks included).
+ */
+export interface TaskSpend {
+  source: 'telemetry' | 'result';
+  attempts: number;
+  /** Attempts running now (telemetry only). */
+  running: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  costUsd: number;
+  /** Part of the cost is estimated (the tool reported no usage): the page shows `~$`. */
+  estimated: boolean;
+  /** Attempts whose cost is unknown, so not in `costUsd`. */
+  unknownCosts: number;
+  /** The tool and model of the latest attempt. */
+  tool: string | null;
+  model: string | null;
+}
+
+/**
+ * One task of the task store (`TaskStoreV1`), or one task file it cannot read. The server builds these from the
+ * store's tasks; the page never reads a task file.
+ */
 export interface TaskCard {
-  /** The file's path relative to the work directory, with `/` separators: the card's identity. */
+  /** The task's id; `file:<path>` for a file that cannot be read as a task. */
   key: string;
   column: TaskColumn;
-  /** Why the card is flagged (directory and status disagree, the file does not parse), or null. */
-  flag: string | null;
-  /** The parse or validation error of a malformed file, with its line where known. */
-  parseError: string | null;
+  /** The file, relative to the work directory. */
+  path: string;
+  /** Why the file cannot be read as a task (`file:line:col: field: what is wrong; how to fix`), or null. */
+  problem: string | null;
+  /** What the file does not quite say right but was read anyway (an old shape, a near-miss key). */
+  warnings: string[];
   id: string | null;
   agent: string | null;
   status: string | null;
   title: string | null;
   priority: string | null;
+  taskType: string | null;
   /** Markdown source; the page shows `descriptionHtml`. */
   description: string | null;
   /** The description rendered to HTML by the server with raw HTML disabled and links checked. */
   descriptionHtml: string | null;
-  created: string | null;
-  updated: string | null;
-  result: string | null;
-  error: string | null;
-  /** A hash of the file's bytes when indexed: a priority change names it and is refused if the file has changed. */
-  version: string;
+  acceptanceCriteria: string[];
+  notes: string | null;
+  contextFiles: string[];
+  dependsOn: string[];
+  createdAt: string | null;
+  assignedAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  result: {
+    summary: string | null;
+    artefacts: string[];
+    nextAgent: string | null;
+    chainId: string | null;
+    /** The answer file, relative to the work directory: the detail view loads it rendered. */
+    answer: string | null;
+  } | null;
+  error: { message: string; kind: string; attempts: number | null; at: string } | null;
+  spend: TaskSpend | null;
+  /** The file's revision: a change names it and is refused if the file changed since. */
+  revision: string;
 }
+
+/** GET /api/tasks/:id/answer: the answer a run wrote, rendered like a description. */
+export interface TaskAnswer {
+  id: string;
+  /** null while the task has no answer. */
+  html: string | null;
+}
+
+/** The board part of a snapshot: the store's work directory and agents, or why there is no board. */
+export type BoardInfo =
+  { available: true; workDir: string; agents: string[] } | { available: false; reason: string };
 
 /** A day of spend for one group (a model or an agent). */
 export interface SpendPoint {
@@ -78,7 +132,7 @@ export interface DashboardSnapshot {
   invocations: InvocationRow[];
   spend: SpendSnapshot;
   tasks: TaskCard[];
-  workDir: string;
+  board: BoardInfo;
   /** The config's project (its `project:`, or the default): the page names it in its header. */
   project: string;
   /**
@@ -97,5 +151,14 @@ export type DashboardEvent =
   /** The events the page missed are no longer kept (or the server restarted): it must load /api/snapshot again. */
   | { type: 'reset'; data: { reason: string } };
 
-/** The priorities a card's menu offers, highest first; a file may hold any string, shown as it is. */
-export const TASK_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+/**
+ * The priorities a task may have, most urgent first: the spec's `taskPriorities`, spelled out here so the page's
+ * bundle does not take in the spec package (a test checks the two agree).
+ */
+export const TASK_PRIORITIES = [
+  'critical',
+  'high',
+  'medium',
+  'normal',
+  'low',
+] as const satisfies readonly TaskPriority[];

@@ -2,7 +2,7 @@
  * The dashboard as users run it: `llm-service dashboard` from the built CLI, `llm-service exec` in other processes
  * against the same telemetry database, task files edited on disk, and the page in headless Chromium.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +13,11 @@ import {
   launchChromium,
   quickStartCopy,
   repoRoot,
+  runCli,
   runExec,
   screenshot,
   startDashboardCli,
-  taskYaml,
+  writeTask,
   watchPage,
   webDistDir,
   type DashboardProcess,
@@ -134,72 +135,61 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
-  it('moves a card when its file moves from inbox/ to done/, and sets priorities in the file', async () => {
+  it('creates a task on the page, assigns it there, and shows `tasks run` in another process take it to Done with its cost', async () => {
     const env = isolatedEnv();
-    const { configDir, workDir } = quickStartCopy();
-    const inbox = join(workDir, 'inbox/cache.yaml');
-    writeFileSync(
-      inbox,
-      taskYaml({ id: 'T-1', agent: 'architect', status: 'new', title: 'Design the cache' }),
-    );
-    writeFileSync(
-      join(workDir, 'assigned/api.yaml'),
-      taskYaml({
-        id: 'T-2',
-        agent: 'backend-dev',
-        status: 'in_progress',
-        title: 'Add the budget endpoint',
-        priority: 'high',
-        description: 'Implement **GET /budget**, see [the spec](https://example.com/spec).\n',
-      }),
-    );
+    const { configDir, workDir } = quickStartCopy({ delayMs: 1_500 });
     const dashboard = await start(configDir, env);
     const { page: current, seen } = await open(dashboard);
-    await cardOf(current, 'inbox/cache.yaml').and(current.locator('[data-column=inbox]')).waitFor();
+    // The quick start's own three tasks are on the board.
+    await cardOf(current, 'review-api').waitFor();
 
-    writeFileSync(
-      inbox,
-      taskYaml({ id: 'T-1', agent: 'architect', status: 'done', title: 'Design the cache' }),
-    );
-    renameSync(inbox, join(workDir, 'done/cache.yaml'));
-    await cardOf(current, 'done/cache.yaml')
-      .and(current.locator('[data-column=done]'))
-      .waitFor({ timeout: 15_000 });
-    await cardOf(current, 'inbox/cache.yaml').waitFor({ state: 'detached', timeout: 15_000 });
-    await screenshot(current, 'cli-board', '[data-testid=board]');
-
-    const path = join(workDir, 'assigned/api.yaml');
-    await cardOf(current, 'assigned/api.yaml').click();
-    await current.locator('[data-testid=detail][open]').waitFor();
-    expect(await current.locator('[data-testid=detail-description] strong').textContent()).toBe(
-      'GET /budget',
-    );
-    await screenshot(current, 'cli-detail', 'viewport');
-    await current.locator('[data-testid=detail-priority]').selectOption('critical');
-    await current.locator('[data-testid=detail-message][data-kind=ok]').waitFor({ timeout: 15_000 });
-    expect(readFileSync(path, 'utf8')).toMatch(/^priority: "?critical"?$/m);
-    await cardOf(current, 'assigned/api.yaml')
-      .locator('[data-testid=priority]', { hasText: 'critical' })
-      .waitFor({ timeout: 15_000 });
-
-    // An agent rewrites the file after the page last saw it: the change is refused and the page says why.
-    await current.route('**/api/tasks/priority', async (route) => {
-      writeFileSync(
-        path,
-        readFileSync(path, 'utf8').replace('Add the budget endpoint', 'Budget endpoint, v2'),
-      );
-      await route.continue();
+    await current.locator('[data-testid=new-task]').click();
+    await current.locator('[data-testid=new-agent]').selectOption('backend-dev');
+    await current.locator('[data-testid=new-title]').fill('Add the budget endpoint');
+    await current.locator('[data-testid=new-priority]').selectOption('high');
+    await current.locator('[data-testid=new-description]').fill('Implement **GET /budget**.');
+    await current.locator('[data-testid=new-submit]').click();
+    const inbox = current.locator('[data-testid=column][data-column=inbox] [data-testid=card]', {
+      hasText: 'Add the budget endpoint',
     });
-    await current.locator('[data-testid=detail-priority]').selectOption('low');
-    await current.locator('[data-testid=detail-message][data-kind=error]').waitFor({ timeout: 15_000 });
-    expect(await current.locator('[data-testid=detail-message]').textContent()).toContain('changed on disk');
-    const after = readFileSync(path, 'utf8');
-    expect(after).toMatch(/^priority: "?critical"?$/m);
-    expect(after).toContain('Budget endpoint, v2');
-    await current
-      .locator('[data-testid=detail-title]', { hasText: 'Budget endpoint, v2' })
-      .waitFor({ timeout: 15_000 });
-    await screenshot(current, 'cli-detail-conflict', 'viewport');
+    await inbox.waitFor({ timeout: 15_000 });
+    const id = (await inbox.getAttribute('data-key')) ?? '';
+    expect(existsSync(join(workDir, `inbox/${id}.yaml`))).toBe(true);
+
+    await inbox.click();
+    await current.locator('[data-testid=detail-assign]').click();
+    await current.locator('[data-testid=detail-message][data-kind=ok]').waitFor({ timeout: 15_000 });
+    await current.keyboard.press('Escape');
+    await cardOf(current, id).and(current.locator('[data-column=assigned]')).waitFor({ timeout: 15_000 });
+    expect(existsSync(join(workDir, `assigned/backend-dev/${id}.yaml`))).toBe(true);
+
+    // The runner is another process: the page learns of it from the task file and from telemetry.
+    const run = runCli(env, ['tasks', 'run', '--config-dir', configDir, '--once', '--agent', 'backend-dev']);
+    const running = cardOf(current, id).and(current.locator('[data-column=in_progress]'));
+    await running.waitFor({ timeout: 20_000 });
+    await running.locator('[data-testid=running]').waitFor({ timeout: 20_000 });
+    await screenshot(current, 'cli-task-running', '[data-testid=board]');
+    const finished = await run;
+    expect(finished.code, finished.stderr).toBe(0);
+    const done = cardOf(current, id).and(current.locator('[data-column=done]'));
+    await done.waitFor({ timeout: 20_000 });
+    const file = readFileSync(join(workDir, `done/backend-dev/${id}.yaml`), 'utf8');
+    const cost = Number(/^ {2}cost_usd: ([\d.]+)$/m.exec(file)?.[1]);
+    expect(cost).toBeGreaterThan(0);
+    expect(await done.locator('[data-testid=card-spend]').textContent()).toMatch(
+      /^\$[\d.]+ · [\d,]+ tokens · 1 attempt$/,
+    );
+    expect(await done.locator('[data-testid=card-spend]').textContent()).toContain(
+      cost < 0.01 ? `$${Number(cost.toPrecision(2))}` : `$${cost.toFixed(2)}`,
+    );
+    expect(await done.locator('[data-testid=card-tool]').textContent()).toBe(
+      'stand-in-json · stand-in-small',
+    );
+
+    await done.click();
+    await current.locator('[data-testid=detail-answer] p').first().waitFor({ timeout: 15_000 });
+    expect(await current.locator('[data-testid=detail-answer]').textContent()).toMatch(/\S/);
+    await screenshot(current, 'cli-task-done', 'viewport');
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
@@ -207,13 +197,10 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     const env = isolatedEnv();
     const { configDir, workDir } = quickStartCopy();
     const hostile = '<img src=x onerror=alert(1)>';
-    writeFileSync(
-      join(workDir, 'inbox/xss.yaml'),
-      taskYaml({ status: 'new', title: hostile, agent: '<b>x</b>' }),
-    );
+    writeTask(workDir, 'inbox/xss.yaml', { title: hostile, description: '<b>x</b>' });
     const dashboard = await start(configDir, env);
     const { page: current, seen } = await open(dashboard);
-    const card = cardOf(current, 'inbox/xss.yaml');
+    const card = cardOf(current, 'xss');
     await card.waitFor();
     expect(await card.locator('[data-testid=card-title]').textContent()).toBe(hostile);
     await card.click();
@@ -239,8 +226,8 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     const result = await runExec(configDir, env, ['--agent', 'backend-dev', '--prompt', 'after the restart']);
     expect(result.code, result.stderr).toBe(0);
     await execRows(current, 'backend-dev').first().waitFor({ timeout: 30_000 });
-    writeFileSync(join(workDir, 'inbox/later.yaml'), taskYaml({ status: 'new', title: 'After the restart' }));
-    await cardOf(current, 'inbox/later.yaml').waitFor({ timeout: 15_000 });
+    writeTask(workDir, 'inbox/later.yaml', { title: 'After the restart' });
+    await cardOf(current, 'later').waitFor({ timeout: 15_000 });
     await current.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 15_000 });
     expect(seen.dialogs).toEqual([]);
   });
@@ -279,7 +266,7 @@ describe.skipIf(chromiumMissing)('llm-service dashboard in Chromium, driven thro
     expect((await projectsOf(all.page)).sort()).toEqual(['alpha', 'beta', 'beta']);
     await all.page.locator('[data-testid=spend-today]', { hasText: /[1-9]/ }).waitFor({ timeout: 20_000 });
     expect(await dollars(all.page)).toBeGreaterThan(alphaSpend);
-    await all.page.getByLabel('Project').selectOption('beta');
+    await all.page.getByTestId('feed').getByLabel('Project').selectOption('beta');
     expect(await projectsOf(all.page)).toEqual(['beta', 'beta']);
     await screenshot(all.page, 'cli-all-projects', '[data-testid=feed]');
     expect(all.seen).toEqual({ dialogs: [], errors: [] });

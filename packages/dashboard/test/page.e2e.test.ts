@@ -2,11 +2,12 @@
  * The page in real headless Chromium against the real server and the real task board, with the telemetry feeds
  * faked: what the page does with every kind of event, independent of the CLI. (cli.e2e.test.ts drives the CLI.)
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/board/index.js';
+import { createTaskStore } from '@llm-service/tasks';
+import { MissingBoard, StoreBoard } from '../src/board/index.js';
 import { startDashboardServer, type DashboardServer } from '../src/server/index.js';
 import { FakeFeeds, invocationRow, spendSnapshot } from '../src/server/test-support.js';
 import type { InvocationRow } from '../src/model.js';
@@ -14,13 +15,14 @@ import {
   chromiumMissing,
   launchChromium,
   screenshot,
-  taskYaml,
+  writeTask,
   temporaryDir,
   watchPage,
   webDistDir,
 } from './support.js';
 
 const TOKEN = 'page-test-token-0123456789';
+const AGENTS = ['architect', 'backend-dev', 'writer'];
 
 const day = (offset: number) => new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
 
@@ -91,12 +93,17 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
   let page: Page;
   let seen: ReturnType<typeof watchPage>;
   let server: DashboardServer | undefined;
-  let board: TaskBoard | undefined;
+  let board: StoreBoard | undefined;
   let feeds: FakeFeeds;
   let workDir: string;
 
   async function serve(port = 0, projects: { project?: string; allProjects?: boolean } = {}) {
-    board = new TaskBoard({ workDir });
+    board = new StoreBoard({
+      store: createTaskStore({ workDir, projectDir: workDir, agents: AGENTS }),
+      agents: AGENTS,
+      readSpend: async (taskId) => feeds.taskSpend(taskId),
+      invocations: feeds.invocations.changes,
+    });
     await board.start();
     server = await startDashboardServer({
       board,
@@ -104,7 +111,6 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
       host: '127.0.0.1',
       port,
       token: TOKEN,
-      workDir,
       ...projects,
     });
     return server;
@@ -168,40 +174,49 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
         }),
       );
     }
-    const files: Record<string, Record<string, string>> = {
-      'inbox/cache.yaml': { id: 'T-1', status: 'new', title: 'Design the cache layer', priority: 'high' },
-      'inbox/docs.yaml': {
-        id: 'T-2',
-        status: 'new',
-        title: 'Write release notes',
-        priority: 'low',
-        agent: 'writer',
-      },
-      'assigned/api.yaml': {
-        id: 'T-3',
-        status: 'in_progress',
-        title: 'Add the budget endpoint',
-        priority: 'critical',
-        agent: 'backend-dev',
-        description: 'Implement **GET /budget** with `limit` and `spent`.\n\n- paginate\n- cache for 5 s\n',
-      },
-      'assigned/blocked.yaml': { id: 'T-4', status: 'blocked', title: 'Migrate the DB', priority: 'medium' },
-      'done/flaky.yaml': {
-        id: 'T-5',
-        status: 'done',
-        title: 'Fix the flaky test',
-        priority: 'medium',
-        agent: 'qa',
-      },
-      'done/failed.yaml': { id: 'T-6', status: 'error', title: 'Upgrade Node', error: 'tests failed on 22' },
-      'inbox/misplaced.yaml': { id: 'T-7', status: 'done', title: 'Status disagrees with directory' },
-    };
-    for (const [key, fields] of Object.entries(files)) {
-      const path = join(workDir, key);
-      mkdirSync(join(path, '..'), { recursive: true });
-      writeFileSync(path, taskYaml(fields));
-    }
+    writeTask(workDir, 'inbox/T-1.yaml', { title: 'Design the cache layer', priority: 'high' });
+    writeTask(workDir, 'inbox/T-2.yaml', { title: 'Write release notes', priority: 'low', agent: 'writer' });
+    writeTask(workDir, 'assigned/backend-dev/T-3.yaml', {
+      status: 'in_progress',
+      title: 'Add the budget endpoint',
+      priority: 'critical',
+      description: 'Implement **GET /budget** with `limit` and `spent`.\n\n- paginate\n- cache for 5 s\n',
+      acceptance_criteria: ['returns 200 with the budget', 'answers in under 50 ms'],
+      started_at: '2026-12-01T09:05:00Z',
+    });
+    writeTask(workDir, 'assigned/architect/T-4.yaml', {
+      status: 'blocked',
+      title: 'Migrate the DB',
+      priority: 'medium',
+    });
+    writeTask(workDir, 'done/qa/T-5.yaml', {
+      title: 'Fix the flaky test',
+      priority: 'medium',
+      completed_at: '2026-12-01T10:00:00Z',
+      result: { summary: 'Fixed', cost_usd: 0.42, attempts: 2, tool: 'stand-in', model: 'stand-in-large' },
+    });
+    writeTask(workDir, 'done/architect/T-6.yaml', {
+      status: 'error',
+      title: 'Upgrade Node',
+      completed_at: '2026-12-01T10:00:00Z',
+      error: { message: 'tests failed on 22', kind: 'exit_code', at: '2026-12-01T10:00:00Z' },
+    });
+    writeTask(workDir, 'inbox/T-7.yaml', { status: 'done', title: 'Status disagrees with directory' });
     writeFileSync(join(workDir, 'inbox/broken.yaml'), 'title: [unclosed\n');
+    // T-3 is running: telemetry has its first attempt done and its second running.
+    feeds.rows.set(
+      't3#1',
+      invocationRow({
+        key: 't3#1',
+        taskId: 'T-3',
+        status: 'success',
+        costUsd: 0.05,
+        inputTokens: 900,
+        outputTokens: 100,
+        costSource: 'computed',
+      }),
+    );
+    feeds.rows.set('t3#2', invocationRow({ key: 't3#2', attempt: 2, taskId: 'T-3', status: 'running' }));
     await serve();
     await openPage();
 
@@ -219,22 +234,46 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
         .locator(`[data-testid=chart-model] rect.day-target[data-day="${day(0)}"] title`)
         .textContent(),
     ).toBe(`${day(0)}\nstand-in-large: $0.40\nstand-in-small: $0.15`);
-    expect(await page.locator('[data-testid=feed-row]').count()).toBe(8);
+    // The eight rows and T-3's two attempts.
+    expect(await page.locator('[data-testid=feed-row]').count()).toBe(10);
     expect(await page.locator('[data-testid=column]').count()).toBe(6);
-    await card('inbox/broken.yaml').waitFor();
-    expect(await card('inbox/broken.yaml').locator('[data-testid=parse-error]').textContent()).toMatch(/\S/);
-    expect(await card('inbox/broken.yaml').locator('[data-testid=card-title]').textContent()).toBe(
+    await card('file:inbox/broken.yaml').waitFor();
+    expect(await card('file:inbox/broken.yaml').locator('[data-testid=problem]').textContent()).toMatch(
+      /^inbox\/broken\.yaml:\d+:\d+: /,
+    );
+    expect(await card('file:inbox/broken.yaml').locator('[data-testid=card-title]').textContent()).toBe(
       'broken.yaml',
     );
-    expect(await card('inbox/misplaced.yaml').getAttribute('data-column')).toBe('done');
-    expect(await card('inbox/misplaced.yaml').locator('[data-testid=flag]').count()).toBe(1);
+    expect(await card('T-7').getAttribute('data-column')).toBe('done');
+    expect(await card('T-7').locator('[data-testid=flag]').count()).toBe(1);
+    expect(await card('T-5').locator('[data-testid=flag]').textContent()).toBe('⚑ 1');
+    expect(await card('T-5').locator('[data-testid=card-spend]').textContent()).toBe(
+      '$0.42 · 0 tokens · 2 attempts',
+    );
+    expect(await card('T-6').locator('[data-testid=card-error]').textContent()).toBe(
+      'exit_code: tests failed on 22',
+    );
+    expect(await card('T-3').locator('[data-testid=card-spend]').textContent()).toBe(
+      '$0.05 · 1,000 tokens · 2 attempts',
+    );
+    expect(await card('T-3').locator('[data-testid=running]').count()).toBe(1);
+    expect(await card('T-3').locator('[data-testid=card-tool]').textContent()).toBe(
+      'stand-in · stand-in-large',
+    );
 
     await screenshot(page, 'page-full');
     await screenshot(page, 'page-feed', '[data-testid=feed]');
     await screenshot(page, 'page-board', '[data-testid=board]');
-    await card('assigned/api.yaml').click();
+    await card('T-3').click();
     await page.locator('[data-testid=detail][open]').waitFor();
     expect(await page.locator('[data-testid=detail-description] strong').textContent()).toBe('GET /budget');
+    expect(await page.locator('[data-testid=detail-criteria] li').allTextContents()).toEqual([
+      'returns 200 with the budget',
+      'answers in under 50 ms',
+    ]);
+    // In progress: neither assign nor retry is offered.
+    expect(await page.locator('[data-testid=detail-assign]').isVisible()).toBe(false);
+    expect(await page.locator('[data-testid=detail-retry]').isVisible()).toBe(false);
     await screenshot(page, 'page-detail', 'viewport');
     await page.keyboard.press('Escape');
     await page.locator('[data-testid=detail][open]').waitFor({ state: 'detached' });
@@ -243,7 +282,7 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     await page.setViewportSize({ width: 1440, height: 1000 });
     await page.reload();
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
-    expect(await page.locator('[data-testid=feed-row]').count()).toBe(8);
+    expect(await page.locator('[data-testid=feed-row]').count()).toBe(10);
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
@@ -332,43 +371,119 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(keys.at(-1)).toBe('old-119#1');
   });
 
-  it('moves a card when its file moves, and sets a priority in the file (refusing a conflicting edit)', async () => {
+  it('creates and assigns a task from the page, follows its file, sets a priority (refusing a stale one), retries, shows the answer', async () => {
     workDir = temporaryDir('work');
-    mkdirSync(join(workDir, 'inbox'), { recursive: true });
-    mkdirSync(join(workDir, 'done'), { recursive: true });
     feeds = new FakeFeeds();
     await serve();
     await openPage();
-    const inbox = join(workDir, 'inbox/move.yaml');
-    writeFileSync(inbox, taskYaml({ id: 'T-9', status: 'new', title: 'Move me', priority: 'low' }));
-    await card('inbox/move.yaml').and(page.locator('[data-column=inbox]')).waitFor({ timeout: 10_000 });
-    writeFileSync(inbox, taskYaml({ id: 'T-9', status: 'done', title: 'Move me', priority: 'low' }));
-    renameSync(inbox, join(workDir, 'done/move.yaml'));
-    await card('done/move.yaml').and(page.locator('[data-column=done]')).waitFor({ timeout: 10_000 });
-    await card('inbox/move.yaml').waitFor({ state: 'detached', timeout: 10_000 });
-    expect(await page.locator('[data-testid=column][data-column=done] [data-testid=card]').count()).toBe(1);
+    await page.locator('[data-testid=new-task]').click();
+    await page.locator('[data-testid=new-task-dialog][open]').waitFor();
+    expect(await page.locator('[data-testid=new-agent] option').allTextContents()).toEqual(AGENTS);
+    await page.locator('[data-testid=new-agent]').selectOption('writer');
+    await page.locator('[data-testid=new-title]').fill('Move me');
+    await page.locator('[data-testid=new-priority]').selectOption('low');
+    await page.locator('[data-testid=new-description]').fill('Say **why**.');
+    await page.locator('[data-testid=new-submit]').click();
+    await page.locator('[data-testid=new-task-dialog][open]').waitFor({ state: 'detached' });
+    const created = page.locator('[data-testid=column][data-column=inbox] [data-testid=card]');
+    await created.waitFor({ timeout: 10_000 });
+    const id = (await created.getAttribute('data-key')) ?? '';
+    expect(id).toMatch(/^\d{4}-\d\d-\d\dT\d{4}-writer-move-me$/);
+    expect(readFileSync(join(workDir, `inbox/${id}.yaml`), 'utf8')).toMatch(/^priority: low$/m);
 
-    const path = join(workDir, 'done/move.yaml');
-    await card('done/move.yaml').click();
+    await card(id).click();
     await page.locator('[data-testid=detail][open]').waitFor();
-    await page.locator('[data-testid=detail-priority]').selectOption('critical');
+    expect(await page.locator('[data-testid=detail-description] strong').textContent()).toBe('why');
+    await page.locator('[data-testid=detail-agent]').selectOption('backend-dev');
+    await page.locator('[data-testid=detail-assign]').click();
     await page.locator('[data-testid=detail-message][data-kind=ok]').waitFor({ timeout: 10_000 });
-    expect(readFileSync(path, 'utf8')).toMatch(/^priority: "?critical"?$/m);
-    await card('done/move.yaml').locator('[data-testid=priority]', { hasText: 'critical' }).waitFor();
+    await card(id).and(page.locator('[data-column=assigned]')).waitFor({ timeout: 10_000 });
+    const path = join(workDir, `assigned/backend-dev/${id}.yaml`);
+    expect(readFileSync(path, 'utf8')).toMatch(/^status: assigned$/m);
+    expect(existsSync(join(workDir, `inbox/${id}.yaml`))).toBe(false);
+
+    await page.locator('[data-testid=detail-priority]').selectOption('critical');
+    await page
+      .locator('[data-testid=detail-message][data-kind=ok]', { hasText: 'critical' })
+      .waitFor({ timeout: 10_000 });
+    expect(readFileSync(path, 'utf8')).toMatch(/^priority: critical$/m);
+    await card(id).locator('[data-testid=priority]', { hasText: 'critical' }).waitFor();
 
     // Someone edits the file between what the page saw and the change: the server refuses, the page says why.
-    await page.route('**/api/tasks/priority', async (route) => {
+    await page.route(`**/api/tasks/${id}`, async (route) => {
       writeFileSync(path, readFileSync(path, 'utf8').replace('Move me', 'Moved by an agent'));
       await route.continue();
     });
     await page.locator('[data-testid=detail-priority]').selectOption('high');
     await page.locator('[data-testid=detail-message][data-kind=error]').waitFor({ timeout: 10_000 });
-    expect(await page.locator('[data-testid=detail-message]').textContent()).toContain('changed on disk');
-    expect(readFileSync(path, 'utf8')).toMatch(/^priority: "?critical"?$/m);
-    expect(readFileSync(path, 'utf8')).toContain('Moved by an agent');
+    expect(await page.locator('[data-testid=detail-message]').textContent()).toContain(
+      'changed since it was read',
+    );
+    expect(readFileSync(path, 'utf8')).toMatch(/^priority: critical$/m);
     await page
       .locator('[data-testid=detail-title]', { hasText: 'Moved by an agent' })
       .waitFor({ timeout: 10_000 });
+    await page.unroute(`**/api/tasks/${id}`);
+
+    // Another process runs it and it fails: the card moves to Error, and the page offers a retry.
+    const store = createTaskStore({ workDir, projectDir: workDir, agents: AGENTS });
+    let task = (await store.get(id))!;
+    task = await store.transition(id, { to: 'in_progress' }, task.revision);
+    await card(id).and(page.locator('[data-column=in_progress]')).waitFor({ timeout: 10_000 });
+    const at = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    await store.transition(
+      id,
+      { to: 'error', error: { message: 'the tool crashed', kind: 'exit_code', at } },
+      task.revision,
+    );
+    await card(id).and(page.locator('[data-column=error]')).waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=detail-retry]').click();
+    await card(id).and(page.locator('[data-column=assigned]')).waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid=detail-retry]').isVisible()).toBe(false);
+
+    // It runs again and is done: the detail shows the answer, rendered safely.
+    task = (await store.get(id))!;
+    task = await store.transition(id, { to: 'in_progress' }, task.revision);
+    mkdirSync(join(workDir, `runs/${id}`), { recursive: true });
+    writeFileSync(
+      join(workDir, `runs/${id}/answer.md`),
+      '# It moved\n\n<script>alert(1)</script> **done**\n',
+    );
+    await store.transition(
+      id,
+      {
+        to: 'done',
+        result: { summary: 'It moved', costUsd: 0.125, attempts: 1, answer: `runs/${id}/answer.md` },
+      },
+      task.revision,
+    );
+    await card(id).and(page.locator('[data-column=done]')).waitFor({ timeout: 10_000 });
+    expect(await card(id).locator('[data-testid=card-spend]').textContent()).toBe(
+      '$0.13 · 0 tokens · 1 attempt',
+    );
+    await page
+      .locator('[data-testid=detail-answer] h1', { hasText: 'It moved' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.locator('[data-testid=detail-answer] strong').textContent()).toBe('done');
+    expect(await page.locator('script:not([src])').count()).toBe(0);
+    await screenshot(page, 'page-answer', 'viewport');
+    expect(seen).toEqual({ dialogs: [], errors: [] });
+  });
+
+  it('says which plugin adds a board when no plugin provides a task store', async () => {
+    workDir = temporaryDir('work');
+    feeds = new FakeFeeds();
+    server = await startDashboardServer({
+      board: new MissingBoard('no loaded plugin provides a task store: load @llm-service/tasks'),
+      sources: feeds,
+      host: '127.0.0.1',
+      port: 0,
+      token: TOKEN,
+    });
+    await openPage();
+    expect(await page.locator('[data-testid=board-missing]').textContent()).toContain('@llm-service/tasks');
+    expect(await page.locator('[data-testid=column]').first().isVisible()).toBe(false);
+    expect(await page.locator('[data-testid=new-task]').isDisabled()).toBe(true);
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
 
@@ -377,16 +492,16 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     mkdirSync(join(workDir, 'inbox'), { recursive: true });
     feeds = new FakeFeeds();
     const hostile = '<img src=x onerror=alert(1)>';
-    writeFileSync(
-      join(workDir, 'inbox/xss.yaml'),
-      taskYaml({ id: '<b>id</b>', agent: '<script>alert(2)</script>', status: 'new', title: hostile }),
-    );
+    writeTask(workDir, 'inbox/xss.yaml', {
+      description: '<b>id</b> <script>alert(2)</script>',
+      title: hostile,
+    });
     feeds.rows.set('x#1', invocationRow({ key: 'x#1', agent: '<img src=y onerror=alert(3)>' }));
     await serve();
     await openPage();
-    await card('inbox/xss.yaml').waitFor();
-    expect(await card('inbox/xss.yaml').locator('[data-testid=card-title]').textContent()).toBe(hostile);
-    await card('inbox/xss.yaml').click();
+    await card('xss').waitFor();
+    expect(await card('xss').locator('[data-testid=card-title]').textContent()).toBe(hostile);
+    await card('xss').click();
     await page.locator('[data-testid=detail][open]').waitFor();
     expect(await page.locator('[data-testid=detail-title]').textContent()).toBe(hostile);
     expect(await page.locator('img').count()).toBe(0);
@@ -449,20 +564,17 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     await board?.close();
     await page.locator('[data-testid=connection]:not([data-state=live])').waitFor({ timeout: 10_000 });
     // While it is down, something happens that the page can only learn from the new server's snapshot.
-    writeFileSync(
-      join(workDir, 'inbox/while-down.yaml'),
-      taskYaml({ status: 'new', title: 'Written while down' }),
-    );
+    writeTask(workDir, 'inbox/while-down.yaml', { title: 'Written while down' });
     feeds.rows.set('down#1', invocationRow({ key: 'down#1', startedAt: new Date().toISOString() }));
 
     await serve(first.port);
-    await card('inbox/while-down.yaml').waitFor({ timeout: 20_000 });
+    await card('while-down').waitFor({ timeout: 20_000 });
     await row('down#1').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
     feeds.record(invocationRow({ key: 'after#1', startedAt: new Date().toISOString() }));
     await row('after#1').waitFor({ timeout: 10_000 });
-    writeFileSync(join(workDir, 'inbox/after.yaml'), taskYaml({ status: 'new', title: 'After the restart' }));
-    await card('inbox/after.yaml').waitFor({ timeout: 10_000 });
+    writeTask(workDir, 'inbox/after.yaml', { title: 'After the restart' });
+    await card('after').waitFor({ timeout: 10_000 });
     expect(seen.dialogs).toEqual([]);
   });
 
@@ -630,23 +742,25 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(await page.locator('thead th').allTextContents()).toContain('Project');
     expect(await row('inv-1#1').locator('td').nth(1).textContent()).toBe('beta');
     // Each select is labelled, and its choices are the values of the rows seen.
-    expect(await page.getByLabel('Agent').getAttribute('data-testid')).toBe('filter-agent');
-    expect(await page.getByLabel('Project').isVisible()).toBe(true);
+    expect(await page.getByTestId('feed').getByLabel('Agent').getAttribute('data-testid')).toBe(
+      'filter-agent',
+    );
+    expect(await page.getByTestId('feed').getByLabel('Project').isVisible()).toBe(true);
     expect(await options('agent')).toEqual(['', 'architect', 'backend-dev', 'writer']);
     expect(await options('tool')).toEqual(['', 'codex', 'stand-in']);
     expect(await options('status')).toEqual(['', 'any-failure', 'failed', 'running', 'success']);
     expect(await options('project')).toEqual(['', 'alpha', 'beta']);
 
-    await page.getByLabel('Agent').selectOption('writer');
+    await page.getByTestId('feed').getByLabel('Agent').selectOption('writer');
     expect(await keys()).toEqual(['inv-10#1', 'inv-7#1', 'inv-4#1', 'inv-1#1']);
-    await page.getByLabel('Tool').selectOption('codex');
+    await page.getByTestId('feed').getByLabel('Tool').selectOption('codex');
     expect(await keys()).toEqual(['inv-7#1', 'inv-1#1']);
     expect(await page.locator('[data-testid=feed-count]').textContent()).toBe('2 of 12 match');
-    await page.getByLabel('Tool').selectOption('');
-    await page.getByLabel('Status').selectOption('any-failure');
+    await page.getByTestId('feed').getByLabel('Tool').selectOption('');
+    await page.getByTestId('feed').getByLabel('Status').selectOption('any-failure');
     expect(await keys()).toEqual(['inv-1#1']);
-    await page.getByLabel('Status').selectOption('');
-    await page.getByLabel('Project').selectOption('alpha');
+    await page.getByTestId('feed').getByLabel('Status').selectOption('');
+    await page.getByTestId('feed').getByLabel('Project').selectOption('alpha');
     expect(await keys()).toEqual(['inv-10#1', 'inv-4#1']);
     const address = new URL(page.url());
     expect(Object.fromEntries(address.searchParams)).toEqual({ agent: 'writer', project: 'alpha' });
@@ -685,7 +799,7 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     await page.locator('[data-testid=filter-agent] option[value=planner]').waitFor({ state: 'attached' });
     expect(await keys()).toEqual(['shown#1', 'inv-10#1', 'inv-4#1']);
     // A drawn row that stops matching leaves the feed.
-    await page.getByLabel('Status').selectOption('running');
+    await page.getByTestId('feed').getByLabel('Status').selectOption('running');
     expect(await keys()).toEqual(['shown#1']);
     feeds.record(
       invocationRow({
@@ -700,22 +814,22 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     );
     await row('shown#1').waitFor({ state: 'detached', timeout: 10_000 });
     expect(await page.locator('[data-testid=feed-no-match]').isVisible()).toBe(true);
-    await page.getByLabel('Status').selectOption('');
+    await page.getByTestId('feed').getByLabel('Status').selectOption('');
 
     // A reload keeps the filters (and the token stays out of the address).
     await page.reload();
     await page.locator('[data-testid=connection][data-state=live]').waitFor({ timeout: 10_000 });
-    expect(await page.getByLabel('Agent').inputValue()).toBe('writer');
-    expect(await page.getByLabel('Project').inputValue()).toBe('alpha');
+    expect(await page.getByTestId('feed').getByLabel('Agent').inputValue()).toBe('writer');
+    expect(await page.getByTestId('feed').getByLabel('Project').inputValue()).toBe('alpha');
     expect(await keys()).toEqual(['shown#1', 'inv-10#1', 'inv-4#1']);
     expect(new URL(page.url()).searchParams.has('token')).toBe(false);
 
     // The search matches the start of an invocation id or a chain id; Clear filters (by keyboard) shows all again.
-    await page.getByLabel('Agent').selectOption('');
-    await page.getByLabel('Project').selectOption('');
-    await page.getByLabel('Id').fill('chain-al');
+    await page.getByTestId('feed').getByLabel('Agent').selectOption('');
+    await page.getByTestId('feed').getByLabel('Project').selectOption('');
+    await page.getByTestId('feed').getByLabel('Id').fill('chain-al');
     expect(await keys()).toEqual(['inv-3#1', 'inv-2#1', 'inv-1#1', 'inv-0#1']);
-    await page.getByLabel('Id').fill('INV-1');
+    await page.getByTestId('feed').getByLabel('Id').fill('INV-1');
     expect(await keys()).toEqual(['inv-11#1', 'inv-10#1', 'inv-1#1']);
     expect(new URL(page.url()).searchParams.get('q')).toBe('INV-1');
     await screenshot(page, 'page-filters', '[data-testid=feed]');
@@ -725,9 +839,9 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(new URL(page.url()).search).toBe('');
     expect(await page.locator('[data-testid=filter-clear]').isVisible()).toBe(false);
     // The selects are reachable from the keyboard and change with the arrow keys.
-    await page.getByLabel('Agent').focus();
+    await page.getByTestId('feed').getByLabel('Agent').focus();
     await page.keyboard.press('ArrowDown');
-    expect(await page.getByLabel('Agent').inputValue()).toBe('architect');
+    expect(await page.getByTestId('feed').getByLabel('Agent').inputValue()).toBe('architect');
     expect(new URL(page.url()).searchParams.get('agent')).toBe('architect');
     expect(seen).toEqual({ dialogs: [], errors: [] });
   });
@@ -758,14 +872,9 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
   it('fits a 420-pixel-wide window: nothing overflows, the header wraps', async () => {
     workDir = temporaryDir('work');
     mkdirSync(join(workDir, 'inbox'), { recursive: true });
-    writeFileSync(
-      join(workDir, 'inbox/long.yaml'),
-      taskYaml({
-        id: 'T-1',
-        status: 'new',
-        title: 'A task with a rather long title that has to wrap somewhere',
-      }),
-    );
+    writeTask(workDir, 'inbox/long.yaml', {
+      title: 'A task with a rather long title that has to wrap somewhere',
+    });
     feeds = new FakeFeeds();
     feeds.spendNow = richSpend();
     for (const each of filterRows()) feeds.rows.set(each.key, each);
@@ -784,7 +893,7 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     await serve(0, { project: 'a-project-with-a-rather-long-name-for-a-phone', allProjects: false });
     await openPage({ width: 420, height: 900 });
     expect(await page.locator('[data-testid=project]').isVisible()).toBe(true);
-    await page.getByLabel('Status').selectOption('any-failure');
+    await page.getByTestId('feed').getByLabel('Status').selectOption('any-failure');
     // How wide the document is, and where the header's rightmost box ends (run in the page, hence a string).
     const overflow = () =>
       page.evaluate<{ scrollWidth: number; widest: number }>(`({

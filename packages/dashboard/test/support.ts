@@ -161,8 +161,16 @@ export function runExec(
   env: Record<string, string>,
   args: readonly string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runCli(env, ['exec', '--config-dir', configDir, ...args]);
+}
+
+/** Runs the built CLI with `args` to its end. */
+export function runCli(
+  env: Record<string, string>,
+  args: readonly string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [binPath, 'exec', '--config-dir', configDir, ...args], {
+    const child = spawn(process.execPath, [binPath, ...args], {
       cwd: repoRoot,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -202,7 +210,28 @@ export function watchPage(page: Page): { dialogs: string[]; errors: string[] } {
   return seen;
 }
 
-export const taskYaml = (fields: Record<string, string>) =>
-  `${Object.entries(fields)
-    .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
-    .join('\n')}\n`;
+/**
+ * Writes a task file in the task store's shape at `key` under `workDir` (`inbox/<id>.yaml`,
+ * `assigned/<agent>/<id>.yaml`, `done/<agent>/<id>.yaml`): the id is the file's stem, the agent its folder's (or
+ * `architect` in the inbox). `fields` adds or overrides top-level keys; values are written as YAML (JSON is YAML).
+ */
+export function writeTask(workDir: string, key: string, fields: Record<string, unknown> = {}): void {
+  const parts = key.split('/');
+  const id = (parts.at(-1) ?? '').replace(/\.yaml$/, '');
+  const all: Record<string, unknown> = {
+    id,
+    agent: parts.length === 3 ? parts[1] : 'architect',
+    status: parts[0] === 'inbox' ? 'new' : parts[0] === 'done' ? 'done' : 'assigned',
+    title: `Task ${id}`,
+    created_at: '2026-12-01T09:00:00Z',
+    ...fields,
+  };
+  const path = join(workDir, key);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(
+    path,
+    `${Object.entries(all)
+      .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
+      .join('\n')}\n`,
+  );
+}

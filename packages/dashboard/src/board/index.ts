@@ -1,9 +1,3 @@
-export { TaskBoard, MAX_PRIORITY_LENGTH, type TaskBoardOptions, type TaskChange } from './task-board.js';
-export {
-  InvalidPriorityError,
-  MalformedTaskError,
-  TaskBoardError,
-  TaskConflictError,
-  UnknownTaskError,
-} from './errors.js';
-export { TASK_STATUSES, type TaskStatus } from './columns.js';
+export { MissingBoard, StoreBoard, type StoreBoardOptions } from './store-board.js';
+export { needsTelemetrySpend, problemCard, taskCard } from './task-card.js';
+export { renderMarkdown } from './markdown.js';

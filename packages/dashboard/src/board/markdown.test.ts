@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { renderDescription } from './markdown.js';
+import { renderMarkdown } from './markdown.js';
 
-describe('renderDescription', () => {
+describe('renderMarkdown', () => {
   it('renders markdown', () => {
-    expect(renderDescription('Implement **GET /budget**.\n\n- one')).toBe(
+    expect(renderMarkdown('Implement **GET /budget**.\n\n- one')).toBe(
       '<p>Implement <strong>GET /budget</strong>.</p>\n<ul>\n<li>one</li>\n</ul>\n',
     );
   });
 
   it('escapes raw HTML', () => {
-    const html = renderDescription('<img src=x onerror=alert(1)>\n\n<script>alert(1)</script>');
+    const html = renderMarkdown('<img src=x onerror=alert(1)>\n\n<script>alert(1)</script>');
     expect(html).toBe(
       '<p>&lt;img src=x onerror=alert(1)&gt;</p>\n<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>\n',
     );
@@ -24,14 +24,14 @@ describe('renderDescription', () => {
       'vbscript:msgbox(1)',
       'data:text/html,x',
     ]) {
-      const html = renderDescription(`[x](${url})`);
+      const html = renderMarkdown(`[x](${url})`);
       expect(html).not.toContain('<a');
       expect(html).not.toContain('href');
     }
   });
 
   it('opens links in a new tab without a handle on the page, and links bare URLs', () => {
-    expect(renderDescription('[docs](https://example.com/a) and https://example.org')).toBe(
+    expect(renderMarkdown('[docs](https://example.com/a) and https://example.org')).toBe(
       '<p><a href="https://example.com/a" target="_blank" rel="noopener noreferrer">docs</a> and ' +
         '<a href="https://example.org" target="_blank" rel="noopener noreferrer">https://example.org</a></p>\n',
     );

@@ -1,7 +1,7 @@
 import MarkdownIt from 'markdown-it';
 
 /**
- * Task descriptions are written by agents and anyone with access to the work directory, so they are untrusted: raw
+ * Task descriptions and answers are written by agents, models and anyone with access to the work directory, so they are untrusted: raw
  * HTML is escaped (`html: false`) and markdown-it's default `validateLink` drops javascript:, vbscript: and data:
  * (except images) URLs. Links open in a new tab without giving that tab a handle on the dashboard.
  */
@@ -15,6 +15,6 @@ markdown.renderer.rules.link_open = (tokens, index, options) => {
   return renderToken(tokens, index, options);
 };
 
-export function renderDescription(source: string): string {
+export function renderMarkdown(source: string): string {
   return markdown.render(source);
 }

@@ -1,14 +1,19 @@
 import { BudgetReporterToken, TelemetryQueryToken, UsageError, type KernelHandle } from '@llm-service/spec';
 import { InvocationFeed } from './invocation-feed.js';
 import { SpendFeed } from './spend-feed.js';
+import { readTaskSpend } from './task-spend.js';
+import type { TaskSpend } from '../model.js';
 
 export { InvocationFeed, type InvocationFeedOptions } from './invocation-feed.js';
 export { SpendFeed, type SpendFeedOptions } from './spend-feed.js';
+export { readTaskSpend, sumAttempts } from './task-spend.js';
 
 /** Where the dashboard's invocations and spend come from; both are started and kept current. */
 export interface DashboardSources {
   invocations: InvocationFeed;
   spend: SpendFeed;
+  /** What one task has spent so far, read from telemetry by its id. */
+  readTaskSpend(taskId: string): Promise<TaskSpend | null>;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,7 @@ export async function openDashboardSources(
   return {
     invocations,
     spend,
+    readTaskSpend: (taskId) => readTaskSpend(query, taskId),
     async close() {
       subscription.unsubscribe();
       await Promise.all([invocations.close(), spend.close()]);

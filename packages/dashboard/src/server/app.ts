@@ -1,8 +1,9 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
+import { identifierSchema } from '@llm-service/spec';
 import { z } from 'zod';
-import type { DashboardSnapshot } from '../model.js';
+import { TASK_PRIORITIES, type DashboardSnapshot } from '../model.js';
 import type { EventHub, StoredEvent } from './event-hub.js';
 import { bearerToken, originAllowed, SECURITY_HEADERS, tokenChecker } from './security.js';
 import { readStaticFile } from './static-files.js';
@@ -13,7 +14,6 @@ export interface DashboardAppOptions {
   sources: DashboardFeeds;
   hub: EventHub;
   token: string;
-  workDir: string;
   webDir: string;
   /** The config's project, named on the page (default `default`). */
   project?: string;
@@ -27,19 +27,49 @@ export interface DashboardAppOptions {
   retryMs?: number;
 }
 
-const priorityChange = z.strictObject({
-  key: z.string().min(1).max(4096),
-  priority: z.string().min(1).max(200),
-  version: z.string().min(1).max(200),
-});
+const revision = z.string().min(1).max(200);
+const identifier = identifierSchema.max(64);
+const oneLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+    .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line');
 
-function jsonError(c: Context, status: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 421 | 500, error: string) {
+/** What the page may send; the store checks again, but nothing unchecked gets that far. */
+const bodies = {
+  create: z.strictObject({
+    agent: identifier,
+    title: oneLine(200),
+    priority: z.enum(TASK_PRIORITIES).optional(),
+    taskType: oneLine(64).optional(),
+    description: z
+      .string()
+      .max(64 * 1024)
+      .optional(),
+    assign: z.boolean().optional(),
+  }),
+  assign: z.strictObject({ revision, agent: identifier.optional() }),
+  retry: z.strictObject({ revision }),
+  priority: z.strictObject({ revision, priority: z.enum(TASK_PRIORITIES) }),
+};
+const taskId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+
+type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 421 | 422 | 500 | 503;
+
+function jsonError(c: Context, status: ErrorStatus, error: string) {
   return c.json({ error }, status);
 }
 
 /** The dashboard's HTTP application: the checks of every request, the API, the event stream and the page. */
 export function createDashboardApp(options: DashboardAppOptions): Hono {
-  const { board, sources, hub, workDir, webDir } = options;
+  const { board, sources, hub, webDir } = options;
   const tokenMatches = tokenChecker(options.token);
   const keepAliveMs = options.keepAliveMs ?? 15_000;
   const retryMs = options.retryMs ?? 1_000;
@@ -94,7 +124,7 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
       invocations: sources.invocations.recent(),
       spend: sources.spend.current(),
       tasks: board.cards(),
-      workDir,
+      board: board.info(),
       project: options.project ?? 'default',
       allProjects: options.allProjects ?? false,
     };
@@ -108,32 +138,64 @@ export function createDashboardApp(options: DashboardAppOptions): Hono {
     );
   });
 
-  app.patch(
-    '/api/tasks/priority',
-    bodyLimit({ maxSize: 16 * 1024, onError: (c) => jsonError(c, 413, 'request body too large') }),
-    async (c) => {
+  // Changes of the board: each a JSON body checked here, made through the task store with the revision the page saw.
+  const limit = bodyLimit({
+    maxSize: 96 * 1024,
+    onError: (c) => jsonError(c, 413, 'request body too large'),
+  });
+  const change =
+    <S extends z.ZodType>(schema: S, make: (body: z.output<S>, id: string) => Promise<unknown>) =>
+    async (c: Context) => {
       if (!/^application\/json\b/i.test(c.req.header('Content-Type') ?? '')) {
         return jsonError(c, 415, 'send JSON (Content-Type: application/json)');
       }
+      const id = c.req.param('id') ?? '';
+      if (id !== '' && !taskId.safeParse(id).success) return jsonError(c, 404, 'no such task');
       let body: unknown;
       try {
         body = await c.req.json();
       } catch {
         return jsonError(c, 400, 'the body is not valid JSON');
       }
-      const parsed = priorityChange.safeParse(body);
-      if (!parsed.success) {
-        return jsonError(c, 400, `expected { key, priority, version }: ${z.prettifyError(parsed.error)}`);
-      }
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) return jsonError(c, 400, z.prettifyError(parsed.error).replace(/\n+/g, '; '));
       try {
-        const card = await board.setPriority(parsed.data.key, parsed.data.priority, parsed.data.version);
-        return c.json(card);
+        return c.json(await make(parsed.data, id), c.req.method === 'POST' && id === '' ? 201 : 200);
       } catch (error) {
-        if (isBoardRefusal(error)) return c.json({ error: error.message }, error.status);
+        if (isBoardRefusal(error)) return jsonError(c, error.status, error.message);
         throw error;
       }
-    },
+    };
+  app.post(
+    '/api/tasks',
+    limit,
+    change(bodies.create, (body) => board.create(body)),
   );
+  app.post(
+    '/api/tasks/:id/assign',
+    limit,
+    change(bodies.assign, (body, id) => board.assign(id, body.revision, body.agent)),
+  );
+  app.post(
+    '/api/tasks/:id/retry',
+    limit,
+    change(bodies.retry, (body, id) => board.retry(id, body.revision)),
+  );
+  app.patch(
+    '/api/tasks/:id',
+    limit,
+    change(bodies.priority, (body, id) => board.setPriority(id, body.priority, body.revision)),
+  );
+  app.get('/api/tasks/:id/answer', async (c) => {
+    const id = c.req.param('id');
+    if (!taskId.safeParse(id).success) return jsonError(c, 404, 'no such task');
+    try {
+      return c.json(await board.answer(id));
+    } catch (error) {
+      if (isBoardRefusal(error)) return jsonError(c, error.status, error.message);
+      throw error;
+    }
+  });
 
   app.all('/api/*', (c) => jsonError(c, 404, 'no such API'));
 

@@ -4,10 +4,16 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { UsageError, type CommandInput } from '@llm-service/spec';
+import {
+  TaskStoreToken,
+  UsageError,
+  type CommandInput,
+  type KernelHandle,
+  type TaskStoreV1,
+} from '@llm-service/spec';
 import type { Subscription } from 'rxjs';
 import { z } from 'zod';
-import { TaskBoard } from '../board/index.js';
+import { MissingBoard, StoreBoard } from '../board/index.js';
 import { openDashboardSources } from '../feed/index.js';
 import { createDashboardApp } from './app.js';
 import { EventHub } from './event-hub.js';
@@ -17,7 +23,14 @@ import type { DashboardBoard, DashboardFeeds } from './types.js';
 
 export { createDashboardApp, type DashboardAppOptions } from './app.js';
 export { EventHub, type StoredEvent } from './event-hub.js';
-export type { BoardChange, DashboardBoard, DashboardFeeds } from './types.js';
+export {
+  BoardRefusal,
+  isBoardRefusal,
+  type BoardChange,
+  type DashboardBoard,
+  type DashboardFeeds,
+  type NewTaskFromPage,
+} from './types.js';
 
 export interface DashboardServerOptions {
   board: DashboardBoard;
@@ -27,8 +40,6 @@ export interface DashboardServerOptions {
   /** 0 picks a free port. */
   port: number;
   token: string;
-  /** The task board's directory, shown on the page. */
-  workDir: string;
   /** The config's project, named on the page (default `default`); the feeds decide whose rows they read. */
   project?: string;
   /** The feeds read every project's invocations and spend (`--all-projects`): the page offers a project filter. */
@@ -59,7 +70,6 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     sources: options.sources,
     hub,
     token: options.token,
-    workDir: options.workDir,
     project: options.project,
     allProjects: options.allProjects,
     webDir: options.webDir ?? defaultWebDir(),
@@ -163,7 +173,8 @@ const hostSchema = z
 export function parseDashboardOptions(raw: Readonly<Record<string, unknown>>): {
   port: number;
   host: string;
-  workDir: string;
+  /** Absent: the task store's own (`tasks.work_dir`, else `work/collaboration`). */
+  workDir: string | undefined;
   token: string | undefined;
   open: boolean;
   allProjects: boolean;
@@ -190,7 +201,7 @@ export function parseDashboardOptions(raw: Readonly<Record<string, unknown>>): {
   return {
     port: port.data,
     host: host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host,
-    workDir: options.workDir ?? 'work/collaboration',
+    workDir: options.workDir,
     token: options.token,
     open: options.open === true,
     allProjects: options.allProjects === true,
@@ -222,6 +233,27 @@ export function openInBrowser(url: string, platform: NodeJS.Platform = process.p
   }
 }
 
+const NO_TASK_STORE =
+  'no loaded plugin provides a task store, so there is no board: load @llm-service/tasks (the llm-service CLI does by default)';
+
+/**
+ * The task store of the kernel (a plugin provides it, `@llm-service/tasks` by default), on `workDir` when the user
+ * named one; undefined when no plugin provides one.
+ */
+async function taskStoreOf(
+  kernel: KernelHandle,
+  workDir: string | undefined,
+): Promise<TaskStoreV1 | undefined> {
+  const store = await kernel.service(TaskStoreToken);
+  if (!store || workDir === undefined || workDir === store.workDir) return store;
+  if (!store.atWorkDir) {
+    throw new UsageError(`the loaded task store cannot open --work-dir ${workDir}`, {
+      hint: 'set tasks.work_dir in llm-service.yaml instead, or update the plugin that provides the task store',
+    });
+  }
+  return store.atWorkDir(workDir);
+}
+
 /**
  * `llm-service dashboard`: serves the page until SIGINT or SIGTERM, then closes everything and returns 0. The page
  * shows the config's project's invocations and spend, or every project's with `--all-projects`.
@@ -230,29 +262,42 @@ export async function runDashboard(input: CommandInput): Promise<number> {
   const options = parseDashboardOptions(input.options);
   const kernel = await input.kernel();
   const config = await kernel.config();
-  const workDir = resolve(config.dir, options.workDir);
   const token = options.token ?? randomBytes(24).toString('base64url');
 
-  const board = new TaskBoard({ workDir });
   const closers: (() => Promise<void>)[] = [];
   const closeAll = async () => {
     for (const close of closers.reverse()) await close().catch(() => undefined);
   };
   try {
-    await board.start();
-    closers.push(() => board.close());
     const sources = await openDashboardSources(
       kernel,
       options.allProjects ? {} : { project: config.project },
     );
     closers.push(() => sources.close());
+    const store = await taskStoreOf(
+      kernel,
+      options.workDir === undefined ? undefined : resolve(config.dir, options.workDir),
+    );
+    let board: StoreBoard | MissingBoard;
+    if (store) {
+      const storeBoard = new StoreBoard({
+        store,
+        agents: Object.keys(config.agents),
+        readSpend: (taskId) => sources.readTaskSpend(taskId),
+        invocations: sources.invocations.changes,
+      });
+      closers.push(() => storeBoard.close());
+      await storeBoard.start();
+      board = storeBoard;
+    } else {
+      board = new MissingBoard(NO_TASK_STORE);
+    }
     const server = await startDashboardServer({
       board,
       sources,
       host: options.host,
       port: options.port,
       token,
-      workDir,
       project: config.project,
       allProjects: options.allProjects,
     });

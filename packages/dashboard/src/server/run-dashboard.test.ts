@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
   BudgetReporterToken,
+  TaskStoreToken,
   TelemetryQueryToken,
   type CommandInput,
+  type TaskStoreV1,
   type InvocationFilter,
   type InvocationRecord,
   type TelemetryQueryV1,
 } from '@llm-service/spec';
 import type { Kernel } from '@llm-service/core';
+import { createTaskStore } from '@llm-service/tasks';
 import { describe, expect, it } from 'vitest';
 import type { DashboardSnapshot } from '../model.js';
 import { runDashboard } from './index.js';
@@ -26,18 +29,30 @@ const emptyTelemetry: TelemetryQueryV1 = {
   savings: async () => ({ baselineUsd: 0, actualUsd: 0 }),
 };
 
+/** A kernel's task store on the config's default work directory, as the tasks plugin provides it. */
+function storeOf(configDir: string): TaskStoreV1 {
+  return createTaskStore({
+    workDir: join(configDir, 'work/collaboration'),
+    projectDir: configDir,
+    agents: ['writer'],
+  });
+}
+
 function commandInput(
   configDir: string,
   options: Record<string, unknown>,
   telemetry: TelemetryQueryV1 = emptyTelemetry,
+  /** null: no plugin provides a task store. */
+  store: TaskStoreV1 | null = storeOf(configDir),
 ) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let printed = '';
   stdout.on('data', (chunk: Buffer) => (printed += chunk.toString()));
   const kernel = {
-    config: async () => ({ dir: configDir, project: 'alpha' }),
-    service: async (token: symbol) => (token === TelemetryQueryToken ? telemetry : undefined),
+    config: async () => ({ dir: configDir, project: 'alpha', agents: { writer: {} } }),
+    service: async (token: symbol) =>
+      token === TelemetryQueryToken ? telemetry : token === TaskStoreToken ? (store ?? undefined) : undefined,
   } as unknown as Kernel;
   const input: CommandInput = {
     args: [],
@@ -62,7 +77,10 @@ describe('runDashboard', () => {
   it('prints the URL with the token, serves the board of --work-dir, and returns 0 on SIGTERM', async () => {
     const configDir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
     mkdirSync(join(configDir, 'tasks/inbox'), { recursive: true });
-    writeFileSync(join(configDir, 'tasks/inbox/a.yaml'), 'status: new\ntitle: A task\n');
+    writeFileSync(
+      join(configDir, 'tasks/inbox/a.yaml'),
+      'id: a\nagent: writer\nstatus: new\ntitle: A task\ncreated_at: 2026-12-01T09:00:00Z\n',
+    );
     const { input, printed } = commandInput(configDir, {
       port: '0',
       host: '127.0.0.1',
@@ -85,8 +103,8 @@ describe('runDashboard', () => {
     });
     expect(snapshot.status).toBe(200);
     expect(JSON.parse(snapshot.body)).toMatchObject({
-      workDir: join(configDir, 'tasks'),
-      tasks: [{ key: 'inbox/a.yaml', title: 'A task' }],
+      board: { available: true, workDir: join(configDir, 'tasks'), agents: ['writer'] },
+      tasks: [{ key: 'a', path: 'inbox/a.yaml', title: 'A task', column: 'inbox' }],
       spend: { budgets: null },
     });
 
@@ -94,6 +112,35 @@ describe('runDashboard', () => {
     await expect(running).resolves.toBe(0);
     expect(process.listenerCount('SIGTERM')).toBe(signalsBefore);
     await expect(send(port, { path: '/' })).rejects.toThrow();
+  });
+
+  it('shows no board, and says which plugin adds one, when no plugin provides a task store', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'dashboard-config-'));
+    const { input, printed } = commandInput(configDir, { port: '0', token: TOKEN }, emptyTelemetry, null);
+    const running = runDashboard(input);
+    const match = await until(
+      () => /^Dashboard: http:\/\/127\.0\.0\.1:(\d+)\//m.exec(printed()) ?? undefined,
+    );
+    const port = Number(match[1]);
+    const headers = { Authorization: `Bearer ${TOKEN}` };
+    const snapshot = JSON.parse(
+      (await send(port, { path: '/api/snapshot', headers })).body,
+    ) as DashboardSnapshot;
+    expect(snapshot.tasks).toEqual([]);
+    expect(snapshot.board).toEqual({
+      available: false,
+      reason: expect.stringContaining('@llm-service/tasks'),
+    });
+    const create = await send(port, {
+      method: 'POST',
+      path: '/api/tasks',
+      headers: { ...headers, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ agent: 'writer', title: 'x' }),
+    });
+    expect(create.status).toBe(404);
+    expect(JSON.parse(create.body).error).toContain('@llm-service/tasks');
+    process.emit('SIGTERM', 'SIGTERM');
+    await expect(running).resolves.toBe(0);
   });
 
   it('generates a token when none is given', async () => {

@@ -41,14 +41,13 @@ const clients: SseClient[] = [];
 async function start(options: { bufferSize?: number; keepAliveMs?: number; host?: string } = {}) {
   board = new FakeBoard();
   feeds = new FakeFeeds();
-  board.cardsByKey.set('inbox/t1.yaml', taskCard());
+  board.cardsByKey.set('T-1', taskCard());
   server = await startDashboardServer({
     board,
     sources: feeds,
     host: options.host ?? '127.0.0.1',
     port: 0,
     token: TOKEN,
-    workDir: '/work/collaboration',
     webDir: webDir(),
     bufferSize: options.bufferSize,
     keepAliveMs: options.keepAliveMs,
@@ -98,7 +97,7 @@ describe('dashboard server: access', () => {
       lastEventId: expect.stringMatching(/^[\w-]+\.0$/),
       invocations: [],
       tasks: [taskCard()],
-      workDir: '/work/collaboration',
+      board: { available: true, workDir: '/work/collaboration', agents: ['architect', 'writer'] },
       spend: spendSnapshot(),
       project: 'default',
       allProjects: false,
@@ -109,14 +108,21 @@ describe('dashboard server: access', () => {
   });
 
   it('accepts the token in the query for GET only (EventSource), never for a change', async () => {
-    const patch = await send(server.port, {
-      method: 'PATCH',
-      path: `/api/tasks/priority?token=${TOKEN}`,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high', version: 'v1' }),
-    });
-    expect(patch.status).toBe(401);
-    expect(board.cardsByKey.get('inbox/t1.yaml')?.priority).toBe('medium');
+    for (const [method, path] of [
+      ['PATCH', '/api/tasks/T-1'],
+      ['POST', '/api/tasks'],
+      ['POST', '/api/tasks/T-1/assign'],
+      ['POST', '/api/tasks/T-1/retry'],
+    ] as const) {
+      const change = await send(server.port, {
+        method,
+        path: `${path}?token=${TOKEN}`,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ priority: 'high', revision: 'r1' }),
+      });
+      expect(change.status, path).toBe(401);
+    }
+    expect(board.cardsByKey.get('T-1')?.priority).toBe('medium');
   });
 
   it('requires the token on every bound address, not only off loopback', async () => {
@@ -231,80 +237,6 @@ describe('dashboard server: access', () => {
   });
 });
 
-describe('dashboard server: changing a priority', () => {
-  beforeEach(async () => {
-    await start();
-  });
-
-  const patch = (body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) =>
-    send(server.port, {
-      method: 'PATCH',
-      path: '/api/tasks/priority',
-      headers: { ...auth, ...headers },
-      body,
-    });
-
-  it('returns the updated card', async () => {
-    const response = await patch(JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high', version: 'v1' }));
-    expect(response.status).toBe(200);
-    expect(JSON.parse(response.body)).toMatchObject({
-      key: 'inbox/t1.yaml',
-      priority: 'high',
-      version: 'v1+',
-    });
-  });
-
-  it('refuses a malformed body with 400 and a wrong content type with 415', async () => {
-    expect((await patch('{not json')).status).toBe(400);
-    expect((await patch(JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high' }))).status).toBe(400);
-    expect((await patch(JSON.stringify({ key: '', priority: 'high', version: 'v1' }))).status).toBe(400);
-    expect((await patch(JSON.stringify({ key: 'k', priority: 3, version: 'v1' }))).status).toBe(400);
-    expect(
-      (await patch(JSON.stringify({ key: 'k', priority: 'high', version: 'v1', extra: 1 }))).status,
-    ).toBe(400);
-    expect(JSON.parse((await patch('[]')).body)).toEqual({ error: expect.stringContaining('key') });
-    const text = await patch(JSON.stringify({ key: 'k', priority: 'high', version: 'v1' }), {
-      'Content-Type': 'text/plain',
-    });
-    expect(text.status).toBe(415);
-    expect(board.cardsByKey.get('inbox/t1.yaml')?.priority).toBe('medium');
-  });
-
-  it("answers with the board's refusal: its status and message", async () => {
-    for (const [status, name] of [
-      [404, 'UnknownTaskError'],
-      [409, 'TaskConflictError'],
-      [400, 'InvalidPriorityError'],
-      [422, 'MalformedTaskError'],
-    ] as const) {
-      board.setPriorityImpl = async () => {
-        throw Object.assign(new Error(`${name}: refused`), { status });
-      };
-      const response = await patch(JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high', version: 'v0' }));
-      expect(response.status, name).toBe(status);
-      expect(JSON.parse(response.body)).toEqual({ error: `${name}: refused` });
-    }
-    board.setPriorityImpl = async () => {
-      throw new Error('disk on fire at /secret/path');
-    };
-    const crash = await patch(JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high', version: 'v1' }));
-    expect(crash.status).toBe(500);
-    expect(crash.body).not.toContain('/secret/path');
-  });
-
-  it('works with the real board errors', async () => {
-    const { TaskConflictError, UnknownTaskError } = await import('../board/index.js');
-    board.setPriorityImpl = async (key) => {
-      throw key === 'inbox/t1.yaml' ? new TaskConflictError(key) : new UnknownTaskError(key);
-    };
-    const conflict = await patch(JSON.stringify({ key: 'inbox/t1.yaml', priority: 'high', version: 'v0' }));
-    expect(conflict.status).toBe(409);
-    expect(JSON.parse(conflict.body).error).toContain('changed on disk');
-    const unknown = await patch(JSON.stringify({ key: 'inbox/none.yaml', priority: 'high', version: 'v0' }));
-    expect(unknown.status).toBe(404);
-  });
-});
-
 describe('dashboard server: events', () => {
   it('streams every change as an event with a run-scoped id', async () => {
     await start();
@@ -316,14 +248,14 @@ describe('dashboard server: events', () => {
 
     feeds.record(invocationRow());
     board.put(taskCard({ priority: 'high' }));
-    board.remove('inbox/t1.yaml');
+    board.remove('T-1');
     feeds.setSpend(spendSnapshot({ totals: { todayUsd: 1, weekUsd: 2, monthUsd: 3 } }));
     const received = eventsOf(await stream.waitFor((messages) => eventsOf(messages).length === 4));
     expect(received.map((message) => message.event)).toEqual(['invocation', 'task', 'task-removed', 'spend']);
     const runId = received[0]?.id?.split('.')[0];
     expect(received.map((message) => message.id)).toEqual([1, 2, 3, 4].map((seq) => `${runId}.${seq}`));
     expect(JSON.parse(received[0]?.data ?? '')).toEqual(invocationRow());
-    expect(JSON.parse(received[2]?.data ?? '')).toEqual({ key: 'inbox/t1.yaml' });
+    expect(JSON.parse(received[2]?.data ?? '')).toEqual({ key: 'T-1' });
 
     const snapshot = JSON.parse((await send(server.port, { path: '/api/snapshot', headers: auth })).body);
     expect(snapshot.lastEventId).toBe(`${runId}.4`);
@@ -454,7 +386,6 @@ describe('dashboard options', () => {
           host: '127.0.0.1',
           port,
           token: TOKEN,
-          workDir: '/w',
           webDir: webDir(),
         }),
       ).rejects.toMatchObject({

@@ -1,27 +1,37 @@
 /** Fakes of the board and feeds, and a raw HTTP client, for the server's tests. */
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { Subject } from 'rxjs';
-import type { InvocationRow, SpendSnapshot, TaskCard } from '../model.js';
+import { sumAttempts } from '../feed/task-spend.js';
+import type { BoardInfo, InvocationRow, SpendSnapshot, TaskAnswer, TaskCard, TaskSpend } from '../model.js';
 import type { BoardChange, DashboardBoard, DashboardFeeds } from './types.js';
 
 export function taskCard(overrides: Partial<TaskCard> = {}): TaskCard {
   return {
-    key: 'inbox/t1.yaml',
+    key: 'T-1',
     column: 'inbox',
-    flag: null,
-    parseError: null,
+    path: 'inbox/T-1.yaml',
+    problem: null,
+    warnings: [],
     id: 'T-1',
     agent: 'architect',
     status: 'new',
     title: 'Design the cache',
     priority: 'medium',
+    taskType: null,
     description: null,
     descriptionHtml: null,
-    created: null,
-    updated: null,
+    acceptanceCriteria: [],
+    notes: null,
+    contextFiles: [],
+    dependsOn: [],
+    createdAt: '2026-12-01T10:00:00Z',
+    assignedAt: null,
+    startedAt: null,
+    completedAt: null,
     result: null,
     error: null,
-    version: 'v1',
+    spend: null,
+    revision: 'r1',
     ...overrides,
   };
 }
@@ -72,12 +82,15 @@ export function spendSnapshot(overrides: Partial<SpendSnapshot> = {}): SpendSnap
   };
 }
 
+/** A board whose cards a test puts and removes; its changes are not faked (the real board's tests cover them). */
 export class FakeBoard implements DashboardBoard {
   readonly subject = new Subject<BoardChange>();
   readonly changes = this.subject.asObservable();
   readonly cardsByKey = new Map<string, TaskCard>();
-  /** What setPriority does; by default it sets the priority when the version matches. */
-  setPriorityImpl?: (key: string, priority: string, version: string) => Promise<TaskCard>;
+
+  info(): BoardInfo {
+    return { available: true, workDir: '/work/collaboration', agents: ['architect', 'writer'] };
+  }
 
   cards(): TaskCard[] {
     return [...this.cardsByKey.values()];
@@ -93,13 +106,20 @@ export class FakeBoard implements DashboardBoard {
     this.subject.next({ type: 'task-removed', data: { key } });
   }
 
-  async setPriority(key: string, priority: string, version: string): Promise<TaskCard> {
-    if (this.setPriorityImpl) return this.setPriorityImpl(key, priority, version);
-    const card = this.cardsByKey.get(key);
-    if (!card) throw new Error(`no card ${key}`);
-    const updated = { ...card, priority, version: `${card.version}+` };
-    this.put(updated);
-    return updated;
+  create(): Promise<TaskCard> {
+    return Promise.reject(new Error('not in this fake'));
+  }
+  assign(): Promise<TaskCard> {
+    return Promise.reject(new Error('not in this fake'));
+  }
+  retry(): Promise<TaskCard> {
+    return Promise.reject(new Error('not in this fake'));
+  }
+  setPriority(): Promise<TaskCard> {
+    return Promise.reject(new Error('not in this fake'));
+  }
+  answer(): Promise<TaskAnswer> {
+    return Promise.reject(new Error('not in this fake'));
   }
 }
 
@@ -125,6 +145,12 @@ export class FakeFeeds implements DashboardFeeds {
   setSpend(spend: SpendSnapshot): void {
     this.spendNow = spend;
     this.spendSubject.next(spend);
+  }
+
+  /** A task's spend as telemetry would sum it: its rows among those kept here. */
+  taskSpend(taskId: string): TaskSpend | null {
+    const rows = [...this.rows.values()].filter((row) => row.taskId === taskId);
+    return rows.length === 0 ? null : sumAttempts(rows);
   }
 }
 

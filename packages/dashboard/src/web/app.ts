@@ -1,20 +1,13 @@
 /**
  * The dashboard page: loads /api/snapshot, then follows /api/events. No framework: every view is built with DOM
- * APIs, and every value from the server goes in as text. The one exception is a task's description, which the
- * server renders to safe HTML (raw HTML disabled, links checked).
+ * APIs, and every value from the server goes in as text. The exceptions are a task's description and answer, which
+ * the server renders to safe HTML (raw HTML disabled, links checked): see `board.ts`.
  */
 import type { BudgetStatusV1 } from '@llm-service/spec';
-import {
-  TASK_COLUMNS,
-  TASK_PRIORITIES,
-  type DashboardSnapshot,
-  type InvocationRow,
-  type SpendSnapshot,
-  type TaskCard,
-  type TaskColumn,
-} from '../model.js';
+import type { DashboardSnapshot, InvocationRow, SpendSnapshot, TaskCard } from '../model.js';
+import { applyBoard, removeTask, setUpBoard, taskCount, upsertTask } from './board.js';
 import { legend, stackedBars } from './charts.js';
-import { byId, clear, el, setText, withCode } from './dom.js';
+import { byId, el, setText, withCode } from './dom.js';
 import {
   ANY_FAILURE,
   FILTER_FIELDS,
@@ -31,23 +24,13 @@ import { clock, count, duration, percent, usd } from './format.js';
 
 const TOKEN_KEY = 'llm-service.dashboard.token';
 const MAX_ROWS = 200;
-const COLUMN_TITLES: Record<TaskColumn, string> = {
-  inbox: 'Inbox',
-  assigned: 'Assigned',
-  in_progress: 'In progress',
-  blocked: 'Blocked',
-  done: 'Done',
-  error: 'Error',
-};
 
 const invocations = new Map<string, InvocationRow>();
-const tasks = new Map<string, TaskCard>();
 let token: string | null = null;
 let source: EventSource | null = null;
 let generation = 0;
 let reconnectTimer: number | undefined;
 let reconnectDelay = 3_000;
-let openKey: string | null = null;
 /** The feed's filters, as in the address (`?agent=…&status=…&q=…`) so that a reload keeps them. */
 let filters: Filters = NO_FILTERS;
 /** Whether the server shows every project (`dashboard --all-projects`): only then is a project filter offered. */
@@ -154,7 +137,7 @@ async function connect(): Promise<void> {
   reconnectTimer = undefined;
   source?.close();
   source = null;
-  setConnection(invocations.size + tasks.size > 0 ? 'reconnecting' : 'connecting');
+  setConnection(invocations.size + taskCount() > 0 ? 'reconnecting' : 'connecting');
   let delay = 500;
   for (;;) {
     try {
@@ -226,7 +209,6 @@ function openEvents(lastEventId: string, mine: number): void {
 }
 
 function applySnapshot(snapshot: DashboardSnapshot): void {
-  setText(byId('work-dir'), snapshot.workDir);
   applyProjects(snapshot);
   // Built in one pass and attached at once: upserting row by row costs a scan of the table per row.
   invocations.clear();
@@ -234,12 +216,8 @@ function applySnapshot(snapshot: DashboardSnapshot): void {
   for (const row of newestFirst) invocations.set(row.key, row);
   noteChoices(newestFirst);
   redrawFeed();
-  tasks.clear();
-  for (const column of TASK_COLUMNS) clear(columnCards(column));
-  for (const card of snapshot.tasks) upsertTask(card);
-  updateColumnCounts();
+  applyBoard(snapshot.board, snapshot.tasks);
   renderSpend(snapshot.spend);
-  if (openKey !== null) renderDetail(openKey);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -671,241 +649,9 @@ function applyProjects(snapshot: DashboardSnapshot): void {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The task board: six columns, a card per file, updated in place by key.
-
-const columnCards = (column: TaskColumn) => byId(`cards-${column}`);
-
-function priorityRank(priority: string | null): number {
-  const index = priority === null ? -1 : (TASK_PRIORITIES as readonly string[]).indexOf(priority);
-  return index >= 0 ? index : priority === null ? TASK_PRIORITIES.length + 1 : TASK_PRIORITIES.length;
-}
-
-function compareCards(a: TaskCard, b: TaskCard): number {
-  return priorityRank(a.priority) - priorityRank(b.priority) || a.key.localeCompare(b.key);
-}
-
-function fileName(key: string): string {
-  return key.slice(key.lastIndexOf('/') + 1);
-}
-
-function upsertTask(card: TaskCard): void {
-  tasks.set(card.key, card);
-  document.querySelector(`article[data-key="${CSS.escape(card.key)}"]`)?.remove();
-  const element = cardElement(card);
-  const container = columnCards(card.column);
-  const before = [...container.querySelectorAll<HTMLElement>('article[data-key]')].find((other) => {
-    const otherCard = tasks.get(other.dataset.key ?? '');
-    return otherCard !== undefined && compareCards(card, otherCard) < 0;
-  });
-  container.insertBefore(element, before ?? null);
-  updateColumnCounts();
-  if (openKey === card.key) renderDetail(card.key);
-}
-
-function removeTask(key: string): void {
-  tasks.delete(key);
-  document.querySelector(`article[data-key="${CSS.escape(key)}"]`)?.remove();
-  updateColumnCounts();
-  if (openKey === key) renderDetail(key);
-}
-
-function updateColumnCounts(): void {
-  for (const column of TASK_COLUMNS) {
-    setText(byId(`count-${column}`), String(columnCards(column).childElementCount));
-  }
-}
-
-function priorityBadge(priority: string | null): HTMLElement {
-  const known = priority !== null && (TASK_PRIORITIES as readonly string[]).includes(priority);
-  return el(
-    'span',
-    {
-      class: `badge priority ${known ? `priority-${priority}` : 'priority-other'}`,
-      'data-testid': 'priority',
-    },
-    priority ?? 'no priority',
-  );
-}
-
-function cardElement(card: TaskCard): HTMLElement {
-  const meta = el('div', { class: 'card-meta' });
-  if (card.id) meta.append(el('span', { class: 'card-id' }, card.id));
-  meta.append(el('span', { class: 'card-agent' }, card.agent ?? 'unassigned'));
-  const badges = el('div', { class: 'card-badges' }, priorityBadge(card.priority));
-  if (card.flag) {
-    const flag = el('span', { class: 'badge flag', 'data-testid': 'flag' }, '⚑ flagged');
-    flag.title = card.flag;
-    badges.append(flag);
-  }
-  const article = el(
-    'article',
-    {
-      class: `card${card.flag ? ' flagged' : ''}${card.parseError ? ' malformed' : ''}`,
-      'data-testid': 'card',
-      'data-key': card.key,
-      'data-column': card.column,
-      tabindex: '0',
-      role: 'button',
-      'aria-haspopup': 'dialog',
-    },
-    el('h4', { class: 'card-title', 'data-testid': 'card-title' }, card.title ?? fileName(card.key)),
-    meta,
-    badges,
-  );
-  if (card.parseError) {
-    article.append(el('p', { class: 'card-error', 'data-testid': 'parse-error' }, card.parseError));
-  } else if (card.flag) {
-    article.append(el('p', { class: 'card-flag' }, card.flag));
-  }
-  return article;
-}
-
-function buildBoard(): void {
-  const board = byId('columns');
-  board.replaceChildren(
-    ...TASK_COLUMNS.map((column) =>
-      el(
-        'section',
-        { class: `column column-${column}`, 'data-testid': 'column', 'data-column': column },
-        el(
-          'h3',
-          {},
-          el('span', {}, COLUMN_TITLES[column]),
-          el('span', { class: 'count', id: `count-${column}` }, '0'),
-        ),
-        el('div', { class: 'cards', id: `cards-${column}` }),
-      ),
-    ),
-  );
-  const open = (event: Event) => {
-    const target = (event.target as Element | null)?.closest<HTMLElement>('article[data-key]');
-    if (target?.dataset.key) openDetail(target.dataset.key);
-  };
-  board.addEventListener('click', open);
-  board.addEventListener('keydown', (event) => {
-    if (event.key === 'Enter' || event.key === ' ') {
-      event.preventDefault();
-      open(event);
-    }
-  });
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The detail dialog of one card, with its priority menu.
-
-const detail = () => byId<HTMLDialogElement>('detail');
-
-function openDetail(key: string): void {
-  if (openKey !== key) showDetailMessage(null);
-  openKey = key;
-  renderDetail(key);
-  if (!detail().open) detail().showModal();
-}
-
-function showDetailMessage(message: string | null, kind: 'info' | 'ok' | 'error' = 'info'): void {
-  const box = byId('detail-message');
-  box.hidden = message === null;
-  box.dataset.kind = kind;
-  setText(box, message ?? '');
-}
-
-function renderDetail(key: string): void {
-  const card = tasks.get(key);
-  const title = byId('detail-title');
-  const fields = byId('detail-fields');
-  const description = byId('detail-description');
-  const select = byId<HTMLSelectElement>('detail-priority');
-  if (!card) {
-    setText(title, fileName(key));
-    fields.replaceChildren(field('File', key));
-    description.replaceChildren();
-    select.disabled = true;
-    showDetailMessage('This task file is no longer on the board.', 'error');
-    return;
-  }
-  setText(title, card.title ?? fileName(card.key));
-  fields.replaceChildren(
-    field('File', card.key),
-    field('Column', COLUMN_TITLES[card.column]),
-    field('Id', card.id),
-    field('Agent', card.agent),
-    field('Status', card.status),
-    field('Priority', card.priority),
-    field('Created', card.created),
-    field('Updated', card.updated),
-    field('Result', card.result),
-    field('Error', card.error),
-    field('Flag', card.flag, 'flag'),
-    field('Parse error', card.parseError, 'error'),
-    field('Version', card.version, 'mono'),
-  );
-  // The server renders the Markdown with raw HTML disabled and links checked: the one place HTML is inserted.
-  if (card.descriptionHtml) description.innerHTML = card.descriptionHtml;
-  else description.replaceChildren(el('p', { class: 'muted' }, 'No description.'));
-  const values = [...TASK_PRIORITIES] as string[];
-  if (card.priority !== null && !values.includes(card.priority)) values.push(card.priority);
-  select.replaceChildren(
-    ...(card.priority === null ? [el('option', { value: '', disabled: '' }, 'no priority')] : []),
-    ...values.map((value) => el('option', { value }, value)),
-  );
-  select.value = card.priority ?? '';
-  select.disabled = card.parseError !== null || saving;
-}
-
-function field(label: string, value: string | null, className?: string): DocumentFragment {
-  const fragment = document.createDocumentFragment();
-  fragment.append(
-    el('dt', {}, label),
-    el('dd', { class: value === null ? 'muted' : className }, value === null ? '—' : value),
-  );
-  return fragment;
-}
-
-let saving = false;
-
-async function changePriority(): Promise<void> {
-  const select = byId<HTMLSelectElement>('detail-priority');
-  const key = openKey;
-  const card = key === null ? undefined : tasks.get(key);
-  if (!card || !select.value || select.value === card.priority) return;
-  saving = true;
-  select.disabled = true;
-  showDetailMessage('Saving…');
-  try {
-    const updated = await api<TaskCard>('/api/tasks/priority', {
-      method: 'PATCH',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ key: card.key, priority: select.value, version: card.version }),
-    });
-    saving = false;
-    upsertTask(updated);
-    showDetailMessage(`Priority set to ${updated.priority ?? '—'}.`, 'ok');
-  } catch (error) {
-    saving = false;
-    showDetailMessage(error instanceof Error ? error.message : String(error), 'error');
-  } finally {
-    saving = false;
-    if (openKey !== null) renderDetail(openKey);
-  }
-}
-
-function setUpDetail(): void {
-  const dialog = detail();
-  byId('detail-close').addEventListener('click', () => dialog.close());
-  dialog.addEventListener('click', (event) => {
-    if (event.target === dialog) dialog.close();
-  });
-  dialog.addEventListener('close', () => {
-    openKey = null;
-  });
-  byId<HTMLSelectElement>('detail-priority').addEventListener('change', () => void changePriority());
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 
 function start(): void {
-  buildBoard();
-  setUpDetail();
+  setUpBoard(api);
   watchFeedScroll();
   token = readToken();
   setUpFilters();

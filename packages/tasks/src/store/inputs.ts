@@ -52,3 +52,7 @@ export const newTaskInput = z.strictObject({
   dependsOn: z.array(z.string().min(1)).optional(),
   assign: z.boolean().optional(),
 });
+
+export const taskEditInput = z.strictObject({
+  priority: z.enum(taskPriorities).optional(),
+});

@@ -306,6 +306,57 @@ describe('transition', () => {
   });
 });
 
+describe('edit, readAnswer, atWorkDir (plugin API 1.6)', () => {
+  it('sets a priority in place, keeping the comments, and refuses a stale revision or an unknown priority', async () => {
+    write('assigned/writer/t.yaml', `# keep me\n${taskText('t', 'assigned', 'priority: low # was low')}`);
+    const tasks = store();
+    const before = (await tasks.get('t'))!;
+    const after = await tasks.edit('t', { priority: 'critical' }, before.revision);
+    expect(after).toMatchObject({ priority: 'critical', status: 'assigned', path: 'assigned/writer/t.yaml' });
+    expect(read('assigned/writer/t.yaml')).toMatch(/^# keep me\n/);
+    expect(read('assigned/writer/t.yaml')).toMatch(/^priority: critical # was low$/m);
+    await expect(tasks.edit('t', { priority: 'high' }, before.revision)).rejects.toMatchObject({
+      code: 'E_TASK_CONFLICT',
+    });
+    await expect(tasks.edit('t', { priority: 'urgent' as never }, after.revision)).rejects.toMatchObject({
+      exitCode: 2,
+    });
+    expect((await tasks.get('t'))!.priority).toBe('critical');
+    expect(events).toEqual([]);
+  });
+
+  it("reads the answer a task's result names, only inside the work directory", async () => {
+    write('runs/t/answer.md', '# Done\n');
+    write(
+      'done/writer/t.yaml',
+      taskText('t', 'done', 'completed_at: 2026-12-01T09:10:00Z\nresult: { answer: runs/t/answer.md }'),
+    );
+    write(
+      'done/writer/u.yaml',
+      taskText('u', 'done', 'completed_at: 2026-12-01T09:10:00Z\nresult: { answer: ../../secret.md }'),
+    );
+    writeFileSync(join(root, 'secret.md'), 'secret');
+    write('assigned/writer/v.yaml', taskText('v', 'assigned'));
+    const tasks = store();
+    expect(await tasks.readAnswer('t')).toBe('# Done\n');
+    expect(await tasks.readAnswer('u')).toBeUndefined();
+    expect(await tasks.readAnswer('v')).toBeUndefined();
+    expect(await tasks.readAnswer('nope')).toBeUndefined();
+  });
+
+  it('opens the same store on another work directory', async () => {
+    const other = join(root, 'elsewhere');
+    mkdirSync(join(other, 'inbox'), { recursive: true });
+    writeFileSync(join(other, 'inbox/o.yaml'), taskText('o', 'new'));
+    const moved = store().atWorkDir(other);
+    expect(moved.workDir).toBe(other);
+    expect((await moved.list()).tasks.map((task) => task.id)).toEqual(['o']);
+    await expect(moved.create({ agent: 'nobody', title: 'x' })).rejects.toThrow("unknown agent 'nobody'");
+    await moved.create({ agent: 'writer', title: 'Second' });
+    expect(events.map((event) => event.type)).toEqual(['task.created']);
+  });
+});
+
 describe('concurrent writers', () => {
   it('lets exactly one of two moves decided on the same revision through; the other gets E_TASK_CONFLICT', async () => {
     write('assigned/writer/t.yaml', taskText('t', 'assigned'));

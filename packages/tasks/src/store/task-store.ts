@@ -6,6 +6,7 @@ import {
   UsageError,
   type NewTaskV1,
   type TaskChangeV1,
+  type TaskEditV1,
   type TaskEvent,
   type TaskFileProblemV1,
   type TaskListingV1,
@@ -25,12 +26,12 @@ import { compareIssues, formatIssue, toProblem, type TaskFileIssue } from '../fi
 import { isoSeconds, keyFor, locate, newTaskStem, type TaskLocation } from '../file/layout.js';
 import { migrateDocument } from '../file/migrate.js';
 import { parseTaskFile, suggestAgent, type ParsedTaskFile } from '../file/parse-task-file.js';
-import { positionOf, printTaskYaml } from '../file/yaml-edit.js';
+import { positionOf, printTaskYaml, setField } from '../file/yaml-edit.js';
 import { applyChange, newTaskText } from '../file/write-task.js';
 import { checkContextFile } from './context-files.js';
 import { checkDependencies, resolveCopies } from './cross-checks.js';
 import { makeDirectoryInside, removeFileInside } from './inside.js';
-import { newTaskInput, taskChangeInput } from './inputs.js';
+import { newTaskInput, taskChangeInput, taskEditInput } from './inputs.js';
 import { withWorkDirLock } from './lock.js';
 import { scanWorkDir } from './scan.js';
 import { watchWorkDir } from './watch.js';
@@ -238,19 +239,11 @@ export class FileTaskStore implements TaskStoreV1 {
         taskId: id,
       });
     const { before, after } = await withWorkDirLock(realWorkDir, async () => {
-      const { winner, leftovers, ids } = await this.locateTask(realWorkDir, id);
-      if (!winner) throw unknownTask(id, ids, this.workDir);
-      const current = winner.task;
-      if (!current || !winner.document) throw malformed(winner);
-      if (current.revision !== expectedRevision)
-        throw new TaskError(
-          'E_TASK_CONFLICT',
-          `task '${id}' changed since it was read (${winner.location.key})`,
-          {
-            taskId: id,
-            hint: 'read it again and decide again',
-          },
-        );
+      const { winner, leftovers, current, document } = await this.lockedTask(
+        realWorkDir,
+        id,
+        expectedRevision,
+      );
       const allowed =
         taskTransitions[current.status].includes(move.to) ||
         (move.retry === true && current.status === 'error' && move.to === 'assigned');
@@ -265,8 +258,8 @@ export class FileTaskStore implements TaskStoreV1 {
           },
         );
 
-      applyChange(winner.document, current, move, this.now());
-      const text = printTaskYaml(winner.document);
+      applyChange(document, current, move, this.now());
+      const text = printTaskYaml(document);
       const agent = move.agent ?? current.agent;
       const key = keyFor(move.to, agent, winner.location.fileName);
       if (key !== winner.location.key)
@@ -285,6 +278,49 @@ export class FileTaskStore implements TaskStoreV1 {
     if (!task) throw malformed(after);
     this.emitMove(before, task, move);
     return task;
+  }
+
+  async edit(id: string, edit: TaskEditV1, expectedRevision: string): Promise<TaskV1> {
+    const fields = parseSettings(taskEditInput, edit, 'the task edit');
+    const realWorkDir = await this.realWorkDir();
+    if (realWorkDir === undefined)
+      throw new TaskError('E_TASK_UNKNOWN', `no task '${id}': ${this.workDir} does not exist`, {
+        taskId: id,
+      });
+    const after = await withWorkDirLock(realWorkDir, async () => {
+      const { winner, document } = await this.lockedTask(realWorkDir, id, expectedRevision);
+      if (fields.priority !== undefined) setField(document, [], 'priority', fields.priority);
+      const text = printTaskYaml(document);
+      const key = winner.location.key;
+      await writeFileInside(realWorkDir, key, text, { mode: winner.mode }).catch(insideError(key));
+      return this.parse(winner.location, Buffer.from(text), winner.mode);
+    });
+    const task = (await this.withContextChecks(after)).task ?? after.task;
+    if (!task) throw malformed(after);
+    return task;
+  }
+
+  async readAnswer(id: string): Promise<string | undefined> {
+    const path = (await this.get(id))?.result?.answer;
+    const realWorkDir = await this.realWorkDir();
+    if (path === undefined || realWorkDir === undefined) return undefined;
+    // A path the file names is checked like any other: inside the work directory, no link on the way.
+    const read = await readFileInside(realWorkDir, path).catch((error: unknown) => {
+      if (error instanceof OutsideRootError) return undefined;
+      throw error;
+    });
+    return read?.bytes.toString('utf8');
+  }
+
+  atWorkDir(workDir: string): FileTaskStore {
+    return new FileTaskStore({
+      workDir,
+      projectDir: this.projectDir,
+      agents: this.agents,
+      emit: this.emit,
+      now: this.now,
+      pollIntervalMs: this.pollIntervalMs,
+    });
   }
 
   watch(onChange: () => void): () => void {
@@ -379,6 +415,24 @@ export class FileTaskStore implements TaskStoreV1 {
       ...dependencyIssues,
     ].sort(compareIssues);
     return { tasks, issues, files: scan.keys.length };
+  }
+
+  /** Under the lock: the task's file as it is now, refused unless it is still at the revision the caller saw. */
+  private async lockedTask(realWorkDir: string, id: string, expectedRevision: string) {
+    const { winner, leftovers, ids } = await this.locateTask(realWorkDir, id);
+    if (!winner) throw unknownTask(id, ids, this.workDir);
+    const current = winner.task;
+    if (!current || !winner.document) throw malformed(winner);
+    if (current.revision !== expectedRevision)
+      throw new TaskError(
+        'E_TASK_CONFLICT',
+        `task '${id}' changed since it was read (${winner.location.key})`,
+        {
+          taskId: id,
+          hint: 'read it again and decide again',
+        },
+      );
+    return { winner, leftovers, current, document: winner.document };
   }
 
   private async realWorkDir(): Promise<string | undefined> {
@@ -550,6 +604,17 @@ function insideError(key: string): (error: unknown) => never {
       throw new TaskError('E_TASK_OUTSIDE', `cannot write ${key}: ${error.message}`, {
         hint: 'a folder of the work directory is a link; replace it with a real folder',
       });
+    // A folder on the way was removed or renamed between the read and the write: someone else moved things.
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new TaskError(
+        'E_TASK_CONFLICT',
+        `cannot write ${key}: a folder on its way disappeared meanwhile`,
+        {
+          hint: 'read it again and decide again',
+          cause: error,
+        },
+      );
     throw error;
   };
 }
@@ -567,6 +632,12 @@ function malformed(file: ParsedTaskFile): TaskError {
 }
 
 function unknownTask(id: string, ids: readonly string[], workDir: string): TaskError {
+  // Listed, then gone (or unreadable) when read: the file moved meanwhile, which reading again sorts out.
+  if (ids.includes(id))
+    return new TaskError('E_TASK_CONFLICT', `task '${id}' moved while it was being read`, {
+      taskId: id,
+      hint: 'read it again and decide again',
+    });
   const match = closestMatch(id, ids);
   return new TaskError('E_TASK_UNKNOWN', `no task '${id}' in ${workDir}`, {
     taskId: id,

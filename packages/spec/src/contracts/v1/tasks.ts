@@ -127,6 +127,11 @@ export interface TaskChangeV1 {
   retry?: boolean;
 }
 
+/** What may change of a task without moving it (plugin API 1.6): the page's priority menu, a person's edit. */
+export interface TaskEditV1 {
+  priority?: TaskPriority;
+}
+
 export interface TaskStoreV1 {
   readonly specificationVersion: 'v1';
   /** The absolute work directory the store reads. */
@@ -141,4 +146,19 @@ export interface TaskStoreV1 {
   transition(id: string, change: TaskChangeV1, expectedRevision: string): Promise<TaskV1>;
   /** Calls `onChange` when any task may have changed; returns the function that stops watching. */
   watch(onChange: () => void): () => void;
+  /**
+   * Plugin API 1.6: changes what `edit` names, in place, only if the file is still at `expectedRevision`
+   * (`E_TASK_CONFLICT` otherwise); the task keeps its status and folder. Optional: a 1.5 store has none.
+   */
+  edit?(id: string, edit: TaskEditV1, expectedRevision: string): Promise<TaskV1>;
+  /**
+   * Plugin API 1.6: the answer a run wrote for the task (`result.answer`), read inside the work directory; undefined
+   * while there is none. Readers show it without knowing where a runner keeps its answers.
+   */
+  readAnswer?(id: string): Promise<string | undefined>;
+  /**
+   * Plugin API 1.6: the same store (agents, project, event bus) on another work directory, absolute: what a
+   * `--work-dir` flag asks of a store the kernel made on the configuration's.
+   */
+  atWorkDir?(workDir: string): TaskStoreV1;
 }
