@@ -82,4 +82,53 @@ describe('tasks run: budgets', () => {
     expect(report.total).toMatchObject({ costUsd: 3, successes: 3 });
     expect(report.running.count).toBe(0);
   }, 120_000);
+
+  it('caps a whole pipeline with a chain budget, and leaves other chains alone', async () => {
+    // $1 a prompt token, nothing for output, no output forecast: a task costs (and is estimated at) its prompt's tokens.
+    const models = 'version: 1\nmodels:\n  model-a: { input_per_mtok: 1000000, output_per_mtok: 0 }\n';
+    const toolEnv = { HANDOFF_NEXT: 'planner=architect' };
+    const probe = createProject({ models, toolEnv });
+    writeTask(probe, { id: 'plan', agent: 'planner', title: 'Plan the export feature' });
+    const dryRun = await runCli(probe, ['tasks', 'run', '--dry-run', '--json']);
+    const estimate = (jsonLines(dryRun.stdout)[0] as { estimatedCostUsd: number }).estimatedCostUsd;
+    expect(estimate).toBeGreaterThan(10);
+
+    // A chain may spend one and a half first tasks: the planner's task fits, its hand-off to the architect does not.
+    const project = createProject({
+      models,
+      toolEnv,
+      policies: [
+        'version: 1',
+        'budgets:',
+        `  - { scope: chain, period: monthly, limit_usd: ${estimate * 1.5}, mode: hard }`,
+        'estimate: { default_output_tokens: 0 }',
+        '',
+      ].join('\n'),
+    });
+    writeTask(project, {
+      id: 'plan',
+      agent: 'planner',
+      title: 'Plan the export feature',
+      createdAt: '2026-12-01T09:00:00Z',
+    });
+    writeTask(project, {
+      id: 'other',
+      agent: 'backend-dev',
+      title: 'Fix the import bug',
+      createdAt: '2026-12-01T09:00:01Z',
+    });
+    const run = await runCli(project, ['tasks', 'run', '--json']);
+    expect(run.code, run.stderr).toBe(3);
+    const tasks = await readTasks(project);
+    const plan = tasks.find((task) => task.id === 'plan')!;
+    const other = tasks.find((task) => task.id === 'other')!;
+    const followUp = tasks.find((task) => task.agent === 'architect')!;
+    expect([plan.status, other.status, followUp.status]).toEqual(['done', 'done', 'blocked']);
+    expect(followUp.dependsOn).toEqual(['plan']);
+    expect(followUp.error?.kind).toBe('policy');
+    expect(followUp.error?.message).toContain(`hard monthly budget 'chain' (chain ${plan.result!.chainId})`);
+    // Another chain spent as much again, under the same budget: each chain has its own.
+    expect(other.result!.chainId).not.toBe(plan.result!.chainId);
+    expect(other.result!.costUsd).toBeGreaterThan(0);
+  }, 120_000);
 });
