@@ -241,3 +241,16 @@ export function processExists(pid: number): boolean {
     return false;
   }
 }
+
+/** Polls an asynchronous condition (a look at the task files) until it holds; the error names what was awaited. */
+export async function eventually(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolveWait) => setTimeout(resolveWait, 50));
+  }
+}

@@ -64,6 +64,7 @@ describe('progress', () => {
     reporter.finished(outcome({ costUsd: 0.1 + 0.2 }));
     reporter.summary({
       tasks: 1,
+      runs: 1,
       done: 1,
       error: 0,
       blocked: 0,

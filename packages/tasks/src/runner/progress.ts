@@ -30,7 +30,10 @@ export interface TaskOutcome {
 
 /** The last line of `--json` (`type: "summary"`). */
 export interface RunSummary {
+  /** Distinct tasks run. */
   tasks: number;
+  /** Their runs: more than `tasks` when a task ran again under `--watch` (blocked, then put back). */
+  runs: number;
   done: number;
   error: number;
   blocked: number;
@@ -133,7 +136,8 @@ function describeSummary(summary: RunSummary): string {
   if (summary.lost > 0) parts.push(`${summary.lost} lost`);
   if (summary.created > 0)
     parts.push(`${summary.created} follow-up${summary.created === 1 ? '' : 's'} created`);
-  return `tasks run: ${summary.tasks} task${summary.tasks === 1 ? '' : 's'} (${parts.join(', ')}) in ${seconds(summary.durationMs)}, ${formatUsd(summary.costUsd)}`;
+  const runs = summary.runs > summary.tasks ? ` in ${summary.runs} runs` : '';
+  return `tasks run: ${summary.tasks} task${summary.tasks === 1 ? '' : 's'}${runs} (${parts.join(', ')}) in ${seconds(summary.durationMs)}, ${formatUsd(summary.costUsd)}`;
 }
 
 const style = (enabled: boolean) => ({

@@ -291,7 +291,9 @@ export class TaskRunner {
             ? 3
             : 0;
     const summary: RunSummary = {
-      tasks: this.#outcomes.length,
+      // A task can run more than once under --watch (blocked, then put back and done): counted once here.
+      tasks: new Set(this.#outcomes.map((outcome) => outcome.id)).size,
+      runs: this.#outcomes.length,
       done: count('done'),
       error: count('error'),
       blocked: count('blocked'),
@@ -822,7 +824,8 @@ export class TaskRunner {
   /**
    * Under `--watch`, every `BLOCKED_RECHECK_MS`: each task a policy blocked (`error.kind: policy`) is estimated
    * again, and put back to `assigned` when some candidate of its route would no longer be blocked (the budget's
-   * period rolled over, a limit was raised, spend was pruned). The preview holds nothing.
+   * period rolled over, spend was pruned). The preview holds nothing. The kernel keeps the configuration it started
+   * with, so a limit raised in policies.yaml is seen only by the next runner.
    */
   async #recheckBlocked(force = false): Promise<void> {
     const interval = this.#context.blockedRecheckMs ?? BLOCKED_RECHECK_MS;
@@ -913,6 +916,7 @@ export class TaskRunner {
     reporter.summary(
       {
         tasks: 0,
+        runs: 0,
         done: 0,
         error: 0,
         blocked: 0,
