@@ -1,4 +1,4 @@
-import { createKernel, type Kernel, type KernelOptions } from '@llm-service/core';
+import { assertTrusted, createKernel, TrustStoreFile, type Kernel, type KernelOptions } from '@llm-service/core';
 import { builtinPlugins } from './builtin-plugins.js';
 
 /**
@@ -32,5 +32,13 @@ export type DefaultKernelOptions = KernelOptions;
  * ```
  */
 export function createDefaultKernel(options: DefaultKernelOptions = {}): Kernel {
-  return createKernel({ ...options, plugins: [...builtinPlugins, ...(options.plugins ?? [])] });
+  const env = options.env ?? process.env;
+  return createKernel({
+    // A project's configuration (found by discovery) runs only once trusted; a directory the caller named is theirs.
+    admitConfig: (location) => {
+      if (location.source === 'project') assertTrusted(location.dir, new TrustStoreFile(env));
+    },
+    ...options,
+    plugins: [...builtinPlugins, ...(options.plugins ?? [])],
+  });
 }

@@ -25,6 +25,7 @@ export {
   resolveConfig,
 } from './config/load-config.js';
 export {
+  assertTrusted,
   describeTrustChanges,
   hashConfigDir,
   TrustStoreFile,

@@ -51,7 +51,6 @@ import {
   locatePluginSpecifiers,
   resolveConfig,
 } from '../config/load-config.js';
-import { assertTrusted, TrustStoreFile } from '../config/trust.js';
 import { importPlugin } from '../plugin/load-plugins.js';
 import { PluginHost } from '../plugin/plugin-host.js';
 import { planRoute } from '../routing/plan-route.js';
@@ -73,6 +72,12 @@ export interface KernelOptions {
   logger?: KernelLogger;
   /** Asks the user a yes/no question; only a host with a terminal on stdin and stderr passes one. */
   confirm?: (message: string) => Promise<boolean>;
+  /**
+   * Called with the configuration's location before anything of it is read; throws to refuse it. The distribution
+   * decides what it trusts: the CLI refuses a project's configuration (found by discovery, so chosen by whoever wrote
+   * the repository) until `llm-service config trust` recorded it. Core trusts what it is given.
+   */
+  admitConfig?: (location: DiscoveredConfigDir) => void;
 }
 
 /** What one policy holds for the candidate that runs, handed back to it to settle or release. */
@@ -221,7 +226,7 @@ export class Kernel implements KernelHandle {
 
   async #load(): Promise<Booted> {
     const location = this.configLocation();
-    if (location.source === 'project') assertTrusted(location.dir, new TrustStoreFile(this.#env));
+    this.#options.admitConfig?.(location);
     const sources = readConfigSources(location.dir, location.source, this.#cwd);
     const plugins = [...(this.#options.plugins ?? [])];
     for (const { specifier, where } of locatePluginSpecifiers(sources, this.#env)) {
