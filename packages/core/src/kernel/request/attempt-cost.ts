@@ -1,0 +1,110 @@
+import {
+  emptyUsage,
+  type AttemptCost,
+  type Candidate,
+  type CostEstimatorV1,
+  type ModelPrice,
+  type RecordedCost,
+  type Usage,
+} from '@llm-service/spec';
+import { checkReport, computeCostUsd, priceHash } from '../cost.js';
+import type { KernelLogger } from './request-log.js';
+
+/** The candidate's attempts' costs added up; the last attempt's outcome and cost source stand for them all. */
+export function addCost(
+  total: AttemptCost | undefined,
+  outcome: AttemptCost['outcome'],
+  cost: RecordedCost | undefined,
+): AttemptCost {
+  const usage = cost?.usage ?? emptyUsage;
+  const before = total ?? { usage: emptyUsage, costUsd: 0, costSource: 'computed' as const, outcome };
+  return {
+    outcome,
+    usage: {
+      inputTokens: before.usage.inputTokens + usage.inputTokens,
+      outputTokens: before.usage.outputTokens + usage.outputTokens,
+      cacheReadTokens: before.usage.cacheReadTokens + usage.cacheReadTokens,
+      cacheWriteTokens: before.usage.cacheWriteTokens + usage.cacheWriteTokens,
+    },
+    costUsd: before.costUsd + (cost?.costUsd ?? 0),
+    costSource: cost?.costSource ?? before.costSource,
+  };
+}
+
+/**
+ * The cost an attempt is recorded and settled at, from what its tool reported. When the tool reported a figure that
+ * cannot be true, the attempt keeps its answer but its cost is the largest estimate a policy held for it (else the
+ * price table's figure for the believable part of the usage), marked `estimated`, with what the tool said.
+ */
+export function reportedCost(
+  candidate: Candidate,
+  price: ModelPrice | undefined,
+  reported: { usage: Usage; costUsd: number | undefined },
+  heldEstimates: readonly number[],
+  logger: KernelLogger,
+): RecordedCost {
+  const { usage, reportedCostUsd: believed, doubts } = checkReport(reported.usage, reported.costUsd);
+  const computedCostUsd = price ? computeCostUsd(usage, price) : 0;
+  const recorded = { usage, computedCostUsd, priceHash: price ? priceHash(candidate.model, price) : '' };
+  if (doubts.length === 0)
+    return {
+      ...recorded,
+      costUsd: believed ?? computedCostUsd,
+      costSource: believed === undefined ? 'computed' : 'tool',
+    };
+  const estimateUsd = heldEstimates.length > 0 ? Math.max(...heldEstimates) : computedCostUsd;
+  const counted = `${heldEstimates.length > 0 ? 'the estimate the budget held' : 'the cost of the rest of its usage'}, $${estimateUsd.toFixed(4)}`;
+  logger.warn(
+    `warning: ${candidate.tool}:${candidate.model} reported ${doubts.join(', ')}, which cannot be true; ` +
+      `counting ${counted} instead`,
+  );
+  return {
+    ...recorded,
+    costUsd: estimateUsd,
+    costSource: 'estimated',
+    note: `the tool reported ${doubts.join(', ')}; counted ${counted}`,
+  };
+}
+
+/**
+ * The cost of an attempt whose tool reported no usage: what the cost estimator counts, at the model's prices, marked
+ * `estimated`; `unknown` (no figure, never $0) when no loaded plugin estimates.
+ */
+export async function unreportedCost(
+  candidate: Candidate,
+  price: ModelPrice | undefined,
+  estimator: CostEstimatorV1 | undefined,
+  attempt: { agent: string; prompt: Uint8Array; answer: string },
+  logger: KernelLogger,
+): Promise<RecordedCost> {
+  const unknown = (note: string): RecordedCost => ({
+    usage: emptyUsage,
+    costUsd: 0,
+    costSource: 'unknown',
+    computedCostUsd: 0,
+    priceHash: '',
+    note,
+  });
+  if (!estimator)
+    return unknown('the tool reports no usage and no loaded plugin estimates it (the policy plugin does)');
+  let usage: Usage;
+  try {
+    usage = await estimator.usageOf({ ...attempt, model: candidate.model });
+  } catch (error) {
+    // The answer has been given: an estimator that fails leaves its cost unknown, never fails the request.
+    const reason = error instanceof Error ? error.message : String(error);
+    logger.warn(
+      `warning: the cost of ${candidate.tool}:${candidate.model} could not be estimated: ${reason}`,
+    );
+    return unknown(`the tool reports no usage and the estimate failed: ${reason}`);
+  }
+  const costUsd = price ? computeCostUsd(usage, price) : 0;
+  return {
+    usage,
+    costUsd,
+    costSource: 'estimated',
+    computedCostUsd: costUsd,
+    priceHash: price ? priceHash(candidate.model, price) : '',
+    note: 'the tool reports no usage; its prompt and answer were counted with a tokenizer',
+  };
+}

@@ -1,0 +1,135 @@
+import type {
+  AttemptSummary,
+  Candidate,
+  CostEstimatorV1,
+  ExecOptions,
+  ExecRequest,
+  LlmServiceEvent,
+  RecordedCost,
+  ResolvedConfig,
+} from '@llm-service/spec';
+import type { PluginHost } from '../../plugin/plugin-host.js';
+
+/** What a request uses of the plugin host: the policies, the adapters, and the sinks' commit. */
+export type RequestHost = Pick<PluginHost, 'policies' | 'adapters' | 'commitSinks'>;
+
+export interface KernelLogger {
+  warn(message: string): void;
+  debug?(message: string): void;
+}
+
+/** What a request's steps need of the kernel: the loaded configuration and plugins, the bus, and its options. */
+export interface RequestContext {
+  config: ResolvedConfig;
+  host: RequestHost;
+  emit: (event: LlmServiceEvent) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  logger: KernelLogger;
+  /** Asks the user a yes/no question; absent without a terminal. */
+  confirm: ((message: string) => Promise<boolean>) | undefined;
+  /** The cost estimator some plugin provides, looked up when first needed. */
+  estimator: () => Promise<CostEstimatorV1 | undefined>;
+}
+
+/** The request as it runs: what was asked, with its prompt built and its ids given. Never changes. */
+export interface PreparedRequest {
+  request: ExecRequest;
+  invocationId: string;
+  chainId: string;
+  prompt: Uint8Array;
+  promptSha256: string;
+  signal: AbortSignal;
+  onText: ExecOptions['onText'];
+  /** `performance.now()` when it started. */
+  startedAt: number;
+}
+
+/** Why a policy stopped a candidate. */
+export interface Blocked {
+  message: string;
+  hints: readonly string[];
+  endsRequest: boolean;
+}
+
+export type RequestStatus = 'success' | 'failed' | 'blocked' | 'cancelled';
+
+/**
+ * What a request has done so far: its attempts and what they spent, the hints of its failures, whether any answer
+ * reached the caller. The steps of a request record into it; `complete` emits `request.completed` once.
+ */
+export class RequestLog {
+  readonly attempts: AttemptSummary[] = [];
+  /** What the user can do about the failures so far (log in, wait for a reset), once each. */
+  readonly hints = new Set<string>();
+  /** What the attempts cost so far (failed ones included: an escalated request pays for both). */
+  #spentUsd = 0;
+  #attempt = 0;
+  #outputStarted = false;
+  #completed = false;
+  readonly #prepared: PreparedRequest;
+  readonly #emit: (event: LlmServiceEvent) => void;
+
+  constructor(prepared: PreparedRequest, emit: (event: LlmServiceEvent) => void) {
+    this.#prepared = prepared;
+    this.#emit = emit;
+  }
+
+  /** The number of the attempt about to start (attempts are numbered across candidates, from 1). */
+  nextAttempt(): number {
+    return ++this.#attempt;
+  }
+
+  /** The number of the last attempt (0 before the first). */
+  get attempt(): number {
+    return this.#attempt;
+  }
+
+  get outputStarted(): boolean {
+    return this.#outputStarted;
+  }
+
+  /** An answer byte reached the caller: the request can no longer fall back or escalate. */
+  outputHasStarted(): void {
+    this.#outputStarted = true;
+  }
+
+  /** The fields every event of this request starts with. */
+  base(attempt: number): { invocationId: string; chainId: string; attempt: number; at: string } {
+    const { invocationId, chainId } = this.#prepared;
+    return { invocationId, chainId, attempt, at: new Date().toISOString() };
+  }
+
+  recordAttempt(summary: AttemptSummary, cost: RecordedCost | undefined): void {
+    this.attempts.push(summary);
+    if (cost) this.#spentUsd += cost.costUsd;
+  }
+
+  /** A candidate a policy blocked: listed among the attempts, as skipped. */
+  recordSkipped(candidate: Candidate, blocked: Blocked): void {
+    this.attempts.push({
+      attempt: this.#attempt,
+      tool: candidate.tool,
+      model: candidate.model,
+      reason: candidate.reason,
+      status: 'skipped',
+      errorKind: 'policy',
+      message: blocked.message,
+      latencyMs: 0,
+    });
+  }
+
+  /** Ends the request for subscribers: every `request.received` gets one `request.completed`. */
+  complete(status: RequestStatus): void {
+    if (this.#completed) return;
+    this.#completed = true;
+    this.#emit({
+      type: 'request.completed',
+      ...this.base(0),
+      agent: this.#prepared.request.agent,
+      status,
+      costUsd: this.#spentUsd,
+      latencyMs: Math.round(performance.now() - this.#prepared.startedAt),
+      attempts: this.#attempt,
+    });
+  }
+}

@@ -1,0 +1,209 @@
+import {
+  AdapterError,
+  isAdapterError,
+  emptyUsage,
+  type AttemptSummary,
+  type Candidate,
+  type ExecResult,
+  type RecordedCost,
+  type RouteReason,
+  type ToolAdapterV1,
+  type ToolConfig,
+} from '@llm-service/spec';
+import { computeCostUsd } from '../cost.js';
+import { reportedCost, unreportedCost } from './attempt-cost.js';
+import { invokeAdapter } from './invoke-adapter.js';
+import type { Hold } from './policy-gate.js';
+import type { PreparedRequest, RequestContext, RequestLog } from './request-log.js';
+
+/** One attempt on one candidate, as the candidate's loop needs it. */
+export interface AttemptPlan {
+  candidate: Candidate;
+  /** The candidate as planned, before a policy rewrote it: what the request would have cost there is recorded. */
+  baseline: Candidate;
+  reason: RouteReason;
+  tool: ToolConfig;
+  adapter: ToolAdapterV1;
+  holds: readonly Hold[];
+}
+
+/** How an attempt ended: its summary and cost, and the answer or the failure. */
+export type AttemptOutcome = { summary: AttemptSummary; cost: RecordedCost | undefined } & (
+  { ok: true; result: ExecResult } | { ok: false; error: AdapterError }
+);
+
+/**
+ * Runs one attempt: says it started, runs the adapter (its output goes to the caller as it comes), prices what it
+ * used, and says how it ended. Never throws for the tool's failures: they are its outcome.
+ */
+export async function runAttempt(
+  context: RequestContext,
+  prepared: PreparedRequest,
+  log: RequestLog,
+  plan: AttemptPlan,
+): Promise<AttemptOutcome> {
+  const { config, emit } = context;
+  const { request, prompt } = prepared;
+  const { candidate, baseline, reason, tool, adapter } = plan;
+  const attempt = log.nextAttempt();
+  const startedAt = performance.now();
+  const price = config.models[candidate.model];
+  emit({
+    type: 'invocation.started',
+    ...log.base(attempt),
+    project: config.project,
+    ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
+    agent: request.agent,
+    taskType: request.taskType,
+    tool: candidate.tool,
+    model: candidate.model,
+    reason,
+    baselineModel: baseline.model,
+    pid: process.pid,
+    promptSha256: prepared.promptSha256,
+    promptBytes: prompt.length,
+    forceReason: request.force?.reason,
+  });
+  // A tool that reports no usage: the estimator reads its tokenizer while the tool runs, not after.
+  if (adapter.reportsUsage?.(tool) === false) void prepareEstimator(context);
+  const heldEstimates = plan.holds.flatMap((each) =>
+    each.estimateUsd === undefined ? [] : [each.estimateUsd],
+  );
+  const summary = { attempt, tool: candidate.tool, model: candidate.model, reason };
+  try {
+    const result = await invokeAdapter(
+      adapter,
+      {
+        invocationId: prepared.invocationId,
+        chainId: prepared.chainId,
+        attempt,
+        agent: request.agent,
+        taskType: request.taskType,
+        toolId: candidate.tool,
+        tool,
+        model: candidate.model,
+        prompt,
+        timeoutMs: (request.timeoutS ?? tool.timeout_s) * 1000,
+        adapterOptions: config.agents[request.agent]?.adapter_options[tool.adapter],
+        configDir: config.dir,
+        maxBudgetUsd: request.maxCostUsd,
+        env: context.env,
+      },
+      prepared.signal,
+      (text) => {
+        log.outputHasStarted();
+        prepared.onText?.(text);
+        emit({ type: 'invocation.output', ...log.base(attempt), text });
+      },
+    );
+    const latencyMs = Math.round(performance.now() - startedAt);
+    const cost =
+      result.usageReported === false && result.reportedCostUsd === undefined
+        ? await unreportedCost(
+            candidate,
+            price,
+            await context.estimator(),
+            { agent: request.agent, prompt, answer: result.text },
+            context.logger,
+          )
+        : reportedCost(
+            candidate,
+            price,
+            { usage: result.usage, costUsd: result.reportedCostUsd },
+            heldEstimates,
+            context.logger,
+          );
+    const baselinePrice = config.models[baseline.model];
+    emit({
+      type: 'invocation.succeeded',
+      ...log.base(attempt),
+      agent: request.agent,
+      tool: candidate.tool,
+      model: candidate.model,
+      reason,
+      usage: cost.usage,
+      costUsd: cost.costUsd,
+      costSource: cost.costSource,
+      ...(cost.note === undefined ? {} : { costNote: cost.note }),
+      computedCostUsd: cost.computedCostUsd,
+      priceHash: cost.priceHash,
+      baselineModel: baseline.model,
+      baselineCostUsd: baselinePrice ? computeCostUsd(cost.usage, baselinePrice) : undefined,
+      latencyMs,
+      exitCode: result.exitCode,
+      sessionId: result.sessionId,
+      turns: result.turns,
+      text: result.text,
+    });
+    return {
+      ok: true,
+      summary: { ...summary, status: 'success', latencyMs },
+      cost,
+      result: {
+        text: result.text,
+        agent: request.agent,
+        tool: candidate.tool,
+        model: candidate.model,
+        reason,
+        usage: cost.usage,
+        costUsd: cost.costUsd,
+        costSource: cost.costSource,
+        latencyMs: Math.round(performance.now() - prepared.startedAt),
+        invocationId: prepared.invocationId,
+        chainId: prepared.chainId,
+        attempts: log.attempts,
+      },
+    };
+  } catch (caught) {
+    const error =
+      prepared.signal.aborted && !isAdapterError(caught)
+        ? new AdapterError('cancelled', 'cancelled')
+        : toAdapterError(caught);
+    const latencyMs = Math.round(performance.now() - startedAt);
+    // A failed attempt that spent (the tool reported usage or a cost before failing) is counted.
+    const cost =
+      error.usage || error.reportedCostUsd !== undefined
+        ? reportedCost(
+            candidate,
+            price,
+            { usage: error.usage ?? emptyUsage, costUsd: error.reportedCostUsd },
+            heldEstimates,
+            context.logger,
+          )
+        : undefined;
+    emit({
+      type: 'invocation.failed',
+      ...log.base(attempt),
+      agent: request.agent,
+      tool: candidate.tool,
+      model: candidate.model,
+      reason,
+      errorKind: error.kind,
+      message: error.message,
+      latencyMs,
+      exitCode: error.toolExitCode,
+      ...(cost ? { cost } : {}),
+    });
+    return {
+      ok: false,
+      summary: { ...summary, status: 'failed', errorKind: error.kind, message: error.message, latencyMs },
+      cost,
+      error,
+    };
+  }
+}
+
+/** Lets the cost estimator get ready while a tool that reports no usage runs; a failure only loses the head start. */
+async function prepareEstimator(context: RequestContext): Promise<void> {
+  try {
+    (await context.estimator())?.prepare?.();
+  } catch {
+    // `usageOf` does the same work later.
+  }
+}
+
+function toAdapterError(error: unknown): AdapterError {
+  if (isAdapterError(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new AdapterError('tool-error', `adapter failed: ${message}`, { cause: error });
+}

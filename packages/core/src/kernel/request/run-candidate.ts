@@ -1,0 +1,119 @@
+import {
+  CancelledError,
+  ExitCode,
+  RequestFailedError,
+  UsageError,
+  type AdapterError,
+  type Candidate,
+  type ExecResult,
+} from '@llm-service/spec';
+import { addCost } from './attempt-cost.js';
+import { endHolds, warnFailed, type Hold, type Spending } from './policy-gate.js';
+import type { PreparedRequest, RequestContext, RequestLog } from './request-log.js';
+import { runAttempt } from './run-attempt.js';
+
+export type CandidateOutcome = { ok: true; result: ExecResult } | { ok: false; error: AdapterError };
+
+const kindDescriptions: Record<string, string> = {
+  'not-installed': 'unavailable (not installed)',
+  auth: 'unavailable (not logged in or invalid credentials)',
+  'rate-limit': 'rate-limited',
+  overloaded: 'overloaded',
+  timeout: 'timed out',
+  'bad-output': 'gave output that could not be read',
+  'tool-error': 'failed',
+  cancelled: 'cancelled',
+};
+
+export function describeFailure(candidate: Candidate, error: AdapterError): string {
+  // A kind from a newer adapter than this kernel knows is still described.
+  return `${candidate.tool}:${candidate.model} ${kindDescriptions[error.kind] ?? `failed (${error.kind})`}`;
+}
+
+/**
+ * Runs one candidate the policies admitted, with the same-tool retries its tool allows, then settles or releases
+ * what the policies hold for it. Resolves with the answer or with the failure that ended the candidate; throws when
+ * the request must end at once (cancelled, or failed after its answer had started).
+ */
+export async function runCandidate(
+  context: RequestContext,
+  prepared: PreparedRequest,
+  log: RequestLog,
+  candidate: Candidate,
+  baseline: Candidate,
+  holds: readonly Hold[],
+): Promise<CandidateOutcome> {
+  const tool = context.config.tools[candidate.tool];
+  const adapter = tool ? context.host.adapters.get(tool.adapter) : undefined;
+  if (!tool || !adapter) {
+    await endHolds(holds, { committed: true, cost: undefined }, context.logger);
+    throw new UsageError(`tool '${candidate.tool}' is not configured`);
+  }
+  const spending: Spending = { committed: true, cost: undefined };
+  try {
+    for (let retries = 0; ; retries++) {
+      const reason = retries > 0 ? 'retry' : candidate.reason;
+      const attempt = await runAttempt(context, prepared, log, {
+        candidate,
+        baseline,
+        reason,
+        tool,
+        adapter,
+        holds,
+      });
+      log.recordAttempt(attempt.summary, attempt.cost);
+      const outcome = attempt.ok ? 'success' : attempt.error.kind === 'cancelled' ? 'cancelled' : 'failed';
+      spending.cost = addCost(spending.cost, outcome, attempt.cost);
+      // The attempt's record is committed before its cost may be settled (needless when nothing is held).
+      if (
+        holds.length > 0 &&
+        !(await context.host.commitSinks((name, error) => warnFailed(context.logger, name, error)))
+      )
+        spending.committed = false;
+      if (attempt.ok) return { ok: true, result: attempt.result };
+
+      const { error } = attempt;
+      if (error.hint) log.hints.add(error.hint);
+      if (error.kind === 'cancelled' || prepared.signal.aborted) {
+        log.complete('cancelled');
+        throw new CancelledError('cancelled', ExitCode.interrupted);
+      }
+      if (log.outputStarted) {
+        log.complete('failed');
+        throw new RequestFailedError(
+          'E_REQUEST_FAILED',
+          `${describeFailure(candidate, error)} after its answer had started: ${error.message}`,
+          { hint: 'the partial answer above is incomplete; run the request again', cause: error },
+        );
+      }
+      if (error.retrySameTool && retries < tool.retry.max) {
+        await sleep(tool.retry.base_ms * 2 ** retries, prepared.signal).catch((cancel: unknown) => {
+          log.complete('cancelled');
+          throw cancel;
+        });
+        continue;
+      }
+      return { ok: false, error };
+    }
+  } finally {
+    // On every way out (answer, failure, cancel, a throwing subscriber): the holds end here, after the cost they
+    // cover was committed.
+    await endHolds(holds, spending, context.logger);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(new CancelledError());
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError());
+    };
+    // Removed when the timer fires: a library caller may pass one long-lived signal to many requests.
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
