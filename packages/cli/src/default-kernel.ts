@@ -1,5 +1,6 @@
-import { assertTrusted, createKernel, TrustStoreFile, type Kernel, type KernelOptions } from '@llm-service/core';
+import { createKernel, type Kernel, type KernelOptions } from '@llm-service/core';
 import { builtinPlugins } from './builtin-plugins.js';
+import { assertTrusted, TrustStoreFile } from './trust/trust-store.js';
 
 /**
  * Options of {@link createDefaultKernel}: core's `KernelOptions`. `plugins` are loaded after the built-in ones, as

@@ -14,29 +14,20 @@ export type {
   RoutePlan,
   RouteRequest,
 } from '@llm-service/spec';
-// Configuration: discovery, loading, trust (for distributions and tools built on the kernel)
+// Configuration: discovery, loading, locating a field in its file (for distributions and tools built on the kernel)
 export { discoverConfigDir } from './config/discover.js';
 export {
   collectConfigSchemas,
   parseToolModel,
   holdsConfig,
+  locatePluginSpecifiers,
   readConfigSources,
   readPluginSpecifiers,
   resolveConfig,
+  type ConfigSchemas,
+  type ConfigSources,
 } from './config/load-config.js';
-export {
-  assertTrusted,
-  describeTrustChanges,
-  hashConfigDir,
-  TrustStoreFile,
-  type TrustChanges,
-  type TrustCheck,
-} from './config/trust.js';
-export {
-  checkConfigWithoutCode,
-  type CheckWithoutCodeResult,
-  type UncheckedPart,
-} from './config/check-without-code.js';
+export { locate, toPlainValue, type YamlSource } from './config/yaml-source.js';
 export { interpolateEnv } from './config/interpolate.js';
 export { coreSettingsShape, projectOf } from './config/file-schemas.js';
 // Plugins

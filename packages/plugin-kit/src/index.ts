@@ -14,6 +14,8 @@ export { LineSplitter, lineText } from './text/line-splitter.js';
 export { closestMatch, suggestName } from './text/did-you-mean.js';
 // Settings a plugin parses itself (those in the configuration arrive validated).
 export { describeIssues, parseSettings } from './settings/parse-settings.js';
+// Config validation: zod's issues as problems a person can act on (did-you-mean on unknown keys, missing fields).
+export { describeZodIssues, type FieldProblem } from './config/zod-issues.js';
 // Secrets and files
 export { redactSecrets, redactedMarker } from './privacy/redact.js';
 export { writeFileAtomic, writeFileAtomicSync, type AtomicWriteOptions } from './files/write-file-atomic.js';

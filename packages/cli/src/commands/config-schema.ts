@@ -15,13 +15,13 @@ import {
   importPlugin,
   readConfigSources,
   readPluginSpecifiers,
-  TrustStoreFile,
 } from '@llm-service/core';
 import { toJSONSchema } from 'zod/v4/core';
 import { builtinPlugins } from '../builtin-plugins.js';
 import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import { schemaDirName, schemaFileName } from '../init/templates.js';
 import type { CliContext } from '../program.js';
+import { TrustStoreFile } from '../trust/trust-store.js';
 import { kernelFor } from './kernel-for.js';
 
 const version = z.literal(1);

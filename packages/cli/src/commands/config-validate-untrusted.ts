@@ -1,14 +1,11 @@
 import { ConfigError, formatConfigIssue } from '@llm-service/spec';
-import {
-  checkConfigWithoutCode,
-  describeTrustChanges,
-  readConfigSources,
-  type TrustCheck,
-} from '@llm-service/core';
+import { readConfigSources } from '@llm-service/core';
 import { forTerminal } from '@llm-service/plugin-kit';
 import { builtinPlugins } from '../builtin-plugins.js';
+import { checkConfigWithoutCode } from '../config-check/check-without-code.js';
 import { colorsFor } from '../io/colors.js';
 import type { CliContext } from '../program.js';
+import { describeTrustChanges, type TrustCheck } from '../trust/trust-store.js';
 
 /** How many changed files the notice names; a reinstalled node_modules would otherwise fill the screen. */
 const listedChanges = 50;

@@ -1,7 +1,8 @@
 import { configFileNames } from '@llm-service/spec';
-import { readConfigSources, TrustStoreFile } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/core';
 import { forTerminal } from '@llm-service/plugin-kit';
 import type { CliContext } from '../program.js';
+import { TrustStoreFile } from '../trust/trust-store.js';
 import { kernelFor } from './kernel-for.js';
 
 export async function runConfigValidate(

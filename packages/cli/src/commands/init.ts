@@ -2,11 +2,11 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UsageError } from '@llm-service/spec';
 import { suggestName } from '@llm-service/plugin-kit';
-import { TrustStoreFile } from '@llm-service/core';
 import { colorsFor } from '../io/colors.js';
 import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';
 import type { CliContext } from '../program.js';
 import { renderPlan, templateNames, templates, type InitPlan } from '../init/templates.js';
+import { TrustStoreFile } from '../trust/trust-store.js';
 
 export interface InitOptions {
   template?: string;

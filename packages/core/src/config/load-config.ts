@@ -26,7 +26,7 @@ import {
   modelsFileFrameSchema,
   toolsFileSchema,
 } from './file-schemas.js';
-import { readRegularFile, suggestName } from '@llm-service/plugin-kit';
+import { describeZodIssues, readRegularFile, suggestName } from '@llm-service/plugin-kit';
 import type { ConfigDirSource } from './discover.js';
 import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 import {
@@ -36,7 +36,6 @@ import {
   type SourcePosition,
   type YamlSource,
 } from './yaml-source.js';
-import { describeZodIssues } from './zod-issues.js';
 
 /** The config directory's files, parsed with positions, before any validation. */
 export interface ConfigSources {

@@ -1,6 +1,5 @@
 import type { z } from '@llm-service/spec';
-import type { ZodType } from 'zod';
-import { closestMatch } from '@llm-service/plugin-kit';
+import { closestMatch } from '../text/did-you-mean.js';
 
 export interface FieldProblem {
   path: PropertyKey[];
@@ -14,17 +13,17 @@ interface SchemaInternals {
   _zod?: {
     def?: {
       type?: string;
-      shape?: Record<string, ZodType>;
-      innerType?: ZodType;
-      valueType?: ZodType;
-      element?: ZodType;
-      in?: ZodType;
-      options?: ZodType[];
+      shape?: Record<string, z.ZodType>;
+      innerType?: z.ZodType;
+      valueType?: z.ZodType;
+      element?: z.ZodType;
+      in?: z.ZodType;
+      options?: z.ZodType[];
     };
   };
 }
 
-function unwrap(schema: ZodType | undefined): ZodType | undefined {
+function unwrap(schema: z.ZodType | undefined): z.ZodType | undefined {
   let current = schema;
   for (let depth = 0; depth < 10 && current; depth++) {
     const def = (current as SchemaInternals)._zod?.def;
@@ -44,7 +43,7 @@ function unwrap(schema: ZodType | undefined): ZodType | undefined {
 }
 
 /** The object keys the schema allows at `path`, for did-you-mean on unknown keys. */
-function knownKeysAt(schema: ZodType, path: readonly PropertyKey[]): string[] {
+function knownKeysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
   let current = unwrap(schema);
   for (const segment of path) {
     const def = (current as SchemaInternals | undefined)?._zod?.def;
@@ -128,7 +127,7 @@ const pathKey = (path: readonly PropertyKey[]) => JSON.stringify(path.map(String
  * Turns zod issues into messages a person can act on, one per problem. A misspelt required field (`prefered_tool`)
  * is one problem, not two: the unknown key's did-you-mean already says what is missing.
  */
-export function describeZodIssues(schema: ZodType, issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
+export function describeZodIssues(schema: z.ZodType, issues: readonly z.core.$ZodIssue[]): FieldProblem[] {
   const missing = new Set(issues.filter(isMissing).map((issue) => pathKey(issue.path)));
   const explained = new Set<string>();
   for (const issue of issues) {

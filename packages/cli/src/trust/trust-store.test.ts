@@ -12,7 +12,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertTrusted, describeTrustChanges, hashConfigDir, TrustStoreFile } from './trust.js';
+import { assertTrusted, describeTrustChanges, hashConfigDir, TrustStoreFile } from './trust-store.js';
 
 let root: string;
 let env: Record<string, string>;

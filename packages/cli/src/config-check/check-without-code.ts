@@ -9,16 +9,18 @@ import {
   type PluginDefinition,
   type ResolvedConfig,
 } from '@llm-service/spec';
-import { coreSettingsShape } from './file-schemas.js';
 import {
   collectConfigSchemas,
+  coreSettingsShape,
+  locate,
   locatePluginSpecifiers,
   resolveConfig,
+  resolvePluginUrl,
+  toPlainValue,
   type ConfigSchemas,
   type ConfigSources,
-} from './load-config.js';
-import { locate, toPlainValue, type YamlSource } from './yaml-source.js';
-import { resolvePluginUrl } from '../plugin/load-plugins.js';
+  type YamlSource,
+} from '@llm-service/core';
 
 /** A part of a config no loaded plugin could check, because the plugin that may own it was not loaded. */
 export interface UncheckedPart {
