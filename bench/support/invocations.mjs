@@ -29,7 +29,10 @@ export function monthOfInvocations({ totalRows, now = new Date(), start }) {
   return { monthStart, eventsFor: (index, next) => eventsFor(index, next, { totalRows, monthStart, span }) };
 }
 
-/** The events of invocation `index`: a started and a finished event, as the kernel emits them. */
+/**
+ * What the sink is handed for invocation `index`, as the kernel hands it: the attempt's `invocation.started` event,
+ * then its record when it ended (plugin API 1.7).
+ */
 function eventsFor(index, next, { totalRows, monthStart, span }) {
   const [tool, model, inputPrice, outputPrice] = models[Math.floor(next() * models.length)];
   const agent = agents[Math.floor(next() * agents.length)];
@@ -54,22 +57,33 @@ function eventsFor(index, next, { totalRows, monthStart, span }) {
     promptBytes: 2000 + Math.floor(next() * 8000),
   };
   const finishedAt = new Date(startedAt + latencyMs).toISOString();
+  const record = {
+    ...base,
+    project: 'default',
+    agent,
+    ...(started.taskType === undefined ? {} : { taskType: started.taskType }),
+    tool,
+    model,
+    reason: 'preferred',
+    baselineModel: model,
+    startedAt: started.at,
+    finishedAt,
+    latencyMs,
+    promptSha256,
+    promptBytes: started.promptBytes,
+    pid: started.pid,
+    exitCode: 1,
+  };
   const roll = next();
   if (roll < 0.05) {
+    const errorKind = roll < 0.02 ? 'timeout' : 'rate-limit';
     return [
       started,
       {
-        type: 'invocation.failed',
-        ...base,
-        at: finishedAt,
-        agent,
-        tool,
-        model,
-        reason: 'preferred',
-        errorKind: roll < 0.02 ? 'timeout' : 'rate-limit',
+        ...record,
+        status: errorKind === 'timeout' ? 'timeout' : 'failed',
+        errorKind,
         message: 'ERROR: exceeded retry limit, last status: 429 Too Many Requests',
-        latencyMs,
-        exitCode: 1,
       },
     ];
   }
@@ -84,47 +98,43 @@ function eventsFor(index, next, { totalRows, monthStart, span }) {
   return [
     started,
     {
-      type: 'invocation.succeeded',
-      ...base,
-      at: finishedAt,
-      agent,
-      tool,
-      model,
-      reason: 'preferred',
-      usage,
-      costUsd: reported ? computed * 1.01 : computed,
-      costSource: reported ? 'tool' : 'computed',
-      computedCostUsd: computed,
-      priceHash: 'abcdef123456',
-      baselineModel: model,
+      ...record,
+      status: 'success',
+      cost: {
+        usage,
+        costUsd: reported ? computed * 1.01 : computed,
+        costSource: reported ? 'tool' : 'computed',
+        computedCostUsd: computed,
+        priceHash: 'abcdef123456',
+      },
       baselineCostUsd: computed,
-      latencyMs,
       exitCode: 0,
-      sessionId: undefined,
-      turns: undefined,
       text: 'answer',
     },
   ];
 }
 
-/** The finished row the sink writes for those events, as INSERT parameters (the raw baseline's input). */
+/** The finished row the sink writes for that start and record, as INSERT parameters (the raw baseline's input). */
 export function rowFor([started, finished], keyedHash) {
-  const success = finished.type === 'invocation.succeeded';
-  const usage = success
-    ? finished.usage
-    : { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const success = finished.status === 'success';
+  const usage = finished.cost?.usage ?? {
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  };
   return [
     started.invocationId,
     started.chainId,
     1,
     started.at,
-    finished.at,
+    finished.finishedAt,
     started.agent,
     started.taskType ?? null,
     started.tool,
     started.model,
     started.reason,
-    success ? 'success' : finished.errorKind === 'timeout' ? 'timeout' : 'failed',
+    finished.status,
     success ? null : finished.errorKind,
     success ? null : finished.message,
     usage.inputTokens,
@@ -132,12 +142,12 @@ export function rowFor([started, finished], keyedHash) {
     usage.cacheReadTokens,
     usage.cacheWriteTokens,
     usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
-    success ? finished.costUsd : null,
-    success ? finished.costSource : null,
-    success ? finished.computedCostUsd : null,
-    success ? finished.priceHash : null,
+    finished.cost?.costUsd ?? null,
+    finished.cost?.costSource ?? null,
+    finished.cost?.computedCostUsd ?? null,
+    finished.cost?.priceHash ?? null,
     started.baselineModel,
-    success ? finished.baselineCostUsd : null,
+    finished.baselineCostUsd ?? null,
     finished.latencyMs,
     finished.exitCode,
     null,
@@ -147,6 +157,7 @@ export function rowFor([started, finished], keyedHash) {
     null,
     started.pid,
     started.project ?? 'default',
+    null,
   ];
 }
 

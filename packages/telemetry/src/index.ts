@@ -49,7 +49,7 @@ export function loadReports(): Promise<typeof StatsModule> {
 const plugin = definePlugin({
   name: '@llm-service/telemetry',
   version: '0.1.0',
-  apiVersion: '^1.4.0',
+  apiVersion: '^1.7.0',
   provides: [SpendLedgerToken, TelemetryQueryToken],
   configSchema: {
     sections: { telemetry: telemetrySectionSchema },

@@ -110,10 +110,12 @@ describe('several processes sharing one telemetry database', () => {
          sink.handle({ type: 'invocation.started', ...base(), agent: 'a', taskType: undefined, tool: 't',
            model: 'm', reason: 'preferred', baselineModel: 'm', pid: process.pid, promptSha256: 'f'.repeat(64),
            promptBytes: 40 });
-         sink.handle({ type: 'invocation.succeeded', ...base(), agent: 'a', tool: 't', model: 'm',
-           reason: 'preferred', usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
-           costUsd: 0.001, costSource: 'computed', computedCostUsd: 0.001, priceHash: 'x', baselineModel: 'm',
-           baselineCostUsd: 0.001, latencyMs: 1, exitCode: 0, sessionId: undefined, turns: undefined, text: '' });
+         const { at, ...ids } = base();
+         sink.recordAttempt({ ...ids, project: 'default', agent: 'a', tool: 't', model: 'm', reason: 'preferred',
+           baselineModel: 'm', baselineCostUsd: 0.001, startedAt: at, finishedAt: at, latencyMs: 1,
+           status: 'success', cost: { usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0,
+           cacheWriteTokens: 0 }, costUsd: 0.001, costSource: 'computed', computedCostUsd: 0.001, priceHash: 'x' },
+           exitCode: 0, promptSha256: 'f'.repeat(64), promptBytes: 40, pid: process.pid, text: '' });
          index++;
          await new Promise((resolve) => setImmediate(resolve));
        }`,

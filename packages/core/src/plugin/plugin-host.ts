@@ -14,6 +14,8 @@ import {
   type ServiceRegistry,
   type ServiceToken,
   type TelemetrySinkV1,
+  type AttemptRecordV1,
+  type RequestRecordV1,
   type ToolAdapterV1,
 } from '@llm-service/spec';
 
@@ -196,6 +198,31 @@ export class PluginHost implements Registry {
         }
       }
       this.#registered.push({ plugin, container, logger });
+    }
+  }
+
+  /** Hands every sink an attempt's record (plugin API 1.7): see {@link PluginHost.recordRequest}. */
+  recordAttempt(record: AttemptRecordV1, report: (name: string, error: unknown) => void): void {
+    this.#deliver((sink) => sink.recordAttempt?.(record), report);
+  }
+
+  /**
+   * Hands every sink a request's record (plugin API 1.7). A sink that throws is treated as one whose event handler
+   * threw: it is given nothing more, and `commitSinks` answers false from then on, so no cost it missed is released.
+   */
+  recordRequest(record: RequestRecordV1, report: (name: string, error: unknown) => void): void {
+    this.#deliver((sink) => sink.recordRequest?.(record), report);
+  }
+
+  #deliver(hand: (sink: TelemetrySinkV1) => void, report: (name: string, error: unknown) => void): void {
+    for (const sink of this.sinks) {
+      if (this.#failedSinks.has(sink)) continue;
+      try {
+        hand(sink);
+      } catch (error) {
+        this.#failedSinks.add(sink);
+        report(`sink ${sink.id}`, error);
+      }
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
 import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
@@ -81,7 +81,7 @@ async function fillFixture(store: TelemetryStore): Promise<void> {
     ...new RequestEvents().success('2026-11-24T23:30:00.000Z', modelA, { costUsd: 2, latencyMs: 1000 }),
   );
   const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
-  for (const event of events) sink.handle(event);
+  for (const event of events) deliver(sink, event);
   await sink.flush();
 }
 
@@ -315,7 +315,7 @@ describe('stats over a hand-computed fixture', () => {
       }),
       ...new RequestEvents({ project: 'beta' }).success(at, modelB, { costUsd: 0, costSource: 'unknown' }),
     ])
-      sink.handle(event);
+      deliver(sink, event);
     await sink.flush();
 
     const alpha = statsForDatabase(store.path, { by: 'model', project: 'alpha' }, now);
@@ -353,7 +353,7 @@ describe('stats over a hand-computed fixture', () => {
       ...new RequestEvents({ taskId: 'T-2' }).success(at, modelA, { costUsd: 1 }),
       ...new RequestEvents().success(at, modelA, { costUsd: 2 }),
     ])
-      sink.handle(event);
+      deliver(sink, event);
     await sink.flush();
     const task = statsForDatabase(store.path, { task: 'T-1', project: 'default' }, now);
     expect(task).toMatchObject({ taskId: 'T-1', project: null, total: { invocations: 2, costUsd: 0.75 } });
@@ -374,7 +374,7 @@ describe('stats over a hand-computed fixture', () => {
     const live = new RequestEvents();
     live.pid = process.pid;
     const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
-    sink.handle(live.started(1, '2026-11-01T00:00:00.000Z', modelA));
+    deliver(sink, live.started(1, '2026-11-01T00:00:00.000Z', modelA));
     await sink.flush();
     expect(pruneDatabase(store, new Date('2026-11-25T00:00:00Z'))).toEqual({
       invocations: 2,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent, SpendLimit } from '@llm-service/spec';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
 import type { TelemetryStore } from '../store/store.js';
@@ -11,7 +11,7 @@ afterEach(() => temporary.cleanup());
 
 async function record(store: TelemetryStore, events: LlmServiceEvent[]): Promise<void> {
   const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
-  for (const event of events) sink.handle(event);
+  for (const event of events) deliver(sink, event);
   await sink.flush();
 }
 

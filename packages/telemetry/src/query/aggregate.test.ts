@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteTelemetryQuery } from './telemetry-query.js';
 
@@ -17,7 +17,7 @@ async function queryOver(
   const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
   for (const [day, agent, target, costUsd] of requests) {
     for (const event of new RequestEvents({ agent }).success(`${day}T12:00:00.000Z`, target, { costUsd })) {
-      sink.handle(event);
+      deliver(sink, event);
     }
   }
   await sink.flush();

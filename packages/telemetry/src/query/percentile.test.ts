@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
 import { TelemetryStore } from '../store/store.js';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { statsForDatabase } from '../commands/run-stats.js';
 import { p95Sql } from './percentile-sql.js';
@@ -64,7 +64,7 @@ async function storeWith(groups: readonly Group[]): Promise<TelemetryStore> {
       );
     }
   }
-  for (const event of events) sink.handle(event);
+  for (const event of events) deliver(sink, event);
   await sink.flush();
   sink.dispose();
   return store;

@@ -3,7 +3,7 @@ import type { LlmServiceEvent } from '@llm-service/spec';
 import { renderStats } from '../commands/render-stats.js';
 import { statsForDatabase } from '../commands/run-stats.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteTelemetryQuery } from './telemetry-query.js';
 
@@ -73,7 +73,7 @@ describe('savings from real rows', () => {
   it('reports money saved in all, by policy reason and by agent; a wasted downgrade counts as a loss', async () => {
     const store = temporary.store();
     const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
-    for (const event of fixture()) sink.handle(event);
+    for (const event of fixture()) deliver(sink, event);
     await sink.flush();
     const query = new SqliteTelemetryQuery(store);
 

@@ -2,7 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteTelemetryQuery } from './telemetry-query.js';
 import { watchFiles } from './watch-files.js';
@@ -36,7 +36,7 @@ describe('watching telemetry for other processes’ writes', () => {
       tool: 'claude',
       model: 'haiku',
     })) {
-      sink.handle(event);
+      deliver(sink, event);
     }
     await sink.flush();
     await called;

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
-import { RequestEvents } from '../testing/event-fixtures.js';
+import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
 import { commitQueuedTelemetry, SqliteSink } from './sqlite-sink.js';
 import type { TelemetryStore } from '../store/store.js';
@@ -25,7 +25,7 @@ function sinkFor(store: TelemetryStore, options: { captureContent?: boolean; max
 }
 
 function play(sink: SqliteSink, events: readonly LlmServiceEvent[]): void {
-  for (const event of events) sink.handle(event);
+  for (const event of events) deliver(sink, event);
 }
 
 describe('the SQLite sink', () => {
@@ -92,7 +92,7 @@ describe('the SQLite sink', () => {
     ]);
     await Promise.resolve(); // the queued insert commits in a microtask
     expect(rows(store)).toMatchObject([{ status: 'running', finished_at: null, pid: 4242 }]);
-    sink.handle(request.succeeded(1, '2026-11-03T10:00:02.000Z', primary, { latencyMs: 2000 }));
+    deliver(sink, request.succeeded(1, '2026-11-03T10:00:02.000Z', primary, { latencyMs: 2000 }));
     await sink.flush();
     expect(rows(store)).toMatchObject([
       { status: 'success', latency_ms: 2000, finished_at: '2026-11-03T10:00:02.000Z' },
@@ -272,7 +272,7 @@ describe('the SQLite sink', () => {
       request.started(1, '2026-11-03T10:00:00.000Z', primary),
     ]);
     await sink.flush();
-    sink.handle(request.succeeded(1, '2026-11-03T10:00:01.000Z', primary, { text: 'kept answer' }));
+    deliver(sink, request.succeeded(1, '2026-11-03T10:00:01.000Z', primary, { text: 'kept answer' }));
     await sink.flush();
     expect(store.forRead().prepare('SELECT answer FROM invocation_content').all()).toEqual([
       { answer: 'kept answer' },
@@ -284,7 +284,7 @@ describe('the SQLite sink', () => {
     const { sink } = sinkFor(store, { maxBatch: 10 });
     for (let index = 0; index < 25; index++) {
       const request = new RequestEvents();
-      sink.handle(request.started(1, '2026-11-03T10:00:00.000Z', primary));
+      deliver(sink, request.started(1, '2026-11-03T10:00:00.000Z', primary));
     }
     // Synchronously, before any microtask: two full batches are committed, five events still queued.
     const db = store.open();
@@ -295,14 +295,14 @@ describe('the SQLite sink', () => {
     const store = temporary.store();
     const first = sinkFor(store).sink;
     const request = new RequestEvents();
-    first.handle(request.started(1, '2026-11-03T10:00:00.000Z', primary));
+    deliver(first, request.started(1, '2026-11-03T10:00:00.000Z', primary));
     await first.flush();
     const second = sinkFor(store).sink;
-    second.handle(request.succeeded(1, '2026-11-03T10:00:01.000Z', primary));
+    deliver(second, request.succeeded(1, '2026-11-03T10:00:01.000Z', primary));
     await second.flush();
     expect(rows(store)).toMatchObject([{ status: 'success', attempt: 1 }]);
     const orphan = new RequestEvents();
-    second.handle(orphan.failed(1, '2026-11-03T10:00:01.000Z', primary, 'tool-error', 'crashed', 250));
+    deliver(second, orphan.failed(1, '2026-11-03T10:00:01.000Z', primary, 'tool-error', 'crashed', 250));
     await second.flush();
     expect(rows(store)[1]).toMatchObject({
       invocation_id: orphan.invocationId,
@@ -333,7 +333,7 @@ describe('the SQLite sink', () => {
   it('commits queued work when the process exits before the microtask runs', () => {
     const store = temporary.store();
     const { sink } = sinkFor(store);
-    sink.handle(new RequestEvents().started(1, '2026-11-03T10:00:00.000Z', primary));
+    deliver(sink, new RequestEvents().started(1, '2026-11-03T10:00:00.000Z', primary));
     expect(process.listeners('exit')).toContain(commitQueuedTelemetry);
     commitQueuedTelemetry();
     expect(store.open().prepare('SELECT COUNT(*) AS n FROM invocations').get()).toEqual({ n: 1 });

@@ -1,12 +1,9 @@
 import type {
-  BudgetBlockedEvent,
+  AttemptRecordV1,
   Candidate,
-  InvocationFailedEvent,
-  InvocationSucceededEvent,
   LlmServiceEvent,
-  RequestEvent,
+  RequestRecordV1,
   TelemetrySinkV1,
-  Usage,
 } from '@llm-service/spec';
 import { TelemetryError, TelemetryErrorCode } from '../errors.js';
 import { estimatePromptTokens } from '../privacy/prompt-hash.js';
@@ -21,28 +18,9 @@ import {
   type InvocationStatus,
 } from './invocation-row.js';
 
-type Completion =
-  { kind: 'success'; event: InvocationSucceededEvent } | { kind: 'failure'; event: InvocationFailedEvent };
-
 type WriteOperation =
   | { kind: 'insert'; key: string | undefined; row: InvocationRow; answer: string | null }
-  | { kind: 'complete'; key: string; completion: Completion; answer: string | null };
-
-/** What the sink remembers of a request between its events, for rows no attempt event describes. */
-interface RequestState {
-  project: string;
-  taskId: string | null;
-  agent: string;
-  taskType: string | null;
-  promptSha256: string;
-  promptBytes: number;
-  firstCandidate: Candidate | undefined;
-  lastCandidate: Candidate | undefined;
-  lastAttempt: number;
-  pendingBlock: BudgetBlockedEvent | undefined;
-  blockedRecorded: boolean;
-  cancelledRecorded: boolean;
-}
+  | { kind: 'complete'; key: string; record: AttemptRecordV1; answer: string | null };
 
 export interface SqliteSinkOptions {
   store: TelemetryStore;
@@ -73,81 +51,56 @@ function attemptKey(invocationId: string, attempt: number): string {
   return `${invocationId}#${attempt}`;
 }
 
-function totalTokens(usage: Usage): number {
-  return usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens;
+/** What an ended attempt writes into its row: how it ended, what it used and cost. */
+function applyRecord(row: InvocationRow, record: AttemptRecordV1): void {
+  const { cost } = record;
+  const usage = cost?.usage;
+  row.finishedAt = record.finishedAt;
+  row.latencyMs = record.latencyMs;
+  row.tool = record.tool;
+  row.model = record.model;
+  row.reason = record.reason;
+  row.status = record.status;
+  row.errorKind = record.errorKind ?? null;
+  row.message = record.message === undefined ? null : redactSecrets(record.message);
+  row.inputTokens = usage?.inputTokens ?? 0;
+  row.outputTokens = usage?.outputTokens ?? 0;
+  row.cacheReadTokens = usage?.cacheReadTokens ?? 0;
+  row.cacheWriteTokens = usage?.cacheWriteTokens ?? 0;
+  // An unknown cost has no figure: recorded as NULL, never as $0.
+  const known = cost !== undefined && cost.costSource !== 'unknown';
+  row.costUsd = known ? cost.costUsd : null;
+  row.costSource = cost?.costSource ?? null;
+  row.computedCostUsd = known ? cost.computedCostUsd : null;
+  row.priceHash = cost?.priceHash || null;
+  row.baselineModel = record.baselineModel;
+  row.baselineCostUsd = record.baselineCostUsd ?? null;
+  row.exitCode = record.exitCode ?? null;
+  row.sessionId = record.sessionId ?? null;
+  row.turns = record.turns ?? null;
 }
 
-function failureStatus(event: InvocationFailedEvent): InvocationStatus {
-  if (event.errorKind === 'timeout') return 'timeout';
-  if (event.errorKind === 'cancelled') return 'cancelled';
-  return 'failed';
+/** An ended attempt's row, for an attempt whose start this sink never saw (or could not write). */
+function rowOfRecord(record: AttemptRecordV1): InvocationRow {
+  const row = emptyRow(record);
+  row.project = record.project;
+  row.taskId = record.taskId ?? null;
+  row.agent = record.agent;
+  row.taskType = record.taskType ?? null;
+  row.pid = record.pid;
+  row.promptSha256 = record.promptSha256;
+  row.promptTokensEstimate = estimatePromptTokens(record.promptBytes);
+  row.forceReason = record.forceReason === undefined ? null : redactSecrets(record.forceReason);
+  applyRecord(row, record);
+  return row;
 }
 
-/** A failure's message, with why its cost is an estimate when it is one. */
-function failureMessage(failure: InvocationFailedEvent): string {
-  const message = redactSecrets(failure.message);
-  return failure.cost?.note === undefined ? message : `${message} (${failure.cost.note})`;
-}
-
-function applyCompletion(row: InvocationRow, completion: Completion): void {
-  const { event } = completion;
-  row.finishedAt = event.at;
-  row.latencyMs = event.latencyMs;
-  row.tool = event.tool;
-  row.model = event.model;
-  row.reason = event.reason;
-  if (completion.kind === 'success') {
-    const success = completion.event;
-    row.status = 'success';
-    row.errorKind = null;
-    // A success has no message, except why its cost is an estimate.
-    row.message = success.costNote ?? null;
-    row.inputTokens = success.usage.inputTokens;
-    row.outputTokens = success.usage.outputTokens;
-    row.cacheReadTokens = success.usage.cacheReadTokens;
-    row.cacheWriteTokens = success.usage.cacheWriteTokens;
-    // An unknown cost has no figure: recorded as NULL, never as $0.
-    row.costUsd = success.costSource === 'unknown' ? null : success.costUsd;
-    row.costSource = success.costSource;
-    row.computedCostUsd = success.costSource === 'unknown' ? null : success.computedCostUsd;
-    row.priceHash = success.priceHash || null;
-    row.baselineModel = success.baselineModel;
-    row.baselineCostUsd = success.baselineCostUsd ?? null;
-    row.exitCode = success.exitCode;
-    row.sessionId = success.sessionId ?? null;
-    row.turns = success.turns ?? null;
-  } else {
-    const failure = completion.event;
-    row.status = failureStatus(failure);
-    row.errorKind = failure.errorKind;
-    row.message = failureMessage(failure);
-    row.exitCode = failure.exitCode ?? null;
-    if (failure.cost) {
-      const { usage } = failure.cost;
-      row.inputTokens = usage.inputTokens;
-      row.outputTokens = usage.outputTokens;
-      row.cacheReadTokens = usage.cacheReadTokens;
-      row.cacheWriteTokens = usage.cacheWriteTokens;
-      row.costUsd = failure.cost.costUsd;
-      row.costSource = failure.cost.costSource;
-      row.computedCostUsd = failure.cost.computedCostUsd;
-      row.priceHash = failure.cost.priceHash || null;
-    }
-  }
-}
-
-const completeSuccessSql = `UPDATE invocations SET
-  finished_at = ?, status = 'success', error_kind = NULL, message = ?, reason = ?,
+/** An attempt's row once it ended; a failed attempt keeps what it spent before failing, when it reported any. */
+const completeSql = `UPDATE invocations SET
+  finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?,
   input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
   cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?, baseline_model = ?, baseline_cost_usd = ?,
   latency_ms = ?, exit_code = ?, session_id = ?, turns = ?
-  WHERE id = ?`;
-
-/** A failed attempt keeps what it spent before failing (its usage and cost, when the tool reported any). */
-const completeFailureSql = `UPDATE invocations SET
-  finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?, latency_ms = ?, exit_code = ?,
-  input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
-  cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?
   WHERE id = ?`;
 
 /**
@@ -171,7 +124,6 @@ export class SqliteSink implements TelemetrySinkV1 {
   readonly #queuedInserts = new Map<string, WriteOperation & { kind: 'insert' }>();
   /** Row ids of running rows this process inserted, by attempt. */
   readonly #rowIds = new Map<string, number | bigint>();
-  readonly #requests = new Map<string, RequestState>();
   #statements: Statements | undefined;
   #scheduled = false;
   #unusable = false;
@@ -195,13 +147,28 @@ export class SqliteSink implements TelemetrySinkV1 {
     ensureExitHook();
   }
 
+  /** Events: only an attempt's start, written as a running row so that readers (the dashboard) see it live. */
   handle(event: LlmServiceEvent): void {
+    if (event.type === 'invocation.started') this.#guarded(() => this.#started(event));
+  }
+
+  /** An attempt ended: its row is completed (or, started and ended within one turn, inserted finished). */
+  recordAttempt(record: AttemptRecordV1): void {
+    this.#guarded(() => this.#ended(record));
+  }
+
+  /** A request ended: a row for an end no attempt describes (a block, a cancel before or between attempts). */
+  recordRequest(record: RequestRecordV1): void {
+    this.#guarded(() => this.#requestEnded(record));
+  }
+
+  #guarded(write: () => void): void {
     if (this.#disposed || this.#unusable) {
       this.#lostSinceFlush = true;
       return;
     }
     try {
-      this.#handle(event);
+      write();
     } catch (error) {
       this.#lostSinceFlush = true;
       this.#reporter.report(error);
@@ -232,136 +199,96 @@ export class SqliteSink implements TelemetrySinkV1 {
     this.#commit();
   }
 
-  #handle(event: LlmServiceEvent): void {
-    switch (event.type) {
-      case 'request.received':
-        remember(this.#requests, event.invocationId, {
-          // A kernel older than plugin API 1.4 sends no project.
-          project: event.project ?? 'default',
-          taskId: event.taskId ?? null,
-          agent: event.agent,
-          taskType: event.taskType ?? null,
-          promptSha256: event.promptSha256,
-          promptBytes: event.promptBytes,
-          firstCandidate: undefined,
-          lastCandidate: undefined,
-          lastAttempt: 0,
-          pendingBlock: undefined,
-          blockedRecorded: false,
-          cancelledRecorded: false,
-        });
-        break;
-      case 'route.planned': {
-        const state = this.#requests.get(event.invocationId);
-        if (state) state.firstCandidate = event.candidates[0];
-        break;
-      }
-      case 'invocation.started': {
-        const row = emptyRow({
-          invocationId: event.invocationId,
-          chainId: event.chainId,
-          attempt: event.attempt,
-          startedAt: event.at,
-        });
-        row.project = event.project ?? 'default';
-        row.taskId = event.taskId ?? null;
-        row.agent = event.agent;
-        row.taskType = event.taskType ?? null;
-        row.tool = event.tool;
-        row.model = event.model;
-        row.reason = event.reason;
-        row.baselineModel = event.baselineModel;
-        row.pid = event.pid;
-        row.promptSha256 = event.promptSha256;
-        row.promptTokensEstimate = estimatePromptTokens(event.promptBytes);
-        row.forceReason = event.forceReason === undefined ? null : redactSecrets(event.forceReason);
-        const key = attemptKey(event.invocationId, event.attempt);
-        const operation = { kind: 'insert' as const, key, row, answer: null };
-        this.#queuedInserts.set(key, operation);
-        this.#enqueue(operation);
-        const state = this.#requests.get(event.invocationId);
-        if (state) {
-          state.lastCandidate = { tool: event.tool, model: event.model, reason: event.reason };
-          state.lastAttempt = event.attempt;
-        }
-        break;
-      }
-      case 'invocation.succeeded':
-        this.#complete({ kind: 'success', event }, this.#captureContent ? event.text : null);
-        break;
-      case 'invocation.failed': {
-        this.#complete({ kind: 'failure', event }, null);
-        const state = this.#requests.get(event.invocationId);
-        if (state && event.errorKind === 'cancelled') state.cancelledRecorded = true;
-        break;
-      }
-      case 'budget.blocked': {
-        const state = this.#requests.get(event.invocationId);
-        if (event.endsRequest) {
-          this.#insertBlocked(event, state);
-          if (state) state.blockedRecorded = true;
-        } else if (state) {
-          state.pendingBlock = event;
-        }
-        break;
-      }
-      case 'request.completed': {
-        const state = this.#requests.get(event.invocationId);
-        this.#requests.delete(event.invocationId);
-        if (!state) break;
-        if (event.status === 'blocked' && !state.blockedRecorded) {
-          if (state.pendingBlock) this.#insertBlocked(state.pendingBlock, state);
-          else this.#insertRequestRow(event, state, 'blocked', 'policy', 'blocked by a policy');
-        } else if (event.status === 'cancelled' && !state.cancelledRecorded) {
-          const message =
-            state.lastAttempt === 0
-              ? 'cancelled before any attempt started'
-              : 'cancelled while waiting to retry';
-          this.#insertRequestRow(event, state, 'cancelled', 'cancelled', message);
-        }
-        break;
-      }
-      default:
-        break;
-    }
+  #started(event: Extract<LlmServiceEvent, { type: 'invocation.started' }>): void {
+    const row = emptyRow({
+      invocationId: event.invocationId,
+      chainId: event.chainId,
+      attempt: event.attempt,
+      startedAt: event.at,
+    });
+    row.project = event.project ?? 'default';
+    row.taskId = event.taskId ?? null;
+    row.agent = event.agent;
+    row.taskType = event.taskType ?? null;
+    row.tool = event.tool;
+    row.model = event.model;
+    row.reason = event.reason;
+    row.baselineModel = event.baselineModel;
+    row.pid = event.pid;
+    row.promptSha256 = event.promptSha256;
+    row.promptTokensEstimate = estimatePromptTokens(event.promptBytes);
+    row.forceReason = event.forceReason === undefined ? null : redactSecrets(event.forceReason);
+    const key = attemptKey(event.invocationId, event.attempt);
+    const operation = { kind: 'insert' as const, key, row, answer: null };
+    this.#queuedInserts.set(key, operation);
+    this.#enqueue(operation);
   }
 
-  #complete(completion: Completion, answer: string | null): void {
-    const { event } = completion;
-    const key = attemptKey(event.invocationId, event.attempt);
+  #ended(record: AttemptRecordV1): void {
+    const answer = this.#captureContent && record.text !== undefined ? record.text : null;
+    const key = attemptKey(record.invocationId, record.attempt);
     const queued = this.#queuedInserts.get(key);
     if (queued) {
       // Started and finished before the queue was committed: insert the finished row directly.
       this.#queuedInserts.delete(key);
-      applyCompletion(queued.row, completion);
+      applyRecord(queued.row, record);
       queued.key = undefined;
       queued.answer = answer;
       this.#scheduleCommit();
       return;
     }
-    this.#enqueue({ kind: 'complete', key, completion, answer });
+    this.#enqueue({ kind: 'complete', key, record, answer });
   }
 
-  #insertBlocked(event: BudgetBlockedEvent, state: RequestState | undefined): void {
-    const row = this.#requestRow(event, state);
-    row.tool = event.candidate.tool;
-    row.model = event.candidate.model;
-    row.reason = event.candidate.reason;
-    row.status = 'blocked';
-    row.errorKind = 'policy';
-    row.message = redactSecrets(`${event.policy}: ${event.message}`);
-    this.#enqueue({ kind: 'insert', key: undefined, row, answer: null });
+  #requestEnded(record: RequestRecordV1): void {
+    const ran = record.attempts.filter((attempt) => attempt.status !== 'skipped');
+    if (record.status === 'blocked') {
+      const by = record.blockedBy;
+      this.#insertEnd(
+        record,
+        ran.length,
+        by?.candidate,
+        'blocked',
+        'policy',
+        by ? `${by.policy}: ${by.message}` : 'blocked by a policy',
+      );
+    } else if (record.status === 'cancelled' && !ran.some((attempt) => attempt.errorKind === 'cancelled')) {
+      const last = ran.at(-1);
+      this.#insertEnd(
+        record,
+        ran.length,
+        last ? { tool: last.tool, model: last.model, reason: last.reason } : record.planned[0],
+        'cancelled',
+        'cancelled',
+        ran.length === 0 ? 'cancelled before any attempt started' : 'cancelled while waiting to retry',
+      );
+    }
   }
 
-  #insertRequestRow(
-    event: RequestEvent,
-    state: RequestState,
+  /** A finished row for how a request ended when no attempt describes it, numbered after its last attempt. */
+  #insertEnd(
+    record: RequestRecordV1,
+    attempts: number,
+    candidate: Candidate | undefined,
     status: InvocationStatus,
     errorKind: string,
     message: string,
   ): void {
-    const row = this.#requestRow(event, state);
-    const candidate = state.pendingBlock?.candidate ?? state.lastCandidate ?? state.firstCandidate;
+    const row = emptyRow({
+      invocationId: record.invocationId,
+      chainId: record.chainId,
+      attempt: attempts + 1,
+      startedAt: record.finishedAt,
+    });
+    row.finishedAt = record.finishedAt;
+    row.pid = process.pid;
+    row.project = record.project;
+    row.taskId = record.taskId ?? null;
+    row.agent = record.agent;
+    row.taskType = record.taskType ?? null;
+    row.promptSha256 = record.promptSha256;
+    row.promptTokensEstimate = estimatePromptTokens(record.promptBytes);
+    row.baselineModel = record.planned[0]?.model ?? null;
     if (candidate) {
       row.tool = candidate.tool;
       row.model = candidate.model;
@@ -369,30 +296,8 @@ export class SqliteSink implements TelemetrySinkV1 {
     }
     row.status = status;
     row.errorKind = errorKind;
-    row.message = message;
+    row.message = redactSecrets(message);
     this.#enqueue({ kind: 'insert', key: undefined, row, answer: null });
-  }
-
-  /** A finished row for a request-level outcome (blocked, cancelled) that no attempt event describes. */
-  #requestRow(event: RequestEvent, state: RequestState | undefined): InvocationRow {
-    const row = emptyRow({
-      invocationId: event.invocationId,
-      chainId: event.chainId,
-      attempt: (state?.lastAttempt ?? event.attempt) + 1,
-      startedAt: event.at,
-    });
-    row.finishedAt = event.at;
-    row.pid = process.pid;
-    if (state) {
-      row.project = state.project;
-      row.taskId = state.taskId;
-      row.agent = state.agent;
-      row.taskType = state.taskType;
-      row.promptSha256 = state.promptSha256;
-      row.promptTokensEstimate = estimatePromptTokens(state.promptBytes);
-      row.baselineModel = state.firstCandidate?.model ?? null;
-    }
-    return row;
   }
 
   #enqueue(operation: WriteOperation): void {
@@ -443,61 +348,39 @@ export class SqliteSink implements TelemetrySinkV1 {
     const insertContent = db.prepare(
       'INSERT OR REPLACE INTO invocation_content (invocation_row, answer) VALUES (?, ?)',
     );
-    const completeSuccess = db.prepare(completeSuccessSql);
-    const completeFailure = db.prepare(completeFailureSql);
+    const complete = db.prepare(completeSql);
     const findRunning = db.prepare<unknown[], { id: number }>(
       "SELECT id FROM invocations WHERE invocation_id = ? AND attempt = ? AND status = 'running' ORDER BY id DESC LIMIT 1",
     );
     const insertRow = (row: InvocationRow): number | bigint =>
       insert.run(insertParameters(row, row.promptSha256 === null ? null : hasher.hash(row.promptSha256)))
         .lastInsertRowid;
-    const completeRow = (id: number | bigint, completion: Completion): void => {
-      if (completion.kind === 'success') {
-        const success = completion.event;
-        const usage = success.usage;
-        completeSuccess.run(
-          success.at,
-          success.costNote ?? null,
-          success.reason,
-          usage.inputTokens,
-          usage.outputTokens,
-          usage.cacheReadTokens,
-          usage.cacheWriteTokens,
-          usage.inputTokens + usage.outputTokens + usage.cacheReadTokens + usage.cacheWriteTokens,
-          success.costSource === 'unknown' ? null : success.costUsd,
-          success.costSource,
-          success.costSource === 'unknown' ? null : success.computedCostUsd,
-          success.priceHash || null,
-          success.baselineModel,
-          success.baselineCostUsd ?? null,
-          success.latencyMs,
-          success.exitCode,
-          success.sessionId ?? null,
-          success.turns ?? null,
-          id,
-        );
-      } else {
-        const failure = completion.event;
-        completeFailure.run(
-          failure.at,
-          failureStatus(failure),
-          failure.errorKind,
-          failureMessage(failure),
-          failure.reason,
-          failure.latencyMs,
-          failure.exitCode ?? null,
-          failure.cost?.usage.inputTokens ?? 0,
-          failure.cost?.usage.outputTokens ?? 0,
-          failure.cost?.usage.cacheReadTokens ?? 0,
-          failure.cost?.usage.cacheWriteTokens ?? 0,
-          failure.cost ? totalTokens(failure.cost.usage) : 0,
-          failure.cost?.costUsd ?? null,
-          failure.cost?.costSource ?? null,
-          failure.cost?.computedCostUsd ?? null,
-          failure.cost?.priceHash || null,
-          id,
-        );
-      }
+    const completeRow = (id: number | bigint, record: AttemptRecordV1): void => {
+      const row = emptyRow(record);
+      applyRecord(row, record);
+      complete.run(
+        row.finishedAt,
+        row.status,
+        row.errorKind,
+        row.message,
+        row.reason,
+        row.inputTokens,
+        row.outputTokens,
+        row.cacheReadTokens,
+        row.cacheWriteTokens,
+        row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens,
+        row.costUsd,
+        row.costSource,
+        row.computedCostUsd,
+        row.priceHash,
+        row.baselineModel,
+        row.baselineCostUsd,
+        row.latencyMs,
+        row.exitCode,
+        row.sessionId,
+        row.turns,
+        id,
+      );
     };
     /** Returns the ids of the running rows it inserted; they are remembered only once the transaction commits. */
     const writeBatch = db.transaction((operations: readonly WriteOperation[]) => {
@@ -511,22 +394,11 @@ export class SqliteSink implements TelemetrySinkV1 {
         }
         let id = inserted.get(operation.key) ?? this.#rowIds.get(operation.key);
         inserted.delete(operation.key);
-        const { event } = operation.completion;
-        if (id === undefined) id = findRunning.get(event.invocationId, event.attempt)?.id;
-        if (id === undefined) {
-          // The start was never recorded (its write failed): record the finished attempt on its own.
-          const row = emptyRow({
-            invocationId: event.invocationId,
-            chainId: event.chainId,
-            attempt: event.attempt,
-            startedAt: new Date(Date.parse(event.at) - event.latencyMs).toISOString(),
-          });
-          row.agent = event.agent;
-          applyCompletion(row, operation.completion);
-          id = insertRow(row);
-        } else {
-          completeRow(id, operation.completion);
-        }
+        const { record } = operation;
+        if (id === undefined) id = findRunning.get(record.invocationId, record.attempt)?.id;
+        // The start was never recorded (its write failed): the finished attempt is recorded on its own.
+        if (id === undefined) id = insertRow(rowOfRecord(record));
+        else completeRow(id, record);
         if (operation.answer !== null) insertContent.run(id, operation.answer);
       }
       return inserted;

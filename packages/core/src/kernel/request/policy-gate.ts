@@ -1,5 +1,11 @@
 import type { AttemptCost, Candidate, PolicyContext, PolicyDecision, PolicyV2 } from '@llm-service/spec';
-import type { Blocked, KernelLogger, RequestContext } from './request-log.js';
+import {
+  warnFailed,
+  type Blocked,
+  type KernelLogger,
+  type RequestContext,
+  type RequestLog,
+} from './request-log.js';
 
 /** What one policy holds for the candidate that runs, handed back to it to settle or release. */
 export interface Hold {
@@ -31,8 +37,9 @@ export async function passGate(
   context: RequestContext,
   planned: Candidate,
   policyContext: PolicyContext,
-  options: { yes: boolean; attempt: number },
+  options: { yes: boolean; log: RequestLog },
 ): Promise<GateOutcome> {
+  const { log } = options;
   const { emit } = context;
   const policies = context.host.policies;
   let candidate = planned;
@@ -41,13 +48,11 @@ export async function passGate(
   const base = () => ({
     invocationId: policyContext.invocationId,
     chainId: policyContext.chainId,
-    attempt: options.attempt,
+    attempt: log.attempt,
     at: new Date().toISOString(),
   });
-  const decided = (policy: string, decision: PolicyDecision, on: Candidate) =>
-    emit({
-      type: 'policy.decided',
-      ...base(),
+  const decided = (policy: string, decision: PolicyDecision, on: Candidate) => {
+    const said = {
       policy,
       candidate: on,
       action: decision.action,
@@ -55,11 +60,19 @@ export async function passGate(
         ? {}
         : { message: decision.action === 'rewrite' ? decision.reason : decision.message }),
       ...(decision.action === 'rewrite' ? { rewrittenTo: decision.candidate } : {}),
+    };
+    log.recordDecision(said);
+    emit({
+      type: 'policy.decided',
+      ...base(),
+      ...said,
       ...(decision.action === 'rewrite' && decision.details ? { details: decision.details } : {}),
     });
+  };
   const warned = (policy: string, on: Candidate, message: string) =>
     emit({ type: 'budget.warned', ...base(), policy, candidate: on, message });
   const blocked = (policy: string, on: Candidate, block: Blocked): GateOutcome => {
+    log.recordBlock(policy, on, block.message);
     emit({ type: 'budget.blocked', ...base(), policy, candidate: on, ...block });
     return { outcome: 'block', ...block };
   };
@@ -68,14 +81,9 @@ export async function passGate(
     const decision = await policy.evaluate(candidate, policyContext);
     if (decision.action === 'rewrite' && policyContext.explicit) {
       // Explicit choices (--tool, --model, a task type) are never rewritten (DESIGN section 3).
-      emit({
-        type: 'policy.decided',
-        ...base(),
-        policy: policy.id,
-        candidate,
-        action: 'allow',
-        message: `not rewritten: ${candidate.tool}:${candidate.model} was chosen explicitly`,
-      });
+      const message = `not rewritten: ${candidate.tool}:${candidate.model} was chosen explicitly`;
+      log.recordDecision({ policy: policy.id, candidate, action: 'allow', message });
+      emit({ type: 'policy.decided', ...base(), policy: policy.id, candidate, action: 'allow', message });
       continue;
     }
     decided(policy.id, decision, candidate);
@@ -162,9 +170,4 @@ export async function endHolds(
       warnFailed(logger, `policy ${policy.id} (settling its reservation)`, error);
     }
   }
-}
-
-export function warnFailed(logger: KernelLogger, name: string, error: unknown): void {
-  const reason = error instanceof Error ? error.message : String(error);
-  logger.warn(`warning: ${name} failed: ${reason}`);
 }

@@ -2,16 +2,21 @@ import type {
   AttemptSummary,
   Candidate,
   CostEstimatorV1,
+  CostSource,
   ExecOptions,
   ExecRequest,
   LlmServiceEvent,
+  PolicyDecisionRecordV1,
   RecordedCost,
   ResolvedConfig,
 } from '@llm-service/spec';
 import type { PluginHost } from '../../plugin/plugin-host.js';
 
 /** What a request uses of the plugin host: the policies, the adapters, and the sinks' commit. */
-export type RequestHost = Pick<PluginHost, 'policies' | 'adapters' | 'commitSinks'>;
+export type RequestHost = Pick<
+  PluginHost,
+  'policies' | 'adapters' | 'commitSinks' | 'recordAttempt' | 'recordRequest'
+>;
 
 export interface KernelLogger {
   warn(message: string): void;
@@ -42,6 +47,8 @@ export interface PreparedRequest {
   onText: ExecOptions['onText'];
   /** `performance.now()` when it started. */
   startedAt: number;
+  /** ISO 8601, when it started. */
+  startedAtIso: string;
 }
 
 /** Why a policy stopped a candidate. */
@@ -54,24 +61,29 @@ export interface Blocked {
 export type RequestStatus = 'success' | 'failed' | 'blocked' | 'cancelled';
 
 /**
- * What a request has done so far: its attempts and what they spent, the hints of its failures, whether any answer
- * reached the caller. The steps of a request record into it; `complete` emits `request.completed` once.
+ * What a request has done so far: its attempts and what they spent, the policies' decisions, the hints of its
+ * failures, whether any answer reached the caller. The steps of a request record into it; `complete` ends the
+ * request once: `request.completed` for subscribers, and the request's record for the sinks.
  */
 export class RequestLog {
   readonly attempts: AttemptSummary[] = [];
   /** What the user can do about the failures so far (log in, wait for a reset), once each. */
   readonly hints = new Set<string>();
+  readonly #decisions: PolicyDecisionRecordV1[] = [];
+  #planned: readonly Candidate[] = [];
+  #lastBlock: { policy: string; candidate: Candidate; message: string } | undefined;
+  #answerCostSource: CostSource | undefined;
   /** What the attempts cost so far (failed ones included: an escalated request pays for both). */
   #spentUsd = 0;
   #attempt = 0;
   #outputStarted = false;
   #completed = false;
   readonly #prepared: PreparedRequest;
-  readonly #emit: (event: LlmServiceEvent) => void;
+  readonly #context: RequestContext;
 
-  constructor(prepared: PreparedRequest, emit: (event: LlmServiceEvent) => void) {
+  constructor(prepared: PreparedRequest, context: RequestContext) {
     this.#prepared = prepared;
-    this.#emit = emit;
+    this.#context = context;
   }
 
   /** The number of the attempt about to start (attempts are numbered across candidates, from 1). */
@@ -99,9 +111,23 @@ export class RequestLog {
     return { invocationId, chainId, attempt, at: new Date().toISOString() };
   }
 
+  planned(candidates: readonly Candidate[]): void {
+    this.#planned = candidates;
+  }
+
+  recordDecision(decision: Omit<PolicyDecisionRecordV1, 'attempt'>): void {
+    this.#decisions.push({ ...decision, attempt: this.#attempt });
+  }
+
+  /** A policy blocked a candidate; the last block is what ended a request that ends blocked. */
+  recordBlock(policy: string, candidate: Candidate, message: string): void {
+    this.#lastBlock = { policy, candidate, message };
+  }
+
   recordAttempt(summary: AttemptSummary, cost: RecordedCost | undefined): void {
     this.attempts.push(summary);
     if (cost) this.#spentUsd += cost.costUsd;
+    if (summary.status === 'success') this.#answerCostSource = cost?.costSource;
   }
 
   /** A candidate a policy blocked: listed among the attempts, as skipped. */
@@ -118,18 +144,49 @@ export class RequestLog {
     });
   }
 
-  /** Ends the request for subscribers: every `request.received` gets one `request.completed`. */
+  /** Ends the request for subscribers and sinks: every `request.received` gets one `request.completed`. */
   complete(status: RequestStatus): void {
     if (this.#completed) return;
     this.#completed = true;
-    this.#emit({
+    const { request } = this.#prepared;
+    const latencyMs = Math.round(performance.now() - this.#prepared.startedAt);
+    const ended = this.base(0);
+    this.#context.emit({
       type: 'request.completed',
-      ...this.base(0),
-      agent: this.#prepared.request.agent,
+      ...ended,
+      agent: request.agent,
       status,
       costUsd: this.#spentUsd,
-      latencyMs: Math.round(performance.now() - this.#prepared.startedAt),
+      latencyMs,
       attempts: this.#attempt,
     });
+    this.#context.host.recordRequest(
+      {
+        invocationId: this.#prepared.invocationId,
+        chainId: this.#prepared.chainId,
+        project: this.#context.config.project,
+        ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
+        agent: request.agent,
+        ...(request.taskType === undefined ? {} : { taskType: request.taskType }),
+        promptSha256: this.#prepared.promptSha256,
+        promptBytes: this.#prepared.prompt.length,
+        startedAt: this.#prepared.startedAtIso,
+        finishedAt: ended.at,
+        latencyMs,
+        status,
+        costUsd: this.#spentUsd,
+        ...(status === 'success' && this.#answerCostSource ? { costSource: this.#answerCostSource } : {}),
+        planned: this.#planned,
+        attempts: [...this.attempts],
+        decisions: [...this.#decisions],
+        ...(status === 'blocked' && this.#lastBlock ? { blockedBy: this.#lastBlock } : {}),
+      },
+      (name, error) => warnFailed(this.#context.logger, name, error),
+    );
   }
+}
+
+export function warnFailed(logger: KernelLogger, name: string, error: unknown): void {
+  const reason = error instanceof Error ? error.message : String(error);
+  logger.warn(`warning: ${name} failed: ${reason}`);
 }

@@ -2,6 +2,7 @@ import {
   AdapterError,
   isAdapterError,
   emptyUsage,
+  type AttemptRecordV1,
   type AttemptSummary,
   type Candidate,
   type ExecResult,
@@ -27,10 +28,12 @@ export interface AttemptPlan {
   holds: readonly Hold[];
 }
 
-/** How an attempt ended: its summary and cost, and the answer or the failure. */
-export type AttemptOutcome = { summary: AttemptSummary; cost: RecordedCost | undefined } & (
-  { ok: true; result: ExecResult } | { ok: false; error: AdapterError }
-);
+/** How an attempt ended: its summary, cost and record for the sinks, and the answer or the failure. */
+export type AttemptOutcome = {
+  summary: AttemptSummary;
+  cost: RecordedCost | undefined;
+  record: AttemptRecordV1;
+} & ({ ok: true; result: ExecResult } | { ok: false; error: AdapterError });
 
 /**
  * Runs one attempt: says it started, runs the adapter (its output goes to the caller as it comes), prices what it
@@ -47,10 +50,11 @@ export async function runAttempt(
   const { candidate, baseline, reason, tool, adapter } = plan;
   const attempt = log.nextAttempt();
   const startedAt = performance.now();
+  const started = log.base(attempt);
   const price = config.models[candidate.model];
   emit({
     type: 'invocation.started',
-    ...log.base(attempt),
+    ...started,
     project: config.project,
     ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
     agent: request.agent,
@@ -70,6 +74,25 @@ export async function runAttempt(
     each.estimateUsd === undefined ? [] : [each.estimateUsd],
   );
   const summary = { attempt, tool: candidate.tool, model: candidate.model, reason };
+  /** What every record of this attempt says, however it ends. */
+  const recordBase = {
+    invocationId: prepared.invocationId,
+    chainId: prepared.chainId,
+    attempt,
+    project: config.project,
+    ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
+    agent: request.agent,
+    ...(request.taskType === undefined ? {} : { taskType: request.taskType }),
+    tool: candidate.tool,
+    model: candidate.model,
+    reason,
+    baselineModel: baseline.model,
+    startedAt: started.at,
+    promptSha256: prepared.promptSha256,
+    promptBytes: prompt.length,
+    pid: process.pid,
+    ...(request.force?.reason === undefined ? {} : { forceReason: request.force.reason }),
+  };
   try {
     const result = await invokeAdapter(
       adapter,
@@ -114,9 +137,11 @@ export async function runAttempt(
             context.logger,
           );
     const baselinePrice = config.models[baseline.model];
+    const baselineCostUsd = baselinePrice ? computeCostUsd(cost.usage, baselinePrice) : undefined;
+    const ended = log.base(attempt);
     emit({
       type: 'invocation.succeeded',
-      ...log.base(attempt),
+      ...ended,
       agent: request.agent,
       tool: candidate.tool,
       model: candidate.model,
@@ -128,7 +153,7 @@ export async function runAttempt(
       computedCostUsd: cost.computedCostUsd,
       priceHash: cost.priceHash,
       baselineModel: baseline.model,
-      baselineCostUsd: baselinePrice ? computeCostUsd(cost.usage, baselinePrice) : undefined,
+      baselineCostUsd,
       latencyMs,
       exitCode: result.exitCode,
       sessionId: result.sessionId,
@@ -139,6 +164,19 @@ export async function runAttempt(
       ok: true,
       summary: { ...summary, status: 'success', latencyMs },
       cost,
+      record: {
+        ...recordBase,
+        finishedAt: ended.at,
+        latencyMs,
+        status: 'success',
+        ...(cost.note === undefined ? {} : { message: cost.note }),
+        cost,
+        ...(baselineCostUsd === undefined ? {} : { baselineCostUsd }),
+        exitCode: result.exitCode,
+        ...(result.sessionId === undefined ? {} : { sessionId: result.sessionId }),
+        ...(result.turns === undefined ? {} : { turns: result.turns }),
+        text: result.text,
+      },
       result: {
         text: result.text,
         agent: request.agent,
@@ -171,9 +209,10 @@ export async function runAttempt(
             context.logger,
           )
         : undefined;
+    const ended = log.base(attempt);
     emit({
       type: 'invocation.failed',
-      ...log.base(attempt),
+      ...ended,
       agent: request.agent,
       tool: candidate.tool,
       model: candidate.model,
@@ -188,6 +227,17 @@ export async function runAttempt(
       ok: false,
       summary: { ...summary, status: 'failed', errorKind: error.kind, message: error.message, latencyMs },
       cost,
+      record: {
+        ...recordBase,
+        finishedAt: ended.at,
+        latencyMs,
+        status: error.kind === 'timeout' ? 'timeout' : error.kind === 'cancelled' ? 'cancelled' : 'failed',
+        errorKind: error.kind,
+        // Why its cost is an estimate, when it is one, goes with what went wrong.
+        message: cost?.note === undefined ? error.message : `${error.message} (${cost.note})`,
+        ...(cost ? { cost } : {}),
+        ...(error.toolExitCode === undefined ? {} : { exitCode: error.toolExitCode }),
+      },
       error,
     };
   }

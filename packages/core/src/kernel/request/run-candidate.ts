@@ -8,8 +8,8 @@ import {
   type ExecResult,
 } from '@llm-service/spec';
 import { addCost } from './attempt-cost.js';
-import { endHolds, warnFailed, type Hold, type Spending } from './policy-gate.js';
-import type { PreparedRequest, RequestContext, RequestLog } from './request-log.js';
+import { endHolds, type Hold, type Spending } from './policy-gate.js';
+import { warnFailed, type PreparedRequest, type RequestContext, type RequestLog } from './request-log.js';
 import { runAttempt } from './run-attempt.js';
 
 export type CandidateOutcome = { ok: true; result: ExecResult } | { ok: false; error: AdapterError };
@@ -62,6 +62,7 @@ export async function runCandidate(
         holds,
       });
       log.recordAttempt(attempt.summary, attempt.cost);
+      context.host.recordAttempt(attempt.record, (name, error) => warnFailed(context.logger, name, error));
       const outcome = attempt.ok ? 'success' : attempt.error.kind === 'cancelled' ? 'cancelled' : 'failed';
       spending.cost = addCost(spending.cost, outcome, attempt.cost);
       // The attempt's record is committed before its cost may be settled (needless when nothing is held).

@@ -27,7 +27,7 @@ export async function runRequest(
   options: ExecOptions,
 ): Promise<ExecResult> {
   const prepared = prepare(context, request, options);
-  const log = new RequestLog(prepared, context.emit);
+  const log = new RequestLog(prepared, context);
   context.emit({
     type: 'request.received',
     ...log.base(0),
@@ -40,6 +40,7 @@ export async function runRequest(
   });
   try {
     const plan = planRoute(context.config, request);
+    log.planned(plan.candidates);
     context.emit({
       type: 'route.planned',
       ...log.base(0),
@@ -93,6 +94,7 @@ function prepare(context: RequestContext, request: ExecRequest, options: ExecOpt
     signal: options.signal ?? new AbortController().signal,
     onText: options.onText,
     startedAt: performance.now(),
+    startedAtIso: new Date().toISOString(),
   };
 }
 
@@ -125,10 +127,7 @@ async function tryCandidate(
   next: Candidate | undefined,
 ): Promise<ExecResult | undefined> {
   const yes = prepared.request.yes === true;
-  const decided = await passGate(context, planned, policyContext(context, prepared, explicit), {
-    yes,
-    attempt: log.attempt,
-  });
+  const decided = await passGate(context, planned, policyContext(context, prepared, explicit), { yes, log });
   if (decided.outcome === 'block') {
     skipBlocked(context, log, planned, decided, next);
     return undefined;
@@ -159,7 +158,7 @@ async function tryCandidate(
       });
       const escalated = await passGate(context, escalation, policyContext(context, prepared, true), {
         yes,
-        attempt: log.attempt,
+        log,
       });
       if (escalated.outcome === 'run') {
         ({ candidate, holds } = escalated);

@@ -8,6 +8,7 @@ import type {
   PolicyContext,
   PolicyDecision,
   PolicyV2,
+  RequestRecordV1,
   ResolvedConfig,
 } from '@llm-service/spec';
 import { describe, expect, it } from 'vitest';
@@ -18,21 +19,43 @@ import { RequestLog, type PreparedRequest, type RequestContext } from './request
 const candidate: Candidate = { tool: 'claude', model: 'sonnet', reason: 'preferred' };
 const silent = { warn: () => undefined };
 
+const prepared = {
+  request: { agent: 'writer', prompt: 'x' },
+  invocationId: 'i',
+  chainId: 'c',
+  prompt: new Uint8Array(3),
+  promptSha256: 'sha',
+  startedAt: performance.now(),
+  startedAtIso: '2026-12-07T10:00:00.000Z',
+} as PreparedRequest;
+
 function contextWith(
   policies: PolicyV2[],
   confirm?: (message: string) => Promise<boolean>,
-): { context: RequestContext; events: LlmServiceEvent[] } {
+): {
+  context: RequestContext;
+  events: LlmServiceEvent[];
+  requests: RequestRecordV1[];
+  log: () => RequestLog;
+} {
   const events: LlmServiceEvent[] = [];
+  const requests: RequestRecordV1[] = [];
   const context: RequestContext = {
-    config: {} as ResolvedConfig,
-    host: { policies, adapters: new Map(), commitSinks: async () => true },
+    config: { project: 'alpha' } as ResolvedConfig,
+    host: {
+      policies,
+      adapters: new Map(),
+      commitSinks: async () => true,
+      recordAttempt: () => undefined,
+      recordRequest: (record) => void requests.push(record),
+    },
     emit: (event) => events.push(event),
     env: {},
     logger: silent,
     confirm,
     estimator: async () => undefined,
   };
-  return { context, events };
+  return { context, events, requests, log: () => new RequestLog(prepared, context) };
 }
 
 const policyContext = { invocationId: 'i', chainId: 'c', explicit: false } as PolicyContext;
@@ -56,14 +79,14 @@ describe('passGate', () => {
   it('asks no question when a later policy blocks, and reserves nothing', async () => {
     const log: string[] = [];
     const asked: string[] = [];
-    const { context } = contextWith(
+    const { context, log: requestLog } = contextWith(
       [
         policy('ask', { action: 'confirm', message: 'sure?' }, log, 'a'),
         policy('budget', { action: 'block', message: 'over', hints: [], endsRequest: true }, log, 'b'),
       ],
       async (message) => (asked.push(message), true),
     );
-    const gate = await passGate(context, candidate, policyContext, { yes: false, attempt: 0 });
+    const gate = await passGate(context, candidate, policyContext, { yes: false, log: requestLog() });
     expect(gate).toMatchObject({ outcome: 'block', message: 'over', endsRequest: true });
     expect(asked).toEqual([]);
     expect(log).toEqual(['ask evaluate', 'budget evaluate']);
@@ -71,14 +94,22 @@ describe('passGate', () => {
 
   it('releases every reservation when the user declines, and blocks with the question', async () => {
     const log: string[] = [];
-    const { context, events } = contextWith(
+    const {
+      context,
+      events,
+      requests,
+      log: requestLog,
+    } = contextWith(
       [
         policy('budget', { action: 'allow' }, log, 'held'),
         policy('ask', { action: 'confirm', message: 'sure?' }, log),
       ],
       async () => false,
     );
-    const gate = await passGate(context, candidate, policyContext, { yes: false, attempt: 2 });
+    const request = requestLog();
+    request.nextAttempt();
+    request.nextAttempt();
+    const gate = await passGate(context, candidate, policyContext, { yes: false, log: request });
     expect(gate).toMatchObject({ outcome: 'block', message: 'declined: sure?', endsRequest: true });
     expect(log).toEqual([
       'budget evaluate',
@@ -89,20 +120,33 @@ describe('passGate', () => {
     ]);
     expect(events.map((event) => event.type)).toEqual(['policy.decided', 'policy.decided', 'budget.blocked']);
     expect(events.every((event) => 'attempt' in event && event.attempt === 2)).toBe(true);
+    // The request's record has the decisions, and the block that ended it.
+    request.complete('blocked');
+    expect(requests).toEqual([
+      expect.objectContaining({
+        status: 'blocked',
+        project: 'alpha',
+        decisions: [
+          { policy: 'budget', candidate, attempt: 2, action: 'allow' },
+          { policy: 'ask', candidate, attempt: 2, action: 'confirm', message: 'sure?' },
+        ],
+        blockedBy: { policy: 'ask', candidate, message: 'declined: sure?' },
+      }),
+    ]);
   });
 
   it('runs the rewritten candidate and remembers the one it replaced, but never rewrites an explicit choice', async () => {
     const cheaper: Candidate = { tool: 'claude', model: 'haiku', reason: 'cost_optimization' };
     const rewrite = policy('cost', { action: 'rewrite', candidate: cheaper, reason: 'short prompt' }, []);
-    const { context } = contextWith([rewrite]);
-    expect(await passGate(context, candidate, policyContext, { yes: false, attempt: 0 })).toMatchObject({
+    const { context, log } = contextWith([rewrite]);
+    expect(await passGate(context, candidate, policyContext, { yes: false, log: log() })).toMatchObject({
       outcome: 'run',
       candidate: cheaper,
       replaced: candidate,
       holds: [],
     });
     const explicit = { ...policyContext, explicit: true };
-    expect(await passGate(context, candidate, explicit, { yes: false, attempt: 0 })).toMatchObject({
+    expect(await passGate(context, candidate, explicit, { yes: false, log: log() })).toMatchObject({
       outcome: 'run',
       candidate,
       replaced: undefined,
@@ -112,14 +156,8 @@ describe('passGate', () => {
 
 describe('RequestLog', () => {
   it('numbers attempts across candidates, adds up what they spent, and completes the request once', () => {
-    const events: LlmServiceEvent[] = [];
-    const prepared = {
-      request: { agent: 'writer', prompt: 'x' },
-      invocationId: 'i',
-      chainId: 'c',
-      startedAt: performance.now(),
-    } as PreparedRequest;
-    const log = new RequestLog(prepared, (event) => events.push(event));
+    const { events, requests, log: requestLog } = contextWith([]);
+    const log = requestLog();
     const cost = (costUsd: number) => ({
       usage: { inputTokens: 1, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
       costUsd,
@@ -151,6 +189,14 @@ describe('RequestLog', () => {
         attempt: 0,
       }),
     ]);
+    // The sinks get the request's record once, with every attempt and the skipped candidate.
+    expect(requests).toHaveLength(1);
+    expect(requests[0]).toMatchObject({
+      status: 'failed',
+      costUsd: 0.75,
+      startedAt: '2026-12-07T10:00:00.000Z',
+    });
+    expect(requests[0]!.attempts).toHaveLength(3);
   });
 });
 
