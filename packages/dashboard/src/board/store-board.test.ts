@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { taskPriorities } from '@llm-service/spec';
 import { TASK_PRIORITIES, type InvocationRow, type TaskCard, type TaskSpend } from '../model.js';
 import { startDashboardServer, type DashboardServer } from '../server/index.js';
-import { FakeFeeds, invocationRow, send } from '../server/test-support.js';
+import { FakeFeeds, invocationRow, send, until } from '../server/test-support.js';
 import type { BoardChange } from '../server/types.js';
 import { sumAttempts } from '../feed/task-spend.js';
 import { StoreBoard } from './store-board.js';
@@ -30,16 +30,6 @@ function write(key: string, text: string): void {
 
 function taskText(id: string, status: string, extra = ''): string {
   return `id: ${id}\nagent: writer\nstatus: ${status}\ntitle: Task ${id}\ncreated_at: 2026-12-01T09:00:00Z\n${extra}`;
-}
-
-async function until<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('not in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const card = (key: string) => board.cards().find((each) => each.key === key);

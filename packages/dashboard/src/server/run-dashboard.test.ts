@@ -17,7 +17,7 @@ import { createTaskStore } from '@llm-service/tasks';
 import { describe, expect, it } from 'vitest';
 import type { DashboardSnapshot } from '../model.js';
 import { runDashboard } from './index.js';
-import { invocationRow, send } from './test-support.js';
+import { invocationRow, send, until } from './test-support.js';
 
 const TOKEN = 'run-dashboard-token-0123456789';
 
@@ -61,16 +61,6 @@ function commandInput(
     kernel: async () => kernel,
   };
   return { input, printed: () => printed };
-}
-
-async function until<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('not in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('runDashboard', () => {

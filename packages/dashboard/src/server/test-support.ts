@@ -276,3 +276,14 @@ export function openEvents(
 
 /** The events (not comments or retry hints) among the messages. */
 export const eventsOf = (messages: readonly SseMessage[]) => messages.filter((message) => message.event);
+
+/** Polls `read` until it gives a value; rejects after `timeoutMs`. */
+export async function until<T>(read: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('not in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

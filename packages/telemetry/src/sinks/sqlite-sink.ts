@@ -80,18 +80,41 @@ function applyRecord(row: InvocationRow, record: AttemptRecordV1): void {
   row.turns = record.turns ?? null;
 }
 
-/** An ended attempt's row, for an attempt whose start this sink never saw (or could not write). */
-function rowOfRecord(record: AttemptRecordV1): InvocationRow {
-  const row = emptyRow(record);
-  row.project = record.project;
-  row.taskId = record.taskId ?? null;
-  row.agent = record.agent;
-  row.taskType = record.taskType ?? null;
-  row.pid = record.pid;
-  row.promptSha256 = record.promptSha256;
-  row.promptTokensEstimate = estimatePromptTokens(record.promptBytes);
-  row.forceReason = record.forceReason === undefined ? null : redactSecrets(record.forceReason);
-  applyRecord(row, record);
+/** What an attempt's start and its record both say of it: the row as it is while the attempt runs. */
+interface AttemptStart {
+  invocationId: string;
+  chainId: string;
+  attempt: number;
+  startedAt: string;
+  /** Absent from the events of a kernel older than plugin API 1.4. */
+  project?: string;
+  taskId?: string;
+  agent: string;
+  taskType?: string;
+  tool: string;
+  model: string;
+  reason: string;
+  baselineModel: string;
+  pid: number;
+  promptSha256: string;
+  promptBytes: number;
+  forceReason?: string;
+}
+
+function runningRow(start: AttemptStart): InvocationRow {
+  const row = emptyRow(start);
+  row.project = start.project ?? 'default';
+  row.taskId = start.taskId ?? null;
+  row.agent = start.agent;
+  row.taskType = start.taskType ?? null;
+  row.tool = start.tool;
+  row.model = start.model;
+  row.reason = start.reason;
+  row.baselineModel = start.baselineModel;
+  row.pid = start.pid;
+  row.promptSha256 = start.promptSha256;
+  row.promptTokensEstimate = estimatePromptTokens(start.promptBytes);
+  row.forceReason = start.forceReason === undefined ? null : redactSecrets(start.forceReason);
   return row;
 }
 
@@ -200,24 +223,7 @@ export class SqliteSink implements TelemetrySinkV1 {
   }
 
   #started(event: Extract<LlmServiceEvent, { type: 'invocation.started' }>): void {
-    const row = emptyRow({
-      invocationId: event.invocationId,
-      chainId: event.chainId,
-      attempt: event.attempt,
-      startedAt: event.at,
-    });
-    row.project = event.project ?? 'default';
-    row.taskId = event.taskId ?? null;
-    row.agent = event.agent;
-    row.taskType = event.taskType ?? null;
-    row.tool = event.tool;
-    row.model = event.model;
-    row.reason = event.reason;
-    row.baselineModel = event.baselineModel;
-    row.pid = event.pid;
-    row.promptSha256 = event.promptSha256;
-    row.promptTokensEstimate = estimatePromptTokens(event.promptBytes);
-    row.forceReason = event.forceReason === undefined ? null : redactSecrets(event.forceReason);
+    const row = runningRow({ ...event, startedAt: event.at });
     const key = attemptKey(event.invocationId, event.attempt);
     const operation = { kind: 'insert' as const, key, row, answer: null };
     this.#queuedInserts.set(key, operation);
@@ -396,9 +402,12 @@ export class SqliteSink implements TelemetrySinkV1 {
         inserted.delete(operation.key);
         const { record } = operation;
         if (id === undefined) id = findRunning.get(record.invocationId, record.attempt)?.id;
-        // The start was never recorded (its write failed): the finished attempt is recorded on its own.
-        if (id === undefined) id = insertRow(rowOfRecord(record));
-        else completeRow(id, record);
+        if (id === undefined) {
+          // The start was never recorded (its write failed): the finished attempt is recorded on its own.
+          const row = runningRow(record);
+          applyRecord(row, record);
+          id = insertRow(row);
+        } else completeRow(id, record);
         if (operation.answer !== null) insertContent.run(id, operation.answer);
       }
       return inserted;

@@ -139,9 +139,8 @@ export async function runAttempt(
     const baselinePrice = config.models[baseline.model];
     const baselineCostUsd = baselinePrice ? computeCostUsd(cost.usage, baselinePrice) : undefined;
     const ended = log.base(attempt);
-    emit({
-      type: 'invocation.succeeded',
-      ...ended,
+    /** Who answered, and what it cost: said by the event and by the result alike. */
+    const answeredBy = {
       agent: request.agent,
       tool: candidate.tool,
       model: candidate.model,
@@ -149,6 +148,11 @@ export async function runAttempt(
       usage: cost.usage,
       costUsd: cost.costUsd,
       costSource: cost.costSource,
+    };
+    emit({
+      type: 'invocation.succeeded',
+      ...ended,
+      ...answeredBy,
       ...(cost.note === undefined ? {} : { costNote: cost.note }),
       computedCostUsd: cost.computedCostUsd,
       priceHash: cost.priceHash,
@@ -179,13 +183,7 @@ export async function runAttempt(
       },
       result: {
         text: result.text,
-        agent: request.agent,
-        tool: candidate.tool,
-        model: candidate.model,
-        reason,
-        usage: cost.usage,
-        costUsd: cost.costUsd,
-        costSource: cost.costSource,
+        ...answeredBy,
         latencyMs: Math.round(performance.now() - prepared.startedAt),
         invocationId: prepared.invocationId,
         chainId: prepared.chainId,
