@@ -15,9 +15,9 @@ import {
 import type { Kernel } from '@llm-service/core';
 import { createTaskStore } from '@llm-service/tasks';
 import { describe, expect, it } from 'vitest';
-import type { DashboardSnapshot } from '../model.js';
-import { runDashboard } from './index.js';
-import { invocationRow, send, until } from './test-support.js';
+import type { DashboardSnapshot } from '../src/model.js';
+import { runDashboard } from '../src/server/index.js';
+import { invocationRow, send, until } from '../src/server/test-support.js';
 
 const TOKEN = 'run-dashboard-token-0123456789';
 

@@ -5,12 +5,12 @@ import { createTaskStore } from '@llm-service/tasks';
 import { Subject } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { taskPriorities } from '@llm-service/spec';
-import { TASK_PRIORITIES, type InvocationRow, type TaskCard, type TaskSpend } from '../model.js';
-import { startDashboardServer, type DashboardServer } from '../server/index.js';
-import { FakeFeeds, invocationRow, send, until } from '../server/test-support.js';
-import type { BoardChange } from '../server/types.js';
-import { sumAttempts } from '../feed/task-spend.js';
-import { StoreBoard } from './store-board.js';
+import { TASK_PRIORITIES, type InvocationRow, type TaskCard, type TaskSpend } from '../src/model.js';
+import { startDashboardServer, type DashboardServer } from '../src/server/index.js';
+import { FakeFeeds, invocationRow, send, until } from '../src/server/test-support.js';
+import type { BoardChange } from '../src/server/types.js';
+import { sumAttempts } from '../src/feed/task-spend.js';
+import { StoreBoard } from '../src/board/store-board.js';
 
 const TOKEN = 'board-test-token-0123456789';
 const headers = { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' };
