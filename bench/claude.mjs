@@ -41,11 +41,10 @@ const answer =
 const work = mkdtempSync(join(tmpdir(), 'llm-service-bench-claude-'));
 // Every request gets the same answer at once (no chunk delay, fixed usage): nothing of the model's time is measured.
 const server = await AnthropicTestServer.start({ fallback: reply.text(answer) });
-// The environment of llm-service (and so of claude): HOME, CLAUDE_CONFIG_DIR and the XDG directories in `work`, PATH
-// and nothing else inherited, the test server's URL, a dummy key, and no traffic but model requests. claude also
-// keeps per-project state in $TMPDIR/claude-<uid>, so TMPDIR is in `work` too.
-const env = { ...claudeEnvironment({ baseUrl: server.url, home: work }).env, TMPDIR: join(work, 'tmp') };
-mkdirSync(env.TMPDIR);
+// The environment of llm-service (and so of claude): the testkit's, with HOME, CLAUDE_CONFIG_DIR, the XDG directories
+// and TMPDIR (claude keeps per-project state in $TMPDIR/claude-<uid>) in `work`, PATH and nothing else inherited, the
+// test server's URL, a dummy key, and no traffic but model requests.
+const { env } = claudeEnvironment({ baseUrl: server.url, home: work });
 
 // One agent whose only tool is this claude; claude works in an empty directory (`cwd: work`), as in the CLI's e2e tests.
 const configDir = join(work, 'config');

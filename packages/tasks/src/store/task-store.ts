@@ -54,6 +54,8 @@ export interface TaskStoreOptions {
 /** A task file read from disk: parsed, with the permission bits a rewrite keeps. */
 interface ReadFile extends ParsedTaskFile {
   mode: number;
+  /** It could not be read because a folder on its way is a link (perhaps only for a moment): never a task to fix. */
+  behindLink?: boolean;
 }
 
 /** Everything a full read of the work directory found. */
@@ -422,6 +424,15 @@ export class FileTaskStore implements TaskStoreV1 {
     const { winner, leftovers, ids } = await this.locateTask(realWorkDir, id);
     if (!winner) throw unknownTask(id, ids, this.workDir);
     const current = winner.task;
+    if (winner.behindLink)
+      throw new TaskError(
+        'E_TASK_OUTSIDE',
+        `cannot read ${winner.location.key}: a folder on its way is a link`,
+        {
+          taskId: id,
+          hint: 'a folder of the work directory is a link; replace it with a real folder',
+        },
+      );
     if (!current || !winner.document) throw malformed(winner);
     if (current.revision !== expectedRevision)
       throw new TaskError(
@@ -476,6 +487,7 @@ export class FileTaskStore implements TaskStoreV1 {
         issues: [issue],
         oldShape: [],
         mode: 0o644,
+        behindLink: error instanceof OutsideRootError,
       };
     }
   }

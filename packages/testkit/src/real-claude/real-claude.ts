@@ -74,6 +74,9 @@ export function claudeEnvironment(options: ClaudeEnvironmentOptions): {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'llm-service-claude-home-'));
   const configDir = join(home, '.claude');
   mkdirSync(configDir, { recursive: true });
+  // claude keeps per-project state (and a probe folder per run) under $TMPDIR/claude-<uid>: kept in `home` too.
+  const temporary = join(home, 'tmp');
+  mkdirSync(temporary, { recursive: true });
   const env: Record<string, string> = {
     HOME: home,
     CLAUDE_CONFIG_DIR: configDir,
@@ -81,6 +84,7 @@ export function claudeEnvironment(options: ClaudeEnvironmentOptions): {
     XDG_DATA_HOME: join(home, '.local/share'),
     XDG_STATE_HOME: join(home, '.local/state'),
     XDG_CACHE_HOME: join(home, '.cache'),
+    TMPDIR: temporary,
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     NO_COLOR: '1',
     ANTHROPIC_BASE_URL: options.baseUrl,
