@@ -62,6 +62,9 @@ export default defineConfig([
     format: ['cjs'],
     outExtension: () => ({ js: '.cjs' }),
     shims: true,
+    // Half the bytes to read and hash at every start (1.6 MB → 0.7 MB): about 30 ms less per `exec`, measured
+    // interleaved against the unminified bundle. Stack traces map back through the source map.
+    minify: true,
   },
   {
     // The tiny binary entry: answers --version itself and loads main.cjs otherwise.

@@ -31,6 +31,12 @@ export function loadMain(bundlePath: string, identity: string): LoadedMain {
     main: (require(bundlePath) as { main: MainFunction }).main,
     saveCache: () => undefined,
   });
+  if (process.env.LLM_SERVICE_DEBUG) {
+    // The bundle is minified: a debugging run's stack traces go through its source map, which Node applies only to
+    // code its own loader compiled, not to a script compiled from a code cache.
+    process.setSourceMapsEnabled(true);
+    return plain();
+  }
   if (process.env.LLM_SERVICE_NO_COMPILE_CACHE || !vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER)
     return plain();
 
