@@ -30,21 +30,12 @@ export function assertBuilt(): void {
     throw new Error(`${binPath} is missing: run \`pnpm build\` before the end-to-end tests`);
 }
 
+import { isolatedEnv } from './support.js';
+
+export { isolatedEnv };
+
 export function temporaryDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `llm-service-runner-${prefix}-`));
-}
-
-/** A fresh HOME and XDG directories, so nothing reads or writes the developer's own files. */
-export function isolatedEnv(): Record<string, string> {
-  const home = temporaryDir('home');
-  return {
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-    XDG_STATE_HOME: join(home, '.local/state'),
-    PATH: process.env.PATH ?? '',
-    NO_COLOR: '1',
-  };
 }
 
 export interface Project {

@@ -147,14 +147,7 @@ export class TaskRunner {
       { to: 'assigned', error: { kind, message: note, at: isoNow(this.#now()) } },
       task.revision,
     );
-    this.#emit({
-      type: 'task.assigned',
-      at: this.#now().toISOString(),
-      taskId: moved.id,
-      agent: moved.agent,
-      ...(moved.result?.chainId ? { chainId: moved.result.chainId } : {}),
-      note,
-    });
+    this.#emitAssigned(moved, note);
     this.#context.reporter.notice(`${moved.id} (${moved.agent}): ${note}`);
     return moved;
   }
@@ -490,17 +483,22 @@ export class TaskRunner {
         to: 'assigned',
         error: { kind: 'interrupted', message: note, at: isoNow(this.#now()) },
       });
-      this.#emit({
-        type: 'task.assigned',
-        at: this.#now().toISOString(),
-        taskId: task.id,
-        agent: task.agent,
-        ...(task.result?.chainId ? { chainId: task.result.chainId } : {}),
-        note,
-      });
+      this.#emitAssigned(task, note);
     } finally {
       await lease.release();
     }
+  }
+
+  /** `task.assigned` for a task the runner put back, with the note saying why. */
+  #emitAssigned(task: TaskV1, note: string): void {
+    this.#emit({
+      type: 'task.assigned',
+      at: this.#now().toISOString(),
+      taskId: task.id,
+      agent: task.agent,
+      ...(task.result?.chainId ? { chainId: task.result.chainId } : {}),
+      note,
+    });
   }
 
   /** The prompt and context blocks of a task, or why it is refused (a path outside the project). */
