@@ -43,7 +43,8 @@ const bundleEverything: Options = {
 
 export default defineConfig([
   {
-    // The library entry (createDefaultKernel; main and loadProgram, which load the CLI when called).
+    // The library entry (createDefaultKernel; main and loadProgram, which load the CLI when called): ES modules, as
+    // .mjs and .d.mts since the package is CommonJS for the binary's sake.
     ...bundleEverything,
     entry: { index: 'src/index.ts' },
     format: ['esm'],
@@ -67,9 +68,11 @@ export default defineConfig([
     minify: true,
   },
   {
-    // The tiny binary entry: answers --version itself and loads main.cjs otherwise.
+    // The tiny binary entry: answers --version itself and loads main.cjs otherwise. CommonJS (the package's `type`),
+    // so that Node starts it without its ES module loader: about 4 ms less for every command, `--version` included,
+    // measured interleaved against the ES module build of the same file.
     ...bundleEverything,
     entry: { bin: 'src/bin.ts' },
-    format: ['esm'],
+    format: ['cjs'],
   },
 ]);

@@ -1,14 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pinnedClaudeVersion } from '@llm-service/testkit';
-import { describe, expect, it } from 'vitest';
+import { removeTemporaryDirectories, temporaryDirectory } from '@llm-service/testkit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../src/index.js';
 import { parseVersion } from '../src/adapter/detect-claude.js';
-import { temporaryDirectory, toolConfig } from './support/helpers.js';
+import { toolConfig } from './support/helpers.js';
 import { claudeBinary, skipReason } from './support/real-claude.js';
 
 const adapter = createClaudeAdapter();
 const secret = 'sk-ant-api03-THIS-MUST-NEVER-BE-PRINTED';
+afterAll(removeTemporaryDirectories);
 
 function homeWith(files: Record<string, string> = {}): string {
   const home = temporaryDirectory('adapter-claude-home-');

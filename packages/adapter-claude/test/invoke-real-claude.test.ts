@@ -1,29 +1,27 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnthropicTestServer, claudeEnvironment, reply, type ScriptedReply } from '@llm-service/testkit';
+import {
+  collectInvocation,
+  collectInvocationLeavingNoProcess,
+  removeTemporaryDirectories,
+  startedServers,
+  temporaryDirectory,
+} from '@llm-service/testkit/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClaudeAdapter } from '../src/index.js';
-import {
-  collect,
-  invocationRequest,
-  temporaryDirectory,
-  toolConfig,
-  withAgentOptions,
-  type ClaudeRequest,
-} from './support/helpers.js';
-import { claudeBinary, processesMatching, skipReason, waitUntil } from './support/real-claude.js';
+import { invocationRequest, toolConfig, withAgentOptions, type ClaudeRequest } from './support/helpers.js';
+import { claudeBinary, skipReason } from './support/real-claude.js';
 
 const adapter = createClaudeAdapter();
-const servers: AnthropicTestServer[] = [];
+const servers = startedServers((replies: ScriptedReply[] = [], fallback?: ScriptedReply) =>
+  AnthropicTestServer.start({ replies, ...(fallback ? { fallback } : {}) }),
+);
+const server = servers.start;
 afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
+  await servers.closeAll();
+  removeTemporaryDirectories();
 });
-
-async function server(replies: ScriptedReply[] = [], fallback?: ScriptedReply): Promise<AnthropicTestServer> {
-  const started = await AnthropicTestServer.start({ replies, ...(fallback ? { fallback } : {}) });
-  servers.push(started);
-  return started;
-}
 
 /** A request that runs the real claude against `target`, in a fresh HOME. */
 function request(
@@ -70,7 +68,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
       }),
     ]);
     const prompt = 'What is the answer? ✓ — «bytes as given»\n';
-    const outcome = await collect(adapter, request(target, prompt));
+    const outcome = await collectInvocation(adapter, request(target, prompt));
     expect(outcome.error).toBeUndefined();
     expect(outcome.outputs).toEqual(['The answer ', 'is 42', '.']);
     expect(outcome.result).toMatchObject({
@@ -101,7 +99,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
     );
     const shared = join(base.configDir, 'shared-dir');
     mkdirSync(shared);
-    const outcome = await collect(adapter, {
+    const outcome = await collectInvocation(adapter, {
       ...withAgentOptions(base, {
         append_system_prompt_file: 'prompts/architect.md',
         allowed_tools: ['Read', 'Bash(git diff *)'],
@@ -129,7 +127,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
         }),
         reply.text('Done.'),
       ]);
-      const outcome = await collect(
+      const outcome = await collectInvocation(
         adapter,
         withAgentOptions(request(target, 'make the file'), {
           ...(grant.allow ? { allowed_tools: ['Bash(touch *)'] } : {}),
@@ -156,7 +154,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
 
   it('without a key, fails as auth before any request is sent', async () => {
     const target = await server();
-    const outcome = await collect(adapter, request(target, 'hi', { apiKey: null }));
+    const outcome = await collectInvocation(adapter, request(target, 'hi', { apiKey: null }));
     expect(outcome.error).toMatchObject({ kind: 'auth', retrySameTool: false, fallback: true });
     expect(outcome.error?.message).toContain('Not logged in');
     expect(outcome.outputs).toEqual([]);
@@ -165,7 +163,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
 
   it('stops claude at the first 401 for a static ANTHROPIC_API_KEY instead of letting it retry', async () => {
     const target = await server([], reply.error(401));
-    const outcome = await collect(adapter, request(target, 'hi', { tool: { retry: { max: 5 } } }));
+    const outcome = await collectInvocation(adapter, request(target, 'hi', { tool: { retry: { max: 5 } } }));
     expect(outcome.error).toMatchObject({ kind: 'auth', retrySameTool: false, fallback: true });
     expect(outcome.error?.message).toContain('refused ANTHROPIC_API_KEY (HTTP 401)');
     expect(target.messageRequests).toHaveLength(1);
@@ -173,7 +171,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
 
   it('lets claude retry a 429 once and succeeds', async () => {
     const target = await server([reply.error(429), reply.text('after the limit')]);
-    const outcome = await collect(adapter, request(target, 'hi'));
+    const outcome = await collectInvocation(adapter, request(target, 'hi'));
     expect(outcome.error).toBeUndefined();
     expect(outcome.result?.text).toBe('after the limit');
     expect(target.messageRequests).toHaveLength(2);
@@ -181,11 +179,11 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
 
   it('bounds claude’s own retries of 529 by retry.max, then fails as overloaded for the chain to move on', async () => {
     const target = await server([], reply.error(529));
-    const outcome = await collect(adapter, request(target, 'hi', { tool: { retry: { max: 1 } } }));
+    const outcome = await collectInvocation(adapter, request(target, 'hi', { tool: { retry: { max: 1 } } }));
     expect(outcome.error).toMatchObject({ kind: 'overloaded', retrySameTool: false, fallback: true });
     expect(target.messageRequests).toHaveLength(2);
     const zero = await server([], reply.error(529));
-    await collect(adapter, request(zero, 'hi', { tool: { retry: { max: 0 } } }));
+    await collectInvocation(adapter, request(zero, 'hi', { tool: { retry: { max: 0 } } }));
     expect(zero.messageRequests).toHaveLength(1);
   });
 
@@ -197,7 +195,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
       }),
       reply.text('never sent'),
     ]);
-    const outcome = await collect(adapter, request(target, 'hi', { maxBudgetUsd: 0.01 }));
+    const outcome = await collectInvocation(adapter, request(target, 'hi', { maxBudgetUsd: 0.01 }));
     expect(outcome.error).toMatchObject({ kind: 'tool-error', fallback: false });
     expect(outcome.error?.message).toContain('Reached maximum budget ($0.01)');
     expect(target.messageRequests).toHaveLength(1);
@@ -210,7 +208,7 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
     const target = await server([
       reply.text('costly', { usage: { input_tokens: 100_000, output_tokens: 10 } }),
     ]);
-    const outcome = await collect(adapter, request(target, 'hi', { maxBudgetUsd: 0.01 }));
+    const outcome = await collectInvocation(adapter, request(target, 'hi', { maxBudgetUsd: 0.01 }));
     expect(outcome.error).toBeUndefined();
     expect(outcome.result).toMatchObject({ text: 'costly', exitCode: 1 });
     expect(outcome.result?.reportedCostUsd).toBeCloseTo((100_000 * 3 + 10 * 15) / 1_000_000, 12);
@@ -219,9 +217,11 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
   it('emits the first chunk while the server is still streaming', async () => {
     const target = await server([reply.chunks(['first chunk ', 'second chunk'], { holdAfterChunk: 1 })]);
     const seen: { text: string; serverFinished: number }[] = [];
-    const outcome = await collect(adapter, request(target, 'hi'), undefined, (text) => {
-      seen.push({ text, serverFinished: target.finishedAnswers });
-      target.release();
+    const outcome = await collectInvocation(adapter, request(target, 'hi'), {
+      onOutput: (text) => {
+        seen.push({ text, serverFinished: target.finishedAnswers });
+        target.release();
+      },
     });
     expect(outcome.error).toBeUndefined();
     expect(seen[0]).toEqual({ text: 'first chunk ', serverFinished: 0 });
@@ -233,47 +233,45 @@ describe.skipIf(skipReason !== undefined)('the claude adapter running the real c
     const base = request(target, 'hi', { timeoutMs: 3_000 });
     const marker = join(base.configDir, 'stall-marker');
     mkdirSync(marker);
-    const pending = collect(adapter, { ...base, adapterOptions: { add_dirs: ['stall-marker'] } });
-    await target.waitForMessageRequests(1);
-    expect(processesMatching(marker).length).toBeGreaterThan(0);
-    const outcome = await pending;
+    const outcome = await collectInvocationLeavingNoProcess(
+      adapter,
+      { ...base, adapterOptions: { add_dirs: ['stall-marker'] } },
+      { marker, running: () => target.waitForMessageRequests(1) },
+    );
     expect(outcome.error).toMatchObject({
       kind: 'timeout',
       fallback: true,
       message: "'claude' timed out after 3 s",
     });
-    await waitUntil(() => processesMatching(marker).length === 0, 5_000);
   });
 
-  it('ends claude when the caller aborts, as cancelled', async () => {
+  it('ends claude when the caller aborts, as cancelled, leaving no process', async () => {
     const target = await server([], reply.stall());
     const base = request(target, 'hi');
     const marker = join(base.configDir, 'cancel-marker');
     mkdirSync(marker);
-    const controller = new AbortController();
-    const pending = collect(
+    const outcome = await collectInvocationLeavingNoProcess(
       adapter,
       { ...base, adapterOptions: { add_dirs: ['cancel-marker'] } },
-      controller.signal,
+      { marker, running: () => target.waitForMessageRequests(1), abort: true },
     );
-    await target.waitForMessageRequests(1);
-    controller.abort();
-    const outcome = await pending;
     expect(outcome.error).toMatchObject({ kind: 'cancelled', fallback: false });
-    await waitUntil(() => processesMatching(marker).length === 0, 5_000);
   });
 });
 
 describe('the claude adapter before it starts anything', () => {
   it('is not-installed when the binary is missing', async () => {
     const target = await server();
-    const outcome = await collect(adapter, request(target, 'hi', { tool: { binary: './no-such-claude' } }));
+    const outcome = await collectInvocation(
+      adapter,
+      request(target, 'hi', { tool: { binary: './no-such-claude' } }),
+    );
     expect(outcome.error).toMatchObject({ kind: 'not-installed', fallback: true });
   });
 
   it('is auth when an env_required variable is missing, naming it only', async () => {
     const target = await server();
-    const outcome = await collect(
+    const outcome = await collectInvocation(
       adapter,
       request(target, 'hi', {
         tool: { binary: process.execPath, env_required: ['ANTHROPIC_API_KEY_FOR_TEAM'] },
@@ -284,7 +282,7 @@ describe('the claude adapter before it starts anything', () => {
 
   it('refuses a cost cap of zero without falling back', async () => {
     const target = await server();
-    const outcome = await collect(
+    const outcome = await collectInvocation(
       adapter,
       request(target, 'hi', { tool: { binary: process.execPath }, maxBudgetUsd: 0 }),
     );

@@ -4,8 +4,6 @@
  *
  *   LLM_SERVICE_RECORD_CLAUDE_FIXTURES=1 pnpm vitest run packages/adapter-claude/test/record-fixtures.test.ts
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { runTool } from '@llm-service/plugin-kit';
 import {
   AnthropicTestServer,
@@ -14,10 +12,10 @@ import {
   reply,
   type ScriptedReply,
 } from '@llm-service/testkit';
-import { describe, expect, it } from 'vitest';
+import { removeTemporaryDirectories, temporaryDirectory, writeRecording } from '@llm-service/testkit/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildArgs } from '../src/argv/build-args.js';
-import { temporaryDirectory } from './support/helpers.js';
-import { fixturesDir } from './support/fixtures.js';
+import { fixturesDir, type FixtureMeta } from './support/fixtures.js';
 
 interface Scenario {
   name: string;
@@ -119,6 +117,8 @@ const scenarios: Scenario[] = [
   },
 ];
 
+afterAll(removeTemporaryDirectories);
+
 describe.runIf(process.env.LLM_SERVICE_RECORD_CLAUDE_FIXTURES === '1')('recording claude fixtures', () => {
   it.each(scenarios)('records $name', async (scenario) => {
     const binary = findClaudeBinary();
@@ -148,23 +148,11 @@ describe.runIf(process.env.LLM_SERVICE_RECORD_CLAUDE_FIXTURES === '1')('recordin
         signal: new AbortController().signal,
         collectStdout: true,
       });
-      mkdirSync(fixturesDir, { recursive: true });
-      writeFileSync(join(fixturesDir, `${scenario.name}.jsonl`), run.stdout);
-      writeFileSync(
-        join(fixturesDir, `${scenario.name}.meta.json`),
-        `${JSON.stringify(
-          {
-            description: scenario.description,
-            args: args.slice(0),
-            exitCode: run.exitCode,
-            signal: run.signal,
-            stderr: run.stderr,
-            messageRequests: server.messageRequests.length,
-          },
-          null,
-          2,
-        )}\n`,
-      );
+      writeRecording<FixtureMeta>(fixturesDir, scenario.name, run, {
+        description: scenario.description,
+        args: args.slice(0),
+        messageRequests: server.messageRequests.length,
+      });
     } finally {
       await server.close();
     }

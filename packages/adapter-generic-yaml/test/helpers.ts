@@ -9,6 +9,7 @@ import {
   type InvocationRequest,
   type InvocationResult,
 } from '@llm-service/spec';
+import { invocationRequestFor } from '@llm-service/testkit/testing';
 import type { GenericYamlTool } from '../src/config/tool-settings-types.js';
 import { createGenericYamlAdapter } from '../src/index.js';
 import { genericYamlToolSchema } from '../src/config/tool-schema.js';
@@ -34,29 +35,16 @@ export function temporaryDirectory(prefix = 'generic-yaml-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-export function invocationRequest(
-  tool: GenericYamlTool,
-  prompt: Uint8Array | string,
-  overrides: Partial<InvocationRequest<GenericYamlTool>> = {},
-): InvocationRequest<GenericYamlTool> {
-  return {
-    invocationId: 'inv-1',
-    chainId: 'chain-1',
-    attempt: 1,
-    agent: 'tester',
-    taskType: undefined,
-    toolId: 'fake',
-    tool,
-    model: 'fake-model',
-    prompt: typeof prompt === 'string' ? new TextEncoder().encode(prompt) : prompt,
-    timeoutMs: 20_000,
-    adapterOptions: undefined,
-    configDir: fixturesDir,
-    maxBudgetUsd: undefined,
-    env: process.env,
-    ...overrides,
-  };
-}
+/** One attempt's request for the fake CLI, run with this process's environment. */
+export const invocationRequest = invocationRequestFor<GenericYamlTool, unknown>({
+  toolId: 'fake',
+  model: 'fake-model',
+  timeoutMs: 20_000,
+  configDir: fixturesDir,
+  env: process.env,
+  // generic-yaml takes no agent options.
+  parseOptions: (raw) => raw,
+});
 
 export interface TimedEvent {
   event: AdapterEvent;

@@ -158,6 +158,8 @@ describe('failed runs', () => {
     auth: ['not logged in', 'invalid api key'],
     'rate-limit': ['\\b429\\b', 'rate.?limit'],
     overloaded: ['overloaded', '\\b529\\b'],
+    'plan-limit': ['usage limit reached', 'quota exhausted'],
+    'context-too-long': ['context.?length', 'too many tokens'],
   };
 
   it.each([
@@ -165,6 +167,8 @@ describe('failed runs', () => {
     ['', 'HTTP 429 Too Many Requests', 'rate-limit', true],
     ['API error 529: Overloaded', '', 'overloaded', true],
     ['segmentation fault', '', 'tool-error', false],
+    ['rate limited: usage limit reached until 14:00', '', 'plan-limit', false],
+    ['', "This model's maximum context length is 8192 tokens", 'context-too-long', false],
   ] as const)('classifies stderr %j / stdout %j as %s', async (stderr, stdout, kind, retrySameTool) => {
     const tool = toolConfig({
       error_patterns: patterns,

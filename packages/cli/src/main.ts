@@ -1,15 +1,13 @@
+// First: it configures zod before any schema is built (see configure-zod.ts).
+import './configure-zod.js';
 import { CommanderError } from 'commander';
-import { config as configureZod } from 'zod';
 import { colorsFor } from './io/colors.js';
 import { reportError } from './io/report-error.js';
-import { createProgram, type CliContext, type CliIo } from './program.js';
+import { createProgramFor, type CliContext, type CliIo } from './program.js';
 import { builtinPlugins } from './builtin-plugins.js';
 import { processIo } from './process-io.js';
 
 export { processIo };
-
-// A CLI process validates each schema once: zod's JIT compilation of object parsers costs more than it saves here.
-configureZod({ jitless: true });
 
 /** Runs the CLI and returns its exit code; never throws and never prints a stack trace. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -35,7 +33,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   };
   io.stdout.on('error', onStdoutError);
   try {
-    await createProgram(context).parseAsync([...argv], { from: 'user' });
+    await createProgramFor(context, argv).parseAsync([...argv], { from: 'user' });
   } catch (error) {
     if (error instanceof CommanderError) {
       // Help and version end with code 0; every parse error is a usage error (exit 2).

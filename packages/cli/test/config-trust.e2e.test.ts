@@ -52,7 +52,7 @@ describe('config validate on a project config not trusted yet', () => {
     const { env } = isolatedHome();
     const run = await runCli(['config', 'validate'], { cwd, env });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.toString()).toMatch(/^config OK: .*\(1 agents, 1 tools, 3 models; 6 plugins\)\n$/);
+    expect(run.stdout.toString()).toMatch(/^config OK: .*\(1 agents, 1 tools, 3 models; 9 plugins\)\n$/);
     expect(run.stderr).toBe(
       `llm-service: warning: the project config ${dir} is not trusted yet: it was checked without running any of its code, and runs only once trusted\n` +
         `  hint: review it, then run \`llm-service config trust --config-dir ${dir}\`\n`,
@@ -71,7 +71,7 @@ describe('config validate on a project config not trusted yet', () => {
     const run = await runCli(['config', 'validate'], { cwd, env });
     expect(run.code, run.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
-    expect(run.stdout.toString()).toContain('6 plugins, 1 not loaded until trusted)');
+    expect(run.stdout.toString()).toContain('9 plugins, 1 not loaded until trusted)');
     expect(run.stderr).toContain(
       'is not trusted yet, so it was checked without running any of its code; not checked until it is trusted:\n' +
         '  .llm-service/llm-service.yaml:2:11: plugins.0: plugin ./plugins/audit.mjs: not loaded, as it is code the config runs; nor its sections, adapters and checks\n' +

@@ -55,7 +55,7 @@ describe('docs', () => {
     for (const code of Object.values(ExitCode))
       expect(markdown).toMatch(new RegExp(`^\\| ${code} +\\|`, 'm'));
     for (const kind of adapterErrorKinds)
-      expect(markdown).toContain(`\`E_ADAPTER_${kind.toUpperCase().replace('-', '_')}\``);
+      expect(markdown).toContain(`\`E_ADAPTER_${kind.toUpperCase().replaceAll('-', '_')}\``);
     for (const code of [
       'E_USAGE',
       'E_CONFIG',

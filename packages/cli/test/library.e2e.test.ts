@@ -1,5 +1,5 @@
 /**
- * `@llm-service/cli` as a library (README, "Library"): the built entry `dist/index.js`, imported by a separate Node
+ * `@llm-service/cli` as a library (README, "Library"): the built entry `dist/index.mjs`, imported by a separate Node
  * process as a program would, gives with `createDefaultKernel` what the binary runs with. The quick-start's config
  * (its stand-in tool) answers; a hard budget in policies.yaml blocks, so the policy plugin is loaded; telemetry
  * records; a project config is refused until trusted; and the library writes nothing to stdout or stderr itself.
@@ -18,7 +18,7 @@ import {
   temporaryDir,
 } from './support/cli.js';
 
-const entry = join(repoRoot, 'packages/cli/dist/index.js');
+const entry = join(repoRoot, 'packages/cli/dist/index.mjs');
 const specEntry = join(repoRoot, 'packages/spec/dist/index.js');
 
 /** What the child process reports on stdout, as JSON, and nothing else. */
@@ -101,7 +101,7 @@ function runLibrary(
   });
 }
 
-/** The chunks `dist/index.js` imports statically (what importing the package loads), with their text. */
+/** The chunks `dist/index.mjs` imports statically (what importing the package loads), with their text. */
 function staticGraph(file: string, seen = new Map<string, string>()): Map<string, string> {
   if (seen.has(file)) return seen;
   const text = readFileSync(file, 'utf8');
@@ -174,6 +174,9 @@ describe('createDefaultKernel from the built @llm-service/cli', () => {
     expect(result.plugins).toEqual([
       '@llm-service/adapter-generic-yaml',
       '@llm-service/adapter-claude',
+      '@llm-service/adapter-codex',
+      '@llm-service/adapter-gemini',
+      '@llm-service/adapter-openai',
       '@llm-service/policy',
       '@llm-service/telemetry',
       '@llm-service/dashboard',

@@ -64,7 +64,7 @@ describe('llm-service tools', () => {
       ['gemini', false],
     ]);
     expect(report.notConfigured).toEqual([
-      { id: 'ollama', yaml: expect.stringMatching(/^ollama: \{ binary: ollama, /) },
+      { id: 'ollama', yaml: expect.stringMatching(/^ollama: \{ adapter: openai, base_url: /) },
     ]);
   });
 
@@ -77,7 +77,7 @@ describe('llm-service tools', () => {
     expect(text).toMatch(/^aider +not found +install: /m);
     expect(text).toContain('OPENAI_API_KEY');
     expect(text).toMatch(/missing: claude, gemini/);
-    expect(text).toMatch(/^ {2}ollama: \{ binary: ollama, args: \[run, '\{\{model\}\}'\]/m);
+    expect(text).toMatch(/^ {2}ollama: \{ adapter: openai, base_url: 'http:\/\/127\.0\.0\.1:11434\/v1'/m);
     // Off a terminal: no colours, no box drawing.
     // eslint-disable-next-line no-control-regex
     expect(text).not.toMatch(/\u001b\[|[┌─│]/);

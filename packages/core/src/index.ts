@@ -3,7 +3,13 @@
  * contracts of `@llm-service/spec`, and is what distributions (the CLI) compose. Plugins never depend on it.
  */
 // The library API
-export { createKernel, Kernel, type KernelLogger, type KernelOptions } from './kernel/kernel.js';
+export {
+  createKernel,
+  Kernel,
+  type ConfigCache,
+  type KernelLogger,
+  type KernelOptions,
+} from './kernel/kernel.js';
 export type {
   AttemptSummary,
   ContextFile,
@@ -27,12 +33,11 @@ export {
   type ConfigSchemas,
   type ConfigSources,
 } from './config/load-config.js';
-export { locate, toPlainValue, type YamlSource } from './config/yaml-source.js';
+export { locate, toPlainValue, type YamlSource } from '@llm-service/plugin-kit';
 export { interpolateEnv } from './config/interpolate.js';
 export { coreSettingsShape, projectOf } from './config/file-schemas.js';
 // Plugins
 export { importPlugin, resolvePluginUrl, validatePluginDefinition } from './plugin/load-plugins.js';
-// Routing and cost
+// Routing and the prompt
 export { planRoute } from './routing/plan-route.js';
 export { buildPrompt } from './kernel/build-prompt.js';
-export { computeCostUsd, priceHash } from './kernel/cost.js';

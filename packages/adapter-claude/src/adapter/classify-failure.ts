@@ -1,5 +1,15 @@
 import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
-import type { RunToolResult } from '@llm-service/plugin-kit';
+import {
+  exitCodeOption,
+  exitFailure,
+  outputTail as tail,
+  spawnFailure,
+  stoppedRunFailure,
+  streamOutputFailure,
+  type RunToolResult,
+  type StreamExpectations,
+  type ToolRunContext,
+} from '@llm-service/plugin-kit';
 import type { ApiRetryEvent } from '../stream/stream-events.js';
 import type { StreamState } from '../stream/stream-parser.js';
 
@@ -13,32 +23,21 @@ const claudeHints = {
   overloaded: 'the API is overloaded: try again in a minute, or add a fallback_chain entry on another tool',
 } as const;
 
-/** About 2 KB of the end of stderr goes into messages: enough for the error, short enough to read. */
-export const stderrTailChars = 2048;
-
-export interface FailureContext {
-  toolId: string;
-  binaryPath: string;
-  timeoutMs: number;
-  /** `retry.same_tool`: whether llm-service itself may run claude again after a rate limit or overload. */
-  retrySameTool: boolean;
+export interface FailureContext extends ToolRunContext {
   /** Set when the adapter stopped claude itself because its static API key was refused. */
   stoppedForAuth: boolean;
 }
 
+/** What claude prints on stdout with `--output-format stream-json`, for the message when it printed something else. */
+const claudeStream: StreamExpectations = {
+  output: "Claude Code's stream-json output",
+  program: 'Claude Code',
+  ending: 'a result line',
+};
+
 /** What `claude` said when it could not authenticate, for runs that end without a structured status. */
 const authPattern =
   /not logged in|please run \/login|invalid api key|invalid x-api-key|failed to authenticate|authentication_error|oauth token (?:has )?expired/i;
-
-function tail(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length > stderrTailChars ? `…${trimmed.slice(-stderrTailChars)}` : trimmed;
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return Number.isInteger(seconds) ? String(seconds) : seconds.toFixed(1);
-}
 
 /** An API failure that retrying on this tool cannot cure: a refused credential. */
 export function isAuthRetry(retry: ApiRetryEvent): boolean {
@@ -78,19 +77,6 @@ export function apiFailureKind(state: StreamState): AdapterErrorKind | undefined
   return undefined;
 }
 
-function spawnFailure(error: NodeJS.ErrnoException, context: FailureContext): AdapterError {
-  const where = `'${context.binaryPath}'`;
-  if (error.code === 'ENOENT') {
-    return new AdapterError('not-installed', `could not start ${where}: the file was not found`, {
-      cause: error,
-    });
-  }
-  if (error.code === 'EACCES') {
-    return new AdapterError('tool-error', `could not start ${where}: permission denied`, { cause: error });
-  }
-  return new AdapterError('tool-error', `could not start ${where}: ${error.message}`, { cause: error });
-}
-
 /**
  * claude checks `--max-budget-usd` after each model turn, so the turn that crosses the cap has already run (and been
  * paid for). When that turn ended the answer (`end_turn`), the answer is whole: it counts as an answer, with its true
@@ -106,7 +92,7 @@ function reportedFailure(state: StreamState, run: RunToolResult, context: Failur
   const said = result.result?.trim() || result.errors?.join('; ') || state.apiError?.text || result.subtype;
   const base = {
     detail: tail(run.stderr) || undefined,
-    ...(run.exitCode === null ? {} : { exitCode: run.exitCode }),
+    ...exitCodeOption(run),
   };
   if (result.subtype === 'error_max_budget_usd') {
     // The per-request cap is the policy's second line of defence: another candidate would spend on top of it.
@@ -146,7 +132,7 @@ export function classifyFailure(
   state: StreamState,
   context: FailureContext,
 ): AdapterError | undefined {
-  if (run.spawnError) return spawnFailure(run.spawnError, context);
+  if (run.spawnError) return spawnFailure(run.spawnError, context.binaryPath);
   if (context.stoppedForAuth) {
     const retry = state.retries.find(isAuthRetry);
     const status = retry?.error_status == null ? 'refused' : `HTTP ${retry.error_status}`;
@@ -156,14 +142,8 @@ export function classifyFailure(
       { retrySameTool: false, hint: claudeHints.refusedKey },
     );
   }
-  if (run.cancelled) return new AdapterError('cancelled', 'cancelled');
-  if (run.timedOut) {
-    return new AdapterError(
-      'timeout',
-      `'${context.toolId}' timed out after ${formatSeconds(context.timeoutMs)} s${retriesNote(state.retries)}`,
-      { detail: tail(run.stderr) || undefined },
-    );
-  }
+  const stopped = stoppedRunFailure(run, tail(run.stderr), { ...context, note: retriesNote(state.retries) });
+  if (stopped) return stopped;
   if (state.result !== undefined) {
     if (isCompletedOverBudget(state)) return undefined;
     if (state.result.is_error === true) return reportedFailure(state, run, context);
@@ -172,32 +152,13 @@ export function classifyFailure(
   }
 
   const stderr = tail(run.stderr);
-  const exit = run.exitCode === null ? {} : { exitCode: run.exitCode };
-  if (state.events === 0 && state.unreadableLines > 0) {
-    return new AdapterError(
-      'bad-output',
-      `'${context.toolId}' did not print Claude Code's stream-json output (is '${context.binaryPath}' Claude Code?); it began with: ${JSON.stringify(state.firstBytes)}`,
-      { detail: state.firstBytes, ...exit },
-    );
-  }
-  if (run.exitCode === 0) {
-    return new AdapterError(
-      'bad-output',
-      `'${context.toolId}' exited without a result line${state.events === 0 ? ' and printed nothing' : ''}`,
-      { detail: state.firstBytes || stderr || undefined, ...exit },
-    );
-  }
-  const status =
-    run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
+  const unreadable = streamOutputFailure(run, stderr, state, context, claudeStream);
+  if (unreadable) return unreadable;
   const kind: AdapterErrorKind = authPattern.test(run.stderr) ? 'auth' : 'tool-error';
   // commander's wording for a flag or value this claude does not take: most likely an older release.
   const hint =
     kind === 'tool-error' && /unknown option|error: option/i.test(run.stderr)
       ? ` (check that the installed Claude Code takes these flags; \`claude --version\` should be 2.1 or later)`
       : '';
-  return new AdapterError(
-    kind,
-    stderr ? `'${context.toolId}' ${status}: ${stderr}${hint}` : `'${context.toolId}' ${status}`,
-    { detail: stderr || undefined, ...exit },
-  );
+  return exitFailure(kind, run, stderr, context, { note: hint });
 }

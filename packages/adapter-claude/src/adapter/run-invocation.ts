@@ -1,39 +1,30 @@
-import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
+import { AdapterError } from '@llm-service/spec';
 import {
-  assertWorkingDirectory,
-  credentialsError,
-  locateBinary,
-  missingCredentials,
-  runTool,
+  agentOptionsOrDefaults,
+  prepareRun,
+  runWithParser,
+  throwIfCancelled,
+  type ToolRun,
+  toolRunContext,
   withSpending,
-  workingDirectory,
 } from '@llm-service/plugin-kit';
 import { buildArgs } from '../argv/build-args.js';
 import { readAppendSystemPrompt } from '../argv/system-prompt.js';
 import { spendingOf, toInvocationResult } from '../stream/invocation-result.js';
 import { ClaudeStreamParser } from '../stream/stream-parser.js';
 import { classifyFailure, isAuthRetry } from './classify-failure.js';
-import type { ClaudeAgentOptions } from '../config/claude-schema.js';
-import { defaultAgentOptions, type ClaudeTool } from './settings.js';
+import { claudeAgentOptionsSchema, type ClaudeAgentOptions } from '../config/claude-schema.js';
+import type { ClaudeTool } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 
 /**
  * Runs one attempt of `claude` to completion: checks what can be checked before starting anything, streams answer
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
-export async function runInvocation(
-  request: InvocationRequest<ClaudeTool, ClaudeAgentOptions>,
-  signal: AbortSignal,
-  emit: (text: string) => void,
-): Promise<InvocationResult> {
-  const settings = request.tool;
-  const options = request.adapterOptions ?? defaultAgentOptions;
+export const runInvocation: ToolRun<ClaudeTool, ClaudeAgentOptions> = async (request, signal, emit) => {
+  const options = agentOptionsOrDefaults(request.adapterOptions, claudeAgentOptionsSchema);
   const env = claudeChildEnvironment(request.env, request.tool);
-  const binaryPath = locateBinary(request.tool, request.configDir, env, installHint);
-  const missing = missingCredentials(request.tool, env);
-  if (missing.length > 0) throw credentialsError(missing);
-  const cwd = workingDirectory(request.tool, request.configDir);
-  assertWorkingDirectory(cwd, request.toolId);
+  const prepared = prepareRun(request, env, { installHint });
   if (request.maxBudgetUsd !== undefined && !(request.maxBudgetUsd > 0)) {
     // claude refuses a cap of 0 or less; a run that may spend nothing cannot run at all, here or elsewhere.
     const message = `the per-request cost cap is $${request.maxBudgetUsd}: nothing may be spent`;
@@ -46,7 +37,7 @@ export async function runInvocation(
     configDir: request.configDir,
     maxBudgetUsd: request.maxBudgetUsd,
   });
-  if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+  throwIfCancelled(signal);
 
   // claude retries a 401 like any failed request. A static key from the environment cannot start working on a
   // retry, so the run is stopped at the first refusal and the chain moves on; other credential sources (OAuth, a key
@@ -65,27 +56,14 @@ export async function runInvocation(
     },
   });
   try {
-    const run = await runTool({
-      file: binaryPath,
-      args,
-      cwd,
-      env,
-      input: request.prompt,
-      timeoutMs: request.timeoutMs,
-      signal: stop.signal,
-      onStdout: (chunk) => parser.push(chunk),
-    });
-    parser.end();
+    const run = await runWithParser(parser, request, { ...prepared, args, env, signal: stop.signal });
     const failure = classifyFailure(run, parser.state, {
-      toolId: request.toolId,
-      binaryPath,
-      timeoutMs: request.timeoutMs,
-      retrySameTool: settings.retry.same_tool,
+      ...toolRunContext(request, prepared.binaryPath),
       stoppedForAuth: stoppedForAuth && !signal.aborted,
     });
     // A run that failed after paid turns (stopped at its budget cap or turn limit) still reported what it spent.
     if (failure) throw withSpending(failure, parser.state.result && spendingOf(parser.state.result));
-    if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+    throwIfCancelled(signal);
     const result = toInvocationResult(parser.state, parser.state.result!, {
       requestedModel: request.model,
       exitCode: run.exitCode ?? 0,
@@ -97,4 +75,4 @@ export async function runInvocation(
   } finally {
     signal.removeEventListener('abort', forwardAbort);
   }
-}
+};

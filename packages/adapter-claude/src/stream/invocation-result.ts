@@ -1,5 +1,5 @@
 import type { InvocationResult, Usage } from '@llm-service/spec';
-import type { Spending } from '@llm-service/plugin-kit';
+import { busiestModel, sumUsage, type Spending } from '@llm-service/plugin-kit';
 import type { ResultEvent } from './stream-events.js';
 import type { StreamState } from './stream-parser.js';
 
@@ -14,14 +14,13 @@ const count = (value: number | undefined): number =>
 export function usageOf(result: ResultEvent): Usage {
   const perModel = Object.values(result.modelUsage ?? {});
   if (perModel.length > 0) {
-    return perModel.reduce<Usage>(
-      (sum, entry) => ({
-        inputTokens: sum.inputTokens + count(entry.inputTokens),
-        outputTokens: sum.outputTokens + count(entry.outputTokens),
-        cacheReadTokens: sum.cacheReadTokens + count(entry.cacheReadInputTokens),
-        cacheWriteTokens: sum.cacheWriteTokens + count(entry.cacheCreationInputTokens),
-      }),
-      { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    return sumUsage(
+      perModel.map((entry) => ({
+        inputTokens: count(entry.inputTokens),
+        outputTokens: count(entry.outputTokens),
+        cacheReadTokens: count(entry.cacheReadInputTokens),
+        cacheWriteTokens: count(entry.cacheCreationInputTokens),
+      })),
     );
   }
   return {
@@ -40,14 +39,13 @@ export function spendingOf(result: ResultEvent): Spending {
   };
 }
 
-/** The model that did most of the answering when no assistant message named one: most output tokens wins. */
-function busiestModel(result: ResultEvent): string | undefined {
-  let best: { model: string; output: number } | undefined;
-  for (const [model, entry] of Object.entries(result.modelUsage ?? {})) {
-    const output = count(entry.outputTokens);
-    if (best === undefined || output > best.output) best = { model, output };
-  }
-  return best?.model;
+/** The model that did most of the answering when no assistant message named one. */
+function answeringModel(result: ResultEvent): string | undefined {
+  return busiestModel(
+    Object.entries(result.modelUsage ?? {}).map(
+      ([model, entry]) => [model, count(entry.outputTokens)] as const,
+    ),
+  );
 }
 
 /** The InvocationResult of a successful run, from its `result` line and what the stream said before it. */
@@ -61,7 +59,7 @@ export function toInvocationResult(
     text: result.result ?? state.lastMessageText,
     usage: usageOf(result),
     ...(result.total_cost_usd === undefined ? {} : { reportedCostUsd: result.total_cost_usd }),
-    model: state.answerModel ?? busiestModel(result) ?? state.init?.model ?? context.requestedModel,
+    model: state.answerModel ?? answeringModel(result) ?? state.init?.model ?? context.requestedModel,
     exitCode: context.exitCode,
     durationMs: result.duration_ms ?? context.processDurationMs,
     ...(sessionId === undefined ? {} : { sessionId }),

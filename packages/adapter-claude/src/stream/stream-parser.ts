@@ -1,4 +1,4 @@
-import { LineSplitter, lineText } from '@llm-service/plugin-kit';
+import { AnswerStreamParser, turnSeparator, type AnswerStreamState } from '@llm-service/plugin-kit';
 import type {
   ApiErrorMessage,
   ApiRetryEvent,
@@ -6,9 +6,6 @@ import type {
   ModelUsageEntry,
   ResultEvent,
 } from './stream-events.js';
-
-/** How much of the start of stdout is kept, for the message when it turns out not to be stream-json at all. */
-export const firstBytesLimit = 512;
 
 export interface StreamHandlers {
   /** Answer text as it arrives. */
@@ -18,7 +15,7 @@ export interface StreamHandlers {
 }
 
 /** What the parser has learnt from the stream so far. */
-export interface StreamState {
+export interface StreamState extends AnswerStreamState {
   init: InitEvent | undefined;
   result: ResultEvent | undefined;
   retries: ApiRetryEvent[];
@@ -28,14 +25,6 @@ export interface StreamState {
   answerModel: string | undefined;
   /** The text of that message: the final answer, for a result line that does not repeat it. */
   lastMessageText: string;
-  /** Lines that were JSON objects with a `type`. */
-  events: number;
-  /** Lines that were not. */
-  unreadableLines: number;
-  /** The first bytes of stdout, kept verbatim for error messages. */
-  firstBytes: string;
-  /** All the answer text handed to `onText`, separators included. */
-  emittedText: string;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -46,65 +35,35 @@ const stringField = (value: unknown): string | undefined => (typeof value === 's
 const numberField = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
-/** What goes between the texts of two turns so they do not run together: a blank line, counting newlines already there. */
-function separatorAfter(text: string): string {
-  if (text.length === 0 || text.endsWith('\n\n')) return '';
-  return text.endsWith('\n') ? '\n' : '\n\n';
-}
-
 /**
  * Reads Claude Code's stream-json output as it arrives. Answer text comes from the `text_delta` stream events of the
  * main conversation (not of sub-agents, whose events carry a `parent_tool_use_id`), so it streams as the model
  * produces it; when a run takes several turns (tool use), their texts are separated by a blank line. Everything
  * else the adapter needs is collected into `state`: the init line, API retries, API errors and the final result.
  */
-export class ClaudeStreamParser {
-  readonly state: StreamState = {
-    init: undefined,
-    result: undefined,
-    retries: [],
-    apiError: undefined,
-    answerModel: undefined,
-    lastMessageText: '',
-    events: 0,
-    unreadableLines: 0,
-    firstBytes: '',
-    emittedText: '',
-  };
+export class ClaudeStreamParser extends AnswerStreamParser<StreamState> {
   readonly #handlers: StreamHandlers;
-  readonly #lines = new LineSplitter((bytes) => {
-    const line = lineText(bytes);
-    if (line.trim().length > 0) this.#line(line);
-  });
-  #firstBytes = Buffer.alloc(0);
   /** A new text block started after earlier text: separate them before its first delta. */
   #separatorPending = false;
   #lastMessageId: string | undefined;
 
   constructor(handlers: StreamHandlers) {
+    super(
+      {
+        init: undefined,
+        result: undefined,
+        retries: [],
+        apiError: undefined,
+        answerModel: undefined,
+        lastMessageText: '',
+      },
+      (text) => handlers.onText(text),
+    );
     this.#handlers = handlers;
   }
 
-  push(chunk: Buffer): void {
-    if (this.#firstBytes.length < firstBytesLimit) {
-      this.#firstBytes = Buffer.concat([this.#firstBytes, chunk]).subarray(0, firstBytesLimit);
-      this.state.firstBytes = this.#firstBytes.toString('utf8');
-    }
-    this.#lines.push(chunk);
-  }
-
-  end(): void {
-    this.#lines.end();
-  }
-
-  #line(line: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      this.state.unreadableLines += 1;
-      return;
-    }
+  /** Counted as an event: a JSON object with a `type`. */
+  protected readEvent(parsed: unknown): void {
     if (!isObject(parsed) || typeof parsed.type !== 'string') {
       this.state.unreadableLines += 1;
       return;
@@ -165,15 +124,9 @@ export class ClaudeStreamParser {
     if (event.delta.type !== 'text_delta') return;
     const text = stringField(event.delta.text);
     if (!text) return;
-    const separator = this.#separatorPending ? separatorAfter(this.state.emittedText) : '';
+    const separator = this.#separatorPending ? turnSeparator(this.state.emittedText) : '';
     this.#separatorPending = false;
     this.emitText(separator + text);
-  }
-
-  /** Hands text to the caller and remembers it (also used for a result that arrived without stream events). */
-  emitText(text: string): void {
-    this.state.emittedText += text;
-    this.#handlers.onText(text);
   }
 
   #assistant(event: JsonObject): void {

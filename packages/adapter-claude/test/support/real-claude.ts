@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { claudeSkipReason, findClaudeBinary } from '@llm-service/testkit';
 
 /** Set when the real binary is missing: tests that need it are skipped with this reason printed once. */
@@ -35,21 +35,4 @@ export function helpChoices(flag: string): string[] {
   const block = help.slice(start, help.indexOf('\n  -', start + 1));
   const choices = /\(choices:\s*([^)]*)\)/.exec(block.replace(/\s+/g, ' '))?.[1] ?? '';
   return [...choices.matchAll(/"([^"]+)"/g)].map((choice) => choice[1]!);
-}
-
-/** Processes whose command line contains `marker`, other than this one: what a killed run must not leave. */
-export function processesMatching(marker: string): string[] {
-  const listing = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout;
-  return listing
-    .split('\n')
-    .filter((line) => line.includes(marker) && !line.includes(' ps -eo'))
-    .map((line) => line.trim());
-}
-
-export async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

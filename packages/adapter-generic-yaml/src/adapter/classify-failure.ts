@@ -1,12 +1,18 @@
 import { AdapterError } from '@llm-service/spec';
-import type { RunToolResult } from '@llm-service/plugin-kit';
+import { exitFailure, formatSeconds, outputTail as tail, type RunToolResult } from '@llm-service/plugin-kit';
 import type { ErrorPatternKind, GenericYamlToolSettings } from '../config/tool-schema.js';
 
-/** About 2 KB of the end of the tool's output goes into messages: enough for the error, short enough to read. */
-export const failureTailChars = 2048;
-
-/** Checked in this order, so a message that mentions both a login and a limit counts as auth (the user must act). */
-const patternKinds: readonly ErrorPatternKind[] = ['auth', 'rate-limit', 'overloaded'];
+/**
+ * Checked in this order: a message that mentions both a login and a limit counts as auth (the user must act), and a
+ * used-up plan counts before a passing rate limit (retrying would not help).
+ */
+const patternKinds: readonly ErrorPatternKind[] = [
+  'auth',
+  'plan-limit',
+  'rate-limit',
+  'overloaded',
+  'context-too-long',
+];
 
 export interface FailureContext {
   toolId: string;
@@ -17,16 +23,6 @@ export interface FailureContext {
   stdoutTail: string;
   /** The variables tools.yaml names for the tool (`env_required`, `env`), which a login hint can point at. */
   keyVariables?: readonly string[];
-}
-
-function tail(text: string): string {
-  const trimmed = text.trim();
-  return trimmed.length > failureTailChars ? `…${trimmed.slice(-failureTailChars)}` : trimmed;
-}
-
-function formatSeconds(ms: number): string {
-  const seconds = ms / 1000;
-  return Number.isInteger(seconds) ? String(seconds) : seconds.toFixed(1);
 }
 
 function spawnFailure(error: NodeJS.ErrnoException, context: FailureContext): AdapterError {
@@ -63,6 +59,10 @@ function hintFor(kind: ErrorPatternKind, context: FailureContext): string {
       return `wait until ${context.toolId}'s rate limit resets, or add a fallback_chain entry on another tool`;
     case 'overloaded':
       return `${context.toolId}'s service is overloaded: try again in a minute, or add a fallback_chain entry on another tool`;
+    case 'plan-limit':
+      return `${context.toolId}'s plan or quota is used up until it resets: add a fallback_chain entry on another tool, or raise the plan`;
+    case 'context-too-long':
+      return `the prompt is too long for this model: shorten it or its context files, or route it to a model with a larger window`;
   }
 }
 
@@ -98,16 +98,8 @@ export function classifyFailure(result: RunToolResult, context: FailureContext):
   const stderr = tail(result.stderr);
   // Tools report errors on either stream; stderr first since that is where most put them.
   const detail = stderr || tail(context.stdoutTail);
-  const status =
-    result.exitCode === null
-      ? `was killed by ${result.signal ?? 'a signal'}`
-      : `exited with code ${result.exitCode}`;
-  const message = detail ? `'${context.toolId}' ${status}: ${detail}` : `'${context.toolId}' ${status}`;
-  const options = {
-    detail: detail || undefined,
-    ...(result.exitCode === null ? {} : { exitCode: result.exitCode }),
-  };
   const kind = matchErrorPatterns(context.settings, `${result.stderr}\n${context.stdoutTail}`);
-  const hint = kind === undefined ? undefined : hintFor(kind, context);
-  return new AdapterError(kind ?? 'tool-error', message, { ...options, ...(hint ? { hint } : {}) });
+  return exitFailure(kind ?? 'tool-error', result, detail, context, {
+    hint: kind === undefined ? undefined : hintFor(kind, context),
+  });
 }

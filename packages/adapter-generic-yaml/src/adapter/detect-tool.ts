@@ -1,14 +1,8 @@
-import { existsSync } from 'node:fs';
 import type { DetectResult, ToolConfig } from '@llm-service/spec';
 import {
   childEnvironment,
-  describeMissingBinary,
-  describeMissingCredentials,
-  findExecutable,
-  missingCredentials,
+  detectInstalledTool,
   presentCredentials,
-  probeVersion,
-  workingDirectory,
   type Environment,
 } from '@llm-service/plugin-kit';
 import { genericYamlToolShape } from '../config/tool-schema.js';
@@ -19,21 +13,14 @@ export async function detectTool(
   context: { configDir: string; env: Environment },
 ): Promise<DetectResult> {
   const env = childEnvironment(context.env, tool);
-  const credentials = presentCredentials(tool, env);
-  const path = findExecutable(tool.binary, { configDir: context.configDir, path: env.PATH });
-  if (path === undefined) {
-    return { installed: false, credentials, problem: describeMissingBinary(tool, context.configDir) };
-  }
   const versionArgs = genericYamlToolShape.version_args.safeParse(tool.version_args);
-  const configuredCwd = workingDirectory(tool, context.configDir);
-  const cwd = existsSync(configuredCwd) ? configuredCwd : context.configDir;
-  const version = await probeVersion(path, versionArgs.success ? versionArgs.data : ['--version'], cwd, env);
-  const missing = missingCredentials(tool, env);
-  return {
-    installed: true,
-    path,
-    ...(version === undefined ? {} : { version }),
-    credentials,
-    ...(missing.length === 0 ? {} : { problem: describeMissingCredentials(missing) }),
-  };
+  // The version is shown as the tool prints it: a tools.yaml tool's output has no known shape.
+  return detectInstalledTool(
+    tool,
+    { configDir: context.configDir, env },
+    {
+      credentials: presentCredentials(tool, env),
+      versionArgs: versionArgs.success ? versionArgs.data : undefined,
+    },
+  );
 }

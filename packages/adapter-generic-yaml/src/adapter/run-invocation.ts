@@ -2,14 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AdapterError, type InvocationRequest, type InvocationResult } from '@llm-service/spec';
 import {
-  assertWorkingDirectory,
   childEnvironment,
-  credentialsError,
-  locateBinary,
-  missingCredentials,
+  outputTailChars,
+  prepareRun,
   runTool,
+  throwIfCancelled,
   withSpending,
-  workingDirectory,
   type Spending,
 } from '@llm-service/plugin-kit';
 import { renderArgs, type PlaceholderValues } from '../argv/render-args.js';
@@ -18,7 +16,7 @@ import type { OutputSettings } from '../config/tool-schema.js';
 import { createOutputReader, type OutputReader } from '../output/output-reader.js';
 import { createPrivateDirectory, removePrivateDirectory } from '../prompt/private-directory.js';
 import { promptAsArgument, writePromptFile } from '../prompt/prompt-delivery.js';
-import { classifyFailure, failureTailChars } from './classify-failure.js';
+import { classifyFailure } from './classify-failure.js';
 import { TailBuffer } from './tail-buffer.js';
 import type { GenericYamlTool } from '../config/tool-settings-types.js';
 
@@ -40,7 +38,7 @@ async function readOutputFile(path: string, toolId: string, stdoutTail: string):
       code === 'ENOENT'
         ? `'${toolId}' exited successfully but wrote no output file (expected at {{output_file}})`
         : `could not read the output file of '${toolId}': ${error instanceof Error ? error.message : String(error)}`,
-      { detail: stdoutTail.trim().slice(-failureTailChars) || undefined, cause: error },
+      { detail: stdoutTail.trim().slice(-outputTailChars) || undefined, cause: error },
     );
   }
 }
@@ -81,11 +79,7 @@ export async function runInvocation(
 ): Promise<InvocationResult> {
   const settings = request.tool;
   const env = childEnvironment(request.env, request.tool);
-  const binaryPath = locateBinary(request.tool, request.configDir, env);
-  const missing = missingCredentials(request.tool, env);
-  if (missing.length > 0) throw credentialsError(missing);
-  const cwd = workingDirectory(request.tool, request.configDir);
-  assertWorkingDirectory(cwd, request.toolId);
+  const { binaryPath, cwd } = prepareRun(request, env);
 
   const values: Partial<Record<PlaceholderName, string>> = {
     model: request.model,
@@ -95,7 +89,7 @@ export async function runInvocation(
   };
   // Refused before any file or process exists.
   if (settings.prompt_via === 'arg') values.prompt = promptAsArgument(request.prompt, request.toolId);
-  if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+  throwIfCancelled(signal);
 
   const needsDirectory = settings.prompt_via === 'file' || settings.output.source === 'file';
   const directory = needsDirectory ? await createPrivateDirectory() : undefined;
@@ -141,7 +135,7 @@ export async function runInvocation(
       answering = false;
       throw withSpending(failure, await spentBeforeFailing(failure, reader, values.output_file));
     }
-    if (signal.aborted) throw new AdapterError('cancelled', 'cancelled');
+    throwIfCancelled(signal);
 
     const fileBytes =
       values.output_file === undefined

@@ -109,6 +109,8 @@ export const genericYamlToolShape = {
       auth: z.array(regexSource).optional(),
       'rate-limit': z.array(regexSource).optional(),
       overloaded: z.array(regexSource).optional(),
+      'plan-limit': z.array(regexSource).optional(),
+      'context-too-long': z.array(regexSource).optional(),
     })
     .optional(),
   /** Arguments for `detect()`'s version probe. */

@@ -9,7 +9,7 @@ import type { ToolConfig } from '@llm-service/spec';
 export type PromptDelivery = 'stdin' | 'arg' | 'file';
 export type OutputFormat = 'text' | 'json' | 'jsonl';
 export type OutputSource = 'stdout' | 'file';
-export type ErrorPatternKind = 'auth' | 'rate-limit' | 'overloaded';
+export type ErrorPatternKind = 'auth' | 'rate-limit' | 'overloaded' | 'plan-limit' | 'context-too-long';
 
 export interface OutputSettings {
   format: OutputFormat;

@@ -83,7 +83,7 @@ export async function runExec(options: RequestOptions & ExecFlags, context: CliC
     io.stdout.write(options.json ? `${JSON.stringify(plan, null, 2)}\n` : describePlan(plan));
     return 0;
   }
-  const prompt = await readPrompt(options, io.stdin);
+  const prompt = await readPrompt(options, io);
   const context_ = readContextFiles(options.context ?? []);
   // On a terminal: spinner, live notices and a summary (ora loads only here); elsewhere plain notice lines.
   const progress = io.stderr.isTTY

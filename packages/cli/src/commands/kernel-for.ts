@@ -17,7 +17,8 @@ async function askOnTerminal(io: CliContext['io'], message: string): Promise<boo
 /** The library's default kernel (the same plugins and trust rules), with the CLI's terminal I/O. */
 export function kernelFor(options: { configDir?: string | undefined }, context: CliContext): Kernel {
   const { io } = context;
-  const interactive = io.stdin.isTTY === true && io.stderr.isTTY === true;
+  // stderr first: stdin is made only when needed (see processIo), and a script's stderr is seldom a terminal.
+  const interactive = io.stderr.isTTY === true && io.stdin.isTTY === true;
   const kernel = createDefaultKernel({
     configDir: options.configDir,
     cwd: io.cwd,

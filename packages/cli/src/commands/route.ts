@@ -50,7 +50,7 @@ export async function runRoute(options: RequestOptions, context: CliContext): Pr
   const kernel = kernelFor(options, context);
   // Only a prompt given explicitly is read: `route` never waits on stdin unless told to with `--prompt-file -`.
   const given = options.prompt !== undefined || options.promptFile !== undefined;
-  const prompt = given ? await readPrompt(options, context.io.stdin) : new Uint8Array();
+  const prompt = given ? await readPrompt(options, context.io) : new Uint8Array();
   const preview = await kernel.preview({
     agent: options.agent,
     taskType: options.taskType,

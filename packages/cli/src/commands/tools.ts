@@ -84,7 +84,13 @@ export async function collectToolsReport(
   const detected = await detectedPromise;
   const configuredBinaries = new Set(configured.map((tool) => basename(tool.binary)));
   const configuredIds = new Set(configured.map((tool) => tool.id));
-  const requiredKeys = config ? Object.values(config.tools).flatMap((tool) => tool.env_required) : [];
+  // The key variables tools read: `env_required`, and the one an HTTP tool (`adapter: openai`) names in `api_key_env`.
+  const requiredKeys = config
+    ? Object.values(config.tools).flatMap((tool) => {
+        const keyVariable: unknown = (tool as { api_key_env?: unknown }).api_key_env;
+        return typeof keyVariable === 'string' ? [...tool.env_required, keyVariable] : tool.env_required;
+      })
+    : [];
   return {
     installed: detected
       .filter((cli) => cli.path !== undefined)

@@ -107,7 +107,10 @@ export interface KnownTool {
   entry: readonly string[];
   /** A one-line flow mapping for `tools`' "add this line" hint. */
   line: string;
-  /** Whether a test checks every flag of `entry` against the real CLI's --help. */
+  /**
+   * Whether a test checks the flags this entry runs the tool with against the real CLI's --help (for an adapter's
+   * entry, the adapter's own test checks the flags it passes).
+   */
   flagsChecked: boolean;
 }
 
@@ -136,15 +139,10 @@ export const knownTools: readonly KnownTool[] = [
     installHint: 'npm install -g @openai/codex',
     models: ['gpt-5.5', 'gpt-5.4-mini'],
     entry: [
-      'adapter: generic-yaml',
+      'adapter: codex # the built-in Codex CLI adapter (each message as it completes, cached tokens priced once)',
       'binary: codex',
-      '# `codex exec` runs once without a terminal; "-" reads the prompt from stdin; --json prints one event a line',
-      "args: [exec, --json, --skip-git-repo-check, --config, hide_agent_reasoning=true, --model, '{{model}}', '-']",
-      'prompt_via: stdin',
-      'output: { format: jsonl, text: item.text, input_tokens: usage.input_tokens, output_tokens: usage.output_tokens }',
-      "error_patterns: { auth: ['401 Unauthorized', 'not logged in', 'invalid api key'], rate-limit: ['429', 'rate limit'] }",
     ],
-    line: "codex: { binary: codex, args: [exec, --json, --skip-git-repo-check, --config, hide_agent_reasoning=true, --model, '{{model}}', '-'], output: { format: jsonl, text: item.text, input_tokens: usage.input_tokens, output_tokens: usage.output_tokens }, models: [gpt-5.5, gpt-5.4-mini] }",
+    line: 'codex: { adapter: codex, binary: codex, models: [gpt-5.5, gpt-5.4-mini] }',
     flagsChecked: true,
   },
   {
@@ -152,19 +150,14 @@ export const knownTools: readonly KnownTool[] = [
     label: 'Gemini CLI (Google)',
     binary: 'gemini',
     versionArgs: ['--version'],
-    apiKeys: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    apiKeys: ['GEMINI_API_KEY'],
     installHint: 'npm install -g @google/gemini-cli',
     models: ['gemini-3.1-pro-preview', 'gemini-3-flash-preview'],
     entry: [
-      'adapter: generic-yaml',
+      'adapter: gemini # the built-in Gemini CLI adapter (streams; cached and thought tokens counted as the API reports them)',
       'binary: gemini',
-      '# with the prompt on stdin and no terminal, gemini answers once and exits',
-      "args: [--model, '{{model}}', --output-format, json]",
-      'prompt_via: stdin',
-      'output: { format: json, text: response, input_tokens: stats.models.*.tokens.prompt, output_tokens: stats.models.*.tokens.candidates }',
-      "error_patterns: { auth: ['Auth method', 'API key not valid'], rate-limit: ['429', 'RESOURCE_EXHAUSTED'] }",
     ],
-    line: "gemini: { binary: gemini, args: [--model, '{{model}}', --output-format, json], output: { format: json, text: response, input_tokens: stats.models.*.tokens.prompt, output_tokens: stats.models.*.tokens.candidates }, models: [gemini-3.1-pro-preview, gemini-3-flash-preview] }",
+    line: 'gemini: { adapter: gemini, binary: gemini, models: [gemini-3.1-pro-preview, gemini-3-flash-preview] }',
     flagsChecked: true,
   },
   {
@@ -176,14 +169,10 @@ export const knownTools: readonly KnownTool[] = [
     installHint: 'see https://ollama.com/download',
     models: ['qwen2.5-coder:7b'],
     entry: [
-      'adapter: generic-yaml',
-      'binary: ollama',
-      '# `ollama run MODEL` reads the prompt from stdin; the model must be pulled first (`ollama pull MODEL`)',
-      "args: [run, '{{model}}']",
-      'prompt_via: stdin',
-      'output: { format: text }',
+      "adapter: openai # Ollama's OpenAI-compatible API: `ollama serve` must be running and the model pulled (`ollama pull MODEL`)",
+      'base_url: http://127.0.0.1:11434/v1',
     ],
-    line: "ollama: { binary: ollama, args: [run, '{{model}}'], prompt_via: stdin, models: ['qwen2.5-coder:7b'] }",
+    line: "ollama: { adapter: openai, base_url: 'http://127.0.0.1:11434/v1', models: ['qwen2.5-coder:7b'] }",
     flagsChecked: false,
   },
   {

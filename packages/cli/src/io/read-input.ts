@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, type ContextFile } from '@llm-service/spec';
+import type { CliIo } from '../program.js';
 
 function readFileOrExplain(path: string, what: string, flag: string): Uint8Array {
   try {
@@ -31,17 +32,21 @@ export interface PromptSources {
   prompt?: string | undefined;
 }
 
-/** The prompt as bytes, from exactly one of --prompt-file, --prompt or standard input. */
-export async function readPrompt(sources: PromptSources, stdin: NodeJS.ReadStream): Promise<Uint8Array> {
+/**
+ * The prompt as bytes, from exactly one of --prompt-file, --prompt or standard input. `io.stdin` is read only when the
+ * prompt comes from it (see processIo).
+ */
+export async function readPrompt(sources: PromptSources, io: Pick<CliIo, 'stdin'>): Promise<Uint8Array> {
   if (sources.promptFile !== undefined && sources.prompt !== undefined) {
     throw new UsageError('give either --prompt-file or --prompt, not both');
   }
   if (sources.promptFile !== undefined) {
     return sources.promptFile === '-'
-      ? readAll(stdin)
+      ? readAll(io.stdin)
       : readFileOrExplain(sources.promptFile, 'prompt file', '--prompt-file');
   }
   if (sources.prompt !== undefined) return Buffer.from(sources.prompt, 'utf8');
+  const stdin = io.stdin;
   if (stdin.isTTY) {
     throw new UsageError('no prompt given', {
       hint: 'pass --prompt-file FILE or --prompt TEXT, or pipe the prompt on stdin',

@@ -26,16 +26,17 @@ import {
   modelsFileFrameSchema,
   toolsFileSchema,
 } from './file-schemas.js';
-import { describeZodIssues, readRegularFile, suggestName } from '@llm-service/plugin-kit';
-import type { ConfigDirSource } from './discover.js';
-import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 import {
+  describeZodIssues,
   locate,
   parseYamlSource,
+  readTextFile,
+  suggestName,
   toPlainValue,
-  type SourcePosition,
   type YamlSource,
-} from './yaml-source.js';
+} from '@llm-service/plugin-kit';
+import type { ConfigDirSource } from './discover.js';
+import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
 
 /** The config directory's files, parsed with positions, before any validation. */
 export interface ConfigSources {
@@ -91,31 +92,10 @@ function displayPathOf(absolutePath: string, cwd: string | undefined): string {
 /** A config file is a few KiB of YAML: anything far larger is a mistake (or a link to a device), not a config. */
 const maxConfigFileBytes = 1024 * 1024;
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** The bytes as text, or the line of the first byte that is not UTF-8 (rather than replacing it silently). */
-function decodeUtf8(bytes: Buffer): { ok: true; text: string } | { ok: false; line: number } {
-  try {
-    return { ok: true, text: strictUtf8.decode(bytes) };
-  } catch {
-    let line = 1;
-    for (let start = 0; start <= bytes.length; line++) {
-      const newline = bytes.indexOf(0x0a, start);
-      const end = newline === -1 ? bytes.length : newline;
-      try {
-        strictUtf8.decode(bytes.subarray(start, end));
-      } catch {
-        return { ok: false, line };
-      }
-      if (newline === -1) break;
-      start = newline + 1;
-    }
-    return { ok: false, line: 1 };
-  }
-}
-
-/** One config file read and parsed; absent optional files yield neither a source nor an issue. */
-/** Reads one config file of a directory, parsed with positions; a missing file is a problem only if required. */
+/**
+ * Reads one config file of a directory, parsed with positions. A missing file is a problem only if required: an absent
+ * optional one yields neither a source nor an issue.
+ */
 export function readConfigFile(
   dir: string,
   name: string,
@@ -123,7 +103,7 @@ export function readConfigFile(
 ): { source?: YamlSource; issues: ConfigIssue[] } {
   const absolutePath = join(dir, name);
   const displayPath = displayPathOf(absolutePath, cwd);
-  const read = readRegularFile(absolutePath, { maxBytes: maxConfigFileBytes });
+  const read = readTextFile(absolutePath, { maxBytes: maxConfigFileBytes });
   const issue = (message: string, suggestion?: string, line = 1): { issues: ConfigIssue[] } => ({
     issues: [
       { file: displayPath, line, column: 1, path: '', message, ...(suggestion ? { suggestion } : {}) },
@@ -139,13 +119,11 @@ export function readConfigFile(
       );
     }
     if (read.reason === 'unreadable') return issue(`cannot read ${name} (${read.code ?? read.message})`);
+    if (read.reason === 'not-utf8')
+      return issue(`${name} is not UTF-8 text (line ${read.line})`, 'save it as UTF-8', read.line);
     return issue(`cannot read ${name}: ${read.message}`, `make ${name} a YAML file of at most 1 MiB`);
   }
-  const decoded = decodeUtf8(read.bytes);
-  if (!decoded.ok)
-    return issue(`${name} is not UTF-8 text (line ${decoded.line})`, 'save it as UTF-8', decoded.line);
-  const text = decoded.text;
-  const parsed = parseYamlSource(absolutePath, displayPath, text);
+  const parsed = parseYamlSource(absolutePath, displayPath, read.text);
   return {
     source: parsed.source,
     issues: parsed.problems.map((problem) => ({ file: displayPath, path: '', ...problem })),
@@ -289,17 +267,6 @@ class IssueCollector {
     });
   }
 
-  /** A problem already located (YAML errors), not tied to a field. */
-  addAt(file: string, problem: SourcePosition & { message: string }): void {
-    this.issues.push({
-      file,
-      line: problem.line,
-      column: problem.column,
-      path: '',
-      message: problem.message,
-    });
-  }
-
   /** Validates `value` with `schema`, records every problem under `prefix`, and returns the parsed value if valid. */
   parse<T>(
     fileName: string,
@@ -330,7 +297,9 @@ function fileValue(
   if (!source || source.hasSyntaxErrors) return undefined;
   const plain = toPlainValue(source);
   if (plain.problem) {
-    collector.addAt(source.displayPath, plain.problem);
+    // Already located (an alias), and tied to no field.
+    const { line, column, message } = plain.problem;
+    collector.issues.push({ file: source.displayPath, line, column, path: '', message });
     return undefined;
   }
   const problems: InterpolationProblem[] = [];
@@ -382,16 +351,13 @@ function checkCrossReferences(collector: IssueCollector, input: CrossReferenceIn
 
   const checkToolModel = (path: readonly PropertyKey[], tool: string, model: string | undefined) => {
     const toolConfig = tools[tool];
-    if (!toolConfig) return;
-    if (model === undefined) return;
-    if (!toolConfig.models.includes(model)) {
-      collector.add(
-        agentsFile,
-        path,
-        `model '${model}' is not one tool '${tool}' runs`,
-        `${suggestName(model, toolConfig.models, `models of ${tool}`)}; or add it to tools.${tool}.models in tools.yaml`,
-      );
-    }
+    if (!toolConfig || model === undefined || toolConfig.models.includes(model)) return;
+    collector.add(
+      agentsFile,
+      path,
+      `model '${model}' is not one tool '${tool}' runs`,
+      `${suggestName(model, toolConfig.models, `models of ${tool}`)}; or add it to tools.${tool}.models in tools.yaml`,
+    );
   };
   const checkTool = (path: readonly PropertyKey[], tool: string) => {
     if (toolNames === undefined) return false;
@@ -659,7 +625,7 @@ export function resolveConfig(
   return config;
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value)) {
     Object.freeze(value);
     for (const item of Object.values(value)) deepFreeze(item);

@@ -284,13 +284,17 @@ describe('exec: a successful request', () => {
     expect(logger.warnings).toEqual(['warning: the cost of a:m1 could not be estimated: no tokenizer']);
   });
 
-  it('has the estimator get ready while a tool that reports no usage runs, and only then', async () => {
+  it('has the estimator get ready with the prompt while a tool that reports no usage runs, and only then', async () => {
     let prepared = 0;
+    const prompts: string[] = [];
     const estimator: CostEstimatorV1 = {
       specificationVersion: 'v1',
       usageOf: async () => emptyUsage,
       forecast: async () => emptyUsage,
-      prepare: () => void (prepared += 1),
+      prepare: (attempt) => {
+        prepared += 1;
+        prompts.push(new TextDecoder().decode(attempt?.prompt));
+      },
     };
     const plugins = [
       definePluginForTests({
@@ -303,6 +307,7 @@ describe('exec: a successful request', () => {
     Object.assign(plain.a, { reportsUsage: () => false });
     await plain.kernel.exec(request);
     expect(prepared).toBe(1);
+    expect(prompts).toEqual([request.prompt]);
     const reporting = setup({ plugins });
     Object.assign(reporting.a, { reportsUsage: () => true });
     await reporting.kernel.exec(request);
@@ -530,6 +535,27 @@ describe('exec: fallback and retries', () => {
     expect(ofType(events, 'fallback.used')).toEqual([
       expect.objectContaining({ attempt: 3, cause: 'rate-limit' }),
     ]);
+  });
+
+  it('waits for the reset a rate-limited tool names before trying it again, and falls back when it is far off', async () => {
+    const soon = new Date(Date.now() + 300).toISOString();
+    const near = setup({
+      a: [{ fail: 'rate-limit', error: { resetsAt: soon } }, { answer: 'after the reset' }],
+      toolA: { retry: { max: 2, base_ms: 1 } },
+    });
+    const result = await near.kernel.exec(request);
+    expect(result).toMatchObject({ text: 'after the reset', tool: 'a', reason: 'retry' });
+    // The retry came after the reset (less the timer's and clock's few milliseconds), not after the 1 ms backoff.
+    const retried = near.events.find((event) => event.type === 'invocation.started' && event.attempt === 2);
+    expect(Date.parse(retried?.at ?? '')).toBeGreaterThanOrEqual(Date.parse(soon) - 5);
+
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const far = setup({
+      a: [{ fail: 'rate-limit', error: { resetsAt: later } }],
+      toolA: { retry: { max: 2, base_ms: 1 } },
+    });
+    expect((await far.kernel.exec(request)).tool).toBe('b');
+    expect(far.a.calls).toHaveLength(1);
   });
 
   it('answers from a retry when the tool recovers', async () => {

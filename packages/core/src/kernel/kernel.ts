@@ -6,6 +6,8 @@ import {
   PluginError,
   UsageError,
   CostEstimatorToken,
+  configFileNames,
+  requiredConfigFiles,
   type CandidatePreview,
   type PreviewDecision,
   type RoutePreview,
@@ -16,7 +18,6 @@ import {
   type KernelHandle,
   type PluginDefinition,
   type PluginLogger,
-  type PolicyContext,
   type ResolvedConfig,
   type RoutePlan,
   type RouteRequest,
@@ -26,6 +27,7 @@ import {
 import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
 import {
   collectConfigSchemas,
+  deepFreeze,
   readConfigFile,
   readConfigSources,
   locatePluginSpecifiers,
@@ -34,10 +36,9 @@ import {
 import { importPlugin } from '../plugin/load-plugins.js';
 import { PluginHost } from '../plugin/plugin-host.js';
 import { planRoute } from '../routing/plan-route.js';
-import { buildPrompt } from './build-prompt.js';
-import { computeCostUsd } from './cost.js';
+import { computeCostUsd } from '@llm-service/plugin-kit';
 import type { KernelLogger } from './request/request-log.js';
-import { runRequest } from './request/run-request.js';
+import { policyContext, promptOf, runRequest } from './request/run-request.js';
 
 export type { KernelLogger } from './request/request-log.js';
 
@@ -57,6 +58,27 @@ export interface KernelOptions {
    * the repository) until `llm-service config trust` recorded it. Core trusts what it is given.
    */
   admitConfig?: (location: DiscoveredConfigDir) => void;
+  /** Keeps validated configurations between runs (the CLI's keeps them in the user's cache directory). */
+  configCache?: ConfigCache | undefined;
+}
+
+/**
+ * Validated configurations kept between runs: parsing and validating is most of what loading costs, and files change
+ * far less often than requests run. The kernel asks before reading anything but the files, and offers each
+ * configuration it validated that names no plugin of its own (such a plugin's schema can change with no file
+ * changing). What `get` returns is used as it is: it must be a configuration `set` was given for exactly the texts
+ * the files named now hold.
+ */
+export interface ConfigCache {
+  /** The configuration validated from the files `names` of `location` as they are now, if kept. */
+  get(location: DiscoveredConfigDir, names: readonly string[]): ResolvedConfig | undefined;
+  /** A configuration just validated; `files` holds the text read of each of `names` (none for a missing one). */
+  set(
+    location: DiscoveredConfigDir,
+    names: readonly string[],
+    files: ReadonlyMap<string, string>,
+    config: ResolvedConfig,
+  ): void;
 }
 
 interface Booted {
@@ -133,9 +155,40 @@ export class Kernel implements KernelHandle {
   async #load(): Promise<Booted> {
     const location = this.configLocation();
     this.#options.admitConfig?.(location);
-    const sources = readConfigSources(location.dir, location.source, this.#cwd);
     const plugins = [...(this.#options.plugins ?? [])];
-    for (const { specifier, where } of locatePluginSpecifiers(sources, this.#env)) {
+    // With every file the given plugins read, so that a configuration naming no other plugin is read in one pass.
+    const names = [
+      ...new Set<string>([
+        ...requiredConfigFiles,
+        configFileNames.settings,
+        configFileNames.policies,
+        ...plugins.flatMap((plugin) => Object.keys(plugin.configSchema?.files ?? {})),
+      ]),
+    ];
+    const cached = this.#options.configCache?.get(location, names);
+    const config = cached ? deepFreeze(cached) : await this.#validate(location, plugins, names);
+    const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name), this.#env);
+    await host.register(plugins, config);
+    for (const [toolId, tool] of Object.entries(config.tools)) {
+      if (!host.adapters.has(tool.adapter)) {
+        throw new PluginError(
+          tool.adapter,
+          `declares a schema for adapter '${tool.adapter}' (used by tool '${toolId}') but registered no such adapter`,
+        );
+      }
+    }
+    return { config, host, plugins };
+  }
+
+  /** Reads and validates the configuration, loading the plugins it names into `plugins`; offers it to the cache. */
+  async #validate(
+    location: DiscoveredConfigDir,
+    plugins: PluginDefinition[],
+    names: readonly string[],
+  ): Promise<ResolvedConfig> {
+    const sources = readConfigSources(location.dir, location.source, this.#cwd, names);
+    const named = locatePluginSpecifiers(sources, this.#env);
+    for (const { specifier, where } of named) {
       const plugin = await importPlugin(specifier, location.dir).catch((error: unknown) => {
         // Say where the plugin is named, so the user knows which line to fix.
         if (error instanceof PluginError)
@@ -150,17 +203,11 @@ export class Kernel implements KernelHandle {
       if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
     }
     const config = resolveConfig(sources, collectConfigSchemas(plugins), this.#env);
-    const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name), this.#env);
-    await host.register(plugins, config);
-    for (const [toolId, tool] of Object.entries(config.tools)) {
-      if (!host.adapters.has(tool.adapter)) {
-        throw new PluginError(
-          tool.adapter,
-          `declares a schema for adapter '${tool.adapter}' (used by tool '${toolId}') but registered no such adapter`,
-        );
-      }
+    if (named.length === 0) {
+      const texts = new Map([...sources.files].map(([name, source]) => [name, source.text]));
+      this.#options.configCache?.set(location, names, texts, config);
     }
-    return { config, host, plugins };
+    return config;
   }
 
   #pluginLogger(name: string): PluginLogger {
@@ -191,23 +238,17 @@ export class Kernel implements KernelHandle {
   async preview(request: ExecRequest): Promise<RoutePreview> {
     const { config, host } = await this.#boot();
     const plan = planRoute(config, request);
-    const rawPrompt =
-      typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
-    const prompt = buildPrompt(rawPrompt, request.context);
+    const previewed = {
+      request,
+      invocationId: 'preview',
+      chainId: request.chainId || this.#env.LLM_SERVICE_CHAIN_ID || 'preview',
+      prompt: promptOf(request),
+    };
+    const { prompt } = previewed;
     const estimator = await this.service(CostEstimatorToken);
     const candidates: CandidatePreview[] = [];
     for (const [index, candidate] of plan.candidates.entries()) {
-      const context: PolicyContext = {
-        invocationId: 'preview',
-        chainId: request.chainId || this.#env.LLM_SERVICE_CHAIN_ID || 'preview',
-        agent: request.agent,
-        taskType: request.taskType,
-        explicit: index === 0 && plan.explicit,
-        prompt,
-        config,
-        maxCostUsd: request.maxCostUsd,
-        force: request.force,
-      };
+      const context = policyContext(config, previewed, index === 0 && plan.explicit);
       const decisions: PreviewDecision[] = [];
       for (const policy of host.policies) {
         const decision = policy.preview

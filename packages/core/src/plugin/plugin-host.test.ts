@@ -132,8 +132,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.7.0 in this core: 1.7 added the attempt and request records for sinks', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.7.0');
+  it('is 1.8.0 in this core: 1.8 added the plan-limit and context-too-long failures and their reset time', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.8.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -146,7 +146,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.7.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.8.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);

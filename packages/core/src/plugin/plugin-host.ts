@@ -1,5 +1,8 @@
 import type { DependencyContainer } from 'tsyringe';
-import { satisfies, validRange } from 'semver';
+// The two functions alone: semver's index loads every function and range helper it has (its regular expressions
+// and classes are built when loaded), which every start of a distribution would pay for.
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 import {
   describeToken,
   PLUGIN_API_VERSION,

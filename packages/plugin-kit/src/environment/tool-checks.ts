@@ -2,7 +2,6 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AdapterError, type ToolConfig } from '@llm-service/spec';
 import { findExecutable } from './find-executable.js';
-import { runTool } from '../process/run-tool.js';
 
 /**
  * What every CLI adapter does before and around spawning its tool: build the child's environment, find the binary,
@@ -85,39 +84,4 @@ export function assertWorkingDirectory(directory: string, toolId: string): void 
       `working directory '${directory}' of tool '${toolId}' does not exist or is not a directory`,
     );
   }
-}
-
-/** A version probe that hangs (a tool waiting for a login prompt, say) must not hang detection. */
-export const versionProbeTimeoutMs = 5_000;
-
-function firstLine(text: string): string | undefined {
-  const line = text
-    .split(/\r?\n/)
-    .map((candidate) => candidate.trim())
-    .find((candidate) => candidate.length > 0);
-  return line?.slice(0, 200);
-}
-
-/** The first line a tool prints for its version flag, or undefined when it fails, hangs or exits non-zero. */
-export async function probeVersion(
-  file: string,
-  args: readonly string[],
-  cwd: string,
-  env: Record<string, string>,
-): Promise<string | undefined> {
-  const result = await runTool({
-    file,
-    args,
-    cwd,
-    env,
-    timeoutMs: versionProbeTimeoutMs,
-    signal: new AbortController().signal,
-    killGraceMs: 500,
-    collectStdout: true,
-    maxStderrBytes: 4096,
-  });
-  // A non-zero exit usually means the flag is unknown and the output is a usage text, not a version.
-  if (result.spawnError || result.timedOut || result.exitCode !== 0) return undefined;
-  // Some tools print their version on stderr.
-  return firstLine(result.stdout.toString('utf8')) ?? firstLine(result.stderr);
 }

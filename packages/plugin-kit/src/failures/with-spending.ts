@@ -28,5 +28,6 @@ export function withSpending(error: AdapterError, spending: Spending | undefined
     usage: usage ?? spending.usage,
     reportedCostUsd: spending.reportedCostUsd,
     ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.resetsAt === undefined ? {} : { resetsAt: error.resetsAt }),
   });
 }

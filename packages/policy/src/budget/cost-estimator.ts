@@ -51,9 +51,15 @@ export class TokenCostEstimator implements CostEstimatorV1 {
     this.#counter = counter;
   }
 
-  /** Reads the tokenizer's table (tens of milliseconds) on the next turn, after the tool has been started. */
-  prepare(): void {
-    setImmediate(() => void Promise.resolve(this.#counter()).catch(() => undefined));
+  /**
+   * Reads the tokenizer's table (tens of milliseconds) and counts the prompt on the next turn, after the tool has been
+   * started: `usageOf` then finds the prompt counted, and counts only the answer once the tool is done.
+   */
+  prepare(attempt?: { prompt: Uint8Array }): void {
+    setImmediate(() => {
+      const ready = attempt ? this.#sources.tokens.estimate(attempt.prompt) : this.#counter();
+      void Promise.resolve(ready).catch(() => undefined);
+    });
   }
 
   async usageOf(attempt: UnreportedAttempt): Promise<Usage> {

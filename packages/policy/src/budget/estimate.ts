@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type O200kBase from 'js-tiktoken/ranks/o200k_base';
+import type { ModelPrice } from '@llm-service/spec';
+import { computeCostUsd } from '@llm-service/plugin-kit';
 import { createBpeCounter, loadBpeTable } from './bpe-counter.js';
 /** Counts the tokens of a piece of text. */
 export type TokenCounter = (text: string) => number;
@@ -157,11 +159,6 @@ export function o200kCounter(options: { cacheDir?: string | undefined } = {}): P
 /** The cache file of the o200k_base table; the name changes with js-tiktoken's vocabulary version and our format. */
 export const O200K_CACHE_FILE = 'o200k_base-js-tiktoken-1.0.21-v1.bin';
 
-export interface ModelPrice {
-  input_per_mtok: number;
-  output_per_mtok: number;
-}
-
 export interface CostEstimate {
   inputTokens: number;
   outputTokens: number;
@@ -174,8 +171,6 @@ export function priceEstimate(
   outputTokens: number,
   price: ModelPrice | undefined,
 ): CostEstimate {
-  const costUsd = price
-    ? (inputTokens * price.input_per_mtok + outputTokens * price.output_per_mtok) / 1_000_000
-    : 0;
-  return { inputTokens, outputTokens, costUsd };
+  const usage = { inputTokens, outputTokens, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  return { inputTokens, outputTokens, costUsd: price ? computeCostUsd(usage, price) : 0 };
 }

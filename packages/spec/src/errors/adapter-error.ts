@@ -10,6 +10,10 @@ export const adapterErrorKinds = [
   'bad-output',
   'tool-error',
   'cancelled',
+  /** A subscription's window or an account's quota is used up (plugin API 1.8): another tool may still have room. */
+  'plan-limit',
+  /** The prompt does not fit the model's context window (plugin API 1.8): another model may have a larger one. */
+  'context-too-long',
 ] as const;
 export type AdapterErrorKind = (typeof adapterErrorKinds)[number];
 
@@ -19,19 +23,34 @@ export function isKnownAdapterErrorKind(kind: string): kind is AdapterErrorKind 
 }
 
 /**
- * What the kernel does with each kind unless an adapter says otherwise (DESIGN section 1). A kind this copy does not
- * know falls back on another tool without retrying: the safe choice for a failure nobody here can classify.
+ * What the kernel does with each kind unless an adapter says otherwise (DESIGN section 1), and how a failure of the
+ * kind is said (`claude:claude-sonnet-4-5 rate-limited`). A kind this copy does not know falls back on another tool
+ * without retrying: the safe choice for a failure nobody here can classify.
  */
-const defaultsByKind: Record<AdapterErrorKind, { retrySameTool: boolean; fallback: boolean }> = {
-  'not-installed': { retrySameTool: false, fallback: true },
-  auth: { retrySameTool: false, fallback: true },
-  'rate-limit': { retrySameTool: true, fallback: true },
-  overloaded: { retrySameTool: true, fallback: true },
-  timeout: { retrySameTool: false, fallback: true },
-  'bad-output': { retrySameTool: false, fallback: true },
-  'tool-error': { retrySameTool: false, fallback: true },
-  cancelled: { retrySameTool: false, fallback: false },
+interface KindBehaviour {
+  retrySameTool: boolean;
+  fallback: boolean;
+  said: string;
+}
+
+const behaviourByKind: Record<AdapterErrorKind, KindBehaviour> = {
+  'not-installed': { retrySameTool: false, fallback: true, said: 'unavailable (not installed)' },
+  auth: { retrySameTool: false, fallback: true, said: 'unavailable (not logged in or invalid credentials)' },
+  'rate-limit': { retrySameTool: true, fallback: true, said: 'rate-limited' },
+  overloaded: { retrySameTool: true, fallback: true, said: 'overloaded' },
+  timeout: { retrySameTool: false, fallback: true, said: 'timed out' },
+  'bad-output': { retrySameTool: false, fallback: true, said: 'gave output that could not be read' },
+  'tool-error': { retrySameTool: false, fallback: true, said: 'failed' },
+  cancelled: { retrySameTool: false, fallback: false, said: 'cancelled' },
+  'plan-limit': { retrySameTool: false, fallback: true, said: 'has used up its plan or quota' },
+  'context-too-long': { retrySameTool: false, fallback: true, said: 'cannot take a prompt this long' },
 };
+
+/** How a failure of this kind is said after the tool and model: `rate-limited`, `timed out`, `failed (new-kind)`. */
+export function describeAdapterFailure(kind: string): string {
+  // A kind from a newer adapter than this copy knows is still said.
+  return isKnownAdapterErrorKind(kind) ? behaviourByKind[kind].said : `failed (${kind})`;
+}
 
 export interface AdapterErrorOptions {
   retrySameTool?: boolean;
@@ -48,6 +67,11 @@ export interface AdapterErrorOptions {
    * kernel shows it when the request fails on this error.
    */
   hint?: string;
+  /**
+   * When the limit behind a `rate-limit` or `plan-limit` failure lifts (plugin API 1.8), as the tool said it: ISO 8601.
+   * Absent when the tool did not say.
+   */
+  resetsAt?: string;
 }
 
 const unknownKindDefaults = { retrySameTool: false, fallback: true };
@@ -60,6 +84,7 @@ export class AdapterError extends LlmServiceError {
   readonly toolExitCode: number | undefined;
   readonly usage: Usage | undefined;
   readonly reportedCostUsd: number | undefined;
+  readonly resetsAt: string | undefined;
 
   constructor(kind: AdapterErrorKind, message: string, options: AdapterErrorOptions = {}) {
     super(`E_ADAPTER_${kind.toUpperCase().replaceAll('-', '_')}`, message, {
@@ -68,7 +93,7 @@ export class AdapterError extends LlmServiceError {
       hint: options.hint,
     });
     this.name = 'AdapterError';
-    const defaults = defaultsByKind[kind] ?? unknownKindDefaults;
+    const defaults = isKnownAdapterErrorKind(kind) ? behaviourByKind[kind] : unknownKindDefaults;
     this.kind = kind;
     this.retrySameTool = options.retrySameTool ?? defaults.retrySameTool;
     this.fallback = options.fallback ?? defaults.fallback;
@@ -76,6 +101,7 @@ export class AdapterError extends LlmServiceError {
     this.toolExitCode = options.exitCode;
     this.usage = options.usage;
     this.reportedCostUsd = options.reportedCostUsd;
+    this.resetsAt = options.resetsAt;
   }
 
   /** True for an adapter error from any copy of the spec, whatever its kind. */

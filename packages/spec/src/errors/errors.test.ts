@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   AdapterError,
+  adapterErrorKinds,
+  describeAdapterFailure,
   isAdapterError,
   isKnownAdapterErrorKind,
   type AdapterErrorKind,
@@ -43,13 +45,27 @@ describe('errors across copies of the spec', () => {
   });
 
   it('reads an adapter error of a kind this copy does not know, with safe defaults', () => {
-    const kind = 'plan-limit' as AdapterErrorKind;
-    const error = new AdapterError(kind, 'the five-hour window is spent');
+    const kind = 'quota-gone' as AdapterErrorKind;
+    const error = new AdapterError(kind, 'the quota is gone');
     expect(isKnownAdapterErrorKind(kind)).toBe(false);
-    expect(error).toMatchObject({ code: 'E_ADAPTER_PLAN_LIMIT', fallback: true, retrySameTool: false });
+    expect(error).toMatchObject({ code: 'E_ADAPTER_QUOTA_GONE', fallback: true, retrySameTool: false });
     expect(isAdapterError(error)).toBe(true);
     expect(AdapterError.isInstance(error)).toBe(true);
     expect(isAdapterError(new UsageError('x'))).toBe(false);
+  });
+
+  it('knows the kinds of plugin API 1.8: a used-up plan and a prompt too long fall back without a retry', () => {
+    const resetsAt = '2026-12-07T14:00:00.000Z';
+    expect(new AdapterError('plan-limit', 'the five-hour window is spent', { resetsAt })).toMatchObject({
+      code: 'E_ADAPTER_PLAN_LIMIT',
+      fallback: true,
+      retrySameTool: false,
+      resetsAt,
+    });
+    expect(new AdapterError('context-too-long', 'too long')).toMatchObject({
+      fallback: true,
+      retrySameTool: false,
+    });
   });
 
   it('carries what a failed attempt spent', () => {
@@ -82,5 +98,14 @@ describe('ConfigError', () => {
     expect(lines[50]).toBe('  agents.yaml:50:3: agents.a50: bad');
     expect(lines[51]).toBe('  … and 9,950 more like these');
     expect(error.issues).toHaveLength(10_000);
+  });
+});
+
+describe('describeAdapterFailure', () => {
+  it('says each known kind in words, and a kind from a newer adapter by its name', () => {
+    expect(describeAdapterFailure('rate-limit')).toBe('rate-limited');
+    expect(describeAdapterFailure('auth')).toBe('unavailable (not logged in or invalid credentials)');
+    for (const kind of adapterErrorKinds) expect(describeAdapterFailure(kind)).not.toBe(`failed (${kind})`);
+    expect(describeAdapterFailure('quota-gone')).toBe('failed (quota-gone)');
   });
 });

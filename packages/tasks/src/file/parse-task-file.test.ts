@@ -180,4 +180,17 @@ describe('parseTaskFile', () => {
     expect(big.issues.map((issue) => issue.field)).toEqual(['file']);
     expect(big.document).toBeUndefined();
   });
+
+  it('refuses bytes that are not UTF-8 at the line of the first one', () => {
+    const bytes = Buffer.concat([
+      Buffer.from('id: latin1\ntitle: caf'),
+      Buffer.from([0xe9]),
+      Buffer.from('\n'),
+    ]);
+    const latin1 = parseTaskFile(locate('inbox/latin1.yaml')!, bytes);
+    expect(latin1.task).toBeUndefined();
+    expect(latin1.issues).toMatchObject([
+      { severity: 'fatal', line: 2, column: 1, field: 'file', message: 'the file is not UTF-8 text' },
+    ]);
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type TaskErrorV1, type TaskResultV1, type TaskStatus, type TaskV1, type z } from '@llm-service/spec';
-import { closestMatch } from '@llm-service/plugin-kit';
+import { closestMatch, decodeUtf8 } from '@llm-service/plugin-kit';
 import { isMap, type Document, type LineCounter } from 'yaml';
 import {
   compareIssues,
@@ -102,14 +102,12 @@ export function parseTaskFile(
     );
     return result;
   }
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    add('fatal', top, 'file', 'the file is not UTF-8 text', 'save it as UTF-8');
+  const decoded = decodeUtf8(bytes);
+  if (!decoded.ok) {
+    add('fatal', { line: decoded.line, column: 1 }, 'file', 'the file is not UTF-8 text', 'save it as UTF-8');
     return result;
   }
-  const { document, lineCounter } = parseTaskYaml(text);
+  const { document, lineCounter } = parseTaskYaml(decoded.text);
   result.lineCounter = lineCounter;
   if (document.errors.length > 0) {
     for (const error of document.errors) {
@@ -170,8 +168,8 @@ export function parseTaskFile(
     return result;
   }
 
-  const at = (path: readonly (string | number)[], atKey = false) =>
-    positionOf(document, lineCounter, path, { atKey });
+  const at = (path: readonly (string | number)[], pointAtKey = false) =>
+    positionOf(document, lineCounter, path, { pointAtKey });
   const oldShape: OldShapeFeature[] = [];
   const migrateFix = 'run `llm-service tasks migrate` to rewrite the file in the current shape';
 

@@ -1,9 +1,9 @@
+import { locateInDocument, nodePosition, type SourcePosition } from '@llm-service/plugin-kit';
 import {
   isMap,
   isNode,
   isPair,
   isScalar,
-  isSeq,
   LineCounter,
   parseDocument,
   type Document,
@@ -30,51 +30,15 @@ export function printTaskYaml(document: Document): string {
   return document.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
-export interface Position {
-  line: number;
-  column: number;
-}
-
-const start: Position = { line: 1, column: 1 };
-
-function positionOfNode(node: unknown, lineCounter: LineCounter): Position | undefined {
-  if (!isNode(node) || !node.range) return undefined;
-  const { line, col } = lineCounter.linePos(node.range[0]);
-  return { line, column: col };
-}
+/**
+ * Where a field is in the file: its value (or its key, with `pointAtKey`), else the nearest map that holds the path (a
+ * missing key is reported where it belongs), else the start of the file. Located on the document as parsed, before
+ * any edit.
+ */
+export const positionOf = locateInDocument;
 
 function pairOf(map: YAMLMap, key: string): Pair | undefined {
   return map.items.find((pair) => isScalar(pair.key) && pair.key.value === key);
-}
-
-/**
- * Where a field is in the file: its value (or its key, with `atKey`), else the nearest map that holds the path (a
- * missing key is reported where it belongs), else the start of the file.
- */
-export function positionOf(
-  document: Document,
-  lineCounter: LineCounter,
-  path: readonly (string | number)[],
-  options: { atKey?: boolean } = {},
-): Position {
-  let node: unknown = document.contents;
-  let found = positionOfNode(node, lineCounter) ?? start;
-  for (const [index, segment] of path.entries()) {
-    const last = index === path.length - 1;
-    if (isMap(node) && typeof segment === 'string') {
-      const pair = pairOf(node, segment);
-      if (!pair) return found;
-      if (last && options.atKey) return positionOfNode(pair.key, lineCounter) ?? found;
-      node = pair.value;
-      found = positionOfNode(pair.value, lineCounter) ?? positionOfNode(pair.key, lineCounter) ?? found;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-      found = positionOfNode(node, lineCounter) ?? found;
-    } else {
-      return found;
-    }
-  }
-  return found;
 }
 
 /** The map at `path` (`[]` for the top level), or undefined when there is none. */
@@ -166,12 +130,12 @@ export function keysAt(
   document: Document,
   lineCounter: LineCounter,
   path: readonly string[],
-): { key: string; position: Position }[] {
+): { key: string; position: SourcePosition }[] {
   const map = mapAt(document, path);
   if (!map) return [];
   return map.items.flatMap((pair) =>
     isScalar(pair.key) && typeof pair.key.value === 'string'
-      ? [{ key: pair.key.value, position: positionOfNode(pair.key, lineCounter) ?? start }]
+      ? [{ key: pair.key.value, position: nodePosition(lineCounter, pair.key) ?? { line: 1, column: 1 } }]
       : [],
   );
 }

@@ -129,7 +129,14 @@ describe('the spend ledger', () => {
     const store = temporary.store();
     let now = new Date('2026-11-25T10:00:00Z');
     const dead = new Set<number>();
-    const options = { now: () => now, isAlive: (pid: number) => !dead.has(pid), reservationTtlMs: 60_000 };
+    // Liveness by the injected set alone: a real process that happens to have pid 111 (a kernel worker, say) must
+    // not be read for its start time.
+    const options = {
+      now: () => now,
+      isAlive: (pid: number) => !dead.has(pid),
+      startTimeOf: () => undefined,
+      reservationTtlMs: 60_000,
+    };
     const crashed = new SqliteSpendLedger(store, { ...options, pid: 111 });
     const slow = new SqliteSpendLedger(store, { ...options, pid: 222 });
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];

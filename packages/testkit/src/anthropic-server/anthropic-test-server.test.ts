@@ -1,38 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AnthropicTestServer, defaultAnswerText } from './anthropic-test-server.js';
+import { closedAfterEach, readUntil, typedEventsOf } from '../http-test-server/test-support.js';
 import { reply } from './replies.js';
 
-const servers: AnthropicTestServer[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) await server.close();
-});
+const start = closedAfterEach(AnthropicTestServer.start);
 
-async function start(...args: Parameters<typeof AnthropicTestServer.start>): Promise<AnthropicTestServer> {
-  const server = await AnthropicTestServer.start(...args);
-  servers.push(server);
-  return server;
-}
-
-function postMessages(server: AnthropicTestServer, signal?: AbortSignal): Promise<Response> {
+function postMessages(server: AnthropicTestServer): Promise<Response> {
   return fetch(`${server.url}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'sk-test' },
     body: JSON.stringify({ model: 'claude-sonnet-4-5', stream: true, messages: [] }),
-    ...(signal ? { signal } : {}),
   });
-}
-
-/** The JSON payloads of a server-sent event stream, checking each `event:` line names its payload's type. */
-function events(text: string): { type: string; [key: string]: unknown }[] {
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const [eventLine, dataLine] = block.split('\n');
-      const data = JSON.parse(dataLine!.slice('data: '.length)) as { type: string };
-      expect(eventLine).toBe(`event: ${data.type}`);
-      return data;
-    });
 }
 
 describe('the Anthropic test server', () => {
@@ -52,7 +30,7 @@ describe('the Anthropic test server', () => {
     const response = await postMessages(server);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/event-stream');
-    const received = events(await response.text());
+    const received = typedEventsOf(await response.text());
     expect(received.map((event) => event.type)).toEqual([
       'message_start',
       'content_block_start',
@@ -105,35 +83,15 @@ describe('the Anthropic test server', () => {
     expect(server.messageRequests.map((request) => request.reply)).toEqual(['error', 'error', 'answer']);
   });
 
-  it('holds an answer after a chunk until released, so a test can observe a stream in progress', async () => {
-    const server = await start({ replies: [reply.chunks(['first ', 'second'], { holdAfterChunk: 1 })] });
-    const response = await postMessages(server);
-    const reader = response.body!.getReader();
-    let text = '';
-    while (!text.includes('first ')) text += new TextDecoder().decode((await reader.read()).value);
-    expect(text).not.toContain('second');
-    expect(server.finishedAnswers).toBe(0);
-    server.release();
-    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
-      text += new TextDecoder().decode(chunk.value);
-    expect(text).toContain('second');
-    expect(text).toContain('message_stop');
-    expect(server.finishedAnswers).toBe(1);
-  });
-
-  it('stalls without answering, and close() drops the stalled connection', async () => {
-    const server = await start({ fallback: reply.stall() });
-    const controller = new AbortController();
-    const pending = postMessages(server, controller.signal).catch((error: unknown) => error);
-    await server.waitForMessageRequests(1);
-    const outcome = await Promise.race([
-      pending,
-      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 200)),
-    ]);
-    expect(outcome).toBe('still waiting');
-    await server.close();
-    servers.splice(servers.indexOf(server), 1);
-    expect(await pending).toBeInstanceOf(Error);
+  it('stalls after message_start when asked to stall after the headers', async () => {
+    const server = await start({ replies: [reply.stall({ afterHeaders: true })] });
+    const reader = (await postMessages(server)).body!.getReader();
+    const [messageStart] = typedEventsOf(await readUntil(reader, '\n\n'));
+    expect(messageStart).toMatchObject({
+      type: 'message_start',
+      message: { id: 'msg_testserver_0001', model: 'claude-sonnet-4-5' },
+    });
+    expect(server.messageRequests[0]).toMatchObject({ reply: 'stall', finished: false });
   });
 
   it('answers the probes Claude Code may send besides messages', async () => {

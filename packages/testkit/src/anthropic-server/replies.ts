@@ -1,3 +1,6 @@
+import { pacedAnswer, stallReply } from '../http-test-server/replies.js';
+import type { AnswerOptions, PacedAnswer, ScriptedStall } from '../http-test-server/replies.js';
+
 /** Token counts as the Messages API reports them (snake_case, as on the wire). */
 export interface MessageUsage {
   input_tokens: number;
@@ -14,19 +17,10 @@ export const defaultUsage: MessageUsage = Object.freeze({
 });
 
 /** A streamed answer: one `text_delta` event per chunk. */
-export interface AnswerReply {
-  kind: 'answer';
-  chunks: readonly string[];
+export interface AnswerReply extends PacedAnswer {
   usage: MessageUsage;
   /** The model named in `message_start`; by default the one the request asked for. */
   model?: string;
-  /** Wait between chunks, to make an answer arrive slowly. */
-  chunkDelayMs: number;
-  /**
-   * Stop after this many chunks until `release()` is called: a test can then check what reached the far end while
-   * the answer is provably still being produced, without relying on wall-clock timing.
-   */
-  holdAfterChunk?: number;
   /** A tool call after the text (stop reason `tool_use`): the client runs the tool and sends its result back. */
   toolUse?: { id: string; name: string; input: Record<string, unknown> };
 }
@@ -42,10 +36,7 @@ export interface ErrorReply {
 }
 
 /** Never finishes: no response at all, or headers and `message_start` and then nothing. */
-export interface StallReply {
-  kind: 'stall';
-  afterHeaders: boolean;
-}
+export type StallReply = ScriptedStall;
 
 export type ScriptedReply = AnswerReply | ErrorReply | StallReply;
 
@@ -64,25 +55,16 @@ const errorTypes: Readonly<Record<number, string>> = {
 
 /** Builders for the replies a test scripts, with the real API's defaults filled in. */
 export const reply = {
-  text(
-    text: string,
-    options: Partial<Omit<AnswerReply, 'kind' | 'chunks' | 'usage'>> & { usage?: Partial<MessageUsage> } = {},
-  ): AnswerReply {
+  text(text: string, options: AnswerOptions<AnswerReply, Partial<MessageUsage>> = {}): AnswerReply {
     return reply.chunks([text], options);
   },
 
   chunks(
     chunks: readonly string[],
-    options: Partial<Omit<AnswerReply, 'kind' | 'chunks' | 'usage'>> & { usage?: Partial<MessageUsage> } = {},
+    options: AnswerOptions<AnswerReply, Partial<MessageUsage>> = {},
   ): AnswerReply {
-    const { usage, chunkDelayMs, ...rest } = options;
-    return {
-      kind: 'answer',
-      chunks: [...chunks],
-      usage: { ...defaultUsage, ...usage },
-      chunkDelayMs: chunkDelayMs ?? 0,
-      ...rest,
-    };
+    const { usage, ...rest } = options;
+    return pacedAnswer(chunks, { ...defaultUsage, ...usage }, rest);
   },
 
   error(
@@ -99,7 +81,5 @@ export const reply = {
     };
   },
 
-  stall(options: { afterHeaders?: boolean } = {}): StallReply {
-    return { kind: 'stall', afterHeaders: options.afterHeaders ?? false };
-  },
+  stall: stallReply,
 };

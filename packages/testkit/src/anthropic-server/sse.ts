@@ -1,39 +1,40 @@
+import { typedSseEvent } from '../http-test-server/sse.js';
 import type { MessageUsage } from './replies.js';
 
-/** One server-sent event as the Messages API frames it: an `event:` line naming the `type` of its JSON data. */
-export function sseEvent(data: { type: string } & Record<string, unknown>): string {
-  return `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
+/** The message, with input-side usage: what a stream opens with. */
+export function messageStart(messageId: string, model: string, usage: MessageUsage): string {
+  return typedSseEvent({
+    type: 'message_start',
+    message: {
+      id: messageId,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      // As the real API does: input-side counts up front, output counted so far (1), final output at the end.
+      usage: {
+        input_tokens: usage.input_tokens,
+        cache_creation_input_tokens: usage.cache_creation_input_tokens,
+        cache_read_input_tokens: usage.cache_read_input_tokens,
+        output_tokens: 1,
+      },
+    },
+  });
 }
 
-/** The events before the first text delta: the message (with input-side usage) and an empty text block. */
+/** The events before the first text delta: the message and an empty text block. */
 export function answerPrelude(messageId: string, model: string, usage: MessageUsage): string[] {
   return [
-    sseEvent({
-      type: 'message_start',
-      message: {
-        id: messageId,
-        type: 'message',
-        role: 'assistant',
-        model,
-        content: [],
-        stop_reason: null,
-        stop_sequence: null,
-        // As the real API does: input-side counts up front, output counted so far (1), final output at the end.
-        usage: {
-          input_tokens: usage.input_tokens,
-          cache_creation_input_tokens: usage.cache_creation_input_tokens,
-          cache_read_input_tokens: usage.cache_read_input_tokens,
-          output_tokens: 1,
-        },
-      },
-    }),
-    sseEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-    sseEvent({ type: 'ping' }),
+    messageStart(messageId, model, usage),
+    typedSseEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    typedSseEvent({ type: 'ping' }),
   ];
 }
 
 export function textDelta(text: string): string {
-  return sseEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+  return typedSseEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
 }
 
 export interface ToolCall {
@@ -46,27 +47,27 @@ export interface ToolCall {
 export function answerEpilogue(usage: MessageUsage, toolUse?: ToolCall): string[] {
   const toolEvents = toolUse
     ? [
-        sseEvent({
+        typedSseEvent({
           type: 'content_block_start',
           index: 1,
           content_block: { type: 'tool_use', id: toolUse.id, name: toolUse.name, input: {} },
         }),
-        sseEvent({
+        typedSseEvent({
           type: 'content_block_delta',
           index: 1,
           delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolUse.input) },
         }),
-        sseEvent({ type: 'content_block_stop', index: 1 }),
+        typedSseEvent({ type: 'content_block_stop', index: 1 }),
       ]
     : [];
   return [
-    sseEvent({ type: 'content_block_stop', index: 0 }),
+    typedSseEvent({ type: 'content_block_stop', index: 0 }),
     ...toolEvents,
-    sseEvent({
+    typedSseEvent({
       type: 'message_delta',
       delta: { stop_reason: toolUse ? 'tool_use' : 'end_turn', stop_sequence: null },
       usage: { output_tokens: usage.output_tokens },
     }),
-    sseEvent({ type: 'message_stop' }),
+    typedSseEvent({ type: 'message_stop' }),
   ];
 }

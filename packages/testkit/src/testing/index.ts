@@ -17,3 +17,29 @@ export {
 export { definePluginForTests, type TestPluginOptions } from './test-plugin.js';
 export { writeTestConfig, type TestConfig } from './test-config.js';
 export { collectEvents, createTestLogger, type TestLogger } from './collect.js';
+export {
+  collectInvocation,
+  invocationRequestFor,
+  type AdapterFailure,
+  type CollectOptions,
+  type InvocationOutcome,
+  type RequestDefaults,
+  type RequestOverrides,
+} from './invocation.js';
+export { removeTemporaryDirectories, temporaryDirectory } from './temporary-directories.js';
+export {
+  chunked,
+  readRecording,
+  runResultOf,
+  writeRecording,
+  type RecordedRunMeta,
+  type Recording,
+  type ToolRunResult,
+} from './recordings.js';
+export {
+  collectInvocationLeavingNoProcess,
+  processGroupsMatching,
+  waitForProcessGroupsGone,
+  type ProcessCheck,
+} from './processes.js';
+export { startedServers, type StartedServers } from './started-servers.js';

@@ -6,20 +6,12 @@ import {
   type AdapterEvent,
   type InvocationRequest,
   type ToolAdapterV1,
-  type ToolConfig,
   PLUGIN_API_VERSION,
 } from '@llm-service/spec';
 import { createScriptedAdapter, definePluginForTests, writeTestConfig } from './index.js';
+import { sampleTool } from './sample-tool.js';
 
-const tool: ToolConfig = {
-  adapter: 'x',
-  binary: 'x',
-  models: ['m'],
-  timeout_s: 600,
-  env: {},
-  env_required: [],
-  retry: { max: 0, base_ms: 500 },
-};
+const tool = sampleTool;
 
 function requestFor(model = 'm'): InvocationRequest {
   return {

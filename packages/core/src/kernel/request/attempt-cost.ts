@@ -7,7 +7,7 @@ import {
   type RecordedCost,
   type Usage,
 } from '@llm-service/spec';
-import { checkReport, computeCostUsd, priceHash } from '../cost.js';
+import { computeCostUsd, priceHash } from '@llm-service/plugin-kit';
 import type { KernelLogger } from './request-log.js';
 
 /** The candidate's attempts' costs added up; the last attempt's outcome and cost source stand for them all. */
@@ -107,4 +107,47 @@ export async function unreportedCost(
     priceHash: price ? priceHash(candidate.model, price) : '',
     note: 'the tool reports no usage; its prompt and answer were counted with a tokenizer',
   };
+}
+
+/** What a tool reported of its usage and cost, with the figures that cannot be true taken out. */
+export interface CheckedReport {
+  /** The usage with every count that cannot be true counted as 0. */
+  usage: Usage;
+  /** The tool's cost, or undefined when it reported none or one that cannot be true. */
+  reportedCostUsd: number | undefined;
+  /** The figures not believed, as `field value` (e.g. `cost_usd -100`); empty when every figure is believable. */
+  doubts: string[];
+}
+
+/** A token count or cost a tool may report: not negative, not infinite, a number. */
+const believable = (value: number): boolean => Number.isFinite(value) && value >= 0;
+
+const usageFields: readonly [keyof Usage, string][] = [
+  ['inputTokens', 'input_tokens'],
+  ['outputTokens', 'output_tokens'],
+  ['cacheReadTokens', 'cache_read_tokens'],
+  ['cacheWriteTokens', 'cache_write_tokens'],
+];
+
+/**
+ * Checks the figures an adapter reported. A negative or non-finite count or cost is not believed: one such number
+ * would otherwise lower the spend a budget counts (a reported cost of -100 once let twenty $1 requests past a $5
+ * limit). The adapter is a plugin, so the kernel checks here rather than trusting every adapter to.
+ */
+export function checkReport(usage: Usage, reportedCostUsd: number | undefined): CheckedReport {
+  const doubts: string[] = [];
+  const checked = { ...usage };
+  for (const [field, name] of usageFields) {
+    // `typeof`: a JavaScript adapter may hand over a string or null whatever its types say.
+    const value: unknown = usage[field];
+    if (typeof value === 'number' && believable(value)) continue;
+    doubts.push(`${name} ${String(value)}`);
+    checked[field] = 0;
+  }
+  let cost = reportedCostUsd;
+  if (cost !== undefined && !(typeof cost === 'number' && believable(cost))) {
+    doubts.push(`cost_usd ${String(cost)}`);
+    cost = undefined;
+  }
+  return { usage: checked, reportedCostUsd: cost, doubts };
 }

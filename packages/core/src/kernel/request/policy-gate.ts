@@ -45,12 +45,7 @@ export async function passGate(
   let candidate = planned;
   let replaced: Candidate | undefined;
   const confirmations: { policy: string; candidate: Candidate; message: string }[] = [];
-  const base = () => ({
-    invocationId: policyContext.invocationId,
-    chainId: policyContext.chainId,
-    attempt: log.attempt,
-    at: new Date().toISOString(),
-  });
+  const base = () => log.base(log.attempt);
   const decided = (policy: string, decision: PolicyDecision, on: Candidate) => {
     const said = {
       policy,

@@ -11,7 +11,7 @@ import {
   type ToolAdapterV1,
   type ToolConfig,
 } from '@llm-service/spec';
-import { computeCostUsd } from '../cost.js';
+import { computeCostUsd } from '@llm-service/plugin-kit';
 import { reportedCost, unreportedCost } from './attempt-cost.js';
 import { invokeAdapter } from './invoke-adapter.js';
 import type { Hold } from './policy-gate.js';
@@ -52,46 +52,41 @@ export async function runAttempt(
   const startedAt = performance.now();
   const started = log.base(attempt);
   const price = config.models[candidate.model];
-  emit({
-    type: 'invocation.started',
-    ...started,
-    project: config.project,
-    ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
-    agent: request.agent,
-    taskType: request.taskType,
-    tool: candidate.tool,
-    model: candidate.model,
-    reason,
-    baselineModel: baseline.model,
-    pid: process.pid,
-    promptSha256: prepared.promptSha256,
-    promptBytes: prompt.length,
-    forceReason: request.force?.reason,
-  });
-  // A tool that reports no usage: the estimator reads its tokenizer while the tool runs, not after.
-  if (adapter.reportsUsage?.(tool) === false) void prepareEstimator(context);
-  const heldEstimates = plan.holds.flatMap((each) =>
-    each.estimateUsd === undefined ? [] : [each.estimateUsd],
-  );
-  const summary = { attempt, tool: candidate.tool, model: candidate.model, reason };
-  /** What every record of this attempt says, however it ends. */
-  const recordBase = {
+  /** Who runs what for whom: said by the started event and by every record of this attempt, however it ends. */
+  const identity = {
     invocationId: prepared.invocationId,
     chainId: prepared.chainId,
     attempt,
     project: config.project,
     ...(request.taskId === undefined ? {} : { taskId: request.taskId }),
     agent: request.agent,
-    ...(request.taskType === undefined ? {} : { taskType: request.taskType }),
     tool: candidate.tool,
     model: candidate.model,
     reason,
     baselineModel: baseline.model,
-    startedAt: started.at,
     promptSha256: prepared.promptSha256,
     promptBytes: prompt.length,
     pid: process.pid,
-    ...(request.force?.reason === undefined ? {} : { forceReason: request.force.reason }),
+  };
+  const forceReason = request.force?.reason;
+  emit({
+    type: 'invocation.started',
+    ...identity,
+    at: started.at,
+    taskType: request.taskType,
+    forceReason,
+  });
+  // A tool that reports no usage: the estimator reads its tokenizer while the tool runs, not after.
+  if (adapter.reportsUsage?.(tool) === false) void prepareEstimator(context, prompt);
+  const heldEstimates = plan.holds.flatMap((each) =>
+    each.estimateUsd === undefined ? [] : [each.estimateUsd],
+  );
+  const summary = { attempt, tool: candidate.tool, model: candidate.model, reason };
+  const recordBase = {
+    ...identity,
+    ...(request.taskType === undefined ? {} : { taskType: request.taskType }),
+    startedAt: started.at,
+    ...(forceReason === undefined ? {} : { forceReason }),
   };
   try {
     const result = await invokeAdapter(
@@ -242,9 +237,9 @@ export async function runAttempt(
 }
 
 /** Lets the cost estimator get ready while a tool that reports no usage runs; a failure only loses the head start. */
-async function prepareEstimator(context: RequestContext): Promise<void> {
+async function prepareEstimator(context: RequestContext, prompt: Uint8Array): Promise<void> {
   try {
-    (await context.estimator())?.prepare?.();
+    (await context.estimator())?.prepare?.({ prompt });
   } catch {
     // `usageOf` does the same work later.
   }

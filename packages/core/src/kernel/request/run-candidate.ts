@@ -3,6 +3,7 @@ import {
   ExitCode,
   RequestFailedError,
   UsageError,
+  describeAdapterFailure,
   type AdapterError,
   type Candidate,
   type ExecResult,
@@ -14,20 +15,8 @@ import { runAttempt } from './run-attempt.js';
 
 export type CandidateOutcome = { ok: true; result: ExecResult } | { ok: false; error: AdapterError };
 
-const kindDescriptions: Record<string, string> = {
-  'not-installed': 'unavailable (not installed)',
-  auth: 'unavailable (not logged in or invalid credentials)',
-  'rate-limit': 'rate-limited',
-  overloaded: 'overloaded',
-  timeout: 'timed out',
-  'bad-output': 'gave output that could not be read',
-  'tool-error': 'failed',
-  cancelled: 'cancelled',
-};
-
 export function describeFailure(candidate: Candidate, error: AdapterError): string {
-  // A kind from a newer adapter than this kernel knows is still described.
-  return `${candidate.tool}:${candidate.model} ${kindDescriptions[error.kind] ?? `failed (${error.kind})`}`;
+  return `${candidate.tool}:${candidate.model} ${describeAdapterFailure(error.kind)}`;
 }
 
 /**
@@ -87,8 +76,9 @@ export async function runCandidate(
           { hint: 'the partial answer above is incomplete; run the request again', cause: error },
         );
       }
-      if (error.retrySameTool && retries < tool.retry.max) {
-        await sleep(tool.retry.base_ms * 2 ** retries, prepared.signal).catch((cancel: unknown) => {
+      const wait = retryWait(error, tool.retry.base_ms * 2 ** retries);
+      if (error.retrySameTool && retries < tool.retry.max && wait !== undefined) {
+        await sleep(wait, prepared.signal).catch((cancel: unknown) => {
           log.complete('cancelled');
           throw cancel;
         });
@@ -101,6 +91,20 @@ export async function runCandidate(
     // cover was committed.
     await endHolds(holds, spending, context.logger);
   }
+}
+
+/** A reset further away than this is not waited for: the next candidate is tried instead. */
+const longestRetryWaitMs = 60_000;
+
+/**
+ * How long to wait before trying the same tool again: the backoff, or until the limit lifts when the tool said when
+ * (a retry sooner would fail the same way); undefined when that is too far off to wait.
+ */
+export function retryWait(error: AdapterError, backoffMs: number, now = Date.now()): number | undefined {
+  const resetsAt = error.resetsAt === undefined ? Number.NaN : Date.parse(error.resetsAt);
+  if (Number.isNaN(resetsAt)) return backoffMs;
+  const untilReset = resetsAt - now;
+  return untilReset > longestRetryWaitMs ? undefined : Math.max(backoffMs, untilReset);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

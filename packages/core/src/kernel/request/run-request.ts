@@ -9,6 +9,7 @@ import {
   type ExecRequest,
   type ExecResult,
   type PolicyContext,
+  type ResolvedConfig,
 } from '@llm-service/spec';
 import { planRoute } from '../../routing/plan-route.js';
 import { buildPrompt } from '../build-prompt.js';
@@ -79,10 +80,15 @@ export async function runRequest(
   }
 }
 
-function prepare(context: RequestContext, request: ExecRequest, options: ExecOptions): PreparedRequest {
-  const rawPrompt =
+/** The prompt as the tool receives it: each context file's block, then the prompt's own bytes. */
+export function promptOf(request: ExecRequest): Uint8Array {
+  const prompt =
     typeof request.prompt === 'string' ? new TextEncoder().encode(request.prompt) : request.prompt;
-  const prompt = buildPrompt(rawPrompt, request.context);
+  return buildPrompt(prompt, request.context);
+}
+
+function prepare(context: RequestContext, request: ExecRequest, options: ExecOptions): PreparedRequest {
+  const prompt = promptOf(request);
   return {
     request,
     invocationId: randomUUID(),
@@ -98,7 +104,12 @@ function prepare(context: RequestContext, request: ExecRequest, options: ExecOpt
   };
 }
 
-function policyContext(context: RequestContext, prepared: PreparedRequest, explicit: boolean): PolicyContext {
+/** What policies are told of a request about to run a candidate (or, for a preview, of one that might). */
+export function policyContext(
+  config: ResolvedConfig,
+  prepared: Pick<PreparedRequest, 'request' | 'invocationId' | 'chainId' | 'prompt'>,
+  explicit: boolean,
+): PolicyContext {
   const { request } = prepared;
   return {
     invocationId: prepared.invocationId,
@@ -107,7 +118,7 @@ function policyContext(context: RequestContext, prepared: PreparedRequest, expli
     taskType: request.taskType,
     explicit,
     prompt: prepared.prompt,
-    config: context.config,
+    config,
     maxCostUsd: request.maxCostUsd,
     force: request.force,
   };
@@ -127,7 +138,10 @@ async function tryCandidate(
   next: Candidate | undefined,
 ): Promise<ExecResult | undefined> {
   const yes = prepared.request.yes === true;
-  const decided = await passGate(context, planned, policyContext(context, prepared, explicit), { yes, log });
+  const decided = await passGate(context, planned, policyContext(context.config, prepared, explicit), {
+    yes,
+    log,
+  });
   if (decided.outcome === 'block') {
     skipBlocked(context, log, planned, decided, next);
     return undefined;
@@ -156,7 +170,7 @@ async function tryCandidate(
         cause: error?.kind ?? 'bad-output',
         message: `${error ? describeFailure(candidate, error) : `${candidate.tool}:${candidate.model} answered nothing`}; escalating to ${escalation.tool}:${escalation.model}`,
       });
-      const escalated = await passGate(context, escalation, policyContext(context, prepared, true), {
+      const escalated = await passGate(context, escalation, policyContext(context.config, prepared, true), {
         yes,
         log,
       });

@@ -29,7 +29,8 @@ export interface CostEstimatorV1 {
   forecast(request: ForecastRequest): Promise<Usage>;
   /**
    * Gets ready to count (plugin API 1.5), e.g. reads a tokenizer's table: called when an attempt starts on a tool
-   * that reports no usage, so the work overlaps the tool's run. Must not throw; `usageOf` still works without it.
+   * that reports no usage, so the work overlaps the tool's run. Since 1.8 it is given the attempt's prompt, which it
+   * may count then, leaving only the answer to count after the run. Must not throw; `usageOf` works without it.
    */
-  prepare?(): void;
+  prepare?(attempt?: { prompt: Uint8Array }): void;
 }
