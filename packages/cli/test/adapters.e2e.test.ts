@@ -4,6 +4,7 @@
  * promises for any tool holds for these: the answer, the usage and cost recorded in telemetry as the server reported
  * them, a hard budget that stops the request before the program starts, and a fallback when the tool fails.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,12 +23,14 @@ import {
   geminiSkipReason,
   responsesReply,
 } from '../../testkit/src/index.js';
-import { isolatedHome, runCli, standInPath, temporaryDir } from './support/cli.js';
+import { isolatedHome, runCli, standInPath, temporaryDir, waitFor } from './support/cli.js';
 
 interface StartedServer {
   url: string;
   /** Requests for an answer the server has received. */
   answerRequests(): number;
+  /** Resolves once the first request for an answer has arrived. */
+  firstRequest(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,9 +39,14 @@ interface AdapterCase {
   adapter: 'codex' | 'gemini' | 'openai';
   skipReason: string | undefined;
   model: string;
-  /** The server answering `answer` with this usage, or refusing the key (`unauthorized`). */
-  start(reply: 'answer' | 'unauthorized'): Promise<StartedServer>;
+  /** The server answering `answer` with this usage, refusing the key (`unauthorized`), or never answering. */
+  start(reply: 'answer' | 'unauthorized' | 'stall'): Promise<StartedServer>;
   toolEntry(server: StartedServer): string[];
+  /**
+   * The agent's adapter_options (YAML flow) that put `marker`, a directory, on the program's command line, so its
+   * processes can be found; undefined for an adapter that runs no program.
+   */
+  markerOptions?(marker: string): string;
   environment(server: StartedServer, home: string): Record<string, string>;
   /** The usage as llm-service must record it (uncached input, cache reads, output) from what the server sent. */
   recorded: { inputTokens: number; cacheReadTokens: number; outputTokens: number };
@@ -60,15 +68,19 @@ const cases: AdapterCase[] = [
             ? responsesReply.text(answer, {
                 usage: { input_tokens: 2000, cached_tokens: 500, output_tokens: 300, reasoning_tokens: 100 },
               })
-            : responsesReply.unauthorized(),
+            : reply === 'unauthorized'
+              ? responsesReply.unauthorized()
+              : responsesReply.stall(),
       });
       return {
         url: server.url,
         answerRequests: () => server.responseRequests.length,
+        firstRequest: () => server.waitForResponseRequests(1),
         close: () => server.close(),
       };
     },
     toolEntry: () => ['adapter: codex', `binary: ${JSON.stringify(findCodexBinary() ?? 'codex')}`],
+    markerOptions: (marker) => `{ codex: { add_dirs: [${JSON.stringify(marker)}] } }`,
     environment: (server, home) => codexEnvironment({ baseUrl: `${server.url}/v1`, home }).env,
     // codex's input_tokens include the cached ones; its output_tokens include reasoning.
     recorded: { inputTokens: 1500, cacheReadTokens: 500, outputTokens: 300 },
@@ -89,15 +101,19 @@ const cases: AdapterCase[] = [
                   thoughtsTokenCount: 60,
                 },
               })
-            : geminiReply.apiKeyInvalid(400),
+            : reply === 'unauthorized'
+              ? geminiReply.apiKeyInvalid(400)
+              : geminiReply.stall(),
       });
       return {
         url: server.url,
         answerRequests: () => server.generateRequests.length,
+        firstRequest: () => server.waitForGenerateRequests(1),
         close: () => server.close(),
       };
     },
     toolEntry: () => ['adapter: gemini', `binary: ${JSON.stringify(findGeminiBinary() ?? 'gemini')}`],
+    markerOptions: (marker) => `{ gemini: { include_directories: [${JSON.stringify(marker)}] } }`,
     environment: (server, home) => geminiEnvironment({ baseUrl: server.url, home }).env,
     // Gemini's prompt count includes the cached tokens; thoughts are output.
     recorded: { inputTokens: 1500, cacheReadTokens: 500, outputTokens: 300 },
@@ -113,11 +129,14 @@ const cases: AdapterCase[] = [
             ? chatReply.text(answer, {
                 usage: { prompt_tokens: 2000, completion_tokens: 300, cached_tokens: 500 },
               })
-            : chatReply.error(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' }),
+            : reply === 'unauthorized'
+              ? chatReply.error(401, { message: 'Incorrect API key provided', code: 'invalid_api_key' })
+              : chatReply.stall(),
       });
       return {
         url: server.url,
         answerRequests: () => server.completionRequests.length,
+        firstRequest: () => server.waitForCompletionRequests(1),
         close: () => server.close(),
       };
     },
@@ -128,13 +147,24 @@ const cases: AdapterCase[] = [
   },
 ];
 
+/** Processes whose command line contains `marker`: what an interrupted run must not leave behind. */
+function processesMatching(marker: string): string[] {
+  return spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((line) => line.includes(marker) && !line.includes(' ps -eo'));
+}
+
 const servers: StartedServer[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
 });
 
 /** A config whose agent prefers the adapter's tool and falls back to the stand-in CLI. */
-function writeConfig(testCase: AdapterCase, server: StartedServer, policies?: string): string {
+function writeConfig(
+  testCase: AdapterCase,
+  server: StartedServer,
+  extra: { policies?: string; adapterOptions?: string } = {},
+): string {
   const dir = temporaryDir(`${testCase.adapter}-exec`);
   mkdirSync(join(dir, 'work'));
   writeFileSync(
@@ -164,6 +194,7 @@ function writeConfig(testCase: AdapterCase, server: StartedServer, policies?: st
       '    preferred_tool: preferred',
       `    preferred_model: ${JSON.stringify(testCase.model)}`,
       '    fallback_chain: ["standin:stand-in-small"]',
+      ...(extra.adapterOptions === undefined ? [] : [`    adapter_options: ${extra.adapterOptions}`]),
       '',
     ].join('\n'),
   );
@@ -177,7 +208,7 @@ function writeConfig(testCase: AdapterCase, server: StartedServer, policies?: st
       '',
     ].join('\n'),
   );
-  if (policies !== undefined) writeFileSync(join(dir, 'policies.yaml'), policies);
+  if (extra.policies !== undefined) writeFileSync(join(dir, 'policies.yaml'), extra.policies);
   return dir;
 }
 
@@ -251,6 +282,30 @@ for (const testCase of cases) {
         expect(server.answerRequests()).toBeGreaterThan(0);
       });
 
+      it('Ctrl-C ends the run, exits 130 and leaves no process of the program', async () => {
+        const server = await testCase.start('stall');
+        servers.push(server);
+        const marker = join(temporaryDir(`${testCase.adapter}-sigint`), 'sigint-marker');
+        mkdirSync(marker);
+        const options = testCase.markerOptions?.(marker);
+        const dir = writeConfig(testCase, server, options === undefined ? {} : { adapterOptions: options });
+        let sawProgram = false;
+        const run = await runCli(exec(dir), {
+          env: environment(testCase, server),
+          onSpawn: (child) =>
+            void server.firstRequest().then(() => {
+              sawProgram = processesMatching(marker).length > 0;
+              child.kill('SIGINT');
+            }),
+        });
+        expect(run.code).toBe(130);
+        expect(run.stdout.toString()).toBe('');
+        if (options !== undefined) {
+          expect(sawProgram).toBe(true);
+          await waitFor(() => processesMatching(marker).length === 0, 5_000);
+        }
+      });
+
       it('stops at a hard budget before the program is started', async () => {
         const server = await testCase.start('answer');
         servers.push(server);
@@ -260,7 +315,7 @@ for (const testCase of cases) {
           '  - { scope: global, period: daily, limit_usd: 0.000001, mode: hard }',
           '',
         ];
-        const dir = writeConfig(testCase, server, budget.join('\n'));
+        const dir = writeConfig(testCase, server, { policies: budget.join('\n') });
         const run = await runCli(exec(dir, '--no-fallback'), { env: environment(testCase, server) });
         expect(run.code).toBe(3);
         expect(run.stderr).toContain('budget');
