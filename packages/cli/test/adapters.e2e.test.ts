@@ -4,7 +4,6 @@
  * promises for any tool holds for these: the answer, the usage and cost recorded in telemetry as the server reported
  * them, a hard budget that stops the request before the program starts, and a fallback when the tool fails.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -23,7 +22,14 @@ import {
   geminiSkipReason,
   responsesReply,
 } from '../../testkit/src/index.js';
-import { isolatedHome, runCli, standInPath, temporaryDir, waitFor } from './support/cli.js';
+import {
+  isolatedHome,
+  processesMatching,
+  runCli,
+  standInPath,
+  temporaryDir,
+  waitFor,
+} from './support/cli.js';
 
 interface StartedServer {
   url: string;
@@ -146,13 +152,6 @@ const cases: AdapterCase[] = [
     recorded: { inputTokens: 1500, cacheReadTokens: 500, outputTokens: 300 },
   },
 ];
-
-/** Processes whose command line contains `marker`: what an interrupted run must not leave behind. */
-function processesMatching(marker: string): string[] {
-  return spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((line) => line.includes(marker) && !line.includes(' ps -eo'));
-}
 
 const servers: StartedServer[] = [];
 afterEach(async () => {

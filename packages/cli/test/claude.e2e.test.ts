@@ -2,7 +2,6 @@
  * `llm-service exec` through the real Claude Code CLI (the pinned npm release, see STACK.md), fully offline against
  * the Anthropic test server. Skipped, with the install command printed, only where that binary is not installed.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +14,14 @@ import {
   reply,
   type ScriptedReply,
 } from '../../testkit/src/index.js';
-import { isolatedHome, runCli, standInPath, temporaryDir, waitFor } from './support/cli.js';
+import {
+  isolatedHome,
+  processesMatching,
+  runCli,
+  standInPath,
+  temporaryDir,
+  waitFor,
+} from './support/cli.js';
 
 const skipReason = claudeSkipReason();
 if (skipReason !== undefined)
@@ -100,13 +106,6 @@ function environment(target: AnthropicTestServer, apiKey?: string | null): Recor
     ...(apiKey === undefined ? {} : { apiKey }),
   });
   return { ...base, ...env };
-}
-
-/** Processes whose command line contains `marker`: what a killed run must not leave behind. */
-function processesMatching(marker: string): string[] {
-  return spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
-    .stdout.split('\n')
-    .filter((line) => line.includes(marker) && !line.includes(' ps -eo'));
 }
 
 const exec = (dir: string, ...extra: string[]) => [

@@ -27,6 +27,7 @@ export {
   parseToolModel,
   holdsConfig,
   locatePluginSpecifiers,
+  maxConfigFileBytes,
   readConfigSources,
   readPluginSpecifiers,
   resolveConfig,

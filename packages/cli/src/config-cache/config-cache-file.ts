@@ -3,13 +3,10 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConfigCache } from '@llm-service/core';
+import { maxConfigFileBytes, type ConfigCache } from '@llm-service/core';
 import type { DiscoveredConfigDir, ResolvedConfig } from '@llm-service/spec';
 import { readTextFile, userCacheHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 import { cliVersion } from '../version.js';
-
-/** As the config loader's own limit: a larger file is not a config, and is refused there, never cached. */
-const maxConfigFileBytes = 1024 * 1024;
 
 /** What a cache file holds: the configuration, and what it was validated from. */
 interface CacheEntry {
@@ -45,7 +42,12 @@ function buildFingerprint(): string {
  */
 export class ConfigCacheFile implements ConfigCache {
   readonly #directory: string;
-  readonly #build = buildFingerprint();
+  /** Looked up when the cache is first used, not when a kernel is made. */
+  #buildOnce: string | undefined;
+
+  get #build(): string {
+    return (this.#buildOnce ??= buildFingerprint());
+  }
 
   constructor(env: Readonly<Record<string, string | undefined>>) {
     this.#directory = join(userCacheHome(env), 'config');

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -125,6 +125,13 @@ export function writeConfig(
 
 export function temporaryDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `llm-service-${prefix}-`));
+}
+
+/** Processes whose command line contains `marker`: what an ended run must not leave behind. */
+export function processesMatching(marker: string): string[] {
+  return spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((line) => line.includes(marker) && !line.includes(' ps -eo'));
 }
 
 export function processExists(pid: number): boolean {

@@ -90,7 +90,7 @@ function displayPathOf(absolutePath: string, cwd: string | undefined): string {
 }
 
 /** A config file is a few KiB of YAML: anything far larger is a mistake (or a link to a device), not a config. */
-const maxConfigFileBytes = 1024 * 1024;
+export const maxConfigFileBytes = 1024 * 1024;
 
 /**
  * Reads one config file of a directory, parsed with positions. A missing file is a problem only if required: an absent
