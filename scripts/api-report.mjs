@@ -48,6 +48,11 @@ const PROJECTS = [
       { subpath: './testing', entry: 'dist/testing/index.d.ts', report: 'testkit-testing' },
     ],
   },
+  {
+    name: '@llm-service/config',
+    dir: join(packagesDir, 'config'),
+    entryPoints: [{ subpath: '.', entry: 'dist/index.d.ts', report: 'config' }],
+  },
   { name: '@llm-service/core', dir: coreDir, entryPoints: CORE_ENTRY_POINTS },
 ];
 

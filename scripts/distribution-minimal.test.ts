@@ -32,7 +32,7 @@ const DEPENDENCIES = [
   '@llm-service/telemetry',
 ];
 /** What is installed with it: its dependencies and what they use. */
-const INCLUDED = [...DEPENDENCIES, '@llm-service/plugin-kit'].sort();
+const INCLUDED = [...DEPENDENCIES, '@llm-service/config', '@llm-service/plugin-kit'].sort();
 const EXCLUDED = ['@llm-service/adapter-claude', '@llm-service/policy', '@llm-service/cli'];
 
 /** Every `node_modules/<name>` directory below `dir`, however deeply nested. */

@@ -205,6 +205,7 @@ describe('install:global into a temporary prefix', () => {
       name.startsWith(SCOPE),
     );
     expect(ours.map(([name]) => name)).toEqual([
+      '@llm-service/config',
       '@llm-service/core',
       '@llm-service/plugin-kit',
       '@llm-service/spec',

@@ -14,7 +14,13 @@ const SCOPE = '@llm-service/';
 const CORE = '@llm-service/core';
 const SPEC = '@llm-service/spec';
 /** Packages that are neither plugins nor distributions: the contracts, the shared helpers, the test helpers. */
-const LIBRARIES = new Set([CORE, SPEC, '@llm-service/plugin-kit', '@llm-service/testkit']);
+const LIBRARIES = new Set([
+  CORE,
+  SPEC,
+  '@llm-service/config',
+  '@llm-service/plugin-kit',
+  '@llm-service/testkit',
+]);
 const CLI_DIR = 'cli';
 const SOURCE_CONDITION = '@llm-service/source';
 

@@ -2,8 +2,8 @@
  * The package rules (docs/architecture.md): a plugin compiles against `@llm-service/spec` (a peer dependency) and may
  * use `@llm-service/plugin-kit` (a dependency), and nothing else of ours; its tests may also drive a kernel
  * (`@llm-service/core`) and use `@llm-service/testkit`. The spec depends on nothing of ours; the kit and the testkit
- * on the spec alone; core on the spec and the kit. Distributions (the CLI) are composition roots and may import
- * everything.
+ * on the spec alone; the configuration (`@llm-service/config`) on the spec and the kit; core on those three.
+ * Distributions (the CLI) are composition roots and may import everything.
  */
 import {
   existsSync,
@@ -24,6 +24,7 @@ const SCOPE = '@llm-service/';
 const CORE = '@llm-service/core';
 const SPEC = '@llm-service/spec';
 const KIT = '@llm-service/plugin-kit';
+const CONFIG = '@llm-service/config';
 const TESTKIT = '@llm-service/testkit';
 /** Package directories under packages/ that are not plugins. */
 const CORE_DIR = 'core';
@@ -33,11 +34,12 @@ const LIBRARY_RULES: Record<string, { role: string; imports: readonly string[] }
   spec: { role: 'the spec', imports: [] },
   'plugin-kit': { role: 'the plugin kit', imports: [SPEC] },
   testkit: { role: 'the testkit', imports: [SPEC] },
-  core: { role: 'core', imports: [SPEC, KIT] },
+  config: { role: 'the configuration', imports: [SPEC, KIT] },
+  core: { role: 'core', imports: [SPEC, KIT, CONFIG] },
 };
 const PLUGIN_IMPORTS = [SPEC, KIT];
-/** A test may also run a kernel and use the testkit (both devDependencies). */
-const TEST_IMPORTS = [SPEC, KIT, CORE, TESTKIT];
+/** A test may also run a kernel, read a configuration and use the testkit (devDependencies). */
+const TEST_IMPORTS = [SPEC, KIT, CONFIG, CORE, TESTKIT];
 const isTestFile = (file: string) => /\.test\.[cm]?[jt]sx?$/.test(file);
 const SOURCE_EXTENSIONS = /\.(?:[cm]?[jt]sx?)$/;
 const DEPENDENCY_FIELDS = [
@@ -373,9 +375,23 @@ describe('the boundary check itself', () => {
       },
     );
     expect(findBoundaryViolations(root)).toEqual([
-      "core/src/kernel.ts:1: core may import only @llm-service/spec and @llm-service/plugin-kit, but import() '@llm-service/good'",
+      "core/src/kernel.ts:1: core may import only @llm-service/spec and @llm-service/plugin-kit and @llm-service/config, but import() '@llm-service/good'",
       "core/src/kernel.ts:2: export from '../../good/src/index.js' reaches outside @llm-service/core",
       'core/package.json: devDependencies: core must depend on no plugin, but lists @llm-service/good',
+    ]);
+  });
+
+  it('fails when the configuration imports core (core runs what it loads, never the other way round)', () => {
+    const root = wellBehavedWorkspace();
+    writePackage(
+      root,
+      'config',
+      { name: CONFIG, dependencies: { [SPEC]: 'workspace:^', [CORE]: 'workspace:^' } },
+      { 'src/load.ts': "import { createKernel } from '@llm-service/core';\nexport { createKernel };\n" },
+    );
+    expect(findBoundaryViolations(root)).toEqual([
+      "config/src/load.ts:1: the configuration may import only @llm-service/spec and @llm-service/plugin-kit, but import '@llm-service/core'",
+      'config/package.json: dependencies: the configuration may depend on only @llm-service/spec and @llm-service/plugin-kit, but lists @llm-service/core',
     ]);
   });
 

@@ -26,7 +26,13 @@ import {
 
 const TIMEOUT_MS = 300_000;
 const NAME = '@acme/llm-service-audit-trail';
-const OURS = ['@llm-service/core', '@llm-service/plugin-kit', '@llm-service/spec', '@llm-service/testkit'];
+const OURS = [
+  '@llm-service/config',
+  '@llm-service/core',
+  '@llm-service/plugin-kit',
+  '@llm-service/spec',
+  '@llm-service/testkit',
+];
 const binPath = join(packagesDir, 'cli', 'dist', 'bin.js');
 
 /** A registry that has nothing, and remembers every request. */

@@ -1,5 +1,5 @@
 /**
- * An llm-service adapter written as a third party would: it depends on `@llm-service/core` only (a peer dependency)
+ * An llm-service adapter written as a third party would: it depends on `@llm-service/spec` only (a peer dependency)
  * and calls an OpenAI-compatible `POST /v1/chat/completions` endpoint with `stream: true` (server-sent events), as
  * local model servers such as Ollama (`http://127.0.0.1:11434`) and vLLM (`http://127.0.0.1:8000`) offer.
  *

@@ -1,5 +1,5 @@
 /**
- * An llm-service sink written as a third party would: it depends on `@llm-service/core` only (a peer dependency),
+ * An llm-service sink written as a third party would: it depends on `@llm-service/spec` only (a peer dependency),
  * and appends one HMAC-signed JSON line per invocation to an audit file.
  *
  *   # llm-service.yaml

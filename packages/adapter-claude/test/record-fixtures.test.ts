@@ -26,7 +26,14 @@ interface Scenario {
   refused?: boolean;
   maxBudgetUsd?: number;
   retries?: number;
+  /** Run as a subscriber (CLAUDE_CODE_OAUTH_TOKEN), the login on which claude prints `rate_limit_event` lines. */
+  login?: 'subscription';
 }
+
+const hour = 60 * 60_000;
+// Fixed when the module loads, so every scenario's reset times agree with each other.
+const fiveHourReset = new Date(Date.now() + 2 * hour);
+const sevenDayReset = new Date(Date.now() + 3 * 24 * hour);
 
 const scenarios: Scenario[] = [
   {
@@ -115,6 +122,97 @@ const scenarios: Scenario[] = [
     replies: [reply.text('An answer over budget.', { usage: { input_tokens: 1000, output_tokens: 100 } })],
     maxBudgetUsd: 0.0001,
   },
+  {
+    name: 'plan-limits-allowed',
+    description:
+      'subscription login; the answer carries unified headers: five_hour 0.42 and seven_day 0.1 allowed',
+    login: 'subscription',
+    replies: [
+      reply.text('Within the plan.', {
+        rateLimits: {
+          status: 'allowed',
+          representativeClaim: 'five_hour',
+          resetsAt: fiveHourReset,
+          fiveHour: { utilization: 0.42, resetsAt: fiveHourReset, status: 'allowed' },
+          sevenDay: { utilization: 0.1, resetsAt: sevenDayReset, status: 'allowed' },
+        },
+      }),
+    ],
+  },
+  {
+    name: 'plan-limits-warning',
+    description:
+      'subscription login; five_hour at 0.93 past the 0.9 threshold (allowed_warning), seven_day 0.5',
+    login: 'subscription',
+    replies: [
+      reply.text('Close to the limit.', {
+        rateLimits: {
+          status: 'allowed_warning',
+          representativeClaim: 'five_hour',
+          resetsAt: fiveHourReset,
+          fiveHour: {
+            utilization: 0.93,
+            resetsAt: fiveHourReset,
+            status: 'allowed_warning',
+            surpassedThreshold: 0.9,
+          },
+          sevenDay: { utilization: 0.5, resetsAt: sevenDayReset, status: 'allowed' },
+        },
+      }),
+    ],
+  },
+  {
+    name: 'plan-limit-rejected-five-hour',
+    description:
+      'subscription login; 429 with the unified status rejected on five_hour (claude does not retry)',
+    login: 'subscription',
+    replies: [reply.planLimitRejected({ window: 'five_hour', resetsAt: fiveHourReset })],
+  },
+  {
+    name: 'plan-limit-rejected-seven-day',
+    description: 'subscription login; 429 rejected on seven_day, five_hour at 0.3 still allowed',
+    login: 'subscription',
+    replies: [
+      reply.planLimitRejected({
+        window: 'seven_day',
+        resetsAt: sevenDayReset,
+        windows: {
+          fiveHour: { utilization: 0.3, resetsAt: fiveHourReset, status: 'allowed' },
+          sevenDay: { utilization: 1, resetsAt: sevenDayReset, status: 'rejected', surpassedThreshold: 1 },
+        },
+      }),
+    ],
+  },
+  {
+    name: 'plan-limit-rejected-opus',
+    description: 'subscription login; 429 rejected on seven_day_opus, which has no per-window headers',
+    login: 'subscription',
+    replies: [reply.planLimitRejected({ window: 'seven_day_opus', resetsAt: sevenDayReset })],
+  },
+  {
+    name: 'plan-limits-overage',
+    description:
+      'subscription login; five_hour rejected but overage allowed: the request is answered on credits',
+    login: 'subscription',
+    replies: [
+      reply.text('Answered on overage.', {
+        rateLimits: {
+          status: 'rejected',
+          representativeClaim: 'five_hour',
+          resetsAt: fiveHourReset,
+          fiveHour: { utilization: 1, resetsAt: fiveHourReset, status: 'rejected' },
+          overage: { status: 'allowed', resetsAt: sevenDayReset, utilization: 0.2 },
+        },
+      }),
+    ],
+  },
+  {
+    name: 'rate-limit-429-subscription',
+    description:
+      'subscription login; a plain 429 without unified headers on every try; CLAUDE_CODE_MAX_RETRIES=2',
+    login: 'subscription',
+    replies: [reply.error(429), reply.error(429), reply.error(429)],
+  },
 ];
 
 afterAll(removeTemporaryDirectories);
@@ -128,6 +226,7 @@ describe.runIf(process.env.LLM_SERVICE_RECORD_CLAUDE_FIXTURES === '1')('recordin
       const { env } = claudeEnvironment({
         baseUrl: scenario.refused ? 'http://127.0.0.1:9' : server.url,
         ...(scenario.apiKey === undefined ? {} : { apiKey: scenario.apiKey }),
+        ...(scenario.login === undefined ? {} : { login: scenario.login }),
       });
       env.CLAUDE_CODE_MAX_RETRIES = String(scenario.retries ?? 2);
       const cwd = temporaryDirectory('claude-fixture-cwd-');

@@ -90,6 +90,51 @@ const scenarios: Scenario[] = [
     server: () => ({ resetsAt: resetLater.toISOString() }),
   },
   {
+    name: 'usage-limit-model',
+    description:
+      '429 usage_limit_reached with x-codex-primary-* headers at 100% and x-codex-limit-name: a model-specific limit',
+    replies: () => [
+      responsesReply.usageLimitReached({
+        resetsAt: resetToday,
+        planType: 'plus',
+        rateLimits: {
+          primary: { usedPercent: 100, windowMinutes: 300, resetsAt: resetToday },
+          limitName: 'GPT-5.5-Codex-Spark',
+        },
+      }),
+    ],
+    server: () => ({ resetsAt: resetToday.toISOString() }),
+  },
+  {
+    name: 'usage-limit-no-reset',
+    description: '429 usage_limit_reached with resets_in_seconds but no resets_at: codex names no time',
+    replies: () => [
+      {
+        kind: 'error',
+        status: 429,
+        error: {
+          type: 'usage_limit_reached',
+          message: 'The usage limit has been reached',
+          resets_in_seconds: 7200,
+        },
+      },
+    ],
+  },
+  {
+    name: 'rate-limit-headers',
+    description:
+      'an answer with x-codex-primary-* (42.5% of 300 min) and -secondary-* (12% of 10080 min) headers and a codex.rate_limits event: codex prints none of it',
+    replies: () => [
+      responsesReply.text('Within the plan.', {
+        rateLimits: {
+          primary: { usedPercent: 42.5, windowMinutes: 300, resetsAt: resetToday },
+          secondary: { usedPercent: 12, windowMinutes: 10080, resetsAt: resetLater },
+        },
+        rateLimitsInStream: true,
+      }),
+    ],
+  },
+  {
     name: 'insufficient-quota',
     description: '429 insufficient_quota: an API account out of credit',
     replies: () => [responsesReply.insufficientQuota()],

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConfigSources } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/config';
 import { isolatedHome, repoRoot, runCli, temporaryDir } from './support/cli.js';
 
 /**

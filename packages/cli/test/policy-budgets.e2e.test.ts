@@ -95,6 +95,8 @@ describe('budgets enforced by the policy plugin', () => {
       estimatedCostUsd: 1,
       estimatedUsage: { inputTokens: 1, outputTokens: 0 },
       decisions: [
+        // Holds of plan windows apply whatever the rules: the plan-limit policy decides on every candidate.
+        { policy: 'plan-limits', action: 'allow' },
         {
           policy: 'budget',
           action: 'block',

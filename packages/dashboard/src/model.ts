@@ -2,7 +2,13 @@
  * What the dashboard's server sends the page: the JSON of its API and of its server-sent events. The page's code
  * imports these types too, so both sides agree on one shape; the two ship together, in one package.
  */
-import type { AggregateRow, BudgetStatusV1, InvocationRecord, TaskPriority } from '@llm-service/spec';
+import type {
+  AggregateRow,
+  BudgetStatusV1,
+  InvocationRecord,
+  PlanWindowStatusV1,
+  TaskPriority,
+} from '@llm-service/spec';
 
 /**
  * One attempt of one invocation, as the feed shows it; `key` is `<invocationId>#<attempt>`. Since plugin API 1.4 the
@@ -111,6 +117,12 @@ export interface SpendSnapshot {
   savings: { baselineUsd: number; actualUsd: number; savedUsd: number };
   /** null when no loaded plugin reports budgets (the policy plugin does). */
   budgets: BudgetStatusV1[] | null;
+  /**
+   * Each tool's plan windows (a subscription's five-hour and weekly allowances), the latest reading of each with its
+   * age as of `at` and any hold on the tool; sorted by tool, then window. null when no loaded plugin reports them
+   * (the policy plugin does, from the windows the telemetry plugin records); empty when none was observed yet.
+   */
+  windows: PlanWindowStatusV1[] | null;
   byModel: SpendPoint[];
   byAgent: SpendPoint[];
   /** This month's totals by model and by agent, for the legends. */

@@ -81,6 +81,30 @@ function richSpend() {
       budget(1, 'agent:architect', 8.5, 10, 'alert'),
       budget(2, 'model:stand-in-large', 12.2, 10, 'exceeded'),
     ],
+    windows: [
+      {
+        tool: 'claude',
+        window: 'five_hour',
+        status: 'warning',
+        utilization: 0.93,
+        resetsAt: new Date(Date.now() + 72 * 60_000 + 30_000).toISOString(),
+        observedAt: new Date().toISOString(),
+        ageMs: 0,
+      },
+      {
+        tool: 'codex',
+        window: 'a_provider_own_window_with_a_rather_long_name',
+        status: 'rejected',
+        resetsAt: new Date(Date.now() + 30 * 3_600_000).toISOString(),
+        observedAt: new Date(Date.now() - 45 * 60_000).toISOString(),
+        ageMs: 45 * 60_000,
+        hold: {
+          tool: 'codex',
+          until: new Date(Date.now() + 30 * 3_600_000 + 30_000).toISOString(),
+          reason: 'codex reached its usage limit',
+        },
+      },
+    ],
     byModel,
     byAgent,
     modelTotals: [row('stand-in-large', 12.1), row('stand-in-small', 5.3)],
@@ -226,6 +250,25 @@ describe.skipIf(chromiumMissing)('the dashboard page (server and board real, tel
     expect(await page.locator('[data-testid=saved-month]').textContent()).toBe('$7.70');
     expect(await page.locator('[data-testid=budget]').count()).toBe(3);
     expect(await page.locator('[data-testid=budget][data-state=exceeded]').count()).toBe(1);
+    // The plan windows under the budgets: a share, a status in words, and for the one used up without a share
+    // reported, "used up", the hold and the reading's age.
+    const windows = page.locator('[data-testid=plan-window]');
+    expect(await windows.count()).toBe(2);
+    expect(await windows.nth(0).locator('[data-testid=plan-window-used]').textContent()).toBe('93% used');
+    expect(await windows.nth(0).locator('[data-testid=plan-window-status]').textContent()).toBe('warning');
+    expect(await windows.nth(0).locator('[data-testid=plan-window-resets]').textContent()).toMatch(
+      /^resets \d\d:\d\d \(in 1 h 12 min\)$|^resets \w{3} \d+ \w{3} \d\d:\d\d \(in 1 h 12 min\)$/,
+    );
+    expect(await windows.nth(1).locator('.window-name').textContent()).toBe(
+      'a_provider_own_window_with_a_rather_long_name',
+    );
+    expect(await windows.nth(1).locator('[data-testid=plan-window-used]').textContent()).toBe('used up');
+    expect(await windows.nth(1).locator('[data-testid=plan-window-held]').textContent()).toMatch(
+      /^held until \w{3} \d+ \w{3} \d\d:\d\d \(in 30 h\)$/,
+    );
+    expect(await windows.nth(1).locator('[data-testid=plan-window-age]').textContent()).toBe(
+      'as of 45 min ago',
+    );
     // Two models over seven days: a path per model, and a hover target per day with that day's figures.
     expect(await page.locator('[data-testid=chart-model] svg path.series').count()).toBe(2);
     expect(await page.locator('[data-testid=chart-model] svg rect.day-target').count()).toBe(7);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, type Observable } from 'rxjs';
 import { createKernel, type Kernel } from '@llm-service/core';
+import { PlanWindowsToken } from '@llm-service/spec';
 import { createScriptedAdapter, definePluginForTests, writeTestConfig } from '@llm-service/testkit/testing';
 import policyPlugin from '@llm-service/policy';
 import telemetryPlugin from '@llm-service/telemetry';
@@ -19,12 +20,21 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function configDir(options: { project?: string; root?: string } = {}): string {
+function configDir(
+  options: { project?: string; root?: string; billing?: 'api' | 'subscription' } = {},
+): string {
   const root = options.root ?? mkdtempSync(join(tmpdir(), 'llm-service-dashboard-'));
   if (!options.root) cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   return writeTestConfig(join(root, `config-${options.project ?? 'default'}`), {
     agents: { writer: { preferred_tool: 'scripted-tool', preferred_model: 'big' } },
-    tools: { 'scripted-tool': { adapter: 'scripted', binary: 'scripted-tool', models: ['big'] } },
+    tools: {
+      'scripted-tool': {
+        adapter: 'scripted',
+        binary: 'scripted-tool',
+        models: ['big'],
+        ...(options.billing ? { billing: options.billing } : {}),
+      },
+    },
     models: { big: { input_per_mtok: 10, output_per_mtok: 50 } },
     settings: {
       ...(options.project ? { project: options.project } : {}),
@@ -145,5 +155,57 @@ describe('dashboard sources', () => {
     every.spend.invalidate();
     expect((await alphaSpend).totals.todayUsd).toBeCloseTo(0.2, 10);
     expect((await everySpend).totals.todayUsd).toBeCloseTo(0.4, 10);
+  });
+
+  it('show the plan window another kernel records, and each new reading of it, with no invocation in between', async () => {
+    const dir = configDir({ billing: 'subscription' });
+    const sources = await sourcesFor(dir);
+    expect(sources.spend.current().windows).toEqual([]);
+    const recorder = kernelFor(dir);
+    const planWindows = await recorder.service(PlanWindowsToken);
+    if (!planWindows) throw new Error('the telemetry plugin provides no PlanWindowsV1');
+    const resetsAt = new Date(Date.now() + 72 * 60_000).toISOString();
+
+    const first = next(sources.spend.changes, (snapshot) => (snapshot.windows?.length ?? 0) > 0);
+    await planWindows.record({
+      tool: 'scripted-tool',
+      window: 'five_hour',
+      status: 'allowed',
+      utilization: 0.4,
+      resetsAt,
+      observedAt: new Date().toISOString(),
+    });
+    expect((await first).windows).toEqual([
+      expect.objectContaining({
+        tool: 'scripted-tool',
+        window: 'five_hour',
+        status: 'allowed',
+        utilization: 0.4,
+      }),
+    ]);
+
+    const rejected = next(sources.spend.changes, (snapshot) => snapshot.windows?.[0]?.status === 'rejected');
+    await planWindows.record({
+      tool: 'scripted-tool',
+      window: 'five_hour',
+      status: 'rejected',
+      utilization: 1,
+      resetsAt,
+      observedAt: new Date().toISOString(),
+    });
+    // What the telemetry plugin records when the tool then refuses a request for its plan.
+    await planWindows.hold({
+      tool: 'scripted-tool',
+      until: resetsAt,
+      reason: 'refused',
+      window: 'five_hour',
+    });
+    const [window] = (await rejected).windows ?? [];
+    expect(window).toMatchObject({
+      utilization: 1,
+      resetsAt,
+      hold: { tool: 'scripted-tool', until: resetsAt },
+    });
+    expect(sources.invocations.recent()).toEqual([]);
   });
 });

@@ -105,3 +105,11 @@ export {
   writeFileInside,
   type FileInside,
 } from './files/write-file-inside.js';
+export {
+  epochToIsoTime,
+  planWindowStatus,
+  toolAdapterReportingLimits,
+  type ReportLimits,
+  type ToolAdapterPartsReportingLimits,
+  type ToolRunReportingLimits,
+} from './limits/plan-limits.js';

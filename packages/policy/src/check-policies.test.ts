@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ConfigIssue, type ResolvedConfig, z } from '@llm-service/spec';
-import { collectConfigSchemas, readConfigSources, resolveConfig } from '@llm-service/core';
+import { collectConfigSchemas, readConfigSources, resolveConfig } from '@llm-service/config';
 import policyPlugin from './index.js';
 import { checkPolicies } from './check-policies.js';
 import { policiesFileSchema } from './policies-schema.js';
@@ -16,6 +16,7 @@ function configWith(policies: unknown): ResolvedConfig {
     env: {},
     env_required: [],
     retry: { max: 0, base_ms: 500 },
+    billing: 'api' as const,
   };
   return {
     dir: '/config',
@@ -116,6 +117,28 @@ describe('checkPolicies', () => {
     ]);
   });
 
+  it('reports plan-limit rules naming an unknown tool with a did-you-mean', () => {
+    const rule = (tool: string) => ({ tool, window: 'five_hour', above: 0.9, action: 'reroute' });
+    const config = configWith({
+      version: 1,
+      plan_limits: [rule('claude'), rule('cluade'), rule('architect')],
+    });
+    expect(checkPolicies(config)).toEqual([
+      {
+        file: 'policies.yaml',
+        path: ['plan_limits', 1, 'tool'],
+        message: "plan-limit rule names an unknown tool 'cluade'",
+        suggestion: "did you mean 'claude'? Known tools: claude, codex; tools are defined in tools.yaml",
+      },
+      {
+        file: 'policies.yaml',
+        path: ['plan_limits', 2, 'tool'],
+        message: "plan-limit rule names an unknown tool 'architect'",
+        suggestion: 'Known tools: claude, codex; tools are defined in tools.yaml',
+      },
+    ]);
+  });
+
   it('has nothing to check without the file', () => {
     expect(checkPolicies({ ...configWith({ version: 1 }), files: {} })).toEqual([]);
   });
@@ -209,15 +232,18 @@ describe('the policy plugin when registered', () => {
     return { warnings, ids };
   }
 
-  it('adds cost optimisation, when enabled, before budgets (budgets price what will run), without warnings', () => {
-    expect(register({ version: 1 })).toEqual({ warnings: [], ids: ['budget'] });
-    expect(register({ version: 1, cost_optimization: { enabled: false } }).ids).toEqual(['budget']);
+  it('adds plan limits first (holds apply with no rules), cost optimisation when enabled, then budgets, without warnings', () => {
+    expect(register({ version: 1 })).toEqual({ warnings: [], ids: ['plan-limits', 'budget'] });
+    expect(register({ version: 1, cost_optimization: { enabled: false } }).ids).toEqual([
+      'plan-limits',
+      'budget',
+    ]);
     expect(
       register({
         version: 1,
         budgets: [budget('global'), budget('chain')],
         cost_optimization: { enabled: true },
       }),
-    ).toEqual({ warnings: [], ids: ['cost-optimization', 'budget'] });
+    ).toEqual({ warnings: [], ids: ['plan-limits', 'cost-optimization', 'budget'] });
   });
 });

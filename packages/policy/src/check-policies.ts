@@ -7,7 +7,7 @@ const sources = { agent: 'agents.yaml', tool: 'tools.yaml', model: 'models.yaml'
 
 /**
  * Cross-reference checks of policies.yaml against the rest of the config: budget scopes name known agents, tools
- * or models, and the models cost optimisation picks have a price.
+ * or models, plan-limit rules name known tools, and the models cost optimisation picks have a price.
  */
 export function checkPolicies(config: ResolvedConfig): ConfigCheckProblem[] {
   const policies = config.files[POLICIES_FILE] as PoliciesFile | undefined;
@@ -29,6 +29,16 @@ export function checkPolicies(config: ResolvedConfig): ConfigCheckProblem[] {
       path: ['budgets', index, 'scope'],
       message: `budget scope '${budget.scope}' names an unknown ${scope.kind} '${scope.name}'`,
       suggestion: `${suggestName(scope.name, known[scope.kind], nouns[scope.kind])}; ${nouns[scope.kind]} are defined in ${sources[scope.kind]}`,
+    });
+  });
+
+  (policies.plan_limits ?? []).forEach((rule, index) => {
+    if (known.tool.includes(rule.tool)) return;
+    problems.push({
+      file: POLICIES_FILE,
+      path: ['plan_limits', index, 'tool'],
+      message: `plan-limit rule names an unknown tool '${rule.tool}'`,
+      suggestion: `${suggestName(rule.tool, known.tool, 'tools')}; tools are defined in tools.yaml`,
     });
   });
 

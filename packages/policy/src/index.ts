@@ -2,6 +2,7 @@ import {
   BudgetReporterToken,
   CostEstimatorToken,
   definePlugin,
+  PlanWindowsToken,
   SpendLedgerToken,
   TelemetryQueryToken,
   type SpendLedgerV1,
@@ -16,6 +17,7 @@ import { checkPolicies } from './check-policies.js';
 import { budgetCommand, simulateCommand } from './commands/definitions.js';
 import { PolicyBudgetReporter } from './commands/budget-reporter.js';
 import { CostOptimizationPolicy } from './selection/cost-optimization.js';
+import { PlanLimitPolicy } from './plan-limits/plan-limit-policy.js';
 import { POLICIES_FILE, policiesFileSchema } from './policies-schema.js';
 
 export { checkPolicies } from './check-policies.js';
@@ -44,6 +46,13 @@ export {
   type OutputEstimate,
 } from './budget/output-ratio.js';
 export {
+  PlanLimitPolicy,
+  readingLapsesAt,
+  type FiredRule,
+  type PlanLimitPolicyOptions,
+} from './plan-limits/plan-limit-policy.js';
+export { describeWhen, formatClock, windowLabel } from './plan-limits/describe-window.js';
+export {
   CostOptimizationPolicy,
   selectModel,
   type ModelSelection,
@@ -54,9 +63,14 @@ export {
   costOptimizationSchema,
   estimateSchema,
   parseBudgetScope,
+  planLimitActions,
+  planLimitSchema,
   policiesFileSchema,
+  DEFAULT_PLAN_LIMIT_MAX_AGE_MINUTES,
   POLICIES_FILE,
   type Budget,
+  type PlanLimit,
+  type PlanLimitAction,
   type BudgetScope,
   type CostOptimization,
   type EstimateSettings,
@@ -64,15 +78,16 @@ export {
 } from './policies-schema.js';
 
 /**
- * Budgets and model selection. The `cost-optimization` policy runs first and may move a request's preferred candidate
- * to a cheaper model; the `budget` policy then enforces budgets and `--max-cost-usd` on what will run (estimates
- * reserved in the spend ledger before a tool starts, settled by the kernel after it). Both share one token estimate per
- * prompt. Everything it keeps lives in the kernel that registered it: nothing to dispose.
+ * Budgets, plan limits and model selection. The `plan-limits` policy runs first, so a tool that is held or past a
+ * plan-limit rule is skipped before anything is estimated; `cost-optimization` may then move a request's preferred
+ * candidate to a cheaper model; the `budget` policy enforces budgets and `--max-cost-usd` on what will run (estimates
+ * reserved in the spend ledger before a tool starts, settled by the kernel after it). The last two share one token
+ * estimate per prompt. Everything it keeps lives in the kernel that registered it: nothing to dispose.
  */
 const plugin = definePlugin({
   name: '@llm-service/policy',
   version: '0.1.0',
-  apiVersion: '^1.4.0',
+  apiVersion: '^1.9.0',
   requires: [SpendLedgerToken],
   provides: [BudgetReporterToken, CostEstimatorToken],
   commands: [budgetCommand, simulateCommand],
@@ -87,6 +102,9 @@ const plugin = definePlugin({
     const policies = context.settings.files[POLICIES_FILE];
     let ledger: SpendLedgerV1 | undefined;
     const requireLedger = () => (ledger ??= context.services.require(SpendLedgerToken));
+    // Plan windows are optional (PlanWindowsV1 came with plugin API 1.9): looked up on use, after every plugin registered.
+    const planWindows = () =>
+      context.services.has(PlanWindowsToken) ? context.services.require(PlanWindowsToken) : undefined;
     const outputRatios = new OutputRatios(() =>
       context.services.has(TelemetryQueryToken) ? context.services.require(TelemetryQueryToken) : undefined,
     );
@@ -108,9 +126,18 @@ const plugin = definePlugin({
         ledger: requireLedger,
         configDir: context.config.dir,
         project: context.config.project,
+        planWindows,
       }),
     );
-    // Order matters: budgets are checked against the candidate that will actually run.
+    // Order matters: a held tool is skipped before anything else is worked out, and budgets are checked against the
+    // candidate that will actually run. Plan limits are registered without rules too: a hold applies whatever the rules.
+    context.policies.add(
+      new PlanLimitPolicy({
+        rules: policies.plan_limits ?? [],
+        planWindows,
+        warn: (message) => context.logger.warn(message),
+      }),
+    );
     if (policies.cost_optimization?.enabled)
       context.policies.add(new CostOptimizationPolicy({ policies, tokens }));
     context.policies.add(new BudgetPolicy({ policies, ledger: requireLedger, outputRatios, tokens }));

@@ -89,6 +89,74 @@ describe('policies.yaml schema', () => {
   });
 });
 
+describe('policies.yaml plan_limits and budget count', () => {
+  it('accepts plan-limit rules with every action, and budgets count api spend unless they say all', () => {
+    const result = parse({
+      version: 1,
+      budgets: [
+        { scope: 'global', period: 'daily', limit_usd: 10 },
+        { scope: 'tool:claude', period: 'monthly', limit_usd: 200, count: 'all' },
+      ],
+      plan_limits: [
+        { tool: 'claude', window: 'five_hour', above: 0.9, action: 'reroute' },
+        { tool: 'claude', window: 'seven_day', above: 0.8, action: 'warn', max_age_minutes: 240 },
+        { tool: 'codex', window: 'primary', above: 1, action: 'defer' },
+        { tool: 'codex', window: 'secondary', above: 0, action: 'block' },
+      ],
+    });
+    expect(result.success).toBe(true);
+    expect(result.data?.budgets?.map((budget) => budget.count)).toEqual(['api', 'all']);
+    expect(result.data?.plan_limits?.[1]).toEqual({
+      tool: 'claude',
+      window: 'seven_day',
+      above: 0.8,
+      action: 'warn',
+      max_age_minutes: 240,
+    });
+  });
+
+  it.each([
+    ['above', 1.5],
+    ['above', -0.1],
+    ['above', '90%'],
+    ['action', 'skip'],
+    ['max_age_minutes', 0],
+    ['tool', ''],
+    ['window', ''],
+    ['windw', 'five_hour'],
+  ])('refuses plan_limits %s %j', (field, value) => {
+    const rule = { tool: 'claude', window: 'five_hour', above: 0.9, action: 'warn', [field]: value };
+    expect(issuePaths({ version: 1, plan_limits: [rule] })).toEqual([
+      field === 'windw' ? 'plan_limits.0' : `plan_limits.0.${field}`,
+    ]);
+  });
+
+  it('requires tool, window, above and action, and refuses a budget count other than api or all', () => {
+    expect(issuePaths({ version: 1, plan_limits: [{}] }).sort()).toEqual([
+      'plan_limits.0.above',
+      'plan_limits.0.action',
+      'plan_limits.0.tool',
+      'plan_limits.0.window',
+    ]);
+    expect(
+      issuePaths({
+        version: 1,
+        budgets: [{ scope: 'global', period: 'daily', limit_usd: 1, count: 'subscription' }],
+      }),
+    ).toEqual(['budgets.0.count']);
+  });
+
+  it('says what a share of the window is when above is out of range', () => {
+    const result = parse({
+      version: 1,
+      plan_limits: [{ tool: 'claude', window: 'five_hour', above: 90, action: 'warn' }],
+    });
+    expect(result.error?.issues[0]?.message).toBe(
+      'expected a share of the window from 0 to 1, e.g. 0.9 for 90%',
+    );
+  });
+});
+
 describe('parseBudgetScope', () => {
   it('splits at the first colon', () => {
     expect(parseBudgetScope('global')).toEqual({ kind: 'global' });

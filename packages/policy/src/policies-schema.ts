@@ -62,6 +62,39 @@ export const budgetSchema = z.strictObject({
     .string()
     .refine(isKnownTimeZone, { message: 'expected an IANA time zone such as UTC or Europe/Berlin' })
     .optional(),
+  /**
+   * Whose spend counts (plugin API 1.9): `api` (the default) counts attempts of tools billed by the token only, since a
+   * subscription's runs cost no extra dollars; `all` counts subscription runs too, at their list price.
+   */
+  count: z.enum(['api', 'all']).default('api'),
+});
+
+/** What a plan-limit rule does once a window is used up to its threshold (the order is their severity). */
+export const planLimitActions = ['warn', 'reroute', 'defer', 'block'] as const;
+export type PlanLimitAction = (typeof planLimitActions)[number];
+
+/**
+ * How long a window's reading counts when the program did not say when the window resets and the rule sets no
+ * `max_age_minutes` (minutes). With a stated reset, a reading counts until then by default: within a window usage only
+ * grows, so an older reading understates the window, never overstates it, and a fresher one cannot be had without
+ * running the tool the rule keeps work away from. Without a reset, nothing says when the reading stops being true; an
+ * hour is a fifth of the shortest window (five hours), so a skipped tool is tried again, and read again, within one.
+ */
+export const DEFAULT_PLAN_LIMIT_MAX_AGE_MINUTES = 60;
+
+export const planLimitSchema = z.strictObject({
+  /** A tool of tools.yaml. */
+  tool: z.string().min(1, 'expected a tool of tools.yaml'),
+  /** A window as the provider names it: `five_hour`, `seven_day`, `seven_day_opus`, `overage`, or its own. */
+  window: z.string().min(1, 'expected a window name such as five_hour or seven_day'),
+  /** The share of the window used (0..1) from which the rule acts: at or above it. */
+  above: z
+    .number()
+    .min(0, 'expected a share of the window from 0 to 1, e.g. 0.9 for 90%')
+    .max(1, 'expected a share of the window from 0 to 1, e.g. 0.9 for 90%'),
+  action: z.enum(planLimitActions),
+  /** Readings older than this many minutes no longer count (by default: until the window resets; see above). */
+  max_age_minutes: z.number().positive('expected a number of minutes above 0').optional(),
 });
 
 export const costOptimizationSchema = z.strictObject({
@@ -83,11 +116,14 @@ export const estimateSchema = z.strictObject({
 export const policiesFileSchema = z.strictObject({
   version: z.literal(1, { error: 'expected `version: 1` (the only config version this release reads)' }),
   budgets: z.array(budgetSchema).optional(),
+  /** Rules on subscription windows (plugin API 1.9), checked before a candidate runs. */
+  plan_limits: z.array(planLimitSchema).optional(),
   cost_optimization: costOptimizationSchema.optional(),
   estimate: estimateSchema.optional(),
 });
 
 export type Budget = z.output<typeof budgetSchema>;
+export type PlanLimit = z.output<typeof planLimitSchema>;
 export type EstimateSettings = z.output<typeof estimateSchema>;
 export type CostOptimization = z.output<typeof costOptimizationSchema>;
 export type PoliciesFile = z.output<typeof policiesFileSchema>;

@@ -17,6 +17,8 @@ export const TelemetryErrorCode = {
   write: 'E_TELEMETRY_WRITE',
   /** The file system holding the database has no room left for a write. */
   diskFull: 'E_TELEMETRY_DISK_FULL',
+  /** A plan window observation or hold that does not say what the contract asks, or a row of one read back. */
+  invalid: 'E_TELEMETRY_INVALID',
 } as const;
 export type TelemetryErrorCode = (typeof TelemetryErrorCode)[keyof typeof TelemetryErrorCode];
 

@@ -64,7 +64,7 @@ describe('telemetry recording through the kernel', () => {
   it('records every attempt of a request, provides the ledger and query service, and declares its commands', async () => {
     const { createScriptedAdapter, definePluginForTests, writeTestConfig } =
       await import('@llm-service/testkit/testing');
-    const { SpendLedgerToken, TelemetryQueryToken } = await import('@llm-service/spec');
+    const { PlanWindowsToken, SpendLedgerToken, TelemetryQueryToken } = await import('@llm-service/spec');
     const dir = mkdtempSync(join(tmpdir(), 'llm-service-telemetry-kernel-'));
     directories.push(dir);
     const dbPath = join(dir, 'data', 'telemetry.db');
@@ -141,6 +141,153 @@ describe('telemetry recording through the kernel', () => {
     expect(await ledger.spent('chain:pipeline-1', 'daily')).toBeCloseTo(0.0015, 10);
     await kernel.dispose();
     expect(telemetryPlugin.commands?.map((command) => command.name)).toEqual(['stats', 'telemetry prune']);
-    expect(telemetryPlugin.provides).toEqual([SpendLedgerToken, TelemetryQueryToken]);
+    expect(telemetryPlugin.provides).toEqual([SpendLedgerToken, TelemetryQueryToken, PlanWindowsToken]);
+  });
+});
+
+describe('plan windows through the kernel', () => {
+  it('records every limits.observed reading and holds a tool refused for its plan, committed before dispose resolves, and how each attempt was paid for', async () => {
+    const { createScriptedAdapter, definePluginForTests, writeTestConfig } =
+      await import('@llm-service/testkit/testing');
+    const { PlanWindowsToken } = await import('@llm-service/spec');
+    const { TelemetryStore } = await import('./store/store.js');
+    const { SqlitePlanWindows } = await import('./plan-windows/plan-windows.js');
+    const { SqliteTelemetryQuery } = await import('./query/telemetry-query.js');
+    const dir = mkdtempSync(join(tmpdir(), 'llm-service-telemetry-windows-'));
+    directories.push(dir);
+    const dbPath = join(dir, 'data', 'telemetry.db');
+    writeTestConfig(join(dir, 'config'), {
+      agents: {
+        writer: { preferred_tool: 'plan', preferred_model: 'small' },
+        metered: { preferred_tool: 'key', preferred_model: 'small' },
+      },
+      tools: {
+        plan: { adapter: 'scripted', binary: 'plan', models: ['small'], billing: 'subscription' },
+        key: { adapter: 'scripted', binary: 'key', models: ['small'] },
+      },
+      models: { small: { input_per_mtok: 1, output_per_mtok: 5 } },
+      settings: { telemetry: { db_path: dbPath } },
+    });
+    const warnings: string[] = [];
+    const provided: { windows?: unknown } = {};
+    const kernel = createKernel({
+      configDir: join(dir, 'config'),
+      cwd: dir,
+      env: {},
+      logger: { warn: (message) => warnings.push(message) },
+      plugins: [
+        telemetryPlugin,
+        definePluginForTests({
+          adapters: [
+            createScriptedAdapter('scripted', () => ({
+              answer: 'fine',
+              usage: { inputTokens: 1000, outputTokens: 100 },
+            })),
+          ],
+          register(context) {
+            provided.windows = context.services.require(PlanWindowsToken);
+          },
+        }),
+      ],
+    });
+    const result = await kernel.exec({ agent: 'writer', prompt: 'hello' });
+    await kernel.exec({ agent: 'metered', prompt: 'hello' });
+    expect(provided.windows).toBeDefined();
+    const base = { invocationId: result.invocationId, chainId: 'c', attempt: 1 };
+    const resetsAt = new Date(Date.now() + 60 * 60 * 1000).toISOString();
+    kernel.events.emit({
+      type: 'limits.observed',
+      ...base,
+      at: new Date().toISOString(),
+      tool: 'plan',
+      account: 'org-1',
+      window: 'five_hour',
+      status: 'rejected',
+      utilization: 1,
+      resetsAt,
+    });
+    // The rejected reading alone holds nothing; the refusal that follows does, until its reset.
+    kernel.events.emit({
+      type: 'invocation.failed',
+      ...base,
+      at: new Date().toISOString(),
+      agent: 'writer',
+      tool: 'plan',
+      model: 'small',
+      reason: 'preferred',
+      errorKind: 'plan-limit',
+      message: "You've hit your 5-hour limit",
+      latencyMs: 5,
+      exitCode: 1,
+      resetsAt,
+    });
+    // A plan-limit failure whose reset has passed, and a rate limit, hold nothing.
+    for (const [tool, errorKind, until] of [
+      ['key', 'plan-limit', new Date(Date.now() - 1000).toISOString()],
+      ['key', 'rate-limit', resetsAt],
+    ] as const)
+      kernel.events.emit({
+        type: 'invocation.failed',
+        ...base,
+        at: new Date().toISOString(),
+        agent: 'metered',
+        tool,
+        model: 'small',
+        reason: 'preferred',
+        errorKind,
+        message: 'refused',
+        latencyMs: 5,
+        exitCode: 1,
+        resetsAt: until,
+      });
+    // A reading no contract allows is warned about, and the readings after it are still recorded.
+    kernel.events.emit({
+      type: 'limits.observed',
+      ...base,
+      at: new Date().toISOString(),
+      tool: 'plan',
+      window: 'seven_day',
+      status: 'exhausted' as never,
+    });
+    kernel.events.emit({
+      type: 'limits.observed',
+      ...base,
+      at: new Date().toISOString(),
+      tool: 'plan',
+      window: 'seven_day',
+      status: 'warning',
+      utilization: 0.8,
+    });
+    // Exec exits right after dispose: what it recorded must be in the file by then.
+    await kernel.dispose();
+
+    const store = new TelemetryStore({ path: dbPath, create: false });
+    try {
+      const windows = new SqlitePlanWindows(store);
+      expect(await windows.latest()).toEqual([
+        expect.objectContaining({ tool: 'plan', account: 'org-1', window: 'five_hour', status: 'rejected' }),
+        expect.objectContaining({ tool: 'plan', window: 'seven_day', status: 'warning', utilization: 0.8 }),
+      ]);
+      expect(await windows.heldUntil('plan')).toEqual({
+        tool: 'plan',
+        until: resetsAt,
+        reason: "You've hit your 5-hour limit",
+        // The window its rejected reading named, just before the refusal.
+        window: 'five_hour',
+      });
+      expect(await windows.heldUntil('key')).toBeUndefined();
+      expect(warnings).toEqual([
+        expect.stringContaining(
+          'plan window reading not recorded (1 event lost): invalid plan window observation: status:',
+        ),
+      ]);
+      const recorded = await new SqliteTelemetryQuery(store).invocations({});
+      expect(recorded.map((row) => [row.tool, row.billing])).toEqual([
+        ['key', 'api'],
+        ['plan', 'subscription'],
+      ]);
+    } finally {
+      store.close();
+    }
   });
 });

@@ -28,11 +28,11 @@ describe('telemetry section schema', () => {
     expect(result.error?.issues.map((issue) => issue.path.join('.'))).toEqual([path]);
   });
 
-  it('is contributed as the telemetry section of llm-service.yaml (it records from the attempt and request records of plugin API 1.7)', () => {
+  it('is contributed as the telemetry section of llm-service.yaml (it records plan windows and billing of plugin API 1.9)', () => {
     expect(telemetryPlugin).toMatchObject({
       name: '@llm-service/telemetry',
       version: '0.1.0',
-      apiVersion: '^1.7.0',
+      apiVersion: '^1.9.0',
     });
     expect(telemetryPlugin.configSchema?.sections?.telemetry).toBe(telemetrySectionSchema);
   });

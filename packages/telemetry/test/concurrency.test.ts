@@ -71,6 +71,72 @@ describe('several processes sharing one telemetry database', () => {
     expect(admitted).toBe(5);
   });
 
+  it('admits exactly five of ten concurrent $1 api reservations beside five subscription ones under a $5 api limit', async () => {
+    const path = join(temporaryDir(), 'telemetry.db');
+    new TelemetryStore({ path }).open();
+    // Ten api attempts and five subscription ones, interleaved.
+    const children = Array.from({ length: 15 }, (_, index) => (index % 3 === 1 ? 'subscription' : 'api')).map(
+      (billing) =>
+        startChild(
+          `import { TelemetryStore, SqliteSpendLedger } from 'DIST';
+           const ledger = new SqliteSpendLedger(new TelemetryStore({ path: process.env.DB }));
+           const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 1, billing: process.env.BILLING,
+             limits: [{ scope: 'global', period: 'daily', limitUsd: 5 }] });
+           process.stdout.write(JSON.stringify({ ok: outcome.ok, billing: process.env.BILLING }) + '\\n');
+           process.stdin.resume();
+           process.stdin.on('end', () => process.exit(0));`,
+          { DB: path, BILLING: billing },
+        ),
+    );
+    await waitFor(() => children.every((child) => child.output().includes('\n') || child.exitCode !== null));
+    for (const child of children) child.stdin!.end();
+    const admitted = { api: 0, subscription: 0 };
+    for (const child of children) {
+      const result = await child.result;
+      expect(result.stderr).toBe('');
+      const outcome = JSON.parse(result.stdout.trim()) as { ok: boolean; billing: 'api' | 'subscription' };
+      if (outcome.ok) admitted[outcome.billing]++;
+    }
+    expect(admitted).toEqual({ api: 5, subscription: 5 });
+  });
+
+  it('shows a hold one process recorded to the next process at once, and keeps the hold that ends last', async () => {
+    const path = join(temporaryDir(), 'telemetry.db');
+    new TelemetryStore({ path }).open();
+    const base = Date.parse('2030-01-01T00:00:00.000Z');
+    // Exits the moment hold resolves, as exec does after its last event: nothing is left to flush.
+    const rejecting = startChild(
+      `import { TelemetryStore, SqlitePlanWindows } from 'DIST';
+       const windows = new SqlitePlanWindows(new TelemetryStore({ path: process.env.DB }));
+       await windows.hold({ tool: 'claude', until: process.env.RESETS, reason: 'five_hour refused' });
+       process.exit(0);`,
+      { DB: path, RESETS: new Date(base).toISOString() },
+    );
+    expect(await rejecting.result).toMatchObject({ code: 0, stderr: '' });
+    const reader = new TelemetryStore({ path, create: false });
+    const { SqlitePlanWindows } = await import('../src/plan-windows/plan-windows.js');
+    const windows = new SqlitePlanWindows(reader);
+    expect(await windows.heldUntil('claude')).toMatchObject({ until: new Date(base).toISOString() });
+
+    // Eight processes hold the tool at once, each until a different hour (before and after the first hold).
+    const hours = [3, -2, 7, 1, -5, 6, 2, 4];
+    const holders = hours.map((hour) =>
+      startChild(
+        `import { TelemetryStore, SqlitePlanWindows } from 'DIST';
+         const windows = new SqlitePlanWindows(new TelemetryStore({ path: process.env.DB }));
+         await windows.hold({ tool: 'claude', until: process.env.UNTIL, reason: 'hour ' + process.env.HOUR });`,
+        { DB: path, UNTIL: new Date(base + hour * 3_600_000).toISOString(), HOUR: String(hour) },
+      ),
+    );
+    for (const holder of holders) expect(await holder.result).toMatchObject({ code: 0, stderr: '' });
+    expect(await windows.heldUntil('claude', new Date(base))).toEqual({
+      tool: 'claude',
+      until: new Date(base + 7 * 3_600_000).toISOString(),
+      reason: 'hour 7',
+    });
+    reader.close();
+  });
+
   it('expires the reservations of a process that died holding them', async () => {
     const path = join(temporaryDir(), 'telemetry.db');
     const limits = "[{ scope: 'global', period: 'daily', limitUsd: 5 }]";

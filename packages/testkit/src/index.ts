@@ -29,6 +29,12 @@ export {
   type StallReply,
 } from './anthropic-server/replies.js';
 export {
+  unifiedRateLimitHeaders,
+  type UnifiedRateLimits,
+  type UnifiedStatus,
+  type UnifiedWindowHeaders,
+} from './anthropic-server/rate-limit-headers.js';
+export {
   claudeEnvironment,
   claudeInstallCommand,
   claudeSkipReason,
@@ -95,6 +101,11 @@ export {
   type ResponsesStallReply,
   type ResponsesUsage,
 } from './responses-server/replies.js';
+export {
+  codexRateLimitHeaders,
+  type CodexRateLimits,
+  type CodexRateLimitWindow,
+} from './responses-server/rate-limit-headers.js';
 export {
   codexEnvironment,
   codexInstallCommand,

@@ -1,5 +1,6 @@
-import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
+import { AdapterError, type AdapterErrorKind, type PlanWindowReading } from '@llm-service/spec';
 import {
+  epochToIsoTime,
   exitCodeOption,
   exitFailure,
   outputTail as tail,
@@ -21,6 +22,8 @@ const claudeHints = {
   'rate-limit':
     'wait until the limit resets (a subscription resets every 5 hours, see `claude /status`), or add a fallback_chain entry on another tool',
   overloaded: 'the API is overloaded: try again in a minute, or add a fallback_chain entry on another tool',
+  'plan-limit':
+    'a window of the Claude subscription is used up until its reset time: wait for it, or add a fallback_chain entry on another tool',
 } as const;
 
 export interface FailureContext extends ToolRunContext {
@@ -70,11 +73,31 @@ export function apiFailureKind(state: StreamState): AdapterErrorKind | undefined
   ) {
     return 'auth';
   }
+  // claude's own name for a refusal on a used-up subscription window, which no retry before the reset can cure.
+  if (result?.api_error === 'usage_limit_reached' || state.apiError?.apiError === 'usage_limit_reached')
+    return 'plan-limit';
   if (status === 429 || type === 'rate_limit_error' || error === 'rate_limit') return 'rate-limit';
   if (status === 529 || status === 503 || type === 'overloaded_error' || error === 'overloaded')
     return 'overloaded';
   if (authPattern.test(`${result?.result ?? ''}\n${state.apiError?.text ?? ''}`)) return 'auth';
   return undefined;
+}
+
+/**
+ * The window a `usage_limit_reached` refusal names and when it resets: from the refusal's own `rate_limit_info`, else
+ * from the last `rejected` reading claude printed before it. Undefined when the run was not refused on a plan window.
+ */
+export function planLimitRejection(state: StreamState): PlanWindowReading | undefined {
+  if (apiFailureKind(state) !== 'plan-limit') return undefined;
+  const info = state.apiError?.rateLimitInfo;
+  const printed = state.planWindows.findLast((reading) => reading.status === 'rejected');
+  const window = info?.rateLimitType ?? printed?.window;
+  if (window === undefined) return undefined;
+  const resetsAt =
+    (info?.resetsAt === undefined ? undefined : epochToIsoTime(info.resetsAt)) ??
+    state.planWindows.findLast((reading) => reading.window === window && reading.status === 'rejected')
+      ?.resetsAt;
+  return { window, status: 'rejected', ...(resetsAt === undefined ? {} : { resetsAt }) };
 }
 
 /**
@@ -110,6 +133,16 @@ function reportedFailure(state: StreamState, run: RunToolResult, context: Failur
   switch (kind) {
     case 'auth':
       return new AdapterError('auth', message, { ...base, retrySameTool: false, hint: claudeHints.auth });
+    case 'plan-limit': {
+      const resetsAt = planLimitRejection(state)?.resetsAt;
+      // claude does not retry this refusal, and nor should anyone before the reset.
+      return new AdapterError('plan-limit', message, {
+        ...base,
+        retrySameTool: false,
+        hint: claudeHints['plan-limit'],
+        ...(resetsAt === undefined ? {} : { resetsAt }),
+      });
+    }
     case 'rate-limit':
     case 'overloaded':
       // claude has already spent its own bounded retries (CLAUDE_CODE_MAX_RETRIES): ours only when asked for.

@@ -4,7 +4,8 @@ import {
   prepareRun,
   runWithParser,
   throwIfCancelled,
-  type ToolRun,
+  type ReportLimits,
+  type ToolRunReportingLimits,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -12,16 +13,34 @@ import { buildArgs } from '../argv/build-args.js';
 import { readAppendSystemPrompt } from '../argv/system-prompt.js';
 import { spendingOf, toInvocationResult } from '../stream/invocation-result.js';
 import { ClaudeStreamParser } from '../stream/stream-parser.js';
-import { classifyFailure, isAuthRetry } from './classify-failure.js';
+import { classifyFailure, isAuthRetry, planLimitRejection } from './classify-failure.js';
 import { claudeAgentOptionsSchema, type ClaudeAgentOptions } from '../config/claude-schema.js';
 import type { ClaudeTool } from './settings.js';
 import { claudeChildEnvironment, installHint } from './tool-environment.js';
 
 /**
+ * The `rejected` reading a plan-limit failure must follow. claude 2.1.328 prints it as a `rate_limit_event` before
+ * the refusal; a release that only says `usage_limit_reached` still gets one, from the refusal's own fields.
+ */
+function reportRejection(state: ClaudeStreamParser['state'], reportLimits: ReportLimits): void {
+  const rejection = planLimitRejection(state);
+  if (rejection === undefined) return;
+  const printed = state.planWindows.some(
+    (reading) => reading.window === rejection.window && reading.status === 'rejected',
+  );
+  if (!printed) reportLimits([rejection]);
+}
+
+/**
  * Runs one attempt of `claude` to completion: checks what can be checked before starting anything, streams answer
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
-export const runInvocation: ToolRun<ClaudeTool, ClaudeAgentOptions> = async (request, signal, emit) => {
+export const runInvocation: ToolRunReportingLimits<ClaudeTool, ClaudeAgentOptions> = async (
+  request,
+  signal,
+  emit,
+  reportLimits,
+) => {
   const options = agentOptionsOrDefaults(request.adapterOptions, claudeAgentOptionsSchema);
   const env = claudeChildEnvironment(request.env, request.tool);
   const prepared = prepareRun(request, env, { installHint });
@@ -48,6 +67,7 @@ export const runInvocation: ToolRun<ClaudeTool, ClaudeAgentOptions> = async (req
   let stoppedForAuth = false;
   const parser = new ClaudeStreamParser({
     onText: emit,
+    onLimits: (windows) => reportLimits(windows),
     onRetry: (retry) => {
       if (isAuthRetry(retry) && parser.state.init?.apiKeySource === 'ANTHROPIC_API_KEY' && !signal.aborted) {
         stoppedForAuth = true;
@@ -61,6 +81,7 @@ export const runInvocation: ToolRun<ClaudeTool, ClaudeAgentOptions> = async (req
       ...toolRunContext(request, prepared.binaryPath),
       stoppedForAuth: stoppedForAuth && !signal.aborted,
     });
+    if (failure?.kind === 'plan-limit') reportRejection(parser.state, reportLimits);
     // A run that failed after paid turns (stopped at its budget cap or turn limit) still reported what it spent.
     if (failure) throw withSpending(failure, parser.state.result && spendingOf(parser.state.result));
     throwIfCancelled(signal);

@@ -1,3 +1,5 @@
+import type { RateLimitInfo } from './rate-limit-event.js';
+
 /**
  * The parts of Claude Code's `--output-format stream-json --verbose --include-partial-messages` output this adapter
  * reads, as 2.1.328 prints them (see the recorded fixtures in test/fixtures). Every field is optional here: the
@@ -65,7 +67,7 @@ export interface ResultEvent {
   api_error_status?: number | null;
   /** The API's error type, e.g. `authentication_error`, `rate_limit_error`, `overloaded_error`. */
   api_error_type?: string;
-  /** Set for failures without an HTTP response, e.g. `connection_failed`. */
+  /** Set for failures without an HTTP response, e.g. `connection_failed`; `usage_limit_reached` for a plan window used up. */
   api_error?: string;
   terminal_reason?: string;
   /** Why the last model turn ended: `end_turn` when the answer was complete, `tool_use` when it wanted to go on. */
@@ -76,6 +78,10 @@ export interface ResultEvent {
 export interface ApiErrorMessage {
   /** e.g. `authentication_failed`, `rate_limit`, `server_error`. */
   error?: string;
+  /** Claude Code's finer name, e.g. `usage_limit_reached` for a subscription window used up. */
+  apiError?: string;
+  /** On `usage_limit_reached`: the refused request's `rate_limit_info` (status, rateLimitType, resetsAt). */
+  rateLimitInfo?: RateLimitInfo;
   status?: number;
   type?: string;
   text?: string;

@@ -1,4 +1,6 @@
 import { AnswerStreamParser, turnSeparator, type AnswerStreamState } from '@llm-service/plugin-kit';
+import type { PlanWindowReading } from '@llm-service/spec';
+import { planWindowReadings, rateLimitEventSchema, rateLimitInfoSchema } from './rate-limit-event.js';
 import type {
   ApiErrorMessage,
   ApiRetryEvent,
@@ -12,6 +14,8 @@ export interface StreamHandlers {
   onText(text: string): void;
   /** Claude Code announced a retry of a failed API request. */
   onRetry?(retry: ApiRetryEvent): void;
+  /** Claude Code said where the plan's windows stand (a `rate_limit_event` line naming at least one window). */
+  onLimits?(windows: readonly PlanWindowReading[]): void;
 }
 
 /** What the parser has learnt from the stream so far. */
@@ -25,6 +29,10 @@ export interface StreamState extends AnswerStreamState {
   answerModel: string | undefined;
   /** The text of that message: the final answer, for a result line that does not repeat it. */
   lastMessageText: string;
+  /** Every plan-window reading from `rate_limit_event` lines, in order. */
+  planWindows: PlanWindowReading[];
+  /** `rate_limit_event` lines that did not fit their shape: skipped, since limits are never worth failing a run. */
+  unreadableRateLimitEvents: number;
 }
 
 type JsonObject = Record<string, unknown>;
@@ -56,6 +64,8 @@ export class ClaudeStreamParser extends AnswerStreamParser<StreamState> {
         apiError: undefined,
         answerModel: undefined,
         lastMessageText: '',
+        planWindows: [],
+        unreadableRateLimitEvents: 0,
       },
       (text) => handlers.onText(text),
     );
@@ -81,6 +91,9 @@ export class ClaudeStreamParser extends AnswerStreamParser<StreamState> {
         break;
       case 'result':
         this.state.result = readResult(parsed);
+        break;
+      case 'rate_limit_event':
+        this.#rateLimit(parsed);
         break;
       default:
         break;
@@ -113,6 +126,18 @@ export class ClaudeStreamParser extends AnswerStreamParser<StreamState> {
     }
   }
 
+  #rateLimit(event: JsonObject): void {
+    const parsed = rateLimitEventSchema.safeParse(event);
+    if (!parsed.success) {
+      this.state.unreadableRateLimitEvents += 1;
+      return;
+    }
+    const windows = planWindowReadings(parsed.data.rate_limit_info);
+    if (windows.length === 0) return;
+    this.state.planWindows.push(...windows);
+    this.#handlers.onLimits?.(windows);
+  }
+
   #streamEvent(event: JsonObject): void {
     if (event.type === 'content_block_start') {
       const block = event.content_block;
@@ -133,8 +158,12 @@ export class ClaudeStreamParser extends AnswerStreamParser<StreamState> {
     const message = isObject(event.message) ? event.message : {};
     if (event.is_api_error_message === true || event.error !== undefined) {
       const text = textOf(message.content);
+      const params = isObject(event.api_error_params) ? event.api_error_params : {};
+      const rateLimitInfo = rateLimitInfoSchema.safeParse(params.rate_limit_info);
       this.state.apiError = {
         error: stringField(event.error),
+        apiError: stringField(event.api_error),
+        ...(rateLimitInfo.success ? { rateLimitInfo: rateLimitInfo.data } : {}),
         status: numberField(event.api_error_status),
         type: stringField(event.api_error_type),
         text: text || undefined,

@@ -1,4 +1,4 @@
-import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
+import { AdapterError, type AdapterErrorKind, type PlanWindowReading } from '@llm-service/spec';
 import {
   describeExit,
   exitCodeOption,
@@ -114,6 +114,26 @@ function reportedFailure(
       ...(failure.transient ? { retrySameTool: context.retrySameTool } : {}),
     },
   );
+}
+
+/**
+ * The window behind a plan-limit failure, as a `rejected` reading. codex 0.169.0 prints no rate-limit fields in
+ * `--json` output (neither the `x-codex-primary-*` headers nor `codex.rate_limits` events reach it: checked against
+ * the Responses test server), only its refusal: `You’ve hit your usage limit. … try again at 2:15 PM.`, or `… usage
+ * limit for GPT-5.5-Codex-Spark. Switch to another model now, …` for a model's own limit. It does not say which of the
+ * plan's windows ran out, so the window is named as codex names the limit: `usage_limit` (after the service's
+ * `usage_limit_reached`), the model limit's own name, or `quota` for an API account out of credit.
+ */
+export function planLimitReading(state: EventState, failure: AdapterError): PlanWindowReading | undefined {
+  if (failure.kind !== 'plan-limit') return undefined;
+  const said = state.turnFailed ?? state.lastError ?? '';
+  const limitName = /hit your usage limit for (.+?)\. Switch to/i.exec(said)?.[1]?.trim();
+  const window = /hit your usage limit/i.test(said) ? (limitName ?? 'usage_limit') : 'quota';
+  return {
+    window,
+    status: 'rejected',
+    ...(failure.resetsAt === undefined ? {} : { resetsAt: failure.resetsAt }),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   prepareRun,
   runWithParser,
   throwIfCancelled,
-  type ToolRun,
+  type ToolRunReportingLimits,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -13,16 +13,22 @@ import { buildArgs } from '../argv/build-args.js';
 import { codexAgentOptionsSchema, type CodexAgentOptions } from '../config/codex-schema.js';
 import { CodexEventParser } from '../stream/event-parser.js';
 import { toInvocationResult, usageOf } from '../stream/invocation-result.js';
-import { classifyFailure } from './classify-failure.js';
+import { classifyFailure, planLimitReading } from './classify-failure.js';
 import { codexHints } from './hints.js';
 import { codexTimeZone } from './reset-time.js';
 import type { CodexTool } from './settings.js';
 
 /**
  * Runs one attempt of `codex exec` to completion: checks what can be checked before starting anything, hands each
- * agent message on through `emit` as soon as codex reports it, and turns the outcome into a result or an AdapterError.
+ * agent message on through `emit` as soon as codex reports it, and turns the outcome into a result or an AdapterError
+ * (after a `rejected` plan reading when codex was refused on its usage limit).
  */
-export const runInvocation: ToolRun<CodexTool, CodexAgentOptions> = async (request, signal, emit) => {
+export const runInvocation: ToolRunReportingLimits<CodexTool, CodexAgentOptions> = async (
+  request,
+  signal,
+  emit,
+  reportLimits,
+) => {
   const options = agentOptionsOrDefaults(request.adapterOptions, codexAgentOptionsSchema);
   const env = childEnvironment(request.env, request.tool);
   const prepared = prepareRun(request, env, { installHint: codexHints.notInstalled });
@@ -42,6 +48,9 @@ export const runInvocation: ToolRun<CodexTool, CodexAgentOptions> = async (reque
   });
   // A turn that failed after earlier turns were paid for still reported what they spent.
   if (failure) {
+    // The refusal is all codex says of its plan: reported as a rejected reading before the failure.
+    const rejected = planLimitReading(parser.state, failure);
+    if (rejected) reportLimits([rejected]);
     throw withSpending(failure, parser.state.usage && { usage: usageOf(parser.state.usage) });
   }
   throwIfCancelled(signal);

@@ -1,4 +1,4 @@
-import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
+import { AdapterError, type AdapterErrorKind, type PlanWindowReading } from '@llm-service/spec';
 import {
   exitCodeOption,
   exitFailure,
@@ -126,6 +126,19 @@ const overloadedPattern = /overloaded|UNAVAILABLE|MODEL_CAPACITY_EXHAUSTED/i;
 /** An answer stream cut off: the socket closed mid-event, or the stream ended without a finish reason. */
 const truncatedPattern =
   /\bterminated\b|ended without a finish reason|incomplete json segment|premature close/i;
+
+/**
+ * The `rejected` reading a used-up quota is reported as before its `plan-limit` failure. gemini 0.61 names no window
+ * and no reset time (`You have exhausted your daily quota on this model.`, a `TerminalQuotaError`), so the window is
+ * `quota` and the reading has no `resetsAt`. Undefined for every other failure, the refused individual sign-in
+ * (also `plan-limit`) included: that is no quota that will come back.
+ */
+export function quotaReading(failure: AdapterError): PlanWindowReading | undefined {
+  if (failure.kind !== 'plan-limit') return undefined;
+  const said = `${failure.message}\n${failure.detail ?? ''}`;
+  if (individualAccountPattern.test(said) || !quotaExhaustedPattern.test(said)) return undefined;
+  return { window: 'quota', status: 'rejected' };
+}
 
 interface ApiFailure {
   kind: AdapterErrorKind;

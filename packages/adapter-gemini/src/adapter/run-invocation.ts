@@ -4,7 +4,7 @@ import {
   prepareRun,
   runWithParser,
   throwIfCancelled,
-  type ToolRun,
+  type ToolRunReportingLimits,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -12,7 +12,7 @@ import { buildArgs } from '../argv/build-args.js';
 import { geminiAgentOptionsSchema, type GeminiAgentOptions } from '../config/gemini-schema.js';
 import { spendingOf, toInvocationResult } from '../stream/invocation-result.js';
 import { GeminiStreamParser } from '../stream/stream-parser.js';
-import { classifyFailure, geminiHints } from './classify-failure.js';
+import { classifyFailure, geminiHints, quotaReading } from './classify-failure.js';
 import type { GeminiTool } from './settings.js';
 import { geminiChildEnvironment, installHint } from './tool-environment.js';
 
@@ -23,7 +23,12 @@ export const maxStdinBytes = 8 * 1024 * 1024;
  * Runs one attempt of `gemini` to completion: checks what can be checked before starting anything, streams answer
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
-export const runInvocation: ToolRun<GeminiTool, GeminiAgentOptions> = async (request, signal, emit) => {
+export const runInvocation: ToolRunReportingLimits<GeminiTool, GeminiAgentOptions> = async (
+  request,
+  signal,
+  emit,
+  reportLimits,
+) => {
   const options = agentOptionsOrDefaults(request.adapterOptions, geminiAgentOptionsSchema);
   const env = geminiChildEnvironment(request.env, request.tool);
   const prepared = prepareRun(request, env, {
@@ -47,6 +52,8 @@ export const runInvocation: ToolRun<GeminiTool, GeminiAgentOptions> = async (req
     ...toolRunContext(request, prepared.binaryPath),
     endedAt: new Date(),
   });
+  const rejected = failure && quotaReading(failure);
+  if (rejected) reportLimits([rejected]);
   // A run that failed after paid turns (a tool failure, the turn limit) still reported what it spent.
   if (failure) throw withSpending(failure, spendingOf(parser.state.result));
   throwIfCancelled(signal);

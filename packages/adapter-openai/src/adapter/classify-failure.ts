@@ -1,4 +1,4 @@
-import { AdapterError, type AdapterErrorKind } from '@llm-service/spec';
+import { AdapterError, type AdapterErrorKind, type PlanWindowReading } from '@llm-service/spec';
 import { resetsAtFrom } from '../http/retry-after.js';
 import { errorBodySchema, type WireError } from '../stream/wire-schemas.js';
 import { openaiHints, type HintContext } from './hints.js';
@@ -122,6 +122,29 @@ export function httpFailure(
     ...(hint === undefined ? {} : { hint }),
     ...(resetsAt === undefined ? {} : { resetsAt }),
   });
+}
+
+/** OpenAI's names for the limit a 429 hit (`type` of its body): per-minute requests or tokens. */
+const rateLimitWindows = new Set(['requests', 'tokens']);
+
+/**
+ * What a refusal says of the account's limits, as a `rejected` reading: an account out of credit is its `quota`
+ * (with no reset: only a payment lifts it), a 429 is the limit OpenAI names (`requests`, `tokens`) or `rate_limit`,
+ * until the time `Retry-After` gave. Undefined for every other failure, which says nothing of a limit.
+ */
+export function rejectedReading(
+  failure: AdapterError,
+  error: WireError | undefined,
+): PlanWindowReading | undefined {
+  if (failure.kind === 'plan-limit') return { window: 'quota', status: 'rejected' };
+  if (failure.kind !== 'rate-limit') return undefined;
+  const named =
+    typeof error?.type === 'string' && rateLimitWindows.has(error.type) ? error.type : 'rate_limit';
+  return {
+    window: named,
+    status: 'rejected',
+    ...(failure.resetsAt === undefined ? {} : { resetsAt: failure.resetsAt }),
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   decodeUtf8,
   missingCredentials,
   throwIfCancelled,
+  type ReportLimits,
   withSpending,
 } from '@llm-service/plugin-kit';
 import { openaiAgentOptionsSchema, type OpenAIAgentOptions } from '../config/openai-schema.js';
@@ -22,11 +23,12 @@ import {
   type ChatStreamState,
 } from '../stream/chat-stream-reader.js';
 import { usageFromWire } from '../stream/usage.js';
-import { completionSchema } from '../stream/wire-schemas.js';
+import { completionSchema, type WireError } from '../stream/wire-schemas.js';
 import {
   httpFailure,
   networkFailure,
   readErrorBody,
+  rejectedReading,
   streamFailure,
   type FailureContext,
 } from './classify-failure.js';
@@ -49,7 +51,14 @@ export async function runChat(
   request: OpenAIRequest,
   signal: AbortSignal,
   emit: (text: string) => void,
+  reportLimits: ReportLimits = () => undefined,
 ): Promise<InvocationResult> {
+  /** A refusal on a limit is reported as a `rejected` reading before the failure it becomes. */
+  const refused = (failure: AdapterError, error: WireError | undefined): AdapterError => {
+    const reading = rejectedReading(failure, error);
+    if (reading) reportLimits([reading]);
+    return failure;
+  };
   const { tool } = request;
   const apiKey = apiKeyOf(tool, request.env);
   const context: FailureContext = {
@@ -105,11 +114,12 @@ export async function runChat(
     });
     if (!response.ok) {
       const body = await readText(response, errorBodyLimit);
-      throw httpFailure(response.status, response.headers, body, context);
+      throw refused(httpFailure(response.status, response.headers, body, context), readErrorBody(body));
     }
     const state = await readAnswer(response, emitText, context);
     const usage = usageFromWire(state.usage);
-    if (state.error !== undefined) throw withSpending(streamFailure(state.error, context), spent(usage));
+    if (state.error !== undefined)
+      throw withSpending(refused(streamFailure(state.error, context), state.error), spent(usage));
     if (!state.done && state.finishReason === undefined) {
       throw withSpending(
         new AdapterError(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { configFileNames, UsageError } from '@llm-service/spec';
-import { readConfigSources } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/config';
 import { templateNames } from '../init/templates.js';
 import { optionValues, type CliContext } from '../program.js';
 import { kernelFor } from './kernel-for.js';

@@ -15,7 +15,7 @@ import {
   importPlugin,
   readConfigSources,
   readPluginSpecifiers,
-} from '@llm-service/core';
+} from '@llm-service/config';
 import { toJSONSchema } from 'zod/v4/core';
 import { builtinPlugins } from '../builtin-plugins.js';
 import { writeFileAtomicSync as writeFileAtomic } from '@llm-service/plugin-kit';

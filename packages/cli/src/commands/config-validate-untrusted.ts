@@ -1,5 +1,5 @@
 import { ConfigError, formatConfigIssue } from '@llm-service/spec';
-import { readConfigSources } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/config';
 import { forTerminal } from '@llm-service/plugin-kit';
 import { builtinPlugins } from '../builtin-plugins.js';
 import { checkConfigWithoutCode } from '../config-check/check-without-code.js';

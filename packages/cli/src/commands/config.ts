@@ -1,5 +1,5 @@
 import { configFileNames } from '@llm-service/spec';
-import { readConfigSources } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/config';
 import { forTerminal } from '@llm-service/plugin-kit';
 import type { CliContext } from '../program.js';
 import { TrustStoreFile } from '../trust/trust-store.js';

@@ -33,10 +33,11 @@ describe('pluginFiles', () => {
     expect(manifest.peerDependencies).toEqual({ '@llm-service/spec': '^0.1.0' });
     expect(manifest.dependencies).toBeUndefined();
     expect(manifest.devDependencies).toEqual({
-      '@llm-service/core': 'file:vendor/llm-service-core-0.3.0.tgz',
+      '@llm-service/config': 'file:vendor/llm-service-config-0.3.0.tgz',
+      '@llm-service/core': 'file:vendor/llm-service-core-0.4.0.tgz',
       '@llm-service/plugin-kit': 'file:vendor/llm-service-plugin-kit-0.2.0.tgz',
       '@llm-service/spec': 'file:vendor/llm-service-spec-0.1.0.tgz',
-      '@llm-service/testkit': 'file:vendor/llm-service-testkit-0.4.0.tgz',
+      '@llm-service/testkit': 'file:vendor/llm-service-testkit-0.5.0.tgz',
       '@types/node': '^20.19.0',
       typescript: '~6.0.3',
       vitest: '4.1.12',
@@ -44,13 +45,14 @@ describe('pluginFiles', () => {
     expect(manifest.overrides).toEqual({
       '@llm-service/spec': '$@llm-service/spec',
       '@llm-service/plugin-kit': '$@llm-service/plugin-kit',
+      '@llm-service/config': '$@llm-service/config',
       '@llm-service/core': '$@llm-service/core',
       '@llm-service/testkit': '$@llm-service/testkit',
     });
     // Published, the plugin carries only dist: vendor/ is for development.
     expect(manifest.files).toEqual(['dist']);
     expect(files['.gitignore']).not.toContain('vendor');
-    expect(files['README.md']).toContain('@llm-service/core 0.3.0');
+    expect(files['README.md']).toContain('@llm-service/core 0.4.0');
   });
 
   it('writes no range for our scope that a registry would be asked for', () => {

@@ -17,11 +17,12 @@ const npmName = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
 /**
  * Our packages a new plugin installs: the spec it compiles against, and what its tests run it with (core's kernel,
- * which needs the plugin kit, and the testkit). They come from the running CLI, packed into the plugin's `vendor/`.
+ * which needs the plugin kit and the configuration, and the testkit). They come from the running CLI, packed into the plugin's `vendor/`.
  */
 export const vendoredPackages = [
   '@llm-service/spec',
   '@llm-service/plugin-kit',
+  '@llm-service/config',
   '@llm-service/core',
   '@llm-service/testkit',
 ] as const;
@@ -372,7 +373,8 @@ const testHead = `import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createKernel, validatePluginDefinition } from '@llm-service/core';
+import { validatePluginDefinition } from '@llm-service/config';
+import { createKernel } from '@llm-service/core';
 `;
 
 const testSetup = (name: string) => `

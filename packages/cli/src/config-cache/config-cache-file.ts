@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { maxConfigFileBytes, type ConfigCache } from '@llm-service/core';
+import { maxConfigFileBytes, type ConfigCache } from '@llm-service/config';
 import type { DiscoveredConfigDir, ResolvedConfig } from '@llm-service/spec';
 import { readTextFile, userCacheHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 import { cliVersion } from '../version.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { definePlugin, formatConfigIssue, z } from '@llm-service/spec';
-import { readConfigSources } from '@llm-service/core';
+import { readConfigSources } from '@llm-service/config';
 import { checkConfigWithoutCode } from './check-without-code.js';
 
 /** Stands in for a distribution's built-in plugins: an adapter, a section, a file. */

@@ -12,15 +12,13 @@ import {
 import {
   collectConfigSchemas,
   coreSettingsShape,
-  locate,
   locatePluginSpecifiers,
   resolveConfig,
   resolvePluginUrl,
-  toPlainValue,
   type ConfigSchemas,
   type ConfigSources,
-  type YamlSource,
-} from '@llm-service/core';
+} from '@llm-service/config';
+import { locate, toPlainValue, type YamlSource } from '@llm-service/plugin-kit';
 
 /** A part of a config no loaded plugin could check, because the plugin that may own it was not loaded. */
 export interface UncheckedPart {

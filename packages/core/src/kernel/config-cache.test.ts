@@ -9,7 +9,8 @@ import {
   definePluginForTests,
   writeTestConfig,
 } from '@llm-service/testkit/testing';
-import { createKernel, type ConfigCache, type Kernel } from './kernel.js';
+import type { ConfigCache } from '@llm-service/config';
+import { createKernel, type Kernel } from './kernel.js';
 
 /** The kernel's side of `KernelOptions.configCache`: what it offers, what it asks, and that a hit is used as given. */
 

@@ -1,17 +1,15 @@
 import 'reflect-metadata';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
 import { container as rootContainer } from 'tsyringe';
 import {
   EventBus,
   PluginError,
   UsageError,
   CostEstimatorToken,
-  configFileNames,
-  requiredConfigFiles,
   type CandidatePreview,
   type PreviewDecision,
   type RoutePreview,
   type DetectResult,
+  type DiscoveredConfigDir,
   type ExecOptions,
   type ExecRequest,
   type ExecResult,
@@ -24,16 +22,13 @@ import {
   type ServiceToken,
   type ToolAdapterV1,
 } from '@llm-service/spec';
-import { discoverConfigDir, type DiscoveredConfigDir } from '../config/discover.js';
 import {
-  collectConfigSchemas,
-  deepFreeze,
-  readConfigFile,
-  readConfigSources,
-  locatePluginSpecifiers,
-  resolveConfig,
-} from '../config/load-config.js';
-import { importPlugin } from '../plugin/load-plugins.js';
+  discoverConfigDir,
+  loadConfig,
+  resolveConfigWithFile,
+  type ConfigCache,
+  type LoadedConfig,
+} from '@llm-service/config';
 import { PluginHost } from '../plugin/plugin-host.js';
 import { planRoute } from '../routing/plan-route.js';
 import { computeCostUsd } from '@llm-service/plugin-kit';
@@ -62,29 +57,8 @@ export interface KernelOptions {
   configCache?: ConfigCache | undefined;
 }
 
-/**
- * Validated configurations kept between runs: parsing and validating is most of what loading costs, and files change
- * far less often than requests run. The kernel asks before reading anything but the files, and offers each
- * configuration it validated that names no plugin of its own (such a plugin's schema can change with no file
- * changing). What `get` returns is used as it is: it must be a configuration `set` was given for exactly the texts
- * the files named now hold.
- */
-export interface ConfigCache {
-  /** The configuration validated from the files `names` of `location` as they are now, if kept. */
-  get(location: DiscoveredConfigDir, names: readonly string[]): ResolvedConfig | undefined;
-  /** A configuration just validated; `files` holds the text read of each of `names` (none for a missing one). */
-  set(
-    location: DiscoveredConfigDir,
-    names: readonly string[],
-    files: ReadonlyMap<string, string>,
-    config: ResolvedConfig,
-  ): void;
-}
-
-interface Booted {
-  config: ResolvedConfig;
+interface Booted extends LoadedConfig {
   host: PluginHost;
-  plugins: readonly PluginDefinition[];
 }
 
 /**
@@ -96,6 +70,7 @@ export class Kernel implements KernelHandle {
   readonly #options: KernelOptions;
   readonly #env: Readonly<Record<string, string | undefined>>;
   readonly #cwd: string;
+  readonly #logger: KernelLogger;
   readonly #container = rootContainer.createChildContainer();
   #booting: Promise<Booted> | undefined;
   #disposed = false;
@@ -106,14 +81,11 @@ export class Kernel implements KernelHandle {
     this.#env = options.env ?? process.env;
     this.#cwd = options.cwd ?? process.cwd();
     const logger = options.logger ?? { warn: (message: string) => process.stderr.write(`${message}\n`) };
+    this.#logger = logger;
     this.events = new EventBus((name, error) => {
       const reason = error instanceof Error ? error.message : String(error);
       logger.warn(`warning: event subscriber '${name}' failed and was removed: ${reason}`);
     });
-  }
-
-  get #logger(): KernelLogger {
-    return this.#options.logger ?? { warn: (message: string) => process.stderr.write(`${message}\n`) };
   }
 
   /** Where the configuration is read from, without reading it. */
@@ -126,16 +98,7 @@ export class Kernel implements KernelHandle {
   }
 
   async configWithFile(name: string, path: string): Promise<ResolvedConfig> {
-    const { config, plugins } = await this.#boot();
-    const file = resolvePath(this.#cwd, path);
-    const other = readConfigFile(dirname(file), basename(file), this.#cwd);
-    const source = other.source;
-    if (!source) throw new UsageError(`cannot read ${path}`, { hint: `give a ${name} file` });
-    const sources = readConfigSources(config.dir, 'flag', this.#cwd);
-    const files = new Map(sources.files);
-    files.set(name, source);
-    const issues = [...sources.issues, ...other.issues];
-    return resolveConfig({ ...sources, files, issues }, collectConfigSchemas(plugins), this.#env);
+    return resolveConfigWithFile(await this.#boot(), { name, path }, { cwd: this.#cwd, env: this.#env });
   }
 
   async plugins(): Promise<readonly PluginDefinition[]> {
@@ -155,18 +118,12 @@ export class Kernel implements KernelHandle {
   async #load(): Promise<Booted> {
     const location = this.configLocation();
     this.#options.admitConfig?.(location);
-    const plugins = [...(this.#options.plugins ?? [])];
-    // With every file the given plugins read, so that a configuration naming no other plugin is read in one pass.
-    const names = [
-      ...new Set<string>([
-        ...requiredConfigFiles,
-        configFileNames.settings,
-        configFileNames.policies,
-        ...plugins.flatMap((plugin) => Object.keys(plugin.configSchema?.files ?? {})),
-      ]),
-    ];
-    const cached = this.#options.configCache?.get(location, names);
-    const config = cached ? deepFreeze(cached) : await this.#validate(location, plugins, names);
+    const { config, plugins } = await loadConfig(location, {
+      plugins: this.#options.plugins ?? [],
+      cwd: this.#cwd,
+      env: this.#env,
+      cache: this.#options.configCache,
+    });
     const host = new PluginHost(this.#container, this.events, (name) => this.#pluginLogger(name), this.#env);
     await host.register(plugins, config);
     for (const [toolId, tool] of Object.entries(config.tools)) {
@@ -178,36 +135,6 @@ export class Kernel implements KernelHandle {
       }
     }
     return { config, host, plugins };
-  }
-
-  /** Reads and validates the configuration, loading the plugins it names into `plugins`; offers it to the cache. */
-  async #validate(
-    location: DiscoveredConfigDir,
-    plugins: PluginDefinition[],
-    names: readonly string[],
-  ): Promise<ResolvedConfig> {
-    const sources = readConfigSources(location.dir, location.source, this.#cwd, names);
-    const named = locatePluginSpecifiers(sources, this.#env);
-    for (const { specifier, where } of named) {
-      const plugin = await importPlugin(specifier, location.dir).catch((error: unknown) => {
-        // Say where the plugin is named, so the user knows which line to fix.
-        if (error instanceof PluginError)
-          throw new PluginError(
-            specifier,
-            `${error.message.replace(`plugin ${specifier}: `, '')} (named at ${where})`,
-            error.hint,
-            error.cause,
-          );
-        throw error;
-      });
-      if (!plugins.some((loaded) => loaded.name === plugin.name)) plugins.push(plugin);
-    }
-    const config = resolveConfig(sources, collectConfigSchemas(plugins), this.#env);
-    if (named.length === 0) {
-      const texts = new Map([...sources.files].map(([name, source]) => [name, source.text]));
-      this.#options.configCache?.set(location, names, texts, config);
-    }
-    return config;
   }
 
   #pluginLogger(name: string): PluginLogger {
@@ -248,7 +175,12 @@ export class Kernel implements KernelHandle {
     const estimator = await this.service(CostEstimatorToken);
     const candidates: CandidatePreview[] = [];
     for (const [index, candidate] of plan.candidates.entries()) {
-      const context = policyContext(config, previewed, index === 0 && plan.explicit);
+      const context = policyContext(
+        config,
+        previewed,
+        index === 0 && plan.explicit,
+        plan.candidates.slice(index + 1),
+      );
       const decisions: PreviewDecision[] = [];
       for (const policy of host.policies) {
         const decision = policy.preview

@@ -1,11 +1,7 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Observable } from 'rxjs';
 import { container as rootContainer } from 'tsyringe';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   type ToolAdapterV1,
   type TelemetrySinkV1,
@@ -18,7 +14,6 @@ import {
   SpendLedgerToken,
   type ServiceToken,
 } from '@llm-service/spec';
-import { importPlugin, resolvePluginUrl, validatePluginDefinition } from './load-plugins.js';
 import { checkApiVersion, orderByDependencies, PluginHost } from './plugin-host.js';
 
 const config: ResolvedConfig = {
@@ -132,8 +127,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.8.0 in this core: 1.8 added the plan-limit and context-too-long failures and their reset time', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.8.0');
+  it('is 1.9.0 in this core: 1.9 added plan windows (billing, limits readings, PlanWindowsV1, resumeAt)', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.9.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -146,7 +141,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.8.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.9.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);
@@ -419,51 +414,5 @@ describe('service tokens', () => {
       config,
     );
     expect(seen).toEqual({ name: 'ledger' });
-  });
-});
-
-describe('loading plugin modules', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'llm-service-plugins-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('resolves relative specifiers against the config directory', async () => {
-    expect(await resolvePluginUrl('./plugins/audit.js', '/config')).toBe('file:///config/plugins/audit.js');
-    expect(await resolvePluginUrl('/abs/plugin.js', '/config')).toBe('file:///abs/plugin.js');
-  });
-
-  it('names a package that cannot be found from the config directory', async () => {
-    await expect(resolvePluginUrl('@acme/not-installed', dir)).rejects.toThrow(
-      expect.objectContaining({
-        code: 'E_PLUGIN',
-        message: `plugin @acme/not-installed: cannot be found from ${dir}`,
-      }),
-    );
-  });
-
-  it('imports a plugin module by relative path and validates its default export', async () => {
-    writeFileSync(
-      join(dir, 'audit.mjs'),
-      "export default { name: 'audit', version: '1.0.0', apiVersion: '^1.0.0', register() {} };\n",
-    );
-    const loaded = await importPlugin('./audit.mjs', dir);
-    expect(loaded.name).toBe('audit');
-    expect(pathToFileURL(join(dir, 'audit.mjs')).href).toBe(await resolvePluginUrl('./audit.mjs', dir));
-  });
-
-  it('names the specifier when a module fails to load or is not a plugin', async () => {
-    writeFileSync(join(dir, 'broken.mjs'), "throw new Error('top-level failure');\n");
-    writeFileSync(
-      join(dir, 'not-a-plugin.mjs'),
-      "export default { name: 'x', version: '1.0.0', apiVersion: '^1.0.0' };\n",
-    );
-    const broken = await rejection(importPlugin('./broken.mjs', dir));
-    expect(broken.message).toBe('plugin ./broken.mjs: failed to load: top-level failure');
-    const notPlugin = await rejection(importPlugin('./not-a-plugin.mjs', dir));
-    expect(notPlugin.message).toBe(
-      'plugin ./not-a-plugin.mjs: is not a valid plugin (register: register must be a function)',
-    );
-    expect(() => validatePluginDefinition('./none.mjs', undefined)).toThrow(
-      /^plugin \.\/none\.mjs: is not a valid plugin \(default export: /,
-    );
   });
 });

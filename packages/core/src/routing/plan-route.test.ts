@@ -18,6 +18,7 @@ function tool(models: string[]): ToolConfig {
     env: {},
     env_required: [],
     retry: { max: 0, base_ms: 500 },
+    billing: 'api',
   };
 }
 

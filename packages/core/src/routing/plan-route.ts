@@ -5,7 +5,7 @@ import {
   type RoutePlan,
   type RouteRequest,
 } from '@llm-service/spec';
-import { parseToolModel } from '../config/load-config.js';
+import { parseToolModel } from '@llm-service/config';
 import { closestMatch, suggestName } from '@llm-service/plugin-kit';
 
 function firstModelOf(config: ResolvedConfig, tool: string): string {

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { AggregateRow, InvocationFilter, TelemetryQueryV1 } from '@llm-service/spec';
+import type {
+  AggregateRow,
+  BudgetReporterV1,
+  BudgetReportV1,
+  InvocationFilter,
+  PlanWindowStatusV1,
+  TelemetryQueryV1,
+} from '@llm-service/spec';
 import { SpendFeed } from './spend-feed.js';
 
 const row = (model: string, agent: string, costUsd: number): AggregateRow => ({
@@ -143,5 +150,94 @@ describe('the spend feed', () => {
     await all.start();
     await all.close();
     expect(everyProject.projects.every((project) => project === undefined)).toBe(true);
+  });
+
+  describe('plan windows', () => {
+    const fiveHour: PlanWindowStatusV1 = {
+      tool: 'claude',
+      window: 'five_hour',
+      status: 'warning',
+      utilization: 0.93,
+      resetsAt: '2026-12-02T17:00:00.000Z',
+      observedAt: '2026-12-02T14:58:00.000Z',
+      ageMs: 120_000,
+    };
+
+    /** A budget reporter whose report the test edits; `windows` undefined: a reporter without plan windows. */
+    function reporterOf(report: { windows?: unknown[] }): BudgetReporterV1 {
+      return {
+        specificationVersion: 'v1',
+        report: async () =>
+          ({
+            version: 1,
+            configDir: '/config',
+            at: now().toISOString(),
+            chainId: null,
+            budgets: [],
+            ...report,
+          }) as BudgetReportV1,
+      };
+    }
+
+    it('takes the windows from the budget report, leaving out one that does not fit the contract, a share past 1 read as full', async () => {
+      const { query } = telemetryOf(new Map());
+      const held: PlanWindowStatusV1 = {
+        ...fiveHour,
+        window: 'seven_day',
+        status: 'rejected',
+        hold: { tool: 'claude', until: '2026-12-09T00:00:00.000Z', reason: 'rejected', window: 'seven_day' },
+      };
+      const misfit = { ...fiveHour, tool: 'codex', status: 'exhausted' };
+      const overage = { ...fiveHour, window: 'overage', utilization: 1.25 };
+      const feed = new SpendFeed({
+        query,
+        now,
+        chartDays: 1,
+        budgets: reporterOf({ windows: [fiveHour, misfit, overage, held] }),
+      });
+      await feed.start();
+      const snapshot = feed.current();
+      await feed.close();
+      expect(snapshot.windows).toEqual([fiveHour, { ...overage, utilization: 1 }, held]);
+    });
+
+    it('has none (null) without a reporter or when the reporter reports no windows, and an empty list when none was observed', async () => {
+      const snapshotWith = async (budgets: BudgetReporterV1 | undefined) => {
+        const feed = new SpendFeed({ query: telemetryOf(new Map()).query, now, chartDays: 1, budgets });
+        await feed.start();
+        await feed.close();
+        return feed.current().windows;
+      };
+      expect(await snapshotWith(undefined)).toBeNull();
+      expect(await snapshotWith(reporterOf({}))).toBeNull();
+      expect(await snapshotWith(reporterOf({ windows: [] }))).toEqual([]);
+    });
+
+    it("publishes a new snapshot when telemetry's watch reports a change, and stops watching when closed", async () => {
+      const { query } = telemetryOf(new Map());
+      let onChange: (() => void) | undefined;
+      let stopped = false;
+      query.watch = (listener) => {
+        onChange = listener;
+        return () => {
+          stopped = true;
+        };
+      };
+      const report = { windows: [fiveHour] };
+      const feed = new SpendFeed({ query, now, chartDays: 1, minIntervalMs: 0, budgets: reporterOf(report) });
+      await feed.start();
+      expect(feed.current().windows?.[0]?.utilization).toBe(0.93);
+      // A new reading and nothing else: no invocation changed, only the database.
+      report.windows = [{ ...fiveHour, status: 'rejected', utilization: 1 }];
+      const published = new Promise<ReturnType<SpendFeed['current']>>((resolve) =>
+        feed.changes.subscribe(resolve),
+      );
+      onChange?.();
+      const snapshot = await published;
+      expect(snapshot.windows).toEqual([{ ...fiveHour, status: 'rejected', utilization: 1 }]);
+      expect(stopped).toBe(false);
+      await feed.close();
+      expect(stopped).toBe(true);
+    });
   });
 });

@@ -1,11 +1,12 @@
-import type { AggregateRow, BudgetReporterV1, TelemetryQueryV1 } from '@llm-service/spec';
+import type { AggregateRow, BudgetReporterV1, PlanWindowStatusV1, TelemetryQueryV1 } from '@llm-service/spec';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Subject, type Observable } from 'rxjs';
+import { z } from 'zod';
 import type { SpendPoint, SpendSnapshot } from '../model.js';
 
 export interface SpendFeedOptions {
   query: TelemetryQueryV1;
-  /** Absent when no loaded plugin reports budgets: the page then shows none. */
+  /** Absent when no loaded plugin reports budgets (and plan windows): the page then shows none. */
   budgets?: BudgetReporterV1;
   /** Only this project's spend (the config's, unless `--all-projects`); every project's when absent. */
   project?: string;
@@ -29,6 +30,40 @@ function startOfUtcWeek(at: Date): Date {
   return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * DAY_MS);
 }
 const dayLabel = (at: Date) => at.toISOString().slice(0, 10);
+
+const isoInstant = z.iso.datetime({ offset: true });
+
+/**
+ * A plan window as a budget reporter gives it. Any plugin may provide the reporter, and the page trusts what the
+ * server sends, so each window is checked here: one that does not fit is left out rather than drawn wrong.
+ */
+const planWindowStatus = z.object({
+  tool: z.string().min(1),
+  account: z.string().optional(),
+  window: z.string().min(1),
+  status: z.enum(['allowed', 'warning', 'rejected']),
+  // Past 1 is a provider counting overage past the allowance: a full window, as the contract promises readers 0..1.
+  utilization: z
+    .number()
+    .min(0)
+    .transform((share) => Math.min(share, 1))
+    .optional(),
+  resetsAt: isoInstant.optional(),
+  observedAt: isoInstant,
+  ageMs: z.number().min(0),
+  hold: z
+    .object({ tool: z.string(), until: isoInstant, reason: z.string(), window: z.string().optional() })
+    .optional(),
+}) satisfies z.ZodType<PlanWindowStatusV1>;
+
+/** The report's windows that fit the contract; null when the reporter reports none (no plugin records them). */
+function checkedWindows(windows: readonly unknown[] | undefined): PlanWindowStatusV1[] | null {
+  if (windows === undefined) return null;
+  return windows.flatMap((entry) => {
+    const checked = planWindowStatus.safeParse(entry);
+    return checked.success ? [checked.data] : [];
+  });
+}
 
 /** One UTC day's spend, split by model and agent (one two-level aggregate). */
 type DaySpend = readonly AggregateRow[];
@@ -71,8 +106,9 @@ function totalsBy(rows: readonly AggregateRow[], key: (row: AggregateRow) => str
  * million-row database as from an empty one. Each UTC day of the charts' window is one aggregate by model then agent
  * (through TelemetryQueryV1), read one day at a time with a turn of the event loop between days, so even a large
  * database never holds up the live feed for more than one day's read. Past days are kept; a change reported by the
- * invocation feed reads today again (at most every `minIntervalMs`), and every `fullRefreshMs` all days are read
- * again. Day, week and month totals and the month's totals per model and agent are summed from the days.
+ * invocation feed or by telemetry's `watch` reads today again (at most every `minIntervalMs`), and every
+ * `fullRefreshMs` all days are read again. Day, week and month totals and the month's totals per model and agent are
+ * summed from the days. Budgets and plan windows are read from the budget reporter with every snapshot.
  */
 export class SpendFeed {
   readonly #query: TelemetryQueryV1;
@@ -91,6 +127,7 @@ export class SpendFeed {
   #lastTodayRead = 0;
   #timer: NodeJS.Timeout | undefined;
   #periodic: NodeJS.Timeout | undefined;
+  #stopWatching: (() => void) | undefined;
   #closed = false;
 
   constructor(options: SpendFeedOptions) {
@@ -119,6 +156,9 @@ export class SpendFeed {
       this.invalidate();
     }, this.#fullRefreshMs);
     this.#periodic.unref();
+    // Telemetry reports any commit to its database, not only invocations: a plan window another process observed
+    // changes no invocation, so without this the page would show it only at the next full refresh.
+    this.#stopWatching = this.#query.watch?.(() => this.invalidate());
   }
 
   /** Telemetry changed: read today again when allowed, then publish. */
@@ -138,6 +178,7 @@ export class SpendFeed {
     this.#closed = true;
     clearTimeout(this.#timer);
     clearInterval(this.#periodic);
+    this.#stopWatching?.();
     await this.#computing?.catch(() => undefined);
     this.#changes.complete();
   }
@@ -211,6 +252,7 @@ export class SpendFeed {
       },
       savings: { ...savings, savedUsd: savings.baselineUsd - savings.actualUsd },
       budgets: report?.budgets ?? null,
+      windows: checkedWindows(report?.windows),
       byModel: pointsBy((row) => row.group),
       byAgent: pointsBy((row) => row.subgroup ?? ''),
       modelTotals: totalsBy(monthRows, (row) => row.group),

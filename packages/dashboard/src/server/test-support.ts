@@ -62,6 +62,7 @@ export function invocationRow(overrides: Partial<InvocationRow> = {}): Invocatio
     message: null,
     forceReason: null,
     taskId: null,
+    billing: 'api',
     ...overrides,
   };
 }
@@ -72,6 +73,7 @@ export function spendSnapshot(overrides: Partial<SpendSnapshot> = {}): SpendSnap
     totals: { todayUsd: 0, weekUsd: 0, monthUsd: 0 },
     savings: { baselineUsd: 0, actualUsd: 0, savedUsd: 0 },
     budgets: null,
+    windows: null,
     byModel: [],
     byAgent: [],
     modelTotals: [],

@@ -21,6 +21,7 @@ import {
   type Filters,
 } from './filters.js';
 import { clock, count, duration, percent, usd } from './format.js';
+import { windowGauges } from './plan-windows.js';
 
 const TOKEN_KEY = 'llm-service.dashboard.token';
 const MAX_ROWS = 200;
@@ -245,6 +246,8 @@ function renderSpend(spend: SpendSnapshot): void {
     `what they cost: ${usd(spend.savings.actualUsd)}`;
   setText(byId('spend-at'), `Updated ${clock(spend.at)}`);
   renderBudgets(spend.budgets);
+  lastSpend = spend;
+  renderPlanWindows();
   const modelOrder = spend.modelTotals.map((row) => row.group);
   const agentOrder = spend.agentTotals.map((row) => row.group);
   byId('chart-model').replaceChildren(
@@ -270,6 +273,23 @@ function renderBudgets(budgets: BudgetStatusV1[] | null): void {
     return;
   }
   container.replaceChildren(...budgets.map(gauge));
+}
+
+/** The spend snapshot last drawn: the plan windows are drawn again from it as their times go by. */
+let lastSpend: SpendSnapshot | null = null;
+/** How often the windows' "in 1 h 12 min" and "as of 12 min ago" are brought up to date between snapshots. */
+const WINDOW_TICK_MS = 30_000;
+
+/** The plan windows under the budgets; the part is hidden when no plugin reports windows or none was observed. */
+function renderPlanWindows(): void {
+  const windows = lastSpend?.windows ?? null;
+  const part = byId('plan-windows');
+  part.hidden = windows === null || windows.length === 0;
+  if (windows === null || lastSpend === null) {
+    byId('window-list').replaceChildren();
+    return;
+  }
+  byId('window-list').replaceChildren(...windowGauges(windows, lastSpend.at, new Date()));
 }
 
 function gauge(budget: BudgetStatusV1): HTMLElement {
@@ -653,6 +673,7 @@ function applyProjects(snapshot: DashboardSnapshot): void {
 function start(): void {
   setUpBoard(api);
   watchFeedScroll();
+  window.setInterval(renderPlanWindows, WINDOW_TICK_MS);
   token = readToken();
   setUpFilters();
   if (!token) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type {
+  Billing,
   Candidate,
   PolicyContext,
   PolicyDecision,
@@ -12,35 +13,54 @@ import type {
 import { policiesFileSchema, type PoliciesFile } from '../policies-schema.js';
 import { BudgetPolicy } from './budget-policy.js';
 
-/** An in-memory ledger with the semantics of SpendLedgerV1 (one period: everything counts). */
+/**
+ * An in-memory ledger with the semantics of SpendLedgerV1 (one period: everything counts). `spentBy` is api spend,
+ * `subscriptionSpentBy` subscription spend at list price: a limit or read with `count: all` sees both.
+ */
 class FakeLedger implements SpendLedgerV1 {
   readonly specificationVersion = 'v1' as const;
   spentBy: Record<string, number> = {};
+  subscriptionSpentBy: Record<string, number> = {};
   held = new Map<string, Reservation>();
   settled: { id: string; actualUsd: number }[] = [];
   released: string[] = [];
+  /** What `spent` was asked, with its count. */
+  reads: { scope: string; count: string | undefined }[] = [];
+  /** The billing of each reserve call. */
+  reservedBilling: (Billing | undefined)[] = [];
   #next = 0;
-  async spent(scope: string): Promise<number> {
-    return this.spentBy[scope] ?? 0;
+  #spent(scope: string, count: 'api' | 'all' | undefined): number {
+    // As the contract says, `spent` without a count counts everything (as before billing existed).
+    return (this.spentBy[scope] ?? 0) + (count === 'api' ? 0 : (this.subscriptionSpentBy[scope] ?? 0));
+  }
+  async spent(scope: string, _period: unknown, options?: { count?: 'api' | 'all' }): Promise<number> {
+    this.reads.push({ scope, count: options?.count });
+    return this.#spent(scope, options?.count);
   }
   async reserve(request: {
     scopes: readonly string[];
     estimateUsd: number;
     limits: readonly SpendLimit[];
+    billing?: Billing;
   }): Promise<ReserveOutcome> {
+    this.reservedBilling.push(request.billing);
     for (const limit of request.limits) {
-      const spentUsd = this.spentBy[limit.scope] ?? 0;
+      // A subscription attempt counts only against `count: all` limits, as the contract says.
+      if (request.billing === 'subscription' && limit.count !== 'all') continue;
+      const spentUsd = this.#spent(limit.scope, limit.count ?? 'api');
       const reservedUsd = [...this.held.values()]
         .filter((hold) => hold.scopes.includes(limit.scope))
+        .filter((hold) => limit.count === 'all' || hold.billing !== 'subscription')
         .reduce((sum, hold) => sum + hold.estimateUsd, 0);
       if (spentUsd + reservedUsd + request.estimateUsd > limit.limitUsd + 1e-9)
         return { ok: false, limit, spentUsd, reservedUsd };
     }
-    const reservation = {
+    const reservation: Reservation = {
       id: `r${++this.#next}`,
       scopes: request.scopes,
       estimateUsd: request.estimateUsd,
       pid: 1,
+      ...(request.billing ? { billing: request.billing } : {}),
     };
     this.held.set(reservation.id, reservation);
     return { ok: true, reservation };
@@ -57,11 +77,19 @@ class FakeLedger implements SpendLedgerV1 {
 
 const candidate: Candidate = { tool: 'primary', model: 'model-a', reason: 'preferred' };
 const fallback: Candidate = { tool: 'backup', model: 'model-b', reason: 'fallback' };
+/** A tool paid by subscription, on the same priced model as `primary`. */
+const subscribed: Candidate = { tool: 'plan', model: 'model-a', reason: 'preferred' };
 
 function setup(budgets: unknown[], options: { outputTokens?: number } = {}) {
   const ledger = new FakeLedger();
   const config = {
     dir: '/config',
+    project: 'default',
+    tools: {
+      primary: { billing: 'api', models: ['model-a'] },
+      backup: { billing: 'api', models: ['model-b'] },
+      plan: { billing: 'subscription', models: ['model-a'] },
+    },
     models: {
       // One token of prompt costs $1; output is priced separately.
       'model-a': { input_per_mtok: 1_000_000, output_per_mtok: 2_000_000 },
@@ -258,5 +286,52 @@ describe('the budget policy', () => {
     const { policy, context, ledger } = setup([{ scope: 'agent:other', period: 'daily', limit_usd: 1 }]);
     expect(await policy.reserve(candidate, context())).toBeUndefined();
     expect(ledger.held.size).toBe(0);
+  });
+
+  it('leaves a subscription tool out of api-only budgets: no alert, no limit, nothing held', async () => {
+    const { admit, policy, context, ledger } = setup([
+      { ...hardGlobal, limit_usd: 0.5 },
+      { scope: 'agent:writer', period: 'daily', limit_usd: 10, alert_at_percent: 1, mode: 'soft' },
+    ]);
+    // $1 against a $0.50 hard limit, and past a soft alert: an api tool is blocked...
+    expect((await admit(candidate, context())).action).toBe('block');
+    // ...a subscription one runs, without a question, and without any reservation.
+    expect(await admit(subscribed, context())).toEqual({ action: 'allow' });
+    expect(await policy.reserve(subscribed, context())).toBeUndefined();
+    expect(ledger.held.size).toBe(0);
+    expect(await policy.preview(subscribed, context())).toEqual({ action: 'allow' });
+  });
+
+  it('counts a subscription tool against a count: all budget, telling the ledger both the count and the billing', async () => {
+    const { admit, context, ledger } = setup([{ ...hardGlobal, limit_usd: 2, count: 'all' }]);
+    ledger.subscriptionSpentBy.global = 1.5;
+    const decision = await admit(subscribed, context());
+    expect(decision).toMatchObject({ action: 'block', endsRequest: true });
+    expect(decision.action === 'block' && decision.message).toContain('spent $1.50 of $2.00');
+    expect(ledger.reservedBilling).toEqual(['subscription']);
+    // The same budget with spend read as api only: the subscription's $1.50 does not count, so $1 fits in $2.
+    const apiOnly = setup([{ ...hardGlobal, limit_usd: 2 }]);
+    apiOnly.ledger.subscriptionSpentBy.global = 1.5;
+    expect(await apiOnly.admit(candidate, apiOnly.context())).toEqual({ action: 'allow' });
+    expect(apiOnly.ledger.reservedBilling).toEqual(['api']);
+  });
+
+  it("reads spend for alerts and previews with each budget's count", async () => {
+    const { policy, context, ledger } = setup([
+      { scope: 'global', period: 'daily', limit_usd: 10, alert_at_percent: 50, mode: 'hard' },
+      { scope: 'agent:writer', period: 'daily', limit_usd: 10, alert_at_percent: 50, count: 'all' },
+    ]);
+    ledger.subscriptionSpentBy.global = 8;
+    ledger.subscriptionSpentBy['agent:writer'] = 8;
+    const decision = await policy.evaluate(candidate, context());
+    // Only the count: all budget sees the subscription's $8 and alerts.
+    expect(decision.action === 'warn' && decision.message).toMatch(/^hard daily budget 'agent:writer'/);
+    expect(ledger.reads).toEqual([
+      { scope: 'global', count: 'api' },
+      { scope: 'agent:writer', count: 'all' },
+    ]);
+    ledger.reads.length = 0;
+    await policy.preview(candidate, context());
+    expect(ledger.reads.every((read) => read.count !== undefined)).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import type {
   AttemptCost,
+  Billing,
   Candidate,
   PolicyContext,
   PolicyDecision,
@@ -39,16 +40,20 @@ export interface ApplicableBudget {
   endsRequest: boolean;
 }
 
-/** The budgets of policies.yaml that apply to a request on a candidate, request-ending ones first. */
+/**
+ * The budgets of policies.yaml that apply to a request on a candidate, request-ending ones first. A candidate billed by
+ * subscription costs no dollars beyond its plan, so only budgets with `count: all` apply to it.
+ */
 export function applicableBudgets(
   budgets: readonly Budget[],
   candidate: Candidate,
-  context: Pick<PolicyContext, 'agent' | 'chainId'> & { project: string },
+  context: Pick<PolicyContext, 'agent' | 'chainId'> & { project: string; billing?: Billing },
 ): ApplicableBudget[] {
   const found: ApplicableBudget[] = [];
   budgets.forEach((budget, index) => {
     const scope = parseBudgetScope(budget.scope);
     if (!scope) return;
+    if (context.billing === 'subscription' && budget.count !== 'all') return;
     if (scope.kind === 'global') found.push({ budget, index, spendScope: 'global', endsRequest: true });
     else if (scope.kind === 'chain')
       found.push({ budget, index, spendScope: `chain:${context.chainId}`, endsRequest: true });
@@ -67,6 +72,11 @@ export function applicableBudgets(
 }
 
 const usd = formatUsd;
+
+/** How the candidate's tool is paid for (tools.yaml `billing`); `api` for a tool the config does not know. */
+function billingOf(candidate: Candidate, context: Pick<PolicyContext, 'config'>): Billing {
+  return context.config.tools[candidate.tool]?.billing ?? 'api';
+}
 
 function describeBudget(entry: ApplicableBudget): string {
   const { budget } = entry;
@@ -156,6 +166,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
       ...context,
       project: context.config.project,
+      billing: billingOf(candidate, context),
     });
     if (applicable.length === 0 && context.maxCostUsd === undefined) return { action: 'allow' };
     const now = this.#now();
@@ -184,6 +195,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       try {
         spentUsd = await ledger.spent(entry.spendScope, budget.period, {
           at: now,
+          count: budget.count,
           ...(budget.timezone ? { timezone: budget.timezone } : {}),
         });
       } catch (error) {
@@ -218,6 +230,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     const hard = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
       ...context,
       project,
+      billing: billingOf(candidate, context),
     }).filter((entry) => entry.budget.mode === 'hard');
     if (hard.length === 0) return decision;
     const estimate = await this.estimate(candidate, context);
@@ -226,6 +239,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       const { budget } = entry;
       const spentUsd = await this.#options.ledger().spent(entry.spendScope, budget.period, {
         at: now,
+        count: budget.count,
         ...(budget.timezone ? { timezone: budget.timezone } : {}),
       });
       if (spentUsd + estimate.costUsd <= budget.limit_usd) continue;
@@ -253,10 +267,13 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     candidate: Candidate,
     context: PolicyContext,
   ): Promise<PolicyReservation<Reservation> | undefined> {
+    const billing = billingOf(candidate, context);
     const applicable = applicableBudgets(this.#options.policies?.budgets ?? [], candidate, {
       ...context,
       project: context.config.project,
+      billing,
     });
+    // A subscription candidate under api-only budgets holds nothing: there is no limit its cost counts against.
     if (applicable.length === 0) return undefined;
     const estimate = await this.estimate(candidate, context);
     const estimateUsd = estimate.costUsd;
@@ -266,6 +283,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       scope: spendScope,
       period: budget.period,
       limitUsd: budget.limit_usd,
+      count: budget.count,
       ...(budget.timezone ? { timezone: budget.timezone } : {}),
     }));
     const scopes = [
@@ -278,7 +296,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     ];
     let outcome: Awaited<ReturnType<typeof ledger.reserve>>;
     try {
-      outcome = await ledger.reserve({ scopes, estimateUsd, limits });
+      outcome = await ledger.reserve({ scopes, estimateUsd, limits, billing });
     } catch (error) {
       // Nothing can be held (a full disk, a damaged database): a hard limit fails closed with that error; soft
       // budgets only watch spend, so the request goes on (their alert already ran in evaluate).
@@ -302,7 +320,7 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
       this.#now(),
     );
     if (!context.force) return { action: 'block', ...blocked, endsRequest: entry?.endsRequest ?? true };
-    const forced = await ledger.reserve({ scopes, estimateUsd, limits: [] });
+    const forced = await ledger.reserve({ scopes, estimateUsd, limits: [], billing });
     const warning = `forced past: ${blocked.message} (reason: ${context.force.reason})`;
     // A reservation without limits cannot be refused; the type still says it could.
     return forced.ok ? { action: 'hold', hold: forced.reservation, estimateUsd, warning } : undefined;

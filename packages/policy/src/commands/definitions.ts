@@ -4,7 +4,8 @@ import type { CommandV1 } from '@llm-service/spec';
 export const budgetCommand: CommandV1 = {
   specificationVersion: 'v1',
   name: 'budget',
-  summary: 'show every budget of policies.yaml: spent, limit, use, mode and time to reset',
+  summary:
+    'show every budget of policies.yaml (spent, limit, use, mode, time to reset) and the plan windows of subscriptions',
   options: [
     { flags: '--chain-id <id>', description: 'show chain budgets for this chain id' },
     {

@@ -41,6 +41,9 @@ export async function runBudget(input: CommandInput, now = new Date()): Promise<
       : renderBudgetReport(report, {
           unicode: input.io.interactive,
           policiesFileExists: existsSync(join(report.configDir, 'policies.yaml')),
+          subscriptionTools: Object.entries((await kernel.config()).tools)
+            .filter(([, tool]) => tool.billing === 'subscription')
+            .map(([id]) => id),
         }),
   );
   return 0;

@@ -1,4 +1,4 @@
-import type { Candidate } from '@llm-service/spec';
+import type { Billing, Candidate } from '@llm-service/spec';
 import { applicableBudgets } from '../budget/budget-policy.js';
 import { periodRange } from '../budget/periods.js';
 import type { Budget } from '../policies-schema.js';
@@ -10,6 +10,8 @@ export interface ChargedRequest {
   agent: string;
   chainId: string;
   at: Date;
+  /** How the tool that runs it is paid for: a subscription run counts only against `count: all` budgets. */
+  billing?: Billing;
 }
 
 /**

@@ -89,15 +89,16 @@ function runPast(
   request: SimulatedRequest,
   priced: { candidate: Candidate; unitUsd: number },
   blocked: { requests: number; costUsd: number },
-  project: string,
+  config: Pick<ResolvedConfig, 'project' | 'tools'>,
 ): { model: string; requests: number; costUsd: number } {
   let requests = request.count;
   if (budgets.active && request.at) {
     const charged = {
-      project: request.project ?? project,
+      project: request.project ?? config.project,
       agent: request.agent,
       chainId: request.chainId ?? '',
       at: request.at,
+      billing: config.tools[priced.candidate.tool]?.billing ?? 'api',
     };
     requests = 0;
     for (let unit = 0; unit < request.count; unit++) {
@@ -181,7 +182,7 @@ export async function simulate(request: {
       simulated,
       await costUnder(request.current, currentPolicies, simulated, plan),
       blocked.current,
-      request.current.project,
+      request.current,
     );
     let candidate: { model: string; requests: number; costUsd: number } | undefined;
     if (request.candidate) {
@@ -190,7 +191,7 @@ export async function simulate(request: {
         simulated,
         await costUnder(request.candidate, candidatePolicies, simulated, plan),
         blocked.candidate!,
-        request.candidate.project,
+        request.candidate,
       );
     }
 

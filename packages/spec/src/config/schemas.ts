@@ -48,6 +48,11 @@ export const coreToolShape = {
     })
     .default({ max: 0, base_ms: 500 }),
   description: z.string().optional(),
+  /**
+   * How the tool is paid for (plugin API 1.9): `api` (by the token) or `subscription` (within a plan's windows). Dollar
+   * budgets count `api` attempts only, unless a budget says `count: all`; every attempt still records its list price.
+   */
+  billing: z.enum(['api', 'subscription']).default('api'),
 };
 
 const pricePerMillion = z.number().min(0);

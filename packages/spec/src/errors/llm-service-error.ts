@@ -105,10 +105,13 @@ export class RequestFailedError extends LlmServiceError {
 /** A policy refused the request: exit 3. */
 export class PolicyBlockedError extends LlmServiceError {
   readonly hints: readonly string[];
-  constructor(message: string, hints: readonly string[] = []) {
+  /** When the block lifts, when a policy said (plugin API 1.9): a plan window's reset. ISO 8601. */
+  readonly resumeAt: string | undefined;
+  constructor(message: string, hints: readonly string[] = [], resumeAt?: string) {
     super('E_POLICY_BLOCKED', message, { exitCode: ExitCode.blocked, hint: hints.join('; ') || undefined });
     this.name = 'PolicyBlockedError';
     this.hints = hints;
+    this.resumeAt = resumeAt;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { AdapterErrorKind } from '../errors/adapter-error.js';
 import type { Usage } from '../contracts/v1/adapter.js';
 import type { Candidate, RouteReason } from '../contracts/v1/routing.js';
+import type { Billing, PlanWindowReading } from '../contracts/v1/plan-windows.js';
 
 interface EventBase {
   invocationId: string;
@@ -62,6 +63,8 @@ export interface InvocationStartedEvent extends EventBase {
   tool: string;
   model: string;
   reason: RouteReason;
+  /** How the tool is paid for (plugin API 1.9). */
+  billing: Billing;
   /** The model the agent asked for before any rewrite, for savings reports. */
   baselineModel: string;
   pid: number;
@@ -124,6 +127,11 @@ export interface InvocationFailedEvent extends EventBase {
   exitCode: number | undefined;
   /** What the attempt spent before it failed (a paid turn, a budget cap reached), when the tool reported it. */
   cost?: RecordedCost;
+  /**
+   * When the limit lifts, for a `rate-limit` or `plan-limit` failure whose tool said (plugin API 1.9; ISO 8601): the
+   * telemetry plugin holds a tool that failed with `plan-limit` until then.
+   */
+  resetsAt?: string;
 }
 
 export interface FallbackUsedEvent extends EventBase {
@@ -150,6 +158,16 @@ export interface BudgetBlockedEvent extends EventBase {
   message: string;
   hints: readonly string[];
   endsRequest: boolean;
+  /** When the block lifts, when the policy said (plugin API 1.9): a plan window's reset. */
+  resumeAt?: string;
+}
+
+/** A program said where one of its plan's windows stands (plugin API 1.9). */
+export interface LimitsObservedEvent extends EventBase, PlanWindowReading {
+  type: 'limits.observed';
+  /** The tool's id in tools.yaml. */
+  tool: string;
+  account?: string;
 }
 
 export interface RequestCompletedEvent extends EventBase {
@@ -226,6 +244,7 @@ export type LlmServiceEvent =
   | FallbackUsedEvent
   | BudgetWarnedEvent
   | BudgetBlockedEvent
+  | LimitsObservedEvent
   | RequestCompletedEvent
   | TaskEvent;
 

@@ -1,4 +1,5 @@
 import type { CostEstimatorV1 } from '../contracts/v1/cost-estimator.js';
+import type { PlanWindowsV1 } from '../contracts/v1/plan-windows.js';
 import type { TaskStoreV1 } from '../contracts/v1/tasks.js';
 import type { BudgetReporterV1, SpendLedgerV1, TelemetryQueryV1 } from '../contracts/v1/telemetry.js';
 
@@ -21,6 +22,8 @@ export const BudgetReporterToken = serviceToken<BudgetReporterV1>('budget-report
 export const CostEstimatorToken = serviceToken<CostEstimatorV1>('cost-estimator', 1);
 /** Plugin API 1.5. */
 export const TaskStoreToken = serviceToken<TaskStoreV1>('task-store', 1);
+/** Plugin API 1.9. */
+export const PlanWindowsToken = serviceToken<PlanWindowsV1>('plan-windows', 1);
 
 export function describeToken(token: symbol): string {
   return token.description ?? token.toString();

@@ -455,4 +455,82 @@ describe('the task runner', () => {
     ]);
     expect(existsSync(join(context.workDir, 'runs', blockedTask.id, 'lease.1'))).toBe(false);
   });
+
+  it('under --watch, a deferring block puts the task back until the time it lifts, then runs it', async () => {
+    // A `defer` plan-limit rule: blocked until the window resets, said by the block's resumeAt.
+    const resetsAt = Date.now() + 700;
+    const window: PolicyV1 = {
+      specificationVersion: 'v1',
+      id: 'plan-limits',
+      evaluate: (candidate: Candidate): PolicyDecision =>
+        Date.now() < resetsAt
+          ? {
+              action: 'block',
+              message: `${candidate.tool}'s five_hour window is at 93%`,
+              hints: [],
+              endsRequest: false,
+              resumeAt: new Date(resetsAt).toISOString(),
+            }
+          : { action: 'allow' },
+    };
+    let ranAt = Number.NaN;
+    const context = setup({
+      policies: [window],
+      a: () => {
+        ranAt = Date.now();
+        return { answer: 'from a', reportedCostUsd: 0.01 };
+      },
+    });
+    const task = await context.store.create({
+      agent: 'architect',
+      title: 'Waits for the reset',
+      assign: true,
+    });
+    const { instance, lines } = await runner(context, { mode: 'watch' }, { pollMs: 50 });
+    const running = instance.run();
+    const deadline = Date.now() + 10_000;
+    while ((await context.store.get(task.id))?.status !== 'done') {
+      if (Date.now() > deadline) throw new Error('the deferred task did not run after the reset');
+      // While deferred, the task is assigned and not run again (the runner polls every 50 ms meanwhile).
+      if (Date.now() < resetsAt - 100) expect((await context.store.get(task.id))?.status).not.toBe('blocked');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    instance.interrupt(130);
+    expect(await running).toBe(130);
+    expect(context.a.calls).toHaveLength(1);
+    expect(ranAt).toBeGreaterThanOrEqual(resetsAt);
+    expect(lines().map((line) => `${line.type} ${line.status ?? ''}`)).toEqual([
+      'task assigned',
+      'task done',
+      'summary ',
+    ]);
+    const notes = taskEvents(context.events).filter((event) => event.type === 'task.assigned');
+    expect(notes).toEqual([
+      expect.objectContaining({
+        taskId: task.id,
+        note: expect.stringMatching(
+          /^deferred until \S+Z by the runner test: a's five_hour window is at 93%/,
+        ),
+      }),
+    ]);
+  });
+
+  it('without --watch, a deferring block blocks the task as any block does', async () => {
+    const window: PolicyV1 = {
+      specificationVersion: 'v1',
+      id: 'plan-limits',
+      evaluate: (): PolicyDecision => ({
+        action: 'block',
+        message: "a's five_hour window is at 93%",
+        hints: [],
+        endsRequest: false,
+        resumeAt: new Date(Date.now() + 60_000).toISOString(),
+      }),
+    };
+    const context = setup({ policies: [window] });
+    const task = await context.store.create({ agent: 'architect', title: 'Blocked', assign: true });
+    const { instance } = await runner(context);
+    expect(await instance.run()).toBe(3);
+    expect(await context.store.get(task.id)).toMatchObject({ status: 'blocked', error: { kind: 'policy' } });
+  });
 });

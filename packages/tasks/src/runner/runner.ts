@@ -72,6 +72,16 @@ export function failureKind(error: unknown, spending: Pick<TaskSpending, 'lastFa
 }
 
 /** The message a failure is recorded with: the error's, with its hint (what to do about it), on one line. */
+/** When a policy's block lifts (a plan window's reset), when it said: ms since the epoch. */
+function resumeAtOf(error: unknown): number | undefined {
+  // By its fields, not `instanceof`: the error comes from whichever copy of the spec the kernel was built with.
+  const resumeAt: unknown =
+    codeOf(error) === 'E_POLICY_BLOCKED' ? (error as { resumeAt?: unknown }).resumeAt : undefined;
+  if (typeof resumeAt !== 'string') return undefined;
+  const time = Date.parse(resumeAt);
+  return Number.isNaN(time) ? undefined : time;
+}
+
 export function failureMessage(error: unknown): string {
   const hint = isLlmServiceError(error) && error.hint ? `; ${error.hint}` : '';
   return oneLine(`${messageOf(error)}${hint}`);
@@ -98,6 +108,12 @@ export class TaskRunner {
   #woken = false;
   #wake: (() => void) | undefined;
   #lastBlockedCheck = 0;
+  /**
+   * Tasks a policy deferred under `--watch` (a plan window over its threshold), by id: when each may run again. Kept
+   * in this runner only: another runner that picks such a task meets the same block before anything runs, and defers
+   * it too.
+   */
+  readonly #deferred = new Map<string, { until: number; timer: NodeJS.Timeout }>();
   /**
    * Since when the store has been failing in a way that may pass (a listing that fails, the work directory's lock
    * held by another process past the store's wait): reset by the next listing or claim that works.
@@ -216,7 +232,7 @@ export class TaskRunner {
       else if (lease.stale) recoverable.push({ task, reason: lease.reason });
     }
     const queue = [...recoverable.map((each) => each.task), ...selection.runnable]
-      .filter((task) => !this.#running.has(task.id))
+      .filter((task) => !this.#running.has(task.id) && !this.#isDeferred(task.id))
       .sort(compareTasks);
     return { queue, recoverable, waiting: selection.waiting.length };
   }
@@ -254,6 +270,7 @@ export class TaskRunner {
     }
     while (this.#running.size > 0)
       await Promise.allSettled([...this.#running.values()].map((each) => each.done));
+    for (const { timer } of this.#deferred.values()) clearTimeout(timer);
     this.#costs.dispose();
     return this.#finishRun();
   }
@@ -489,6 +506,26 @@ export class TaskRunner {
     }
   }
 
+  /** Whether a task is deferred until a later time; a deferral whose time has come is forgotten. */
+  #isDeferred(taskId: string): boolean {
+    const deferral = this.#deferred.get(taskId);
+    if (deferral === undefined) return false;
+    if (deferral.until > this.#now().getTime()) return true;
+    clearTimeout(deferral.timer);
+    this.#deferred.delete(taskId);
+    return false;
+  }
+
+  /** Holds a task back until `resumeAt`, and wakes the loop then to run it. */
+  #defer(taskId: string, resumeAt: number): void {
+    clearTimeout(this.#deferred.get(taskId)?.timer);
+    const delay = Math.max(0, resumeAt - this.#now().getTime());
+    // Node's timers fire at once past 2^31 - 1 ms (24.8 days); the poll timer wakes the loop before then anyway.
+    const timer = setTimeout(() => this.#poke(), Math.min(delay, 2 ** 31 - 1));
+    timer.unref();
+    this.#deferred.set(taskId, { until: resumeAt, timer });
+  }
+
   /** `task.assigned` for a task the runner put back, with the note saying why. */
   #emitAssigned(task: TaskV1, note: string): void {
     this.#emit({
@@ -665,6 +702,27 @@ export class TaskRunner {
       };
       if (failure !== undefined) {
         const message = failureMessage(failure);
+        const resumeAt = resumeAtOf(failure);
+        if (
+          codeOf(failure) === 'E_POLICY_BLOCKED' &&
+          resumeAt !== undefined &&
+          this.#context.options.mode === 'watch'
+        ) {
+          // A `defer` rule (a plan window over its threshold): the task waits for the window's reset, then runs.
+          const note = `deferred until ${isoNow(new Date(resumeAt))} by the runner ${this.#context.runnerName}: ${message}`;
+          task = await this.#move(task, {
+            to: 'assigned',
+            error: { kind: 'deferred', message: note, at: isoNow(this.#now()) },
+          });
+          this.#defer(task.id, resumeAt);
+          this.#emitAssigned(task, note);
+          return this.#outcome(task, 'assigned', {
+            ...base,
+            spending,
+            warnings,
+            error: { kind: 'deferred', message: note },
+          });
+        }
         if (codeOf(failure) === 'E_POLICY_BLOCKED') {
           task = await this.#move(task, {
             to: 'blocked',

@@ -9,19 +9,23 @@ import { parseDateFlag } from './window.js';
 export interface PruneResult {
   invocations: number;
   reservations: number;
+  /** Plan window observations made before the date (the latest of a window goes too: it is that old). */
+  planWindowObservations: number;
 }
 
 /** Rows deleted per transaction, so writers of other processes wait milliseconds, not seconds. */
 const chunkRows = 5_000;
 
 /**
- * Deletes invocations that started before `before`, with their captured content, and reservations that ended
- * before it. A row still running in a live process is kept; one whose process is gone is deleted like any other.
+ * Deletes invocations that started before `before`, with their captured content, reservations that ended before it,
+ * plan window observations made before it and tool holds that ended before it. A row still running in a live process
+ * is kept; one whose process is gone is deleted like any other.
  */
 export function pruneDatabase(
   store: TelemetryStore,
   before: Date,
   isAlive: (pid: number) => boolean = processAlive,
+  now: Date = new Date(),
 ): PruneResult {
   const db = store.open();
   const cutoff = before.toISOString();
@@ -55,8 +59,15 @@ export function pruneDatabase(
           .run(cutoff).changes,
     )
     .immediate();
+  const planWindowObservations = db
+    .transaction(() => {
+      // A hold that ended is no longer read; one still in force is kept, even when the date is later than its end.
+      db.prepare('DELETE FROM tool_holds WHERE until < ? AND until <= ?').run(cutoff, now.toISOString());
+      return db.prepare('DELETE FROM plan_window_observations WHERE observed_at < ?').run(cutoff).changes;
+    })
+    .immediate();
   db.exec('DROP TABLE prune_keep');
-  return { invocations, reservations };
+  return { invocations, reservations, planWindowObservations };
 }
 
 export async function runPrune(input: CommandInput): Promise<number> {
@@ -80,6 +91,9 @@ export async function runPrune(input: CommandInput): Promise<number> {
         `started before ${before.toISOString()}` +
         (result.reservations > 0
           ? ` and ${formatInteger(result.reservations)} closed budget reservations`
+          : '') +
+        (result.planWindowObservations > 0
+          ? ` and ${formatInteger(result.planWindowObservations)} plan window observation${result.planWindowObservations === 1 ? '' : 's'}`
           : '') +
         ` from ${settings.dbPath}.\n`,
     );

@@ -8,6 +8,7 @@ import type { TelemetryStore } from '../store/store.js';
 import { renderStats } from './render-stats.js';
 import { pruneDatabase } from './run-prune.js';
 import { statsForDatabase } from './run-stats.js';
+import { SqlitePlanWindows } from '../plan-windows/plan-windows.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -379,6 +380,7 @@ describe('stats over a hand-computed fixture', () => {
     expect(pruneDatabase(store, new Date('2026-11-25T00:00:00Z'))).toEqual({
       invocations: 2,
       reservations: 0,
+      planWindowObservations: 0,
     });
     const remaining = store
       .open()
@@ -389,5 +391,39 @@ describe('stats over a hand-computed fixture', () => {
     expect(remaining).toHaveLength(27);
     expect(remaining[0]).toEqual({ started_at: '2026-11-01T00:00:00.000Z', status: 'running' });
     expect(pruneDatabase(store, new Date('2027-01-01T00:00:00Z'), () => false).invocations).toBe(27);
+  });
+
+  it('prunes plan window readings made before a date, with their latest entries, and holds that ended', async () => {
+    const store = temporary.store();
+    const windows = new SqlitePlanWindows(store, { now: () => new Date('2026-11-20T00:00:00Z') });
+    await windows.record({
+      tool: 'claude',
+      window: 'five_hour',
+      status: 'allowed',
+      observedAt: '2026-11-01T00:00:00Z',
+    });
+    await windows.record({
+      tool: 'claude',
+      window: 'five_hour',
+      status: 'warning',
+      observedAt: '2026-11-30T00:00:00Z',
+    });
+    await windows.record({
+      tool: 'codex',
+      window: 'weekly',
+      status: 'allowed',
+      observedAt: '2026-11-02T00:00:00Z',
+    });
+    await windows.hold({ tool: 'claude', until: '2026-11-10T00:00:00Z', reason: 'ended' });
+    await windows.hold({ tool: 'codex', until: '2026-12-10T00:00:00Z', reason: 'in force' });
+    const now = new Date('2026-11-20T00:00:00Z');
+
+    expect(pruneDatabase(store, new Date('2026-12-01T00:00:00Z'), () => true, now)).toMatchObject({
+      planWindowObservations: 3,
+    });
+    expect(await windows.latest()).toEqual([]);
+    expect(store.open().prepare('SELECT COUNT(*) AS n FROM plan_window_latest').get()).toEqual({ n: 0 });
+    // A hold still in force stays even when the date is past its end; one that ended goes.
+    expect(store.open().prepare('SELECT tool FROM tool_holds').pluck().all()).toEqual(['codex']);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LlmServiceEvent, SpendLimit } from '@llm-service/spec';
+import type { Billing, LlmServiceEvent, SpendLimit } from '@llm-service/spec';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { SqliteSink } from '../sinks/sqlite-sink.js';
@@ -18,12 +18,20 @@ async function record(store: TelemetryStore, events: LlmServiceEvent[]): Promise
 function spend(
   at: string,
   costUsd: number,
-  options: { agent?: string; tool?: string; model?: string; chainId?: string; taskType?: string } = {},
+  options: {
+    agent?: string;
+    tool?: string;
+    model?: string;
+    chainId?: string;
+    taskType?: string;
+    billing?: Billing;
+  } = {},
 ): LlmServiceEvent[] {
   return new RequestEvents({
     agent: options.agent ?? 'architect',
     ...(options.chainId ? { chainId: options.chainId } : {}),
     ...(options.taskType ? { taskType: options.taskType } : {}),
+    ...(options.billing ? { billing: options.billing } : {}),
   }).success(
     at,
     { tool: options.tool ?? 'claude', model: options.model ?? 'claude-sonnet-4-5' },
@@ -122,6 +130,93 @@ describe('the spend ledger', () => {
     ).toEqual([
       { status: 'settled', actual_usd: 2 },
       { status: 'held', actual_usd: null },
+    ]);
+  });
+
+  it('sums subscription attempts only when asked to count all, and every attempt when not told', async () => {
+    const store = temporary.store();
+    await record(store, [
+      ...spend('2026-11-25T08:00:00.000Z', 1, { tool: 'codex' }),
+      ...spend('2026-11-25T09:00:00.000Z', 2, { billing: 'subscription' }),
+      ...spend('2026-11-25T10:00:00.000Z', 4, { billing: 'api' }),
+    ]);
+    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    expect(await ledger.spent('global', 'daily', { count: 'api' })).toBe(5);
+    expect(await ledger.spent('global', 'daily', { count: 'all' })).toBe(7);
+    // A reader of spend (stats, an older policy) gets the whole cost, as before billing existed.
+    expect(await ledger.spent('global', 'daily')).toBe(7);
+    expect(await ledger.spent('tool:claude', 'daily', { count: 'api' })).toBe(4);
+  });
+
+  it('holds each limit to the spend and reservations its count admits, and records what each reservation is paid by', async () => {
+    const store = temporary.store();
+    await record(store, [
+      ...spend('2026-11-25T08:00:00.000Z', 3, { billing: 'api' }),
+      ...spend('2026-11-25T09:00:00.000Z', 10, { billing: 'subscription' }),
+    ]);
+    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const apiLimit: SpendLimit = { scope: 'global', period: 'daily', limitUsd: 5 };
+    const allLimit: SpendLimit = { scope: 'global', period: 'daily', limitUsd: 20, count: 'all' };
+    const scopes = ['global'];
+
+    // The $10 of subscription attempts is not in the $5 limit's spend: $3 of it is spent, $2 left.
+    const first = await ledger.reserve({ scopes, estimateUsd: 1.5, limits: [apiLimit] });
+    expect(first).toMatchObject({ ok: true, reservation: { estimateUsd: 1.5, billing: 'api' } });
+    // A subscription attempt is not refused by a limit of api spend (it spends none of it), whatever it estimates,
+    // and its reservation is not held against that limit after.
+    const subscription = await ledger.reserve({
+      scopes,
+      estimateUsd: 4,
+      limits: [apiLimit, allLimit],
+      billing: 'subscription',
+    });
+    expect(subscription).toMatchObject({
+      ok: true,
+      reservation: { estimateUsd: 4, billing: 'subscription' },
+    });
+    expect(await ledger.reserve({ scopes, estimateUsd: 0.6, limits: [apiLimit] })).toEqual({
+      ok: false,
+      limit: apiLimit,
+      spentUsd: 3,
+      reservedUsd: 1.5,
+    });
+    expect((await ledger.reserve({ scopes, estimateUsd: 0.5, limits: [apiLimit] })).ok).toBe(true);
+    // The api limit is now full; a subscription attempt still runs under it.
+    expect(
+      (await ledger.reserve({ scopes, estimateUsd: 1, limits: [apiLimit], billing: 'subscription' })).ok,
+    ).toBe(true);
+
+    // A limit counting all sees every attempt and every reservation: $13 spent, $1.5 + $4 + $0.5 + $1 held.
+    expect(
+      await ledger.reserve({ scopes, estimateUsd: 0.1, limits: [allLimit], billing: 'subscription' }),
+    ).toEqual({
+      ok: false,
+      limit: allLimit,
+      spentUsd: 13,
+      reservedUsd: 7,
+    });
+    expect(await ledger.reserve({ scopes, estimateUsd: 0.1, limits: [allLimit] })).toMatchObject({
+      ok: false,
+      spentUsd: 13,
+      reservedUsd: 7,
+    });
+    // All made at one instant of the injected clock, so in no particular order.
+    expect(
+      ledger
+        .held()
+        .map((hold) => [hold.estimateUsd, hold.billing])
+        .sort(([a], [b]) => Number(a) - Number(b)),
+    ).toEqual([
+      [0.5, 'api'],
+      [1, 'subscription'],
+      [1.5, 'api'],
+      [4, 'subscription'],
+    ]);
+    expect(
+      store.open().prepare('SELECT billing, COUNT(*) AS n FROM reservations GROUP BY billing').all(),
+    ).toEqual([
+      { billing: 'api', n: 2 },
+      { billing: 'subscription', n: 2 },
     ]);
   });
 

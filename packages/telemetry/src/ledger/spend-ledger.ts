@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { periodRange, type PeriodRange } from '@llm-service/plugin-kit';
 import type {
+  Billing,
   Reservation,
   ReserveOutcome,
   SpendLedgerV1,
@@ -17,6 +18,23 @@ import {
   type ProcessIdentity,
 } from '@llm-service/plugin-kit';
 import { scopeSql } from './scopes.js';
+
+/** What a limit (or a reader of `spent`) counts: `SpendLimit.count`. */
+export type SpendCount = NonNullable<SpendLimit['count']>;
+
+/** The billings each `count` admits, for spend and held reservations alike. */
+const counts: Record<SpendCount, readonly Billing[]> = {
+  api: ['api'],
+  all: ['api', 'subscription'],
+};
+
+/** A limit without `count` counts attempts billed by the token only: subscriptions are paid in windows, not dollars. */
+const defaultLimitCount: SpendCount = 'api';
+
+/** One `?` a value, for `IN (...)`: the billings are bound as parameters like every other value. */
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
 
 /** Rounding slack, so a limit of $5 admits five reservations of $1 summed in floating point. */
 const epsilonUsd = 1e-9;
@@ -84,37 +102,57 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     };
   }
 
+  /** `count` absent sums every attempt, as before plugin API 1.9 (a reader such as `stats` wants the whole cost). */
   async spent(
     scope: SpendScope,
     period: SpendPeriod,
-    options: { timezone?: string; at?: Date } = {},
+    options: { timezone?: string; at?: Date; count?: SpendCount } = {},
   ): Promise<number> {
     const db = this.#store.forRead();
-    return this.#spentIn(db, scope, periodRange(period, options.at ?? this.#now(), options.timezone));
+    return this.#spentIn(
+      db,
+      scope,
+      periodRange(period, options.at ?? this.#now(), options.timezone),
+      options.count ?? 'all',
+    );
   }
 
+  /**
+   * Each limit counts the spend and held reservations its `count` admits (`api` by default: attempts billed by the
+   * token). A limit that does not count this attempt's billing (a subscription attempt under an `api` limit) cannot
+   * refuse it: the attempt spends nothing of that limit, however far past it the limit already is.
+   */
   async reserve(request: {
     scopes: readonly SpendScope[];
     estimateUsd: number;
     limits: readonly SpendLimit[];
+    billing?: Billing;
   }): Promise<ReserveOutcome> {
     const db = this.#store.forRead();
     const now = this.#now();
+    const billing = request.billing ?? 'api';
     const scopes = [...new Set(request.scopes)];
     for (const limit of request.limits) scopeSql(limit.scope); // Refuse an unknown scope before taking the lock.
     for (const scope of scopes) scopeSql(scope);
     const reserve = db.transaction((): ReserveOutcome => {
       this.#expireStale(db, now);
       for (const limit of request.limits) {
-        const spentUsd = this.#spentIn(db, limit.scope, periodRange(limit.period, now, limit.timezone));
+        const count = limit.count ?? defaultLimitCount;
+        if (!counts[count].includes(billing)) continue;
+        const spentUsd = this.#spentIn(
+          db,
+          limit.scope,
+          periodRange(limit.period, now, limit.timezone),
+          count,
+        );
         const reservedUsd = (
           db
             .prepare(
               `SELECT TOTAL(r.estimate_usd) AS held FROM reservation_scopes s
                JOIN reservations r ON r.id = s.reservation_id
-               WHERE s.scope = ? AND r.status = 'held'`,
+               WHERE s.scope = ? AND r.status = 'held' AND r.billing IN (${placeholders(counts[count])})`,
             )
-            .get(limit.scope) as { held: number }
+            .get(limit.scope, ...counts[count]) as { held: number }
         ).held;
         if (spentUsd + reservedUsd + request.estimateUsd > limit.limitUsd + epsilonUsd) {
           return { ok: false, limit, spentUsd, reservedUsd };
@@ -125,11 +163,13 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
         scopes,
         estimateUsd: request.estimateUsd,
         pid: this.#pid,
+        billing,
       };
       db.prepare(
         `INSERT INTO reservations
-           (id, estimate_usd, pid, created_at, expires_at, status, host, pid_namespace, pid_start, lease_until)
-         VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?)`,
+           (id, estimate_usd, pid, created_at, expires_at, status, host, pid_namespace, pid_start, lease_until,
+            billing)
+         VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)`,
       ).run(
         reservation.id,
         reservation.estimateUsd,
@@ -140,6 +180,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
         this.#identity.namespace ?? null,
         this.#identity.startTime ?? null,
         new Date(now.getTime() + this.#leaseMs).toISOString(),
+        billing,
       );
       const addScope = db.prepare('INSERT INTO reservation_scopes (scope, reservation_id) VALUES (?, ?)');
       for (const scope of scopes) addScope.run(scope, reservation.id);
@@ -203,16 +244,16 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
   }
 
   /** Reservations still held (after expiring stale ones), for `budget` and tests. */
-  held(): { id: string; estimateUsd: number; pid: number; scopes: string[] }[] {
+  held(): { id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string[] }[] {
     const db = this.#store.forRead();
     db.transaction(() => this.#expireStale(db, this.#now())).immediate();
     const rows = db
       .prepare(
-        `SELECT r.id, r.estimate_usd AS estimateUsd, r.pid, group_concat(s.scope, char(10)) AS scopes
+        `SELECT r.id, r.estimate_usd AS estimateUsd, r.pid, r.billing, group_concat(s.scope, char(10)) AS scopes
          FROM reservations r LEFT JOIN reservation_scopes s ON s.reservation_id = r.id
          WHERE r.status = 'held' GROUP BY r.id ORDER BY r.created_at`,
       )
-      .all() as { id: string; estimateUsd: number; pid: number; scopes: string | null }[];
+      .all() as { id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string | null }[];
     return rows.map((row) => ({ ...row, scopes: row.scopes ? row.scopes.split('\n') : [] }));
   }
 
@@ -225,14 +266,17 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     }).immediate();
   }
 
-  #spentIn(db: Database, scope: SpendScope, range: PeriodRange): number {
+  #spentIn(db: Database, scope: SpendScope, range: PeriodRange, count: SpendCount): number {
     const condition = scopeSql(scope);
     const row = db
       .prepare(
         `SELECT TOTAL(cost_usd) AS spent FROM invocations
-         WHERE ${condition.sql} AND started_at >= ? AND started_at < ?`,
+         WHERE ${condition.sql} AND started_at >= ? AND started_at < ?
+           AND billing IN (${placeholders(counts[count])})`,
       )
-      .get(...condition.parameters, range.start.toISOString(), range.end.toISOString()) as { spent: number };
+      .get(...condition.parameters, range.start.toISOString(), range.end.toISOString(), ...counts[count]) as {
+      spent: number;
+    };
     return row.spent;
   }
 

@@ -62,7 +62,7 @@ const recordColumns = `invocation_id AS invocationId, chain_id AS chainId, attem
   finished_at AS finishedAt, agent, task_type AS taskType, tool, model, reason, status, error_kind AS errorKind,
   input_tokens AS inputTokens, output_tokens AS outputTokens, cache_read_tokens AS cacheReadTokens,
   cache_write_tokens AS cacheWriteTokens, cost_usd AS costUsd, cost_source AS costSource, latency_ms AS latencyMs,
-  project, message, force_reason AS forceReason, task_id AS taskId`;
+  project, message, force_reason AS forceReason, task_id AS taskId, billing`;
 
 const aggregateColumns = `COUNT(*) AS invocations,
   SUM(status = 'success') AS successes,

@@ -1,4 +1,4 @@
-import type { CostSource } from '@llm-service/spec';
+import type { Billing, CostSource } from '@llm-service/spec';
 
 /** Every column of `invocations` but `id`, in the order the INSERT statement binds them. */
 export const invocationColumns = [
@@ -36,6 +36,7 @@ export const invocationColumns = [
   'pid',
   'project',
   'task_id',
+  'billing',
 ] as const;
 
 export type InvocationStatus = 'running' | 'success' | 'failed' | 'blocked' | 'timeout' | 'cancelled';
@@ -75,6 +76,7 @@ export interface InvocationRow {
   pid: number | null;
   project: string;
   taskId: string | null;
+  billing: Billing;
 }
 
 export const insertInvocationSql = `INSERT INTO invocations (${invocationColumns.join(', ')}) VALUES (${invocationColumns
@@ -118,6 +120,7 @@ export function insertParameters(row: InvocationRow, keyedHash: string | null): 
     row.pid,
     row.project,
     row.taskId,
+    row.billing,
   ];
 }
 
@@ -159,5 +162,7 @@ export function emptyRow(
     pid: null,
     project: 'default',
     taskId: null,
+    // What an attempt of a kernel before plugin API 1.9 was: paid by the token.
+    billing: 'api',
   };
 }

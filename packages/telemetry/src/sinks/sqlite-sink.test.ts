@@ -5,6 +5,7 @@ import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
 import { commitQueuedTelemetry, SqliteSink } from './sqlite-sink.js';
 import type { TelemetryStore } from '../store/store.js';
+import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -96,6 +97,77 @@ describe('the SQLite sink', () => {
     await sink.flush();
     expect(rows(store)).toMatchObject([
       { status: 'success', latency_ms: 2000, finished_at: '2026-11-03T10:00:02.000Z' },
+    ]);
+  });
+
+  it('records how each attempt was paid for, from its start or its record, and api when the kernel says neither', async () => {
+    const store = temporary.store();
+    const { sink } = sinkFor(store);
+    // Started and ended before the queue was committed: one insert.
+    const together = new RequestEvents({ billing: 'subscription' });
+    play(sink, together.success('2026-11-03T10:00:00.000Z', primary));
+    // Started in one commit, completed by another process whose record knows nothing of the start.
+    const apart = new RequestEvents({ billing: 'subscription' });
+    deliver(sink, apart.started(1, '2026-11-03T11:00:00.000Z', primary));
+    await sink.flush();
+    const elsewhere = sinkFor(store).sink;
+    deliver(elsewhere, apart.succeeded(1, '2026-11-03T11:00:01.000Z', primary));
+    // A kernel before plugin API 1.9: neither its start nor its record says.
+    const older = new RequestEvents();
+    const { billing: _olderBilling, ...olderStart } = older.started(1, '2026-11-03T12:00:00.000Z', secondary);
+    deliver(sink, olderStart as LlmServiceEvent, older.succeeded(1, '2026-11-03T12:00:01.000Z', secondary));
+    // A start that did not say, completed by a record that does.
+    const recordSays = new RequestEvents();
+    const { billing: _startBilling, ...silentStart } = recordSays.started(
+      1,
+      '2026-11-03T13:00:00.000Z',
+      primary,
+    );
+    deliver(sink, silentStart as LlmServiceEvent);
+    await sink.flush();
+    elsewhere.recordAttempt({
+      invocationId: recordSays.invocationId,
+      chainId: recordSays.chainId,
+      attempt: 1,
+      project: 'default',
+      agent: 'architect',
+      tool: primary.tool,
+      model: primary.model,
+      reason: 'preferred',
+      billing: 'subscription',
+      baselineModel: primary.model,
+      startedAt: '2026-11-03T13:00:00.000Z',
+      finishedAt: '2026-11-03T13:00:01.000Z',
+      latencyMs: 1000,
+      status: 'success',
+      promptSha256: 'a'.repeat(64),
+      promptBytes: 400,
+      pid: 4242,
+    });
+    // A request a policy blocked: no attempt ran, so nothing was paid, by the token as far as budgets care.
+    const blocked = new RequestEvents({ billing: 'subscription' });
+    play(sink, [
+      blocked.received('2026-11-03T14:00:00.000Z'),
+      blocked.planned('2026-11-03T14:00:00.000Z', [primary]),
+      blocked.blocked(1, '2026-11-03T14:00:00.000Z', primary, 'over budget'),
+      blocked.completed('2026-11-03T14:00:00.000Z', 'blocked', 0),
+    ]);
+    await sink.flush();
+    await elsewhere.flush();
+    expect(rows(store).map((row) => [row.invocation_id, row.status, row.billing])).toEqual([
+      [together.invocationId, 'success', 'subscription'],
+      [apart.invocationId, 'success', 'subscription'],
+      [older.invocationId, 'success', 'api'],
+      [recordSays.invocationId, 'success', 'subscription'],
+      [blocked.invocationId, 'blocked', 'api'],
+    ]);
+    const recorded = await new SqliteTelemetryQuery(store).invocations({});
+    expect(recorded.map((record) => record.billing)).toEqual([
+      'api',
+      'subscription',
+      'api',
+      'subscription',
+      'subscription',
     ]);
   });
 

@@ -1,5 +1,6 @@
 import type {
   AttemptRecordV1,
+  Billing,
   Candidate,
   LlmServiceEvent,
   RequestRecordV1,
@@ -78,6 +79,8 @@ function applyRecord(row: InvocationRow, record: AttemptRecordV1): void {
   row.exitCode = record.exitCode ?? null;
   row.sessionId = record.sessionId ?? null;
   row.turns = record.turns ?? null;
+  // A record of an older kernel says nothing of billing: the row keeps what its start said (`api` by default).
+  if (record.billing !== undefined) row.billing = record.billing;
 }
 
 /** What an attempt's start and its record both say of it: the row as it is while the attempt runs. */
@@ -99,6 +102,8 @@ interface AttemptStart {
   promptSha256: string;
   promptBytes: number;
   forceReason?: string;
+  /** Absent from the events of a kernel older than plugin API 1.9. */
+  billing?: Billing;
 }
 
 function runningRow(start: AttemptStart): InvocationRow {
@@ -115,6 +120,7 @@ function runningRow(start: AttemptStart): InvocationRow {
   row.promptSha256 = start.promptSha256;
   row.promptTokensEstimate = estimatePromptTokens(start.promptBytes);
   row.forceReason = start.forceReason === undefined ? null : redactSecrets(start.forceReason);
+  if (start.billing !== undefined) row.billing = start.billing;
   return row;
 }
 
@@ -123,7 +129,7 @@ const completeSql = `UPDATE invocations SET
   finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?,
   input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
   cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?, baseline_model = ?, baseline_cost_usd = ?,
-  latency_ms = ?, exit_code = ?, session_id = ?, turns = ?
+  latency_ms = ?, exit_code = ?, session_id = ?, turns = ?, billing = COALESCE(?, billing)
   WHERE id = ?`;
 
 /**
@@ -390,6 +396,7 @@ export class SqliteSink implements TelemetrySinkV1 {
         row.exitCode,
         row.sessionId,
         row.turns,
+        record.billing ?? null,
         id,
       );
     };

@@ -80,7 +80,7 @@ describe('the telemetry store', () => {
     expect(userVersion(db)).toBe(latestSchemaVersion);
     // Rows from before projects belong to the default project.
     expect(db.prepare('SELECT * FROM invocations ORDER BY id').all()).toEqual(
-      rowsBefore.map((row) => ({ ...(row as object), project: 'default', task_id: null })),
+      rowsBefore.map((row) => ({ ...(row as object), project: 'default', task_id: null, billing: 'api' })),
     );
     expect(db.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all()).toEqual(
       answersBefore,
@@ -101,6 +101,40 @@ describe('the telemetry store', () => {
     db.prepare('DELETE FROM invocations WHERE id = (SELECT MIN(id) FROM invocations)').run();
     expect(db.prepare('SELECT COUNT(*) AS n FROM invocation_content').get()).toEqual({ n: 1 });
     expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('adds billing, read as api for every earlier attempt and reservation, and the plan window tables', async () => {
+    const old = temporary.store({ migrations: migrations.filter((migration) => migration.version <= 6) });
+    insertOldRow(old.open(), 't');
+    old
+      .open()
+      .prepare(
+        `INSERT INTO reservations (id, estimate_usd, pid, created_at, expires_at, status)
+         VALUES ('r1', 1, 1, '2026-11-03T10:00:00.000Z', '2026-11-03T12:00:00.000Z', 'held')`,
+      )
+      .run();
+    expect(userVersion(old.open())).toBe(6);
+    old.close();
+
+    const db = temporary.track(new TelemetryStore({ path: old.path })).open();
+    expect(userVersion(db)).toBe(latestSchemaVersion);
+    expect(db.prepare('SELECT tool, billing FROM invocations').all()).toEqual([
+      { tool: 't', billing: 'api' },
+    ]);
+    expect(db.prepare('SELECT id, billing FROM reservations').all()).toEqual([{ id: 'r1', billing: 'api' }]);
+    expect(() => db.prepare("UPDATE invocations SET billing = 'prepaid'").run()).toThrow(
+      /CHECK constraint failed/,
+    );
+    expect(
+      db
+        .prepare(
+          `SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('plan_window_observations',
+             'plan_window_latest', 'tool_holds') ORDER BY name`,
+        )
+        .pluck()
+        .all(),
+    ).toEqual(['plan_window_latest', 'plan_window_observations', 'tool_holds']);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 

@@ -1,6 +1,7 @@
 import type {
   AttemptRecordV1,
   AttemptSummary,
+  Billing,
   Candidate,
   CostSource,
   EventOfType,
@@ -18,6 +19,7 @@ export class RequestEvents {
   readonly taskId: string | undefined;
   readonly taskType: string | undefined;
   readonly promptSha256: string;
+  readonly billing: Billing;
   pid = 4242;
 
   constructor(
@@ -29,6 +31,7 @@ export class RequestEvents {
       taskId?: string;
       taskType?: string;
       promptSha256?: string;
+      billing?: Billing;
     } = {},
   ) {
     this.invocationId = options.invocationId ?? `inv-${Math.random().toString(36).slice(2)}`;
@@ -38,6 +41,7 @@ export class RequestEvents {
     this.taskId = options.taskId;
     this.taskType = options.taskType;
     this.promptSha256 = options.promptSha256 ?? 'a'.repeat(64);
+    this.billing = options.billing ?? 'api';
   }
 
   #base(attempt: number, at: string) {
@@ -85,6 +89,7 @@ export class RequestEvents {
       model: candidate.model,
       forceReason: undefined,
       reason: candidate.reason ?? (attempt === 1 ? 'preferred' : 'fallback'),
+      billing: this.billing,
       baselineModel: candidate.model,
       pid: this.pid,
       promptSha256: this.promptSha256,
@@ -340,6 +345,7 @@ function attemptRecord(
     promptBytes: started?.promptBytes ?? 400,
     pid: started?.pid ?? 4242,
     ...(started?.forceReason === undefined ? {} : { forceReason: started.forceReason }),
+    ...(started === undefined ? {} : { billing: started.billing }),
   };
   if (event.type === 'invocation.succeeded') {
     return {

@@ -106,4 +106,65 @@ describe('the Anthropic test server', () => {
     expect(server.messageRequests).toEqual([]);
     expect(server.requests).toHaveLength(3);
   });
+
+  it('sends the unified rate-limit headers a subscriber gets, on answers and on a plan-limit refusal', async () => {
+    const fiveHour = new Date('2026-12-07T14:00:00Z');
+    const sevenDay = new Date('2026-12-10T09:00:00Z');
+    const refusalReset = new Date(Date.now() + 3_600_000);
+    const server = await start({
+      replies: [
+        reply.text('ok', {
+          rateLimits: {
+            status: 'allowed_warning',
+            representativeClaim: 'five_hour',
+            resetsAt: fiveHour,
+            fiveHour: {
+              utilization: 0.93,
+              resetsAt: fiveHour,
+              status: 'allowed_warning',
+              surpassedThreshold: 0.9,
+            },
+            sevenDay: { utilization: 0.5, resetsAt: sevenDay },
+            overage: { status: 'allowed', resetsAt: sevenDay },
+          },
+        }),
+        reply.planLimitRejected({ window: 'seven_day_opus', resetsAt: refusalReset }),
+      ],
+    });
+    const answered = await postMessages(server);
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('content-type')).toContain('text/event-stream');
+    const unified = Object.fromEntries(
+      [...answered.headers].filter(([name]) => name.startsWith('anthropic-ratelimit-unified-')),
+    );
+    expect(unified).toEqual({
+      'anthropic-ratelimit-unified-status': 'allowed_warning',
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+      'anthropic-ratelimit-unified-reset': '1796652000',
+      'anthropic-ratelimit-unified-5h-utilization': '0.93',
+      'anthropic-ratelimit-unified-5h-reset': '1796652000',
+      'anthropic-ratelimit-unified-5h-status': 'allowed_warning',
+      'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9',
+      'anthropic-ratelimit-unified-7d-utilization': '0.5',
+      'anthropic-ratelimit-unified-7d-reset': '1796893200',
+      'anthropic-ratelimit-unified-overage-status': 'allowed',
+      'anthropic-ratelimit-unified-overage-reset': '1796893200',
+    });
+    await answered.text();
+
+    const refused = await postMessages(server);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('anthropic-ratelimit-unified-status')).toBe('rejected');
+    expect(refused.headers.get('anthropic-ratelimit-unified-representative-claim')).toBe('seven_day_opus');
+    expect(refused.headers.get('anthropic-ratelimit-unified-reset')).toBe(
+      String(Math.floor(refusalReset.getTime() / 1000)),
+    );
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(3590);
+    expect(retryAfter).toBeLessThanOrEqual(3600);
+    expect(await refused.json()).toEqual({
+      type: 'error',
+      error: { type: 'rate_limit_error', message: 'Rate limit exceeded' },
+    });
+  });
 });

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { HttpTestServer } from '../http-test-server/http-test-server.js';
 import type { RecordedHttpRequest, ScriptOptions } from '../http-test-server/http-test-server.js';
+import { unifiedRateLimitHeaders } from './rate-limit-headers.js';
 import { defaultUsage, reply, type AnswerReply, type ScriptedReply } from './replies.js';
 import { answerEpilogue, answerPrelude, messageStart, textDelta } from './sse.js';
 
@@ -61,11 +62,16 @@ export class AnthropicTestServer extends HttpTestServer<ScriptedReply, RecordedR
     const scripted = this.nextReply(recorded);
     switch (scripted.kind) {
       case 'error':
-        this.sendError(
+        this.sendJson(
           response,
           scripted.status,
           { type: 'error', error: { type: scripted.errorType, message: scripted.message } },
-          scripted.retryAfterSeconds,
+          {
+            ...(scripted.rateLimits && unifiedRateLimitHeaders(scripted.rateLimits)),
+            ...(scripted.retryAfterSeconds === undefined
+              ? {}
+              : { 'retry-after': String(scripted.retryAfterSeconds) }),
+          },
         );
         return;
       case 'stall':
@@ -83,6 +89,11 @@ export class AnthropicTestServer extends HttpTestServer<ScriptedReply, RecordedR
     recorded: RecordedRequest,
     messageId: string,
   ): Promise<void> {
+    // Set before the stream's own headers, which `writeHead` merges them with.
+    if (answer.rateLimits) {
+      for (const [name, value] of Object.entries(unifiedRateLimitHeaders(answer.rateLimits)))
+        response.setHeader(name, value);
+    }
     this.openStream(response);
     const model = answer.model ?? this.modelOf(recorded);
     for (const event of answerPrelude(messageId, model, answer.usage)) response.write(event);

@@ -1,5 +1,6 @@
 import { pacedAnswer, stallReply } from '../http-test-server/replies.js';
 import type { AnswerOptions, PacedAnswer, ScriptedStall } from '../http-test-server/replies.js';
+import { secondsUntil, type UnifiedRateLimits } from './rate-limit-headers.js';
 
 /** Token counts as the Messages API reports them (snake_case, as on the wire). */
 export interface MessageUsage {
@@ -23,6 +24,8 @@ export interface AnswerReply extends PacedAnswer {
   model?: string;
   /** A tool call after the text (stop reason `tool_use`): the client runs the tool and sends its result back. */
   toolUse?: { id: string; name: string; input: Record<string, unknown> };
+  /** Sent as `anthropic-ratelimit-unified-*` headers, as the service does for a subscription login. */
+  rateLimits?: UnifiedRateLimits;
 }
 
 /** An HTTP error with the API's JSON error body. */
@@ -33,6 +36,8 @@ export interface ErrorReply {
   message: string;
   /** Sent as `retry-after` (seconds) when set. */
   retryAfterSeconds?: number;
+  /** Sent as `anthropic-ratelimit-unified-*` headers, as the service does for a subscription login. */
+  rateLimits?: UnifiedRateLimits;
 }
 
 /** Never finishes: no response at all, or headers and `message_start` and then nothing. */
@@ -69,7 +74,12 @@ export const reply = {
 
   error(
     status: number,
-    options: { errorType?: string; message?: string; retryAfterSeconds?: number } = {},
+    options: {
+      errorType?: string;
+      message?: string;
+      retryAfterSeconds?: number;
+      rateLimits?: UnifiedRateLimits;
+    } = {},
   ): ErrorReply {
     const errorType = options.errorType ?? errorTypes[status] ?? 'api_error';
     return {
@@ -78,7 +88,41 @@ export const reply = {
       errorType,
       message: options.message ?? `test server: ${errorType}`,
       ...(options.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: options.retryAfterSeconds }),
+      ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     };
+  },
+
+  /**
+   * 429 for a subscription whose window is used up, as the service refuses it: `rate_limit_error`, the unified status
+   * `rejected` naming the window and its reset, and `retry-after` counting down to that reset. `windows` adds the
+   * per-window headers (by default the rejected window at full utilization).
+   */
+  planLimitRejected(options: {
+    window: 'five_hour' | 'seven_day' | 'seven_day_opus' | 'overage' | (string & {});
+    resetsAt: Date;
+    windows?: Pick<UnifiedRateLimits, 'fiveHour' | 'sevenDay' | 'overage'>;
+    message?: string;
+  }): ErrorReply {
+    const full = {
+      utilization: 1,
+      resetsAt: options.resetsAt,
+      status: 'rejected',
+      surpassedThreshold: 1,
+    } as const;
+    const windows = options.windows ?? {
+      ...(options.window === 'five_hour' ? { fiveHour: full } : {}),
+      ...(options.window === 'seven_day' ? { sevenDay: full } : {}),
+    };
+    return reply.error(429, {
+      message: options.message ?? 'Rate limit exceeded',
+      retryAfterSeconds: secondsUntil(options.resetsAt),
+      rateLimits: {
+        status: 'rejected',
+        representativeClaim: options.window,
+        resetsAt: options.resetsAt,
+        ...windows,
+      },
+    });
   },
 
   stall: stallReply,

@@ -23,11 +23,21 @@ export const findClaudeBinary = claude.find;
 /** Why real-binary tests are skipped, or undefined when the binary is there. */
 export const claudeSkipReason = claude.skipReason;
 
+/** The dummy subscription token a `login: 'subscription'` environment gets: shaped like a real one, valid nowhere. */
+export const testOauthToken = 'sk-ant-oat01-test-not-a-real-token';
+
 export interface ClaudeEnvironmentOptions {
   /** `ANTHROPIC_BASE_URL`: the test server's URL. */
   baseUrl: string;
-  /** `ANTHROPIC_API_KEY`; null leaves it unset (the "Not logged in" case). Default: a dummy key. */
+  /**
+   * How claude logs in: with `ANTHROPIC_API_KEY` (the default), or as a subscriber (`CLAUDE_CODE_OAUTH_TOKEN`, no API
+   * key), the login on which claude reads the service's plan-limit headers and prints `rate_limit_event` lines.
+   */
+  login?: 'api-key' | 'subscription';
+  /** `ANTHROPIC_API_KEY` on an API-key login; null leaves it unset (the "Not logged in" case). Default: a dummy key. */
   apiKey?: string | null;
+  /** `CLAUDE_CODE_OAUTH_TOKEN` on a subscription login. Default: a dummy token (the test server takes any). */
+  oauthToken?: string;
   /** A fresh directory is made when absent. */
   home?: string;
 }
@@ -56,6 +66,7 @@ export function claudeEnvironment(options: ClaudeEnvironmentOptions): {
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
   };
-  setApiKey(env, 'ANTHROPIC_API_KEY', options.apiKey, 'sk-ant-test-not-a-real-key');
+  if (options.login === 'subscription') env.CLAUDE_CODE_OAUTH_TOKEN = options.oauthToken ?? testOauthToken;
+  else setApiKey(env, 'ANTHROPIC_API_KEY', options.apiKey, 'sk-ant-test-not-a-real-key');
   return { home, env };
 }

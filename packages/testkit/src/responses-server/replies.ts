@@ -1,4 +1,5 @@
 import { stallReply, type ScriptedStall } from '../http-test-server/replies.js';
+import type { CodexRateLimits } from './rate-limit-headers.js';
 
 /** Token counts as the Responses API reports them in `response.completed` (snake_case, as on the wire). */
 export interface ResponsesUsage {
@@ -34,6 +35,10 @@ export interface ResponsesAnswerReply {
   holdAfterMessage?: number;
   /** End the stream after the first message's deltas, without `response.completed`: a truncated stream. */
   truncate: boolean;
+  /** Sent as `x-codex-*` rate-limit headers, as the ChatGPT backend does. */
+  rateLimits?: CodexRateLimits;
+  /** Also send `rateLimits` as a `codex.rate_limits` event after `response.created`, as the backend may. */
+  rateLimitsInStream?: boolean;
 }
 
 /** An HTTP error with the API's JSON error body `{ error: { … } }`. */
@@ -44,6 +49,8 @@ export interface ResponsesErrorReply {
   error: Record<string, unknown>;
   /** Sent as `retry-after` (seconds) when set. */
   retryAfterSeconds?: number;
+  /** Sent as `x-codex-*` rate-limit headers, as the ChatGPT backend does. */
+  rateLimits?: CodexRateLimits;
 }
 
 /** A `200` stream that ends in `response.failed` with this error (how the service reports some failures mid-stream). */
@@ -143,7 +150,12 @@ export const responsesReply = {
    * 429 `usage_limit_reached`: a ChatGPT plan's usage window is used up (the body codex's client reads: `type`,
    * `plan_type`, `resets_at` in epoch seconds).
    */
-  usageLimitReached(options: { resetsAt: Date; planType?: string }): ResponsesErrorReply {
+  usageLimitReached(options: {
+    resetsAt: Date;
+    planType?: string;
+    /** The backend's rate-limit headers sent with the refusal. */
+    rateLimits?: CodexRateLimits;
+  }): ResponsesErrorReply {
     return {
       kind: 'error',
       status: 429,
@@ -154,6 +166,7 @@ export const responsesReply = {
         resets_at: Math.floor(options.resetsAt.getTime() / 1000),
         resets_in_seconds: Math.max(0, Math.round((options.resetsAt.getTime() - Date.now()) / 1000)),
       },
+      ...(options.rateLimits === undefined ? {} : { rateLimits: options.rateLimits }),
     };
   },
 

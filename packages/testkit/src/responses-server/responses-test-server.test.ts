@@ -165,4 +165,43 @@ describe('the Responses test server', () => {
     expect(server.requests).toHaveLength(2);
     expect(server.responseRequests).toHaveLength(1);
   });
+
+  it('sends the x-codex rate-limit headers, and a codex.rate_limits event when asked, as the ChatGPT backend does', async () => {
+    const resetsAt = new Date('2026-12-07T14:00:00Z');
+    const server = await start({
+      replies: [
+        responsesReply.text('ok', {
+          rateLimits: {
+            primary: { usedPercent: 42.5, windowMinutes: 300, resetsAt },
+            secondary: { usedPercent: 12 },
+            limitName: 'GPT-5.5-Codex-Spark',
+          },
+          rateLimitsInStream: true,
+        }),
+        responsesReply.usageLimitReached({ resetsAt, rateLimits: { primary: { usedPercent: 100 } } }),
+      ],
+    });
+    const answered = await postResponses(server);
+    expect(Object.fromEntries([...answered.headers].filter(([name]) => name.startsWith('x-codex-')))).toEqual(
+      {
+        'x-codex-primary-used-percent': '42.5',
+        'x-codex-primary-window-minutes': '300',
+        'x-codex-primary-reset-at': '1796652000',
+        'x-codex-secondary-used-percent': '12',
+        'x-codex-limit-name': 'GPT-5.5-Codex-Spark',
+      },
+    );
+    const received = typedEventsOf(await answered.text());
+    expect(received[1]).toEqual({
+      type: 'codex.rate_limits',
+      rate_limits: {
+        primary: { used_percent: 42.5, window_minutes: 300, reset_at: 1796652000 },
+        secondary: { used_percent: 12, window_minutes: null, reset_at: null },
+      },
+      limit_name: 'GPT-5.5-Codex-Spark',
+    });
+    const refused = await postResponses(server);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-codex-primary-used-percent')).toBe('100');
+  });
 });

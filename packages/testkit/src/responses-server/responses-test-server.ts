@@ -1,8 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { HttpTestServer } from '../http-test-server/http-test-server.js';
 import type { RecordedHttpRequest, ScriptOptions } from '../http-test-server/http-test-server.js';
+import { codexRateLimitHeaders } from './rate-limit-headers.js';
 import { responsesReply, type ResponsesAnswerReply, type ResponsesScriptedReply } from './replies.js';
-import { messageEvents, responseCompleted, responseCreated, responseFailed } from './sse.js';
+import { messageEvents, rateLimitsEvent, responseCompleted, responseCreated, responseFailed } from './sse.js';
 
 /** A request as the Responses test server received it; `reply` is set on `POST /v1/responses`. */
 export type ResponsesRecordedRequest = RecordedHttpRequest<ResponsesScriptedReply['kind']>;
@@ -62,7 +63,17 @@ export class ResponsesTestServer extends HttpTestServer<ResponsesScriptedReply, 
     const scripted = this.nextReply(recorded);
     switch (scripted.kind) {
       case 'error':
-        this.sendError(response, scripted.status, { error: scripted.error }, scripted.retryAfterSeconds);
+        this.sendJson(
+          response,
+          scripted.status,
+          { error: scripted.error },
+          {
+            ...(scripted.rateLimits && codexRateLimitHeaders(scripted.rateLimits)),
+            ...(scripted.retryAfterSeconds === undefined
+              ? {}
+              : { 'retry-after': String(scripted.retryAfterSeconds) }),
+          },
+        );
         return;
       case 'failed':
         this.openStream(response);
@@ -86,8 +97,14 @@ export class ResponsesTestServer extends HttpTestServer<ResponsesScriptedReply, 
     responseNumber: number,
     model: string,
   ): Promise<void> {
+    // Set before the stream's own headers, which `writeHead` merges them with.
+    if (answer.rateLimits) {
+      for (const [name, value] of Object.entries(codexRateLimitHeaders(answer.rateLimits)))
+        response.setHeader(name, value);
+    }
     this.openStream(response);
     response.write(responseCreated(responseId, model));
+    if (answer.rateLimits && answer.rateLimitsInStream) response.write(rateLimitsEvent(answer.rateLimits));
     const outcome = await this.paced(
       response,
       answer.messages,

@@ -1,4 +1,5 @@
 import { typedSseEvent } from '../http-test-server/sse.js';
+import type { CodexRateLimits } from './rate-limit-headers.js';
 import type { ResponsesUsage } from './replies.js';
 
 export function responseCreated(responseId: string, model: string): string {
@@ -79,5 +80,20 @@ export function responseFailed(
   return typedSseEvent({
     type: 'response.failed',
     response: { id: responseId, object: 'response', status: 'failed', model, output: [], error },
+  });
+}
+
+/** `codex.rate_limits`: the backend's rate-limit snapshot inside the stream (windows as codex reads them). */
+export function rateLimitsEvent(limits: CodexRateLimits): string {
+  const window = (entry: CodexRateLimits['primary']) =>
+    entry && {
+      used_percent: entry.usedPercent,
+      window_minutes: entry.windowMinutes ?? null,
+      reset_at: entry.resetsAt === undefined ? null : Math.floor(entry.resetsAt.getTime() / 1000),
+    };
+  return typedSseEvent({
+    type: 'codex.rate_limits',
+    rate_limits: { primary: window(limits.primary) ?? null, secondary: window(limits.secondary) ?? null },
+    ...(limits.limitName === undefined ? {} : { limit_name: limits.limitName }),
   });
 }

@@ -9,4 +9,5 @@ export const sampleTool: ToolConfig = {
   env: {},
   env_required: [],
   retry: { max: 0, base_ms: 500 },
+  billing: 'api',
 };

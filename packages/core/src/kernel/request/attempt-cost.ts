@@ -7,7 +7,7 @@ import {
   type RecordedCost,
   type Usage,
 } from '@llm-service/spec';
-import { computeCostUsd, priceHash } from '@llm-service/plugin-kit';
+import { computeCostUsd, priceHash, sumUsage } from '@llm-service/plugin-kit';
 import type { KernelLogger } from './request-log.js';
 
 /** The candidate's attempts' costs added up; the last attempt's outcome and cost source stand for them all. */
@@ -16,16 +16,10 @@ export function addCost(
   outcome: AttemptCost['outcome'],
   cost: RecordedCost | undefined,
 ): AttemptCost {
-  const usage = cost?.usage ?? emptyUsage;
   const before = total ?? { usage: emptyUsage, costUsd: 0, costSource: 'computed' as const, outcome };
   return {
     outcome,
-    usage: {
-      inputTokens: before.usage.inputTokens + usage.inputTokens,
-      outputTokens: before.usage.outputTokens + usage.outputTokens,
-      cacheReadTokens: before.usage.cacheReadTokens + usage.cacheReadTokens,
-      cacheWriteTokens: before.usage.cacheWriteTokens + usage.cacheWriteTokens,
-    },
+    usage: sumUsage([before.usage, cost?.usage ?? emptyUsage]),
     costUsd: before.costUsd + (cost?.costUsd ?? 0),
     costSource: cost?.costSource ?? before.costSource,
   };

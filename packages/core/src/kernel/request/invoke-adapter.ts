@@ -4,17 +4,25 @@ import {
   type InvocationResult,
   type ToolAdapterV1,
 } from '@llm-service/spec';
+
+/** What an attempt's caller hears of the tool while it runs. */
+export interface InvocationListener {
+  /** Answer text, as it comes. */
+  onText(text: string): void;
+  /** What the program said about its plan's windows. */
+  onLimits(event: Extract<AdapterEvent, { type: 'limits' }>): void;
+}
 import type { Subscription } from 'rxjs';
 
 /**
- * Runs one attempt on an adapter: its observable of output and result, as a promise of the result. Output goes to
- * `onText` as it comes; the signal stops the tool (the promise rejects with a `cancelled` AdapterError).
+ * Runs one attempt on an adapter: its observable of output and result, as a promise of the result. Output and limits
+ * go to the listener as they come; the signal stops the tool (the promise rejects with a `cancelled` AdapterError).
  */
 export function invokeAdapter(
   adapter: ToolAdapterV1,
   request: Parameters<ToolAdapterV1['invoke']>[0],
   signal: AbortSignal,
-  onText: (text: string) => void,
+  listener: InvocationListener,
 ): Promise<InvocationResult> {
   return new Promise((resolve, reject) => {
     // An aborted signal never fires 'abort' again: without this check the tool would start after a cancel.
@@ -36,12 +44,14 @@ export function invokeAdapter(
         next: (event: AdapterEvent) => {
           try {
             if (event.type === 'output') {
-              if (event.text.length > 0) onText(event.text);
+              if (event.text.length > 0) listener.onText(event.text);
             } else if (event.type === 'result') {
               result = event.result;
+            } else if (event.type === 'limits') {
+              listener.onLimits(event);
             }
           } catch (error) {
-            // The caller's onText threw (e.g. a closed stdout). rxjs would rethrow it asynchronously and kill the
+            // The caller's listener threw (e.g. a closed stdout). rxjs would rethrow it asynchronously and kill the
             // process; instead the attempt fails, and unsubscribing stops the tool.
             const message = error instanceof Error ? error.message : String(error);
             settle(() =>

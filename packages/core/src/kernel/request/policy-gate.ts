@@ -106,6 +106,7 @@ export async function passGate(
           message: decision.message,
           hints: decision.hints,
           endsRequest: decision.endsRequest,
+          ...(decision.resumeAt === undefined ? {} : { resumeAt: decision.resumeAt }),
         });
     }
   }

@@ -56,6 +56,8 @@ export interface Blocked {
   message: string;
   hints: readonly string[];
   endsRequest: boolean;
+  /** When the block lifts, when the policy said (a plan window's reset). */
+  resumeAt?: string;
 }
 
 export type RequestStatus = 'success' | 'failed' | 'blocked' | 'cancelled';
@@ -72,6 +74,8 @@ export class RequestLog {
   readonly #decisions: PolicyDecisionRecordV1[] = [];
   #planned: readonly Candidate[] = [];
   #lastBlock: { policy: string; candidate: Candidate; message: string } | undefined;
+  /** Each skipped candidate's `resumeAt`, in order. */
+  readonly #blockedUntil: (string | undefined)[] = [];
   #answerCostSource: CostSource | undefined;
   /** What the attempts cost so far (failed ones included: an escalated request pays for both). */
   #spentUsd = 0;
@@ -130,8 +134,21 @@ export class RequestLog {
     if (summary.status === 'success') this.#answerCostSource = cost?.costSource;
   }
 
+  /**
+   * When a request that every policy block ended could run again: the soonest time one of its blocks lifts, when
+   * every block said when (one that did not, a dollar budget say, may not lift for the request at all).
+   */
+  get resumeAt(): string | undefined {
+    const times = this.#blockedUntil;
+    if (times.length === 0 || times.includes(undefined)) return undefined;
+    return (times as string[]).reduce((soonest, time) =>
+      Date.parse(time) < Date.parse(soonest) ? time : soonest,
+    );
+  }
+
   /** A candidate a policy blocked: listed among the attempts, as skipped. */
   recordSkipped(candidate: Candidate, blocked: Blocked): void {
+    this.#blockedUntil.push(blocked.resumeAt);
     this.attempts.push({
       attempt: this.#attempt,
       tool: candidate.tool,

@@ -63,6 +63,7 @@ export async function runAttempt(
     tool: candidate.tool,
     model: candidate.model,
     reason,
+    billing: tool.billing,
     baselineModel: baseline.model,
     promptSha256: prepared.promptSha256,
     promptBytes: prompt.length,
@@ -108,10 +109,22 @@ export async function runAttempt(
         env: context.env,
       },
       prepared.signal,
-      (text) => {
-        log.outputHasStarted();
-        prepared.onText?.(text);
-        emit({ type: 'invocation.output', ...log.base(attempt), text });
+      {
+        onText: (text) => {
+          log.outputHasStarted();
+          prepared.onText?.(text);
+          emit({ type: 'invocation.output', ...log.base(attempt), text });
+        },
+        onLimits: ({ windows, account }) => {
+          for (const reading of windows)
+            emit({
+              type: 'limits.observed',
+              ...log.base(attempt),
+              tool: candidate.tool,
+              ...(account === undefined ? {} : { account }),
+              ...reading,
+            });
+        },
       },
     );
     const latencyMs = Math.round(performance.now() - startedAt);
@@ -215,6 +228,7 @@ export async function runAttempt(
       latencyMs,
       exitCode: error.toolExitCode,
       ...(cost ? { cost } : {}),
+      ...(error.resetsAt === undefined ? {} : { resetsAt: error.resetsAt }),
     });
     return {
       ok: false,

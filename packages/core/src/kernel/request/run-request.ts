@@ -57,14 +57,11 @@ export async function runRequest(
         throw new CancelledError('cancelled', ExitCode.interrupted);
       }
       const explicit = index === 0 && plan.explicit;
-      const answer = await tryCandidate(
-        context,
-        prepared,
-        log,
+      const answer = await tryCandidate(context, prepared, log, {
         planned,
         explicit,
-        plan.candidates[index + 1],
-      );
+        nextCandidates: plan.candidates.slice(index + 1),
+      });
       if (answer) {
         log.complete('success');
         return answer;
@@ -109,6 +106,7 @@ export function policyContext(
   config: ResolvedConfig,
   prepared: Pick<PreparedRequest, 'request' | 'invocationId' | 'chainId' | 'prompt'>,
   explicit: boolean,
+  nextCandidates: readonly Candidate[],
 ): PolicyContext {
   const { request } = prepared;
   return {
@@ -121,6 +119,7 @@ export function policyContext(
     config,
     maxCostUsd: request.maxCostUsd,
     force: request.force,
+    nextCandidates,
   };
 }
 
@@ -133,15 +132,14 @@ async function tryCandidate(
   context: RequestContext,
   prepared: PreparedRequest,
   log: RequestLog,
-  planned: Candidate,
-  explicit: boolean,
-  next: Candidate | undefined,
+  route: { planned: Candidate; explicit: boolean; nextCandidates: readonly Candidate[] },
 ): Promise<ExecResult | undefined> {
+  const { planned, explicit, nextCandidates } = route;
+  const next = nextCandidates[0];
   const yes = prepared.request.yes === true;
-  const decided = await passGate(context, planned, policyContext(context.config, prepared, explicit), {
-    yes,
-    log,
-  });
+  const gateContext = (isExplicit: boolean) =>
+    policyContext(context.config, prepared, isExplicit, nextCandidates);
+  const decided = await passGate(context, planned, gateContext(explicit), { yes, log });
   if (decided.outcome === 'block') {
     skipBlocked(context, log, planned, decided, next);
     return undefined;
@@ -170,10 +168,7 @@ async function tryCandidate(
         cause: error?.kind ?? 'bad-output',
         message: `${error ? describeFailure(candidate, error) : `${candidate.tool}:${candidate.model} answered nothing`}; escalating to ${escalation.tool}:${escalation.model}`,
       });
-      const escalated = await passGate(context, escalation, policyContext(context.config, prepared, true), {
-        yes,
-        log,
-      });
+      const escalated = await passGate(context, escalation, gateContext(true), { yes, log });
       if (escalated.outcome === 'run') {
         ({ candidate, holds } = escalated);
         continue;
@@ -217,7 +212,7 @@ function skipBlocked(
   log.recordSkipped(candidate, blocked);
   if (blocked.endsRequest || !next) {
     log.complete('blocked');
-    throw new PolicyBlockedError(blocked.message, blocked.hints);
+    throw new PolicyBlockedError(blocked.message, blocked.hints, log.resumeAt);
   }
   context.emit({
     type: 'fallback.used',

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { ToolConfig } from '../../config/schemas.js';
+import type { PlanWindowReading } from './plan-windows.js';
 
 export interface Usage {
   /** Uncached input tokens only: cache reads and writes are counted apart and priced at their own rates. */
@@ -73,7 +74,12 @@ export interface InvocationResult {
 export type AdapterEvent =
   | { type: 'output'; text: string }
   | { type: 'usage'; usage: Partial<Usage> }
-  | { type: 'result'; result: InvocationResult };
+  | { type: 'result'; result: InvocationResult }
+  /**
+   * What the program said about its plan's windows (plugin API 1.9), whenever it says it: the kernel emits each
+   * reading as `limits.observed` for this attempt's tool. Send a `rejected` reading before failing with `plan-limit`.
+   */
+  | { type: 'limits'; windows: readonly PlanWindowReading[]; account?: string };
 
 export interface ToolAdapterV1<TTool extends ToolConfig = ToolConfig, TOptions = unknown> {
   readonly specificationVersion: 'v1';

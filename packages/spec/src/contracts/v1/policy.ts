@@ -19,9 +19,10 @@ export type PolicyDecision =
     }
   /**
    * `endsRequest`: a global, agent or chain budget ends the request; a tool- or model-scoped block only skips
-   * this candidate.
+   * this candidate. `resumeAt` (plugin API 1.9, ISO 8601): the block lifts then (a plan window resets), so work that
+   * can wait, such as a task of `tasks run --watch`, is put back until that time instead of failing.
    */
-  | { action: 'block'; message: string; hints: readonly string[]; endsRequest: boolean };
+  | { action: 'block'; message: string; hints: readonly string[]; endsRequest: boolean; resumeAt?: string };
 
 export interface PolicyContext {
   invocationId: string;
@@ -34,6 +35,11 @@ export interface PolicyContext {
   config: ResolvedConfig;
   maxCostUsd: number | undefined;
   force: { reason: string } | undefined;
+  /**
+   * The candidates the route tries after this one, in order (plugin API 1.9): a policy that prefers to move work
+   * elsewhere (a plan window nearly used up) skips a candidate only when another is left, and names it in its hints.
+   */
+  nextCandidates?: readonly Candidate[];
 }
 
 export interface PolicyV1 {

@@ -1,3 +1,4 @@
+import type { Billing } from './plan-windows.js';
 import type { CostSource, LlmServiceEvent, RecordedCost } from '../../events/events.js';
 import type { PolicyDecision } from './policy.js';
 import type { AttemptSummary } from './kernel-handle.js';
@@ -18,6 +19,11 @@ export interface AttemptRecordV1 {
   tool: string;
   model: string;
   reason: RouteReason;
+  /**
+   * How the tool is paid for (plugin API 1.9); absent in records of older kernels, which means `api`. Independent of
+   * `cost.costSource`: a subscription's attempt still records what it would have cost at list price.
+   */
+  billing?: Billing;
   /** The model the route planned before a policy chose another: what `savings` compares against. */
   baselineModel: string;
   /** What the attempt's usage would have cost on `baselineModel`, when it has prices. */

@@ -1,3 +1,4 @@
+import type { Billing, PlanWindowObservation, ToolHoldV1 } from './plan-windows.js';
 import type { CostSource } from '../../events/events.js';
 
 /**
@@ -12,6 +13,11 @@ export interface SpendLimit {
   period: SpendPeriod;
   limitUsd: number;
   timezone?: string;
+  /**
+   * Which attempts' cost counts against it (plugin API 1.9): `api` (the default) counts attempts of tools billed by
+   * the token only; `all` counts subscription attempts too, at their list price.
+   */
+  count?: 'api' | 'all';
 }
 
 export interface Reservation {
@@ -19,6 +25,8 @@ export interface Reservation {
   scopes: readonly SpendScope[];
   estimateUsd: number;
   pid: number;
+  /** Plugin API 1.9; `api` when absent. */
+  billing?: Billing;
 }
 
 export type ReserveOutcome =
@@ -28,12 +36,22 @@ export type ReserveOutcome =
 /** Provided by the telemetry plugin; the policy engine reads spend only through it. */
 export interface SpendLedgerV1 {
   readonly specificationVersion: 'v1';
-  spent(scope: SpendScope, period: SpendPeriod, options?: { timezone?: string; at?: Date }): Promise<number>;
+  /** `count`: as `SpendLimit.count` (plugin API 1.9); `all` when absent, as before. */
+  spent(
+    scope: SpendScope,
+    period: SpendPeriod,
+    options?: { timezone?: string; at?: Date; count?: 'api' | 'all' },
+  ): Promise<number>;
   /** Checks every limit and reserves in one transaction. */
   reserve(request: {
     scopes: readonly SpendScope[];
     estimateUsd: number;
     limits: readonly SpendLimit[];
+    /**
+     * How the attempt is paid for (plugin API 1.9; `api` when absent). A subscription attempt's reservation and spend
+     * count only against limits with `count: all`.
+     */
+    billing?: Billing;
   }): Promise<ReserveOutcome>;
   settle(reservation: Reservation, actualUsd: number): Promise<void>;
   release(reservation: Reservation): Promise<void>;
@@ -84,6 +102,8 @@ export interface InvocationRecord {
   forceReason: string | null;
   /** The task the request worked on (plugin API 1.5). */
   taskId: string | null;
+  /** How the tool was paid for (plugin API 1.9); `api` for rows recorded before billing existed. */
+  billing: Billing;
 }
 
 /** `project` since plugin API 1.4, `task` since 1.5. */
@@ -143,6 +163,8 @@ export interface BudgetStatusV1 {
   timezone: string;
   mode: 'soft' | 'hard';
   limitUsd: number;
+  /** Which attempts' cost it counts (plugin API 1.9): `api` only, or `all` (subscription attempts at list price). */
+  count?: 'api' | 'all';
   alertAtPercent: number | null;
   /** null for a chain budget without a chain id (each chain has its own allowance). */
   spentUsd: number | null;
@@ -155,6 +177,14 @@ export interface BudgetStatusV1 {
   resetsInMs: number;
 }
 
+/** One tool's plan window as `budget` shows it (plugin API 1.9): its latest observation and any hold on the tool. */
+export interface PlanWindowStatusV1 extends PlanWindowObservation {
+  /** How long ago it was observed, in ms: an old reading may no longer say where the window stands. */
+  ageMs: number;
+  /** The tool's hold still in force, if any. */
+  hold?: ToolHoldV1;
+}
+
 /** The documented `budget --json` shape; fields are only ever added. */
 export interface BudgetReportV1 {
   version: 1;
@@ -162,6 +192,8 @@ export interface BudgetReportV1 {
   at: string;
   chainId: string | null;
   budgets: BudgetStatusV1[];
+  /** Plan windows of tools billed by subscription (plugin API 1.9); empty when none was observed. */
+  windows?: PlanWindowStatusV1[];
 }
 
 /** Provided by the policy plugin: every configured budget against its spend, for `budget` and the dashboard. */

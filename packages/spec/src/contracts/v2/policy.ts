@@ -16,7 +16,7 @@ export type PolicyReservation<THold> =
       /** Shown as a warning (e.g. a budget passed with `--force`), recorded as `budget.warned`. */
       warning?: string;
     }
-  | { action: 'block'; message: string; hints: readonly string[]; endsRequest: boolean };
+  | { action: 'block'; message: string; hints: readonly string[]; endsRequest: boolean; resumeAt?: string };
 
 /** What one attempt cost, handed to `settle` once the cost has been committed to every sink. */
 export interface AttemptCost {

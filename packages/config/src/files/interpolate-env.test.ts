@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { interpolateEnv, type InterpolationProblem } from './interpolate.js';
+import { interpolateEnv, type InterpolationProblem } from './interpolate-env.js';
 
 function interpolate(value: unknown, env: Record<string, string | undefined>) {
   const problems: InterpolationProblem[] = [];

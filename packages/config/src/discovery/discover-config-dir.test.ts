@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { userConfigHome, userDataHome } from '@llm-service/plugin-kit';
-import { discoverConfigDir } from './discover.js';
+import { discoverConfigDir } from './discover-config-dir.js';
 
 let root: string;
 beforeEach(() => {

@@ -13,7 +13,7 @@ import {
 } from '@llm-service/spec';
 import {
   collectConfigSchemas,
-  planRoute,
+  parseToolModel,
   readConfigSources,
   readPluginSpecifiers,
   resolveConfig,
@@ -1186,11 +1186,8 @@ describe('configs that are valid', () => {
       'tools.yaml': `${toolsYaml}  toString:\n    binary: codex\n    models: [gpt-5]\n`,
     });
     expect(Object.keys(config.agents)).toEqual(['architect', 'constructor']);
-    expect(planRoute(config, { agent: 'constructor' }).candidates[0]).toEqual({
-      tool: 'toString',
-      model: 'gpt-5',
-      reason: 'preferred',
-    });
+    expect(new Map(Object.entries(config.agents)).get('constructor')?.preferred_tool).toBe('toString');
+    expect(Object.keys(config.tools)).toContain('toString');
   });
 
   it('splits `ollama:qwen2.5:7b` at the first colon', () => {
@@ -1199,8 +1196,8 @@ describe('configs that are valid', () => {
       'tools.yaml': `${toolsYaml}  ollama:\n    binary: ollama\n    models: ["qwen2.5:7b"]\n`,
       'models.yaml': `${modelsYaml}  "qwen2.5:7b": { input_per_mtok: 0, output_per_mtok: 0 }\n`,
     });
-    const plan = planRoute(config, { agent: 'architect' });
-    expect(plan.candidates.at(-1)).toEqual({ tool: 'ollama', model: 'qwen2.5:7b', reason: 'fallback' });
+    const last = config.agents.architect?.fallback_chain.at(-1) ?? '';
+    expect(parseToolModel(last)).toEqual({ tool: 'ollama', model: 'qwen2.5:7b' });
   });
 
   it('resolves ${VAR:-default}, several variables in one value, and $$', () => {
