@@ -3,8 +3,9 @@
  * Anthropic test server, which sends the service's rate-limit headers (claude turns them into `rate_limit_event`
  * lines only for a subscriber): windows are recorded and shown by `budget`; a `reroute` rule moves work off claude
  * before it starts; a refusal for the plan holds claude until the reset, then it is used again; a `defer` rule makes
- * `tasks run --watch` wait for the reset. Real clock throughout: resets a few seconds ahead. Skipped, with the install
- * command printed, only where the pinned claude is not installed.
+ * `tasks run --watch` wait for the reset. The real codex's usage limit holds it the same way. Real clock throughout:
+ * resets a few seconds ahead. Skipped, with the install command printed, only where the pinned program is not
+ * installed.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +16,13 @@ import {
   AnthropicTestServer,
   claudeEnvironment,
   claudeSkipReason,
+  codexEnvironment,
+  codexSkipReason,
   findClaudeBinary,
+  findCodexBinary,
   reply,
+  responsesReply,
+  ResponsesTestServer,
   type ScriptedReply,
 } from '../../testkit/src/index.js';
 import { isolatedHome, runCli, standInPath, temporaryDir, waitFor } from './support/cli.js';
@@ -26,7 +32,7 @@ if (skipReason !== undefined)
   process.stderr.write(`cli: skipping the plan-limit end-to-end tests: ${skipReason}\n`);
 const claudeBinary = findClaudeBinary() ?? '/nonexistent/claude';
 
-const servers: AnthropicTestServer[] = [];
+const servers: { close(): Promise<void> }[] = [];
 const children: ChildProcess[] = [];
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -294,5 +300,74 @@ describe.skipIf(skipReason !== undefined)('plan limits, with the real claude on 
       'assigned',
       'done',
     ]);
+  }, 120_000);
+});
+
+const codexSkip = codexSkipReason();
+if (codexSkip !== undefined) process.stderr.write(`cli: skipping the codex plan-limit test: ${codexSkip}\n`);
+
+describe.skipIf(codexSkip !== undefined)('plan limits, with the real codex', () => {
+  it('holds codex after its usage limit was reached, skipping it without starting it until the reset', async () => {
+    // codex prints the reset to the minute ("try again at 2:15 PM"): an hour ahead, so the hold is certain.
+    const resetsAt = resetIn(3_600_000);
+    const target = await ResponsesTestServer.start({
+      replies: [responsesReply.usageLimitReached({ resetsAt })],
+      fallback: responsesReply.text('From codex.'),
+    });
+    servers.push(target);
+    const dir = temporaryDir('plan-limits-codex');
+    writeFileSync(
+      join(dir, 'tools.yaml'),
+      [
+        'version: 1',
+        'tools:',
+        '  codex:',
+        '    adapter: codex',
+        `    binary: ${JSON.stringify(findCodexBinary() ?? 'codex')}`,
+        '    models: [gpt-5.5]',
+        '    timeout_s: 60',
+        '    billing: subscription',
+        '  standin:',
+        '    adapter: generic-yaml',
+        `    binary: ${JSON.stringify(standInPath)}`,
+        '    args: ["exec", "--model", "{{model}}", "-"]',
+        '    prompt_via: stdin',
+        '    models: [stand-in-small]',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(dir, 'agents.yaml'),
+      'version: 1\nagents:\n  architect:\n    preferred_tool: codex\n    preferred_model: gpt-5.5\n    fallback_chain: ["standin:stand-in-small"]\n',
+    );
+    writeFileSync(
+      join(dir, 'models.yaml'),
+      'version: 1\nmodels:\n  gpt-5.5: { input_per_mtok: 2, output_per_mtok: 8 }\n  stand-in-small: { input_per_mtok: 0.1, output_per_mtok: 0.4 }\n',
+    );
+    const { env: base, home } = isolatedHome();
+    const env = { ...base, ...codexEnvironment({ baseUrl: `${target.url}/v1`, home }).env };
+
+    const refused = await runCli(exec(dir, '--json'), { env });
+    expect(refused.code, refused.stderr).toBe(0);
+    const fellBack = JSON.parse(refused.stdout.toString()) as ExecJson;
+    expect(fellBack.tool).toBe('standin');
+    expect(fellBack.attempts[0]).toMatchObject({ tool: 'codex', status: 'failed' });
+    expect(target.responseRequests).toHaveLength(1);
+
+    const held = await runCli(exec(dir, '--json'), { env });
+    expect(held.code, held.stderr).toBe(0);
+    const skipped = JSON.parse(held.stdout.toString()) as ExecJson;
+    expect(skipped.attempts[0]).toMatchObject({ tool: 'codex', status: 'skipped' });
+    expect(skipped.attempts[0]?.message).toMatch(/^codex is held until /);
+    expect(target.responseRequests).toHaveLength(1);
+
+    const budget = JSON.parse(
+      (await runCli(['budget', '--config-dir', dir, '--json'], { env })).stdout.toString(),
+    ) as { windows: { tool: string; status: string; hold?: { until: string } }[] };
+    expect(budget.windows).toEqual([
+      expect.objectContaining({ tool: 'codex', status: 'rejected', hold: expect.objectContaining({}) }),
+    ]);
+    // The hold ends where codex's printed minute ends: at or after the reset the server sent.
+    expect(Date.parse(budget.windows[0]!.hold!.until)).toBeGreaterThanOrEqual(resetsAt.getTime() - 60_000);
   }, 120_000);
 });

@@ -335,7 +335,8 @@ describe('telemetry through the built binary', () => {
     expect(events.map((event) => event.type)).toEqual([
       'request.received',
       'route.planned',
-      // The distribution loads the policy plugin, whose budget policy decides on every candidate.
+      // The distribution loads the policy plugin, whose plan-limit and budget policies decide on every candidate.
+      'policy.decided',
       'policy.decided',
       'invocation.started',
       'invocation.succeeded',
