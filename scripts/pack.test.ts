@@ -209,9 +209,9 @@ describe('packed packages installed with npm outside the workspace', () => {
     for (const plugin of plugins) {
       const name = plugin.manifest.name;
       const described = nodeJson(
-        `const core = await import('${CORE}');
+        `const config = await import('@llm-service/config');
          const plugin = (await import('${name}')).default;
-         core.validatePluginDefinition('${name}', plugin);
+         config.validatePluginDefinition('${name}', plugin);
          console.log(JSON.stringify({ name: plugin?.name, version: plugin?.version, register: typeof plugin?.register }));`,
       );
       expect(described, name).toEqual({ name, version: plugin.manifest.version, register: 'function' });
