@@ -1,9 +1,9 @@
 /**
  * `llm-service plugins new`: generates one plugin package of each kind with the built binary, in a directory outside
  * the workspace, then type-checks and builds each with its own tsconfig files and runs all their tests in one vitest
- * invocation. The spec, core, the testkit, vitest, typescript and @types/node are linked from the workspace (ours
- * through their published `exports`, i.e. their built `dist`), standing in for `npm install`; the real `npm install`
- * of a scaffold, from the tarballs it carries in `vendor/`, is `scripts/plugins-new-offline.test.ts`.
+ * invocation. The spec, the configuration, core, the testkit, vitest, typescript and @types/node are linked from the
+ * workspace (ours through their published `exports`, i.e. their built `dist`), standing in for `npm install`; the
+ * real `npm install` of a scaffold, from the tarballs it carries in `vendor/`, is `scripts/plugins-new-offline.test.ts`.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,16 +40,20 @@ describe('llm-service plugins new', () => {
   beforeAll(() => {
     assertBuilt(
       publishablePackages().filter((pkg) =>
-        ['@llm-service/spec', '@llm-service/core', '@llm-service/testkit', '@llm-service/cli'].includes(
-          pkg.manifest.name,
-        ),
+        [
+          '@llm-service/spec',
+          '@llm-service/config',
+          '@llm-service/core',
+          '@llm-service/testkit',
+          '@llm-service/cli',
+        ].includes(pkg.manifest.name),
       ),
     );
     workDir = outsideDir('llm-service-plugins-new-');
     const modules = join(workDir, 'node_modules');
     mkdirSync(join(modules, '@llm-service'), { recursive: true });
     mkdirSync(join(modules, '@types'), { recursive: true });
-    for (const name of ['spec', 'core', 'testkit'])
+    for (const name of ['spec', 'config', 'core', 'testkit'])
       symlinkSync(join(packagesDir, name), join(modules, '@llm-service', name), 'dir');
     symlinkSync(join(workspaceModules, 'vitest'), join(modules, 'vitest'), 'dir');
     symlinkSync(join(workspaceModules, 'typescript'), join(modules, 'typescript'), 'dir');
