@@ -4,7 +4,7 @@
  */
 // Running a tool: its own process group, TERM then KILL, the prompt by stdin, file or argument.
 export { runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
-export { invocationObservable } from './process/invocation-observable.js';
+export { invocationObservable, type ReportLimits } from './process/invocation-observable.js';
 export { prepareRun, throwIfCancelled, type PreparedRun } from './process/prepare-run.js';
 export { runWithParser, type StdoutParser } from './process/run-with-parser.js';
 // Adapters: a ToolAdapterV1 from a detection and a promise-based run, and the lazy wrapper plugins register.
@@ -105,11 +105,4 @@ export {
   writeFileInside,
   type FileInside,
 } from './files/write-file-inside.js';
-export {
-  epochToIsoTime,
-  planWindowStatus,
-  toolAdapterReportingLimits,
-  type ReportLimits,
-  type ToolAdapterPartsReportingLimits,
-  type ToolRunReportingLimits,
-} from './limits/plan-limits.js';
+export { epochToIsoTime, planWindowStatus } from './limits/plan-limits.js';

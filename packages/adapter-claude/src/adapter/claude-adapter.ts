@@ -1,4 +1,4 @@
-import { toolAdapterReportingLimits } from '@llm-service/plugin-kit';
+import { toolAdapter } from '@llm-service/plugin-kit';
 import { CLAUDE_ADAPTER_ID, type ClaudeAgentOptions } from '../config/claude-schema.js';
 import { detectClaude } from './detect-claude.js';
 import { runInvocation } from './run-invocation.js';
@@ -9,7 +9,7 @@ import type { ClaudeTool } from './settings.js';
  * reporting what it says about the subscription's windows. The plugin registers it through `lazyAdapter`, so this
  * module loads when a claude tool is first detected or run.
  */
-export const claudeAdapter = toolAdapterReportingLimits<ClaudeTool, ClaudeAgentOptions>({
+export const claudeAdapter = toolAdapter<ClaudeTool, ClaudeAgentOptions>({
   id: CLAUDE_ADAPTER_ID,
   detect: detectClaude,
   run: runInvocation,

@@ -5,7 +5,7 @@ import {
   runWithParser,
   throwIfCancelled,
   type ReportLimits,
-  type ToolRunReportingLimits,
+  type ToolRun,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -35,7 +35,7 @@ function reportRejection(state: ClaudeStreamParser['state'], reportLimits: Repor
  * Runs one attempt of `claude` to completion: checks what can be checked before starting anything, streams answer
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
-export const runInvocation: ToolRunReportingLimits<ClaudeTool, ClaudeAgentOptions> = async (
+export const runInvocation: ToolRun<ClaudeTool, ClaudeAgentOptions> = async (
   request,
   signal,
   emit,

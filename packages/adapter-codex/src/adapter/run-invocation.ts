@@ -5,7 +5,7 @@ import {
   prepareRun,
   runWithParser,
   throwIfCancelled,
-  type ToolRunReportingLimits,
+  type ToolRun,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -23,7 +23,7 @@ import type { CodexTool } from './settings.js';
  * agent message on through `emit` as soon as codex reports it, and turns the outcome into a result or an AdapterError
  * (after a `rejected` plan reading when codex was refused on its usage limit).
  */
-export const runInvocation: ToolRunReportingLimits<CodexTool, CodexAgentOptions> = async (
+export const runInvocation: ToolRun<CodexTool, CodexAgentOptions> = async (
   request,
   signal,
   emit,

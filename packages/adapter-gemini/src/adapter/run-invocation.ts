@@ -4,7 +4,7 @@ import {
   prepareRun,
   runWithParser,
   throwIfCancelled,
-  type ToolRunReportingLimits,
+  type ToolRun,
   toolRunContext,
   withSpending,
 } from '@llm-service/plugin-kit';
@@ -23,7 +23,7 @@ export const maxStdinBytes = 8 * 1024 * 1024;
  * Runs one attempt of `gemini` to completion: checks what can be checked before starting anything, streams answer
  * text through `emit` as the model produces it, and turns the outcome into a result or an AdapterError.
  */
-export const runInvocation: ToolRunReportingLimits<GeminiTool, GeminiAgentOptions> = async (
+export const runInvocation: ToolRun<GeminiTool, GeminiAgentOptions> = async (
   request,
   signal,
   emit,

@@ -1,4 +1,4 @@
-import { toolAdapterReportingLimits } from '@llm-service/plugin-kit';
+import { toolAdapter } from '@llm-service/plugin-kit';
 import { OPENAI_ADAPTER_ID, type OpenAIAgentOptions } from '../config/openai-schema.js';
 import { detectOpenAI } from './detect-openai.js';
 import { runChat } from './run-chat.js';
@@ -10,7 +10,7 @@ import type { OpenAITool } from './settings.js';
  * ends the fetch and its connection. The plugin registers it through `lazyAdapter`, so this module loads when an
  * openai tool is first detected or run.
  */
-export const openaiAdapter = toolAdapterReportingLimits<OpenAITool, OpenAIAgentOptions>({
+export const openaiAdapter = toolAdapter<OpenAITool, OpenAIAgentOptions>({
   id: OPENAI_ADAPTER_ID,
   detect: detectOpenAI,
   run: runChat,

@@ -6,17 +6,21 @@ import type {
   ToolConfig,
 } from '@llm-service/spec';
 import type { Environment } from '../environment/tool-checks.js';
-import { invocationObservable } from '../process/invocation-observable.js';
+import { invocationObservable, type ReportLimits } from '../process/invocation-observable.js';
 
 /** What an adapter is made of besides its id: how it detects its tool, and one run as a promise. */
 export interface ToolAdapterParts<TTool extends ToolConfig, TOptions> {
   id: string;
   detect(tool: TTool, context: { configDir: string; env: Environment }): Promise<DetectResult>;
-  /** One attempt: answer text through `emit` as it arrives; `signal` covers both cancel and unsubscribe. */
+  /**
+   * One attempt: answer text through `emit` as it arrives, and what the program says about its plan's windows through
+   * `reportLimits` (a tool that says nothing of them ignores it); `signal` covers both cancel and unsubscribe.
+   */
   run(
     request: InvocationRequest<TTool, TOptions>,
     signal: AbortSignal,
     emit: (text: string) => void,
+    reportLimits: ReportLimits,
   ): Promise<InvocationResult>;
   reportsUsage?(tool: TTool): boolean;
 }
@@ -36,7 +40,9 @@ export function toolAdapter<TTool extends ToolConfig, TOptions = unknown>(
     id: parts.id,
     detect: (tool, context) => parts.detect(tool, context),
     invoke: (request, signal) =>
-      invocationObservable(signal, (runSignal, emit) => parts.run(request, runSignal, emit)),
+      invocationObservable(signal, (runSignal, emit, reportLimits) =>
+        parts.run(request, runSignal, emit, reportLimits),
+      ),
     ...(parts.reportsUsage === undefined ? {} : { reportsUsage: parts.reportsUsage }),
   };
 }

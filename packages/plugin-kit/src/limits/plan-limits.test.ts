@@ -1,6 +1,7 @@
 import { AdapterError, type AdapterEvent, type InvocationRequest } from '@llm-service/spec';
 import { describe, expect, it } from 'vitest';
-import { epochToIsoTime, planWindowStatus, toolAdapterReportingLimits } from './plan-limits.js';
+import { toolAdapter } from '../adapter/tool-adapter.js';
+import { epochToIsoTime, planWindowStatus } from './plan-limits.js';
 
 const result = {
   text: 'hi',
@@ -11,7 +12,7 @@ const result = {
 };
 
 function collect(
-  adapter: ReturnType<typeof toolAdapterReportingLimits>,
+  adapter: ReturnType<typeof toolAdapter>,
 ): Promise<{ events: AdapterEvent[]; error?: unknown }> {
   const events: AdapterEvent[] = [];
   return new Promise((resolve) => {
@@ -23,9 +24,9 @@ function collect(
   });
 }
 
-describe('toolAdapterReportingLimits', () => {
+describe('toolAdapter reporting plan windows', () => {
   it('sends readings as limits events in the order the run reported them, between its text and its result', async () => {
-    const adapter = toolAdapterReportingLimits({
+    const adapter = toolAdapter({
       id: 'test',
       detect: () => Promise.resolve({ installed: true }),
       run: (_request, _signal, emit, reportLimits) => {
@@ -50,7 +51,7 @@ describe('toolAdapterReportingLimits', () => {
   });
 
   it('sends a rejected reading before the plan-limit failure it precedes', async () => {
-    const adapter = toolAdapterReportingLimits({
+    const adapter = toolAdapter({
       id: 'test',
       detect: () => Promise.resolve({ installed: true }),
       run: (_request, _signal, _emit, reportLimits) => {

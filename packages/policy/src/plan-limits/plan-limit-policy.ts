@@ -149,7 +149,7 @@ export class PlanLimitPolicy implements PolicyV1 {
   ): Promise<PolicyDecision> {
     const hold = await windows.heldUntil(candidate.tool, now);
     if (hold) return this.#held(windows, candidate, hold, context, now);
-    const fired = await this.firedRule(windows, candidate.tool, now);
+    const fired = await this.#firedRule(windows, candidate.tool, now);
     if (!fired) return { action: 'allow' };
     const { rule } = fired;
     const usage = this.#describeUsage(candidate.tool, fired);
@@ -191,11 +191,8 @@ export class PlanLimitPolicy implements PolicyV1 {
     );
   }
 
-  /**
-   * The most severe rule of `tool` that its current readings fire (the fuller window on a tie), or undefined. Reads
-   * only; public so a caller can ask about a tool without deciding on a candidate.
-   */
-  async firedRule(windows: PlanWindowsV1, tool: string, now: Date): Promise<FiredRule | undefined> {
+  /** The most severe rule of `tool` that its current readings fire (the fuller window on a tie), or undefined. */
+  async #firedRule(windows: PlanWindowsV1, tool: string, now: Date): Promise<FiredRule | undefined> {
     const rules = this.#options.rules
       .map((rule, index) => ({ rule, index }))
       .filter(({ rule }) => rule.tool === tool);
@@ -308,7 +305,7 @@ export class PlanLimitPolicy implements PolicyV1 {
       if (seen.has(next.tool)) continue;
       seen.add(next.tool);
       if (await windows.heldUntil(next.tool, now)) continue;
-      const fired = await this.firedRule(windows, next.tool, now);
+      const fired = await this.#firedRule(windows, next.tool, now);
       if (fired && actionTable[fired.rule.action].skip !== 'never') continue;
       return next;
     }
