@@ -1,5 +1,5 @@
 // Telemetry benchmarks (issue 4). Every figure is a ratio against a baseline measured in the same run:
-//   (a) sink insert throughput, driving SqliteSink as the kernel does (the start event, then the attempt's record),
+//   (a) sink insert throughput, driving StoreSink over SQLite as the kernel does (the start event, then the attempt's record),
 //       against raw better-sqlite3
 //       batched inserts of the same rows into the same schema (target >= 0.5);
 //   (b) `stats --monthly --by model` over the filled database against the same aggregate run directly in SQLite
@@ -37,7 +37,7 @@ const totalRows = Number(flags.rows);
 
 const telemetry = await import(pathToFileURL(telemetryDist).href);
 const Database = createRequire(join(root, 'packages/telemetry/package.json'))('better-sqlite3');
-const { SqliteSink, TelemetryStore, insertInvocationSql } = telemetry;
+const { StoreSink, SqliteTelemetryStore, TelemetryStore, insertInvocationSql } = telemetry;
 const { statsForDatabase, renderStats } = await telemetry.loadReports();
 
 // --keep DIR leaves the databases in DIR for inspection.
@@ -54,7 +54,7 @@ const openRaw = (path) => openRaw_(path, { TelemetryStore, Database });
 const batchSize = 1000;
 const chunkSize = 20_000;
 
-function benchInserts() {
+async function benchInserts() {
   const sinkPath = join(work, 'sink.db');
   const rawPath = join(work, 'raw.db');
   const raw = openRaw(rawPath);
@@ -62,9 +62,9 @@ function benchInserts() {
   const insertBatch = raw.db.transaction((rows) => {
     for (const row of rows) insert.run(row);
   });
-  const store = new TelemetryStore({ path: sinkPath });
+  const store = new SqliteTelemetryStore({ path: sinkPath });
   const hasher = new telemetry.PromptHasher(raw.secret);
-  const sink = new SqliteSink({
+  const sink = new StoreSink({
     store,
     captureContent: false,
     logger: { warn: (message) => console.error(message) },
@@ -103,21 +103,21 @@ function benchInserts() {
       runRaw();
     }
   }
-  const counted = store.open().prepare('SELECT COUNT(*) AS n FROM invocations').get().n;
+  const counted = store.connection.open().prepare('SELECT COUNT(*) AS n FROM invocations').get().n;
   const rawCounted = raw.db.prepare('SELECT COUNT(*) AS n FROM invocations').get().n;
   if (counted !== totalRows || rawCounted !== totalRows)
     throw new Error(`expected ${totalRows} rows, sink has ${counted}, raw has ${rawCounted}`);
-  sink.dispose();
-  store.close();
+  await sink.dispose();
+  await store.close();
   raw.db.close();
   return { sinkPath, sinkMs, rawMs };
 }
 
 /** The sink when starts and ends are committed apart (as in real use, where a tool runs between them). */
-function benchInsertThenUpdate(rows) {
+async function benchInsertThenUpdate(rows) {
   const path = join(work, 'sink-updates.db');
-  const store = new TelemetryStore({ path });
-  const sink = new SqliteSink({
+  const store = new SqliteTelemetryStore({ path });
+  const sink = new StoreSink({
     store,
     captureContent: false,
     logger: { warn: console.error },
@@ -136,14 +136,14 @@ function benchInsertThenUpdate(rows) {
     sink.commitNow();
     ms += performance.now() - t0;
   }
-  sink.dispose();
-  store.close();
+  await sink.dispose();
+  await store.close();
   return ms;
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-function benchStats(path) {
+async function benchStats(path) {
   const range = [
     new Date(monthStart).toISOString(),
     new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString(),
@@ -157,7 +157,7 @@ function benchStats(path) {
            SUM(input_tokens) AS input, SUM(output_tokens) AS output, SUM(cache_read_tokens) AS cache_read,
            SUM(cache_write_tokens) AS cache_write, TOTAL(cost_usd) AS cost,
            AVG(CASE WHEN status = 'success' THEN latency_ms END) AS average_latency,
-           -- p95 by nearest rank, as the query service computes it (packages/telemetry/src/query/percentile-sql.ts)
+           -- p95 by nearest rank, as the query service computes it (packages/telemetry/src/sqlite/percentile-sql.ts)
            CASE WHEN COUNT(CASE WHEN status = 'success' THEN latency_ms END) % 20 = 0
              THEN percentile_disc(CASE WHEN status = 'success' THEN latency_ms END, 0.95)
              ELSE -percentile_disc(CASE WHEN status = 'success' THEN -latency_ms END, 0.05) END AS p95_latency
@@ -167,19 +167,19 @@ function benchStats(path) {
     db.close();
     return { ms: performance.now() - t0, rows };
   };
-  const viaStats = () => {
+  const viaStats = async () => {
     const t0 = performance.now();
-    const report = statsForDatabase(path, { monthly: true, by: 'model' }, now);
+    const report = await statsForDatabase(path, { monthly: true, by: 'model' }, now);
     const text = renderStats(report);
     return { ms: performance.now() - t0, report, text };
   };
   direct();
-  const first = viaStats();
+  const first = await viaStats();
   const directSamples = [];
   const statsSamples = [];
   for (let run = 0; run < 7; run++) {
     directSamples.push(direct().ms);
-    statsSamples.push(viaStats().ms);
+    statsSamples.push((await viaStats()).ms);
   }
   const check = direct().rows;
   for (const row of check) {
@@ -283,26 +283,26 @@ async function benchWorkers(workers, execs) {
 
 console.log(`llm-service telemetry benchmark (${fmt(totalRows, 0)} invocations; Node ${process.version})`);
 if (!flags['skip-insert']) {
-  const inserts = benchInserts();
+  const inserts = await benchInserts();
   const sinkRate = totalRows / (inserts.sinkMs / 1000);
   const rawRate = totalRows / (inserts.rawMs / 1000);
   console.log('');
   console.log('(a) insert throughput');
   console.log(
-    `  raw better-sqlite3, batches of ${batchSize} (baseline)  ${fmt(rawRate, 0)} rows/s (${fmt(inserts.rawMs / 1000)} s)`,
+    `  ${`raw better-sqlite3, batches of ${batchSize} (baseline)`.padEnd(53)}${fmt(rawRate, 0)} rows/s (${fmt(inserts.rawMs / 1000)} s)`,
   );
   console.log(
-    `  SqliteSink (start event, attempt record)       ${fmt(sinkRate, 0)} rows/s (${fmt(inserts.sinkMs / 1000)} s)`,
+    `  ${'StoreSink over SQLite (start event, attempt record)'.padEnd(53)}${fmt(sinkRate, 0)} rows/s (${fmt(inserts.sinkMs / 1000)} s)`,
   );
   console.log(`  ratio sink / raw: ${(sinkRate / rawRate).toFixed(2)} (target >= 0.5)`);
   const updateRows = Math.min(totalRows, 200_000);
-  const updateMs = benchInsertThenUpdate(updateRows);
+  const updateMs = await benchInsertThenUpdate(updateRows);
   const updateRate = updateRows / (updateMs / 1000);
   console.log(
-    `  for reference, starts and ends committed apart (insert, then update): ${fmt(updateRate, 0)} rows/s = ${(updateRate / rawRate).toFixed(2)} of raw (${fmt(updateRows, 0)} rows)`,
+    `  for reference, starts and ends committed apart (insert, then upsert): ${fmt(updateRate, 0)} rows/s = ${(updateRate / rawRate).toFixed(2)} of raw (${fmt(updateRows, 0)} rows)`,
   );
 
-  const stats = benchStats(inserts.sinkPath);
+  const stats = await benchStats(inserts.sinkPath);
   console.log('');
   console.log('(b) stats --monthly --by model over the filled database (median of 7)');
   console.log(`  same aggregate run directly in SQLite (baseline)  ${fmt(stats.direct)} ms`);

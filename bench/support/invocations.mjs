@@ -158,6 +158,7 @@ export function rowFor([started, finished], keyedHash) {
     started.pid,
     started.project ?? 'default',
     null,
+    finished.billing ?? started.billing ?? 'api',
   ];
 }
 

@@ -11,6 +11,7 @@ export * from './contracts/v1/policy.js';
 export * from './contracts/v2/policy.js';
 export * from './contracts/v1/sink.js';
 export * from './contracts/v1/telemetry.js';
+export * from './contracts/v1/telemetry-store.js';
 export * from './contracts/v1/plan-windows.js';
 export * from './contracts/v1/command.js';
 export * from './contracts/v1/cost-estimator.js';

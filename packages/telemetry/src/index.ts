@@ -4,16 +4,18 @@ import {
   SpendLedgerToken,
   TelemetryQueryToken,
   type EventSubscription,
+  type TelemetryStoreV1,
 } from '@llm-service/spec';
-import { pruneCommand, statsCommand } from './commands/definitions.js';
-import { SqliteSpendLedger } from './ledger/spend-ledger.js';
-import { SqlitePlanWindows } from './plan-windows/plan-windows.js';
+import { migrateCommand, pruneCommand, statsCommand } from './commands/definitions.js';
+import { SpendLedger } from './ledger/spend-ledger.js';
+import { PlanWindows } from './plan-windows/plan-windows.js';
 import { FailureReporter } from './sinks/failure-reporter.js';
-import { SqliteTelemetryQuery } from './query/telemetry-query.js';
+import { TelemetryQuery } from './query/telemetry-query.js';
 import { JsonlSink } from './sinks/jsonl-sink.js';
-import { SqliteSink } from './sinks/sqlite-sink.js';
+import { StoreSink } from './sinks/store-sink.js';
+import { openStore } from './selection/open-store.js';
 import { resolveSettings } from './store/paths.js';
-import { TelemetryStore } from './store/store.js';
+import { PromptHasher } from './privacy/prompt-hash.js';
 import { telemetrySectionSchema } from './telemetry-schema.js';
 import { reportingDamage } from './errors.js';
 import type * as StatsModule from './commands/stats-module.js';
@@ -29,25 +31,23 @@ export {
 } from './store/store.js';
 export { migrations, latestSchemaVersion, type Migration } from './store/migrations.js';
 export { defaultDatabasePath, resolveSettings, type TelemetrySettings } from './store/paths.js';
-export { SqliteSink, type SqliteSinkOptions } from './sinks/sqlite-sink.js';
+export { StoreSink, type StoreSinkOptions } from './sinks/store-sink.js';
 export { JsonlSink, sanitiseEvent, type JsonlSinkOptions } from './sinks/jsonl-sink.js';
-export { insertInvocationSql, invocationColumns } from './sinks/invocation-row.js';
+export { insertInvocationSql, invocationColumns } from './sqlite/attempt-sql.js';
+export { SqliteTelemetryStore, type SqliteTelemetryStoreOptions } from './sqlite/sqlite-store.js';
+export { Spool, spoolPath } from './spool/spool.js';
+export { openStore, type OpenedStore } from './selection/open-store.js';
+export { SpendLedger, spendPeriod, type SpendCount, type SpendLedgerOptions } from './ledger/spend-ledger.js';
+export { PlanWindows, type PlanWindowsOptions } from './plan-windows/plan-windows.js';
 export {
-  SqliteSpendLedger,
-  spendPeriod,
-  type SpendCount,
-  type SpendLedgerOptions,
-} from './ledger/spend-ledger.js';
-export { SqlitePlanWindows, type PlanWindowsOptions } from './plan-windows/plan-windows.js';
-export {
-  SqliteTelemetryQuery,
+  TelemetryQuery,
   type DetailedAggregateRow,
   type GroupBy,
   type SavingsRow,
   type RunningRecord,
 } from './query/telemetry-query.js';
 export { PromptHasher } from './privacy/prompt-hash.js';
-export { pruneCommand, statsCommand } from './commands/definitions.js';
+export { migrateCommand, pruneCommand, statsCommand } from './commands/definitions.js';
 export type { StatsReport, StatsGroup, StatsFigures } from './commands/stats-report.js';
 
 /** Loads the report builders of `stats` and `telemetry prune` (kept out of the plugin's start-up path). */
@@ -57,7 +57,7 @@ export function loadReports(): Promise<typeof StatsModule> {
 
 /** What `register` opened in one kernel, for `dispose` to finish and close (kept in the plugin's container). */
 interface KernelState {
-  store: TelemetryStore;
+  store: TelemetryStoreV1;
   subscriptions: EventSubscription[];
   /** Observations being recorded: dispose waits for them, since exec exits right after it. */
   pending: Set<Promise<void>>;
@@ -80,21 +80,26 @@ const plugin = definePlugin({
   configSchema: {
     sections: { telemetry: telemetrySectionSchema },
   },
-  commands: [statsCommand, pruneCommand],
+  commands: [statsCommand, pruneCommand, migrateCommand],
   register(context) {
     const settings = resolveSettings(context.settings.sections.telemetry, context.config.dir, context.env);
-    const store = new TelemetryStore({ path: settings.dbPath });
-    context.sinks.add(
-      new SqliteSink({
-        store,
-        captureContent: settings.captureContent,
-        logger: context.logger,
-        // Closed by the plugin's dispose instead, which comes after every sink's: plan windows may still be
-        // writing when the sink is done.
-        closeStoreOnDispose: false,
-      }),
-    );
+    const { store, spool } = openStore(settings, {
+      project: context.config.project,
+      configDir: context.config.dir,
+      provider: (token) => (context.services.has(token) ? context.services.require(token) : undefined),
+    });
+    const sink = new StoreSink({
+      store,
+      ...(spool ? { spool } : {}),
+      captureContent: settings.captureContent,
+      logger: context.logger,
+      // Closed by the plugin's dispose instead, which comes after every sink's: plan windows may still be
+      // writing when the sink is done.
+      closeStoreOnDispose: false,
+    });
+    context.sinks.add(sink);
     if (settings.jsonlPath) {
+      let hasher: PromptHasher | undefined;
       context.sinks.add(
         new JsonlSink({
           path: settings.jsonlPath,
@@ -103,7 +108,8 @@ const plugin = definePlugin({
           captureContent: settings.captureContent,
           keyPromptHash: (promptSha256) => {
             try {
-              return store.promptHasher().hash(promptSha256);
+              hasher ??= store.promptKeyNow ? new PromptHasher(store.promptKeyNow()) : undefined;
+              return hasher?.hash(promptSha256);
             } catch {
               return undefined;
             }
@@ -112,18 +118,26 @@ const plugin = definePlugin({
         }),
       );
     }
-    context.services.provide(SpendLedgerToken, reportingDamage(new SqliteSpendLedger(store), store.path));
+    // Readers in this process see every attempt it has handed the sink so far.
+    const beforeRead = () => sink.settled();
+    context.services.provide(
+      SpendLedgerToken,
+      reportingDamage(
+        new SpendLedger(store, { beforeRead, leaseMs: settings.reservationLeaseMs }),
+        store.location,
+      ),
+    );
     context.services.provide(
       TelemetryQueryToken,
-      reportingDamage(new SqliteTelemetryQuery(store, { jsonlPath: settings.jsonlPath }), store.path),
+      reportingDamage(new TelemetryQuery(store, { beforeRead }), store.location),
     );
-    const planWindows = reportingDamage(new SqlitePlanWindows(store), store.path);
+    const planWindows = reportingDamage(new PlanWindows(store), store.location);
     context.services.provide(PlanWindowsToken, planWindows);
 
     const pending = new Set<Promise<void>>();
     // A failed write is warned about (once, then counted) and the subscription kept: the bus would drop a subscriber
     // whose promise rejects, and with it every later reading of this run.
-    const reporter = new FailureReporter('plan window reading', context.logger, store.path);
+    const reporter = new FailureReporter('plan window reading', context.logger, store.location);
     const track = (write: Promise<void>) => {
       const recording = write
         .catch((error: unknown) => reporter.report(error))
@@ -177,7 +191,7 @@ const plugin = definePlugin({
     for (const subscription of state.subscriptions) subscription.unsubscribe();
     await Promise.all(state.pending);
     state.reporter.summarise();
-    state.store.close();
+    await state.store.close();
   },
 });
 

@@ -38,7 +38,7 @@ async function settingsOf(dir: string): Promise<Record<string, unknown>> {
 describe('telemetry in the kernel', () => {
   it('validates the telemetry section of llm-service.yaml, with environment variables', async () => {
     const settings = await settingsOf(configDir('version: 1\ntelemetry: { db_path: "${DATA}/t.db" }\n'));
-    expect(settings.telemetry).toEqual({ db_path: '/data/t.db', capture_content: false });
+    expect(settings.telemetry).toEqual({ store: 'sqlite', db_path: '/data/t.db', capture_content: false });
   });
 
   it('leaves the section out when llm-service.yaml has none', async () => {
@@ -140,7 +140,11 @@ describe('telemetry recording through the kernel', () => {
     const ledger = services.ledger as SpendLedgerV1;
     expect(await ledger.spent('chain:pipeline-1', 'daily')).toBeCloseTo(0.0015, 10);
     await kernel.dispose();
-    expect(telemetryPlugin.commands?.map((command) => command.name)).toEqual(['stats', 'telemetry prune']);
+    expect(telemetryPlugin.commands?.map((command) => command.name)).toEqual([
+      'stats',
+      'telemetry prune',
+      'telemetry migrate',
+    ]);
     expect(telemetryPlugin.provides).toEqual([SpendLedgerToken, TelemetryQueryToken, PlanWindowsToken]);
   });
 });
@@ -150,9 +154,9 @@ describe('plan windows through the kernel', () => {
     const { createScriptedAdapter, definePluginForTests, writeTestConfig } =
       await import('@llm-service/testkit/testing');
     const { PlanWindowsToken } = await import('@llm-service/spec');
-    const { TelemetryStore } = await import('./store/store.js');
-    const { SqlitePlanWindows } = await import('./plan-windows/plan-windows.js');
-    const { SqliteTelemetryQuery } = await import('./query/telemetry-query.js');
+    const { SqliteTelemetryStore } = await import('./sqlite/sqlite-store.js');
+    const { PlanWindows } = await import('./plan-windows/plan-windows.js');
+    const { TelemetryQuery } = await import('./query/telemetry-query.js');
     const dir = mkdtempSync(join(tmpdir(), 'llm-service-telemetry-windows-'));
     directories.push(dir);
     const dbPath = join(dir, 'data', 'telemetry.db');
@@ -261,9 +265,9 @@ describe('plan windows through the kernel', () => {
     // Exec exits right after dispose: what it recorded must be in the file by then.
     await kernel.dispose();
 
-    const store = new TelemetryStore({ path: dbPath, create: false });
+    const store = new SqliteTelemetryStore({ path: dbPath, create: false });
     try {
-      const windows = new SqlitePlanWindows(store);
+      const windows = new PlanWindows(store);
       expect(await windows.latest()).toEqual([
         expect.objectContaining({ tool: 'plan', account: 'org-1', window: 'five_hour', status: 'rejected' }),
         expect.objectContaining({ tool: 'plan', window: 'seven_day', status: 'warning', utilization: 0.8 }),
@@ -281,13 +285,13 @@ describe('plan windows through the kernel', () => {
           'plan window reading not recorded (1 event lost): invalid plan window observation: status:',
         ),
       ]);
-      const recorded = await new SqliteTelemetryQuery(store).invocations({});
+      const recorded = await new TelemetryQuery(store).invocations({});
       expect(recorded.map((row) => [row.tool, row.billing])).toEqual([
         ['key', 'api'],
         ['plan', 'subscription'],
       ]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

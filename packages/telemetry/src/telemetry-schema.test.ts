@@ -3,14 +3,15 @@ import telemetryPlugin from './index.js';
 import { telemetrySectionSchema } from './telemetry-schema.js';
 
 describe('telemetry section schema', () => {
-  it('defaults capture_content to false', () => {
-    expect(telemetrySectionSchema.parse({})).toEqual({ capture_content: false });
+  it('defaults the store to sqlite and capture_content to false', () => {
+    expect(telemetrySectionSchema.parse({})).toEqual({ store: 'sqlite', capture_content: false });
   });
 
   it('accepts the example of DESIGN section 2', () => {
     const section = { db_path: '~/.local/share/llm-service/telemetry.db', capture_content: false };
-    expect(telemetrySectionSchema.parse(section)).toEqual(section);
+    expect(telemetrySectionSchema.parse(section)).toEqual({ store: 'sqlite', ...section });
     expect(telemetrySectionSchema.parse({ jsonl_path: 'events.jsonl', capture_content: true })).toEqual({
+      store: 'sqlite',
       jsonl_path: 'events.jsonl',
       capture_content: true,
     });
@@ -22,6 +23,8 @@ describe('telemetry section schema', () => {
     [{ db_path: 3 }, 'db_path'],
     [{ jsonl_path: false }, 'jsonl_path'],
     [{ dbpath: 'x' }, ''],
+    [{ store: 'Postgres!' }, 'store'],
+    [{ url: '' }, 'url'],
   ])('refuses %j', (value, path) => {
     const result = telemetrySectionSchema.safeParse(value);
     expect(result.success).toBe(false);

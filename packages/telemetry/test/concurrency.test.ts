@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { latestSchemaVersion } from '../src/store/migrations.js';
 import { TelemetryStore } from '../src/store/store.js';
+import { SqliteTelemetryStore } from '../src/sqlite/sqlite-store.js';
 import { assertBuilt, startChild, stopChildren, waitFor } from './support/children.js';
 
 const directories: string[] = [];
@@ -49,8 +50,8 @@ describe('several processes sharing one telemetry database', () => {
     // Each process reserves, reports, and holds its reservation (keeps living) until its stdin closes.
     const children = Array.from({ length: 10 }, () =>
       startChild(
-        `import { TelemetryStore, SqliteSpendLedger } from 'DIST';
-         const ledger = new SqliteSpendLedger(new TelemetryStore({ path: process.env.DB }));
+        `import { SqliteTelemetryStore, SpendLedger } from 'DIST';
+         const ledger = new SpendLedger(new SqliteTelemetryStore({ path: process.env.DB }));
          const outcome = await ledger.reserve({ scopes: ['global', 'agent:a'], estimateUsd: 1,
            limits: [{ scope: 'global', period: 'daily', limitUsd: 5 }] });
          process.stdout.write(JSON.stringify({ ok: outcome.ok }) + '\\n');
@@ -78,8 +79,8 @@ describe('several processes sharing one telemetry database', () => {
     const children = Array.from({ length: 15 }, (_, index) => (index % 3 === 1 ? 'subscription' : 'api')).map(
       (billing) =>
         startChild(
-          `import { TelemetryStore, SqliteSpendLedger } from 'DIST';
-           const ledger = new SqliteSpendLedger(new TelemetryStore({ path: process.env.DB }));
+          `import { SqliteTelemetryStore, SpendLedger } from 'DIST';
+           const ledger = new SpendLedger(new SqliteTelemetryStore({ path: process.env.DB }));
            const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 1, billing: process.env.BILLING,
              limits: [{ scope: 'global', period: 'daily', limitUsd: 5 }] });
            process.stdout.write(JSON.stringify({ ok: outcome.ok, billing: process.env.BILLING }) + '\\n');
@@ -106,24 +107,24 @@ describe('several processes sharing one telemetry database', () => {
     const base = Date.parse('2030-01-01T00:00:00.000Z');
     // Exits the moment hold resolves, as exec does after its last event: nothing is left to flush.
     const rejecting = startChild(
-      `import { TelemetryStore, SqlitePlanWindows } from 'DIST';
-       const windows = new SqlitePlanWindows(new TelemetryStore({ path: process.env.DB }));
+      `import { SqliteTelemetryStore, PlanWindows } from 'DIST';
+       const windows = new PlanWindows(new SqliteTelemetryStore({ path: process.env.DB }));
        await windows.hold({ tool: 'claude', until: process.env.RESETS, reason: 'five_hour refused' });
        process.exit(0);`,
       { DB: path, RESETS: new Date(base).toISOString() },
     );
     expect(await rejecting.result).toMatchObject({ code: 0, stderr: '' });
-    const reader = new TelemetryStore({ path, create: false });
-    const { SqlitePlanWindows } = await import('../src/plan-windows/plan-windows.js');
-    const windows = new SqlitePlanWindows(reader);
+    const reader = new SqliteTelemetryStore({ path, create: false });
+    const { PlanWindows } = await import('../src/plan-windows/plan-windows.js');
+    const windows = new PlanWindows(reader);
     expect(await windows.heldUntil('claude')).toMatchObject({ until: new Date(base).toISOString() });
 
     // Eight processes hold the tool at once, each until a different hour (before and after the first hold).
     const hours = [3, -2, 7, 1, -5, 6, 2, 4];
     const holders = hours.map((hour) =>
       startChild(
-        `import { TelemetryStore, SqlitePlanWindows } from 'DIST';
-         const windows = new SqlitePlanWindows(new TelemetryStore({ path: process.env.DB }));
+        `import { SqliteTelemetryStore, PlanWindows } from 'DIST';
+         const windows = new PlanWindows(new SqliteTelemetryStore({ path: process.env.DB }));
          await windows.hold({ tool: 'claude', until: process.env.UNTIL, reason: 'hour ' + process.env.HOUR });`,
         { DB: path, UNTIL: new Date(base + hour * 3_600_000).toISOString(), HOUR: String(hour) },
       ),
@@ -134,15 +135,15 @@ describe('several processes sharing one telemetry database', () => {
       until: new Date(base + 7 * 3_600_000).toISOString(),
       reason: 'hour 7',
     });
-    reader.close();
+    await reader.close();
   });
 
   it('expires the reservations of a process that died holding them', async () => {
     const path = join(temporaryDir(), 'telemetry.db');
     const limits = "[{ scope: 'global', period: 'daily', limitUsd: 5 }]";
     const crashed = startChild(
-      `import { TelemetryStore, SqliteSpendLedger } from 'DIST';
-       const ledger = new SqliteSpendLedger(new TelemetryStore({ path: process.env.DB }));
+      `import { SqliteTelemetryStore, SpendLedger } from 'DIST';
+       const ledger = new SpendLedger(new SqliteTelemetryStore({ path: process.env.DB }));
        const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 5, limits: ${limits} });
        process.stdout.write(JSON.stringify({ ok: outcome.ok, pid: process.pid }));
        process.kill(process.pid, 'SIGKILL');`,
@@ -152,10 +153,10 @@ describe('several processes sharing one telemetry database', () => {
     expect(result.signal).toBe('SIGKILL');
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true });
     const survivor = startChild(
-      `import { TelemetryStore, SqliteSpendLedger } from 'DIST';
-       const ledger = new SqliteSpendLedger(new TelemetryStore({ path: process.env.DB }));
+      `import { SqliteTelemetryStore, SpendLedger } from 'DIST';
+       const ledger = new SpendLedger(new SqliteTelemetryStore({ path: process.env.DB }));
        const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 1, limits: ${limits} });
-       process.stdout.write(JSON.stringify({ ok: outcome.ok, held: ledger.held().length }));`,
+       process.stdout.write(JSON.stringify({ ok: outcome.ok, held: (await ledger.held()).length }));`,
       { DB: path },
     );
     const after = await survivor.result;
@@ -167,8 +168,8 @@ describe('several processes sharing one telemetry database', () => {
     const path = join(temporaryDir(), 'telemetry.db');
     new TelemetryStore({ path }).open();
     const writer = startChild(
-      `import { TelemetryStore, SqliteSink } from 'DIST';
-       const sink = new SqliteSink({ store: new TelemetryStore({ path: process.env.DB }), captureContent: false,
+      `import { SqliteTelemetryStore, StoreSink } from 'DIST';
+       const sink = new StoreSink({ store: new SqliteTelemetryStore({ path: process.env.DB }), captureContent: false,
          logger: { warn: (message) => process.stderr.write(message + '\\n') } });
        let index = 0;
        const base = () => ({ invocationId: 'inv-' + index, chainId: 'c', attempt: 1, at: new Date().toISOString() });

@@ -116,3 +116,19 @@ export {
   pinnedCodexVersion,
   type CodexEnvironmentOptions,
 } from './real-codex/real-codex.js';
+export {
+  postgresAvailable,
+  postgresSkipReason,
+  quoteIdentifier,
+  requirePostgresInCi,
+  startPostgres,
+  type PostgresAvailability,
+  type PostgresServer,
+  type StartPostgresOptions,
+} from './postgres/postgres-server.js';
+export {
+  attemptRowForTests,
+  telemetryStoreContract,
+  type ContractFramework,
+  type ContractStore,
+} from './telemetry-store/contract.js';

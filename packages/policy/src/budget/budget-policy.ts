@@ -10,6 +10,7 @@ import type {
   SpendLedgerV1,
   SpendLimit,
 } from '@llm-service/spec';
+import { isLlmServiceError, LlmServiceError } from '@llm-service/spec';
 import { parseBudgetScope, POLICIES_FILE, type Budget, type PoliciesFile } from '../policies-schema.js';
 import { priceEstimate, type CostEstimate, type TokenCounter } from './estimate.js';
 import { forecastTokens } from './cost-estimator.js';
@@ -76,6 +77,20 @@ const usd = formatUsd;
 /** How the candidate's tool is paid for (tools.yaml `billing`); `api` for a tool the config does not know. */
 function billingOf(candidate: Candidate, context: Pick<PolicyContext, 'config'>): Billing {
   return context.config.tools[candidate.tool]?.billing ?? 'api';
+}
+
+/**
+ * A hard budget that cannot be held blocks the request: the store's own error (what failed, where, how to check it),
+ * led by the budgets it stops. Its exit code and hint are the store's (2 for a database that cannot be reached).
+ */
+function cannotHoldError(hard: readonly ApplicableBudget[], cause: unknown): Error {
+  if (!isLlmServiceError(cause)) return cause instanceof Error ? cause : new Error(String(cause));
+  const budgets = hard.map(describeBudget).join(', ');
+  return new LlmServiceError(cause.code, `${budgets} cannot be checked, so the request is blocked: ${cause.message}`, {
+    cause,
+    exitCode: cause.exitCode,
+    ...(cause.hint === undefined ? {} : { hint: cause.hint }),
+  });
 }
 
 function describeBudget(entry: ApplicableBudget): string {
@@ -199,10 +214,13 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
           ...(budget.timezone ? { timezone: budget.timezone } : {}),
         });
       } catch (error) {
-        // Spend that cannot be read (a damaged database) only silences the alert; a hard limit still fails closed,
-        // in `reserve`.
+        // Spend that cannot be read (a damaged or unreachable database) only silences the alert; a hard limit still
+        // fails closed, in `reserve`. Said either way, so the user knows which budgets this request ran without.
         const reason = error instanceof Error ? error.message : String(error);
-        notices.push(`${describeBudget(entry)} cannot be checked: ${reason}`);
+        notices.push(
+          `${describeBudget(entry)} cannot be checked (${reason}); ` +
+            (budget.mode === 'soft' ? 'being soft, it is not enforced for this request' : 'being hard, it blocks'),
+        );
         continue;
       }
       const projected = spentUsd + estimateUsd;
@@ -298,10 +316,10 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
     try {
       outcome = await ledger.reserve({ scopes, estimateUsd, limits, billing });
     } catch (error) {
-      // Nothing can be held (a full disk, a damaged database): a hard limit fails closed with that error; soft
-      // budgets only watch spend, so the request goes on (their alert already ran in evaluate).
-      if (hard.length > 0) throw error;
-      return undefined;
+      // Nothing can be held (a full disk, a damaged or unreachable database): a hard limit fails closed, saying which
+      // and why; soft budgets only watch spend, so the request goes on (evaluate said they are not enforced).
+      if (hard.length === 0) return undefined;
+      throw cannotHoldError(hard, error);
     }
     if (outcome.ok) return { action: 'hold', hold: outcome.reservation, estimateUsd };
     const failed = outcome.limit;

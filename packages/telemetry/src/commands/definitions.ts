@@ -70,3 +70,25 @@ export const pruneCommand: CommandV1 = {
     return runPrune(input);
   },
 };
+
+export const migrateCommand: CommandV1 = {
+  specificationVersion: 'v1',
+  name: 'telemetry migrate',
+  summary: "copy this machine's SQLite history into a shared store (PostgreSQL), resumably",
+  options: [
+    {
+      flags: '--to <store>',
+      description: 'the store to copy into: postgres (a store plugin must provide it)',
+    },
+    {
+      flags: '--url <url>',
+      description:
+        'its database URL (default: telemetry.url, then $LLM_SERVICE_DATABASE_URL); prefer the variable: a URL here is visible to other users of the machine',
+    },
+    { flags: '--from <path>', description: 'the SQLite file to copy (default: telemetry.db_path or its default)' },
+  ],
+  async run(input) {
+    const { runMigrate } = await import('./run-migrate.js');
+    return runMigrate(input);
+  },
+};

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { UsageError, type CommandInput } from '@llm-service/spec';
-import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
-import { TelemetryStore } from '../store/store.js';
+import { UsageError, type CommandInput, type TelemetryStoreV1 } from '@llm-service/spec';
+import { TelemetryQuery } from '../query/telemetry-query.js';
+import { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
 import { reportingDamage } from '../errors.js';
 import { renderStats } from './render-stats.js';
-import { commandProject, commandSettings } from './settings.js';
+import { commandProject, commandSettings, commandStore } from './settings.js';
 import { buildStatsReport, type StatsGroupBy, type StatsReport } from './stats-report.js';
 import { statsGroupings } from './definitions.js';
 import { resolveWindow } from './window.js';
@@ -55,43 +55,45 @@ export function watchIntervalOf(options: StatsOptions): number {
   return Math.round(seconds * 1000);
 }
 
-/** Builds the report of `stats` for a database, as the command would; exported for the benchmark. */
-export function statsForDatabase(databasePath: string, options: StatsOptions, now = new Date()): StatsReport {
-  const exists = existsSync(databasePath);
-  const store = exists ? new TelemetryStore({ path: databasePath, create: false }) : undefined;
+/** Builds the report of `stats` for a SQLite file, as the command would; exported for the benchmark and tests. */
+export async function statsForDatabase(
+  databasePath: string,
+  options: StatsOptions,
+  now = new Date(),
+): Promise<StatsReport> {
+  const store = existsSync(databasePath)
+    ? new SqliteTelemetryStore({ path: databasePath, create: false })
+    : undefined;
   try {
-    return statsForStore(store, databasePath, options, now);
+    return await statsForStore(store, databasePath, options, now);
   } finally {
-    store?.close();
+    await store?.close();
   }
 }
 
 /**
  * The report over a store the caller opened and closes (`stats --watch` keeps one for its whole run), or over no
- * database when `store` is undefined (the file does not exist).
+ * store when `store` is undefined (the SQLite file does not exist).
  */
 export function statsForStore(
-  store: TelemetryStore | undefined,
-  databasePath: string,
+  store: TelemetryStoreV1 | undefined,
+  location: string,
   options: StatsOptions,
   now = new Date(),
-): StatsReport {
+): Promise<StatsReport> {
   const window = resolveWindow(options, now);
   const groupBy = groupByOf(options);
-  return buildStatsReport(
-    store ? reportingDamage(new SqliteTelemetryQuery(store), databasePath) : undefined,
-    {
-      databasePath,
-      databaseExists: store !== undefined,
-      window,
-      groupBy,
-      chainId: options.chainId,
-      taskId: options.task,
-      // A chain or a task is one piece of work wherever it ran: its view is never cut to a project.
-      project: options.chainId === undefined && options.task === undefined ? options.project : undefined,
-      savings: options.savings === true,
-    },
-  );
+  return buildStatsReport(store ? reportingDamage(new TelemetryQuery(store), location) : undefined, {
+    databasePath: location,
+    databaseExists: store !== undefined,
+    window,
+    groupBy,
+    chainId: options.chainId,
+    taskId: options.task,
+    // A chain or a task is one piece of work wherever it ran: its view is never cut to a project.
+    project: options.chainId === undefined && options.task === undefined ? options.project : undefined,
+    savings: options.savings === true,
+  });
 }
 
 export async function runStats(input: CommandInput): Promise<number> {
@@ -104,9 +106,15 @@ export async function runStats(input: CommandInput): Promise<number> {
   if (!options.allProjects) options.project = await commandProject(input);
   if (options.watch) {
     const { watchStats } = await import('./watch-stats.js');
-    return watchStats(input, settings.dbPath, options, intervalMs);
+    return watchStats(input, settings, options, intervalMs);
   }
-  const report = statsForDatabase(settings.dbPath, options);
+  const store = await commandStore(input, settings);
+  let report: StatsReport;
+  try {
+    report = await statsForStore(store, store?.location ?? settings.dbPath, options);
+  } finally {
+    await store?.close();
+  }
   input.io.stdout.write(options.json ? `${JSON.stringify(report, roundFigures, 2)}\n` : renderStats(report));
   return 0;
 }

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import type { CommandInput } from '@llm-service/spec';
+import type { CommandInput, TelemetryStoreV1 } from '@llm-service/spec';
+import { openStore } from '../selection/open-store.js';
 import { resolveSettings, type TelemetrySettings } from '../store/paths.js';
 import type { TelemetrySection } from '../telemetry-schema.js';
 
@@ -27,4 +28,29 @@ export async function commandProject(input: CommandInput): Promise<string> {
   const location = kernel.configLocation();
   if (location.source === 'user' && !existsSync(location.dir)) return 'default';
   return (await kernel.config()).project;
+}
+
+/**
+ * The store a reading command opens: the SQLite file (undefined when it does not exist yet, which reads as "nothing
+ * recorded"), or a store plugin's database. The caller closes it.
+ */
+export async function commandStore(
+  input: CommandInput,
+  settings: TelemetrySettings,
+): Promise<TelemetryStoreV1 | undefined> {
+  if (settings.store === 'sqlite' && !existsSync(settings.dbPath)) return undefined;
+  const kernel = await input.kernel();
+  const config = settings.store === 'sqlite' ? undefined : await kernel.config();
+  const providers = new Map<symbol, unknown>();
+  if (config) {
+    const { telemetryStoreProviderToken } = await import('@llm-service/spec');
+    const token = telemetryStoreProviderToken(settings.store);
+    providers.set(token, await kernel.service(token));
+  }
+  return openStore(settings, {
+    project: config?.project ?? 'default',
+    configDir: config?.dir ?? process.cwd(),
+    create: false,
+    provider: (token) => providers.get(token) as ReturnType<Parameters<typeof openStore>[1]['provider']>,
+  }).store;
 }

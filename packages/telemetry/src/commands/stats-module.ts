@@ -1,4 +1,4 @@
 /** What the benchmark and embedders use to build and print a stats report without the CLI. */
-export { statsForDatabase } from './run-stats.js';
+export { statsForDatabase, statsForStore } from './run-stats.js';
 export { renderStats } from './render-stats.js';
-export { pruneDatabase } from './run-prune.js';
+export { pruneStore } from './run-prune.js';

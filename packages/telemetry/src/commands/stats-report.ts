@@ -1,6 +1,6 @@
 import { formatLocalDate, localDate } from '@llm-service/plugin-kit';
 import type { InvocationFilter, InvocationRecord, AggregateRow } from '@llm-service/spec';
-import type { GroupBy, RunningRecord, SavingsRow, SqliteTelemetryQuery } from '../query/telemetry-query.js';
+import type { GroupBy, RunningRecord, SavingsRow, TelemetryQuery } from '../query/telemetry-query.js';
 import type { ReportWindow } from './window.js';
 
 export type StatsGroupBy = 'agent' | 'model' | 'tool' | 'task-type' | 'project' | 'task' | 'day';
@@ -138,10 +138,10 @@ function groupOf(record: RunningRecord, groupBy: StatsGroupBy, timezone: string)
  * the groups, its latency from an index-only pass (when there is more than one group); the cost check reads an
  * index of tool-reported attempts only; running attempts come from a partial index.
  */
-export function buildStatsReport(
-  query: SqliteTelemetryQuery | undefined,
+export async function buildStatsReport(
+  query: TelemetryQuery | undefined,
   request: StatsRequest,
-): StatsReport {
+): Promise<StatsReport> {
   const { window } = request;
   const filter: InvocationFilter = {
     ...(window.since ? { since: window.since } : {}),
@@ -150,7 +150,9 @@ export function buildStatsReport(
     ...(request.project !== undefined ? { project: request.project } : {}),
     ...(request.taskId !== undefined ? { taskId: request.taskId } : {}),
   };
-  const rows = query ? query.aggregateNow(filter, request.groupBy as GroupBy, window.timezone) : [];
+  const rows = query
+    ? await query.aggregate({ filter, groupBy: request.groupBy as GroupBy, timezone: window.timezone })
+    : [];
   const total = emptyRow('total');
   for (const row of rows) {
     total.invocations += row.invocations;
@@ -167,20 +169,27 @@ export function buildStatsReport(
     total.averageLatencyMs = rows[0]!.averageLatencyMs;
     total.p95LatencyMs = rows[0]!.p95LatencyMs;
   } else if (rows.length > 1 && query) {
-    const latency = query.latencyNow(filter);
+    const latency = await query.latency(filter);
     total.averageLatencyMs = latency.average;
     total.p95LatencyMs = latency.p95;
   }
-  const running = query ? query.runningNow(filter) : [];
+  const running = query ? await query.runningDetail(filter) : [];
   const runningByGroup = new Map<string, number>();
   for (const record of running) {
     const group = groupOf(record, request.groupBy, window.timezone);
     runningByGroup.set(group, (runningByGroup.get(group) ?? 0) + 1);
   }
   const costCheck = query
-    ? query.costCheckNow(filter)
+    ? await query.costCheck(filter)
     : { toolReportedCalls: 0, toolReportedUsd: 0, computedUsd: 0, disagreeing: 0 };
-  const savings = request.savings && query ? query.savingsNow(filter) : undefined;
+  const savings = request.savings && query ? await query.savings(filter) : undefined;
+  const byReason = savings && query ? await query.savingsBy(filter, 'reason') : [];
+  const byAgent = savings && query ? await query.savingsBy(filter, 'agent') : [];
+  const invocations =
+    request.chainId !== undefined || request.taskId !== undefined
+      ? ((await query?.invocations({ ...filter, limit: 1_000 }, 'asc')) ?? [])
+      : null;
+  const recordedInTotal = query ? await query.totalRows() : 0;
   return {
     version: 1,
     database: { path: request.databasePath, exists: request.databaseExists },
@@ -211,16 +220,13 @@ export function buildStatsReport(
           actualUsd: savings.actualUsd,
           savedUsd: savings.baselineUsd - savings.actualUsd,
           invocations: savings.invocations,
-          byReason: query?.savingsByNow(filter, 'reason') ?? [],
-          byAgent: query?.savingsByNow(filter, 'agent') ?? [],
+          byReason,
+          byAgent,
         }
       : request.savings
         ? { baselineUsd: 0, actualUsd: 0, savedUsd: 0, invocations: 0, byReason: [], byAgent: [] }
         : null,
-    invocations:
-      request.chainId !== undefined || request.taskId !== undefined
-        ? (query?.invocationsNow({ ...filter, limit: 1_000 }, 'asc') ?? [])
-        : null,
-    recordedInTotal: query ? query.totalRows() : 0,
+    invocations,
+    recordedInTotal,
   };
 }

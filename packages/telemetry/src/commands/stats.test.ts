@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
-import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
-import type { TelemetryStore } from '../store/store.js';
+import { StoreSink } from '../sinks/store-sink.js';
+import { TelemetryQuery } from '../query/telemetry-query.js';
+import { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
 import { renderStats } from './render-stats.js';
-import { pruneDatabase } from './run-prune.js';
+import { pruneStore } from './run-prune.js';
 import { statsForDatabase } from './run-stats.js';
-import { SqlitePlanWindows } from '../plan-windows/plan-windows.js';
+import { PlanWindows } from '../plan-windows/plan-windows.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -31,7 +31,7 @@ const modelB = { tool: 'codex', model: 'model-b' };
  * Total today: 26 calls, 24 successes, input 200, output 110, cache 400/20, $0.30, average (1000 + 2100) / 24 =
  * 129 ms, p95 of all 24 latencies = the ceil(22.8) = 23rd smallest, the second largest = 300 ms.
  */
-async function fillFixture(store: TelemetryStore): Promise<void> {
+async function fillFixture(store: SqliteTelemetryStore): Promise<void> {
   const events: LlmServiceEvent[] = [];
   const at = (hour: number, minute = 0) =>
     `2026-11-25T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00.000Z`;
@@ -81,7 +81,7 @@ async function fillFixture(store: TelemetryStore): Promise<void> {
   events.push(
     ...new RequestEvents().success('2026-11-24T23:30:00.000Z', modelA, { costUsd: 2, latencyMs: 1000 }),
   );
-  const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+  const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
   for (const event of events) deliver(sink, event);
   await sink.flush();
 }
@@ -89,14 +89,14 @@ async function fillFixture(store: TelemetryStore): Promise<void> {
 describe('stats over a hand-computed fixture', () => {
   let path: string;
   beforeEach(async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     await fillFixture(store);
-    store.close();
-    path = store.path;
+    await store.close();
+    path = store.location;
   });
 
-  it('reports today by model: calls, success rate, tokens, cost, average and p95 latency, share', () => {
-    const report = statsForDatabase(path, { by: 'model' }, now);
+  it('reports today by model: calls, success rate, tokens, cost, average and p95 latency, share', async () => {
+    const report = await statsForDatabase(path, { by: 'model' }, now);
     expect(report.window).toEqual({
       period: 'daily',
       since: '2026-11-25T00:00:00.000Z',
@@ -146,25 +146,25 @@ describe('stats over a hand-computed fixture', () => {
     expect(report.recordedInTotal).toBe(28);
   });
 
-  it('groups by agent, tool and task type', () => {
-    const group = (by: string) =>
-      statsForDatabase(path, { by }, now).groups.map((row) => [row.group, row.invocations]);
-    expect(group('agent')).toEqual([
+  it('groups by agent, tool and task type', async () => {
+    const group = async (by: string) =>
+      (await statsForDatabase(path, { by }, now)).groups.map((row) => [row.group, row.invocations]);
+    expect(await group('agent')).toEqual([
       ['writer', 20],
       ['architect', 6],
     ]);
-    expect(group('tool')).toEqual([
+    expect(await group('tool')).toEqual([
       ['codex', 20],
       ['claude', 6],
     ]);
-    expect(group('task-type')).toEqual([
+    expect(await group('task-type')).toEqual([
       ['docs', 20],
       ['(none)', 6],
     ]);
   });
 
-  it('follows --tz for what "today" is', () => {
-    const berlin = statsForDatabase(path, { by: 'model', tz: 'Europe/Berlin' }, now);
+  it('follows --tz for what "today" is', async () => {
+    const berlin = await statsForDatabase(path, { by: 'model', tz: 'Europe/Berlin' }, now);
     expect(berlin.window).toMatchObject({
       since: '2026-11-24T23:00:00.000Z',
       until: '2026-11-25T23:00:00.000Z',
@@ -174,8 +174,8 @@ describe('stats over a hand-computed fixture', () => {
     expect(berlin.groups.find((row) => row.group === 'model-a')?.invocations).toBe(6);
   });
 
-  it('takes --since and --until as inclusive days, grouped by day by default', () => {
-    const report = statsForDatabase(path, { since: '2026-11-24', until: '2026-11-24' }, now);
+  it('takes --since and --until as inclusive days, grouped by day by default', async () => {
+    const report = await statsForDatabase(path, { since: '2026-11-24', until: '2026-11-24' }, now);
     expect(report.window).toMatchObject({
       period: 'custom',
       since: '2026-11-24T00:00:00.000Z',
@@ -186,22 +186,22 @@ describe('stats over a hand-computed fixture', () => {
     expect(report.groups.map((row) => [row.group, row.invocations, row.costUsd])).toEqual([
       ['2026-11-24', 2, 3],
     ]);
-    const two = statsForDatabase(path, { since: '2026-11-24' }, now);
+    const two = await statsForDatabase(path, { since: '2026-11-24' }, now);
     expect(two.groups.map((row) => [row.group, row.invocations])).toEqual([
       ['2026-11-24', 2],
       ['2026-11-25', 26],
     ]);
-    const berlinDays = statsForDatabase(path, { since: '2026-11-24', tz: 'Europe/Berlin' }, now);
+    const berlinDays = await statsForDatabase(path, { since: '2026-11-24', tz: 'Europe/Berlin' }, now);
     expect(berlinDays.groups.map((row) => [row.group, row.invocations])).toEqual([
       ['2026-11-24', 1],
       ['2026-11-25', 27],
     ]);
-    const instant = statsForDatabase(path, { since: '2026-11-25T12:00:00Z' }, now);
+    const instant = await statsForDatabase(path, { since: '2026-11-25T12:00:00Z' }, now);
     expect(instant.total.invocations).toBe(21);
   });
 
-  it('selects one chain across all time and lists its attempts', () => {
-    const report = statsForDatabase(path, { chainId: 'chain-b', by: 'model', savings: true }, now);
+  it('selects one chain across all time and lists its attempts', async () => {
+    const report = await statsForDatabase(path, { chainId: 'chain-b', by: 'model', savings: true }, now);
     expect(report.window.period).toBe('all');
     expect(report.groups.map((row) => [row.group, row.invocations])).toEqual([['model-b', 20]]);
     expect(report.invocations).toHaveLength(20);
@@ -218,8 +218,8 @@ describe('stats over a hand-computed fixture', () => {
     expect(text).toContain('Savings: $0.41');
   });
 
-  it('prints an aligned table with a total line and notes', () => {
-    const text = renderStats(statsForDatabase(path, { by: 'model', project: 'default' }, now));
+  it('prints an aligned table with a total line and notes', async () => {
+    const text = renderStats(await statsForDatabase(path, { by: 'model', project: 'default' }, now));
     expect(text).toBe(
       [
         'Invocations of project default today (2026-11-25, UTC), by model',
@@ -237,8 +237,8 @@ describe('stats over a hand-computed fixture', () => {
     );
   });
 
-  it('says so when a window is empty, and when the database is', () => {
-    const report = statsForDatabase(path, { since: '2020-01-01', until: '2020-01-31' }, now);
+  it('says so when a window is empty, and when the database is', async () => {
+    const report = await statsForDatabase(path, { since: '2020-01-01', until: '2020-01-31' }, now);
     expect(report.groups).toEqual([]);
     expect(renderStats(report)).toBe(
       'No invocations of all projects from 2020-01-01 to 2020-01-31 (UTC).\n28 invocations recorded in all; widen the window with --weekly, --monthly or --since YYYY-MM-DD.\n',
@@ -246,34 +246,36 @@ describe('stats over a hand-computed fixture', () => {
     const empty = temporary.store();
     empty.open();
     empty.close();
-    expect(renderStats(statsForDatabase(empty.path, {}, now))).toContain(
+    expect(renderStats(await statsForDatabase(empty.path, {}, now))).toContain(
       `The database ${empty.path} is empty`,
     );
-    const missing = statsForDatabase(`${path}.absent`, { json: true }, now);
+    const missing = await statsForDatabase(`${path}.absent`, { json: true }, now);
     expect(missing).toMatchObject({ database: { exists: false }, groups: [], total: { invocations: 0 } });
     expect(renderStats(missing)).toContain('No telemetry recorded yet');
   });
 
-  it('refuses contradictory or malformed flags', () => {
-    expect(() => statsForDatabase(path, { daily: true, monthly: true }, now)).toThrow(
+  it('refuses contradictory or malformed flags', async () => {
+    await expect(statsForDatabase(path, { daily: true, monthly: true }, now)).rejects.toThrow(
       'give only one of --daily, --monthly',
     );
-    expect(() => statsForDatabase(path, { until: '2026-11-01' }, now)).toThrow('--until needs --since');
-    expect(() => statsForDatabase(path, { since: 'yesterday' }, now)).toThrow(
+    await expect(statsForDatabase(path, { until: '2026-11-01' }, now)).rejects.toThrow(
+      '--until needs --since',
+    );
+    await expect(statsForDatabase(path, { since: 'yesterday' }, now)).rejects.toThrow(
       "--since 'yesterday' is not a date",
     );
-    expect(() => statsForDatabase(path, { since: '2026-02-30' }, now)).toThrow('is not a date');
-    expect(() => statsForDatabase(path, { tz: 'Mars/Base' }, now)).toThrow(
+    await expect(statsForDatabase(path, { since: '2026-02-30' }, now)).rejects.toThrow('is not a date');
+    await expect(statsForDatabase(path, { tz: 'Mars/Base' }, now)).rejects.toThrow(
       "--tz 'Mars/Base' is not a time zone",
     );
-    expect(() => statsForDatabase(path, { by: 'colour' }, now)).toThrow("--by 'colour' is not one of");
+    await expect(statsForDatabase(path, { by: 'colour' }, now)).rejects.toThrow(
+      "--by 'colour' is not one of",
+    );
   });
 
   it('serves the query contract: invocations, aggregates by period, running and savings', async () => {
-    const store = temporary.track(
-      new (await import('../store/store.js')).TelemetryStore({ path, create: false }),
-    );
-    const query = new SqliteTelemetryQuery(store);
+    const store = temporary.track(new SqliteTelemetryStore({ path, create: false }));
+    const query = new TelemetryQuery(store);
     expect(await query.invocations({ model: 'model-a', limit: 2 })).toHaveLength(2);
     expect((await query.invocations({ status: 'failed' }))[0]).toMatchObject({
       errorKind: 'tool-error',
@@ -305,8 +307,8 @@ describe('stats over a hand-computed fixture', () => {
   });
 
   it("shows one project's invocations, or all by project, and marks estimated and unknown costs", async () => {
-    const store = temporary.store();
-    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const store = temporary.sqlite();
+    const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
     const at = '2026-11-25T10:00:00.000Z';
     for (const event of [
       ...new RequestEvents({ project: 'alpha' }).success(at, modelA, { costUsd: 0.5 }),
@@ -319,7 +321,7 @@ describe('stats over a hand-computed fixture', () => {
       deliver(sink, event);
     await sink.flush();
 
-    const alpha = statsForDatabase(store.path, { by: 'model', project: 'alpha' }, now);
+    const alpha = await statsForDatabase(store.location, { by: 'model', project: 'alpha' }, now);
     expect(alpha.project).toBe('alpha');
     expect(alpha.total).toMatchObject({
       invocations: 2,
@@ -332,7 +334,7 @@ describe('stats over a hand-computed fixture', () => {
     expect(alphaText).toMatch(/model-a +2 +100\.0%.* ~\$0\.75/);
     expect(alphaText).toContain('~ Includes $0.25 estimated from counted tokens');
 
-    const all = statsForDatabase(store.path, { by: 'project' }, now);
+    const all = await statsForDatabase(store.location, { by: 'project' }, now);
     expect(all.groups.map((group) => [group.group, group.invocations, group.costUsd])).toEqual([
       ['alpha', 2, 0.75],
       ['beta', 1, 0],
@@ -345,8 +347,8 @@ describe('stats over a hand-computed fixture', () => {
   });
 
   it("shows a task's attempts with --task, whatever their project, and groups by task", async () => {
-    const store = temporary.store();
-    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const store = temporary.sqlite();
+    const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
     const at = '2026-11-20T10:00:00.000Z';
     for (const event of [
       ...new RequestEvents({ taskId: 'T-1', project: 'alpha' }).success(at, modelA, { costUsd: 0.5 }),
@@ -356,11 +358,11 @@ describe('stats over a hand-computed fixture', () => {
     ])
       deliver(sink, event);
     await sink.flush();
-    const task = statsForDatabase(store.path, { task: 'T-1', project: 'default' }, now);
+    const task = await statsForDatabase(store.location, { task: 'T-1', project: 'default' }, now);
     expect(task).toMatchObject({ taskId: 'T-1', project: null, total: { invocations: 2, costUsd: 0.75 } });
     expect(task.invocations?.map((row) => row.taskId)).toEqual(['T-1', 'T-1']);
     expect(renderStats(task)).toContain('Invocations of task T-1 all recorded time');
-    const byTask = statsForDatabase(store.path, { by: 'task', since: '2026-11-01' }, now);
+    const byTask = await statsForDatabase(store.location, { by: 'task', since: '2026-11-01' }, now);
     expect(byTask.groups.map((group) => [group.group, group.costUsd])).toEqual([
       ['(none)', 2],
       ['T-2', 1],
@@ -369,20 +371,18 @@ describe('stats over a hand-computed fixture', () => {
   });
 
   it('prunes rows started before a date, keeping running work of live processes', async () => {
-    const store = temporary.track(
-      new (await import('../store/store.js')).TelemetryStore({ path, create: false }),
-    );
+    const store = temporary.track(new SqliteTelemetryStore({ path, create: false }));
     const live = new RequestEvents();
     live.pid = process.pid;
-    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
     deliver(sink, live.started(1, '2026-11-01T00:00:00.000Z', modelA));
     await sink.flush();
-    expect(pruneDatabase(store, new Date('2026-11-25T00:00:00Z'))).toEqual({
+    expect(await pruneStore(store, new Date('2026-11-25T00:00:00Z'))).toEqual({
       invocations: 2,
       reservations: 0,
       planWindowObservations: 0,
     });
-    const remaining = store
+    const remaining = store.connection
       .open()
       .prepare('SELECT started_at, status FROM invocations ORDER BY started_at')
       .all() as {
@@ -390,12 +390,12 @@ describe('stats over a hand-computed fixture', () => {
     }[];
     expect(remaining).toHaveLength(27);
     expect(remaining[0]).toEqual({ started_at: '2026-11-01T00:00:00.000Z', status: 'running' });
-    expect(pruneDatabase(store, new Date('2027-01-01T00:00:00Z'), () => false).invocations).toBe(27);
+    expect((await pruneStore(store, new Date('2027-01-01T00:00:00Z'), () => false)).invocations).toBe(27);
   });
 
   it('prunes plan window readings made before a date, with their latest entries, and holds that ended', async () => {
-    const store = temporary.store();
-    const windows = new SqlitePlanWindows(store, { now: () => new Date('2026-11-20T00:00:00Z') });
+    const store = temporary.sqlite();
+    const windows = new PlanWindows(store, { now: () => new Date('2026-11-20T00:00:00Z') });
     await windows.record({
       tool: 'claude',
       window: 'five_hour',
@@ -418,12 +418,14 @@ describe('stats over a hand-computed fixture', () => {
     await windows.hold({ tool: 'codex', until: '2026-12-10T00:00:00Z', reason: 'in force' });
     const now = new Date('2026-11-20T00:00:00Z');
 
-    expect(pruneDatabase(store, new Date('2026-12-01T00:00:00Z'), () => true, now)).toMatchObject({
+    expect(await pruneStore(store, new Date('2026-12-01T00:00:00Z'), () => true, now)).toMatchObject({
       planWindowObservations: 3,
     });
     expect(await windows.latest()).toEqual([]);
-    expect(store.open().prepare('SELECT COUNT(*) AS n FROM plan_window_latest').get()).toEqual({ n: 0 });
+    expect(store.connection.open().prepare('SELECT COUNT(*) AS n FROM plan_window_latest').get()).toEqual({
+      n: 0,
+    });
     // A hold still in force stays even when the date is past its end; one that ended goes.
-    expect(store.open().prepare('SELECT tool FROM tool_holds').pluck().all()).toEqual(['codex']);
+    expect(store.connection.open().prepare('SELECT tool FROM tool_holds').pluck().all()).toEqual(['codex']);
   });
 });

@@ -1,10 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { CommandInput } from '@llm-service/spec';
+import type { CommandInput, TelemetryStoreV1 } from '@llm-service/spec';
 import { roundFigures } from '@llm-service/plugin-kit';
 import { watchFiles } from '../query/watch-files.js';
-import { TelemetryStore } from '../store/store.js';
+import { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
+import type { TelemetrySettings } from '../store/paths.js';
 import { renderStats } from './render-stats.js';
+import { commandStore } from './settings.js';
 import { statsForStore, type StatsOptions } from './run-stats.js';
 import type { StatsReport } from './stats-report.js';
 
@@ -46,12 +48,15 @@ function secondsText(intervalMs: number): string {
  * last connection to close it, whose checkpoint rewrites the files the watcher reports, and so on in a loop. Any
  * error ends the watch as it ends `stats` (a damaged database: exit 2), after the terminal is restored.
  */
-export function watchStats(
+export async function watchStats(
   input: CommandInput,
-  databasePath: string,
+  settings: TelemetrySettings,
   options: StatsOptions,
   intervalMs: number,
 ): Promise<number> {
+  const databasePath = settings.dbPath;
+  // A store plugin's database is opened once, and says itself when it changed (or is read every interval).
+  const shared = settings.store === 'sqlite' ? undefined : await commandStore(input, settings);
   const { stdout } = input.io;
   const terminal = input.io.interactive && !options.json;
   const time = new Intl.DateTimeFormat('en-GB', {
@@ -63,7 +68,7 @@ export function watchStats(
   });
 
   return new Promise<number>((resolve, reject) => {
-    let store: TelemetryStore | undefined;
+    let store: TelemetryStoreV1 | undefined = shared;
     let storeIdentity: string | undefined;
     let stopWatching: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
@@ -83,7 +88,7 @@ export function watchStats(
       clearTimeout(timer);
       clearTimeout(soon);
       stopWatching?.();
-      store?.close();
+      void store?.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       process.off('exit', restoreCursor);
@@ -99,11 +104,15 @@ export function watchStats(
 
     /** Opens the database once it exists (again when it was replaced), and watches its directory once that exists. */
     const follow = () => {
+      if (shared) {
+        stopWatching ??= shared.watch?.(changed);
+        return;
+      }
       const identity = fileIdentity(databasePath);
       if (identity !== storeIdentity) {
-        store?.close();
+        void store?.close();
         store =
-          identity === undefined ? undefined : new TelemetryStore({ path: databasePath, create: false });
+          identity === undefined ? undefined : new SqliteTelemetryStore({ path: databasePath, create: false });
         storeIdentity = identity;
       }
       if (!stopWatching && existsSync(dirname(databasePath)))
@@ -138,15 +147,23 @@ export function watchStats(
       clearTimeout(timer);
       clearTimeout(soon);
       soon = undefined;
+      const now = new Date();
+      let reading: Promise<StatsReport>;
       try {
         follow();
-        const now = new Date();
-        draw(statsForStore(store, databasePath, options, now), now);
+        reading = statsForStore(store, store?.location ?? databasePath, options, now);
       } catch (error) {
         finish(error);
         return;
       }
-      timer = setTimeout(refresh, intervalMs);
+      reading.then(
+        (report) => {
+          if (ended) return;
+          draw(report, now);
+          timer = setTimeout(refresh, intervalMs);
+        },
+        (error: unknown) => finish(error),
+      );
     };
 
     function changed() {

@@ -2,15 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Billing, LlmServiceEvent, SpendLimit } from '@llm-service/spec';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
-import type { TelemetryStore } from '../store/store.js';
-import { SqliteSpendLedger } from './spend-ledger.js';
+import { StoreSink } from '../sinks/store-sink.js';
+import type { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
+import { SpendLedger } from './spend-ledger.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
 
-async function record(store: TelemetryStore, events: LlmServiceEvent[]): Promise<void> {
-  const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+async function record(store: SqliteTelemetryStore, events: LlmServiceEvent[]): Promise<void> {
+  const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
   for (const event of events) deliver(sink, event);
   await sink.flush();
 }
@@ -41,7 +41,7 @@ function spend(
 
 describe('the spend ledger', () => {
   it('sums the cost of a scope in the period where each attempt started', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     await record(store, [
       ...spend('2026-11-24T23:59:59.000Z', 100), // the day before (a Tuesday), same ISO week
       ...spend('2026-11-25T00:00:00.000Z', 1, { agent: 'writer', chainId: 'c1' }),
@@ -49,7 +49,7 @@ describe('the spend ledger', () => {
       ...spend('2026-11-25T23:59:59.999Z', 4, { model: 'qwen2.5:7b', taskType: 'docs' }),
       ...spend('2026-10-31T23:00:00.000Z', 1000), // last month
     ]);
-    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const ledger = new SpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
     expect(await ledger.spent('global', 'daily')).toBe(7);
     expect(await ledger.spent('global', 'weekly')).toBe(107);
     expect(await ledger.spent('global', 'monthly')).toBe(107);
@@ -66,9 +66,9 @@ describe('the spend ledger', () => {
   });
 
   it('reserves only while every limit holds, counting spend and other holds on the limit scope', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     await record(store, spend('2026-11-25T08:00:00.000Z', 3, { agent: 'writer' }));
-    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const ledger = new SpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
     const limits: SpendLimit[] = [
       { scope: 'global', period: 'daily', limitUsd: 10 },
       { scope: 'agent:writer', period: 'monthly', limitUsd: 5 },
@@ -96,7 +96,7 @@ describe('the spend ledger', () => {
   });
 
   it('admits exactly the reservations that fit a limit', async () => {
-    const ledger = new SqliteSpendLedger(temporary.store());
+    const ledger = new SpendLedger(temporary.sqlite());
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
     const outcomes = [];
     for (let index = 0; index < 8; index++)
@@ -114,19 +114,22 @@ describe('the spend ledger', () => {
   });
 
   it('stops holding a settled reservation; the recorded invocation carries the cost', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const now = new Date();
-    const ledger = new SqliteSpendLedger(store, { now: () => now });
+    const ledger = new SpendLedger(store, { now: () => now });
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
     const outcome = await ledger.reserve({ scopes: ['global'], estimateUsd: 4, limits });
     if (!outcome.ok) throw new Error('expected a reservation');
     await record(store, spend(now.toISOString(), 2));
     await ledger.settle(outcome.reservation, 2);
-    expect(ledger.held()).toEqual([]);
+    expect(await ledger.held()).toEqual([]);
     expect(await ledger.spent('global', 'daily')).toBe(2);
     expect((await ledger.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
     expect(
-      store.open().prepare('SELECT status, actual_usd FROM reservations ORDER BY status DESC').all(),
+      store.connection
+        .open()
+        .prepare('SELECT status, actual_usd FROM reservations ORDER BY status DESC')
+        .all(),
     ).toEqual([
       { status: 'settled', actual_usd: 2 },
       { status: 'held', actual_usd: null },
@@ -134,13 +137,13 @@ describe('the spend ledger', () => {
   });
 
   it('sums subscription attempts only when asked to count all, and every attempt when not told', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     await record(store, [
       ...spend('2026-11-25T08:00:00.000Z', 1, { tool: 'codex' }),
       ...spend('2026-11-25T09:00:00.000Z', 2, { billing: 'subscription' }),
       ...spend('2026-11-25T10:00:00.000Z', 4, { billing: 'api' }),
     ]);
-    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const ledger = new SpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
     expect(await ledger.spent('global', 'daily', { count: 'api' })).toBe(5);
     expect(await ledger.spent('global', 'daily', { count: 'all' })).toBe(7);
     // A reader of spend (stats, an older policy) gets the whole cost, as before billing existed.
@@ -149,12 +152,12 @@ describe('the spend ledger', () => {
   });
 
   it('holds each limit to the spend and reservations its count admits, and records what each reservation is paid by', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     await record(store, [
       ...spend('2026-11-25T08:00:00.000Z', 3, { billing: 'api' }),
       ...spend('2026-11-25T09:00:00.000Z', 10, { billing: 'subscription' }),
     ]);
-    const ledger = new SqliteSpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
+    const ledger = new SpendLedger(store, { now: () => new Date('2026-11-25T18:00:00Z') });
     const apiLimit: SpendLimit = { scope: 'global', period: 'daily', limitUsd: 5 };
     const allLimit: SpendLimit = { scope: 'global', period: 'daily', limitUsd: 20, count: 'all' };
     const scopes = ['global'];
@@ -202,8 +205,7 @@ describe('the spend ledger', () => {
     });
     // All made at one instant of the injected clock, so in no particular order.
     expect(
-      ledger
-        .held()
+      (await ledger.held())
         .map((hold) => [hold.estimateUsd, hold.billing])
         .sort(([a], [b]) => Number(a) - Number(b)),
     ).toEqual([
@@ -213,7 +215,10 @@ describe('the spend ledger', () => {
       [4, 'subscription'],
     ]);
     expect(
-      store.open().prepare('SELECT billing, COUNT(*) AS n FROM reservations GROUP BY billing').all(),
+      store.connection
+        .open()
+        .prepare('SELECT billing, COUNT(*) AS n FROM reservations GROUP BY billing')
+        .all(),
     ).toEqual([
       { billing: 'api', n: 2 },
       { billing: 'subscription', n: 2 },
@@ -221,7 +226,7 @@ describe('the spend ledger', () => {
   });
 
   it('expires reservations whose process is gone or whose time is up', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     let now = new Date('2026-11-25T10:00:00Z');
     const dead = new Set<number>();
     // Liveness by the injected set alone: a real process that happens to have pid 111 (a kernel worker, say) must
@@ -232,38 +237,33 @@ describe('the spend ledger', () => {
       startTimeOf: () => undefined,
       reservationTtlMs: 60_000,
     };
-    const crashed = new SqliteSpendLedger(store, { ...options, pid: 111 });
-    const slow = new SqliteSpendLedger(store, { ...options, pid: 222 });
+    const crashed = new SpendLedger(store, { ...options, pid: 111 });
+    const slow = new SpendLedger(store, { ...options, pid: 222 });
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
     expect((await crashed.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(true);
     expect((await slow.reserve({ scopes: ['global'], estimateUsd: 2, limits })).ok).toBe(true);
-    const other = new SqliteSpendLedger(store, { ...options, pid: 333 });
+    const other = new SpendLedger(store, { ...options, pid: 333 });
     expect((await other.reserve({ scopes: ['global'], estimateUsd: 1, limits })).ok).toBe(false);
     dead.add(111);
     expect(await other.reserve({ scopes: ['global'], estimateUsd: 1, limits })).toMatchObject({ ok: true });
-    expect(
-      other
-        .held()
-        .map((hold) => hold.pid)
-        .sort(),
-    ).toEqual([222, 333]);
+    expect((await other.held()).map((hold) => hold.pid).sort()).toEqual([222, 333]);
     now = new Date(now.getTime() + 61_000);
-    expect(other.held()).toEqual([]);
+    expect(await other.held()).toEqual([]);
   });
 
   it('keeps the live reservation of a process in another PID namespace while its lease runs, not by its pid', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     let now = new Date('2026-11-25T10:00:00Z');
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
     // Two `exec`s sharing one database from different PID namespaces (two containers, say): each sees none of the
     // other's processes, so pid 111 does not exist where the second one looks.
-    const inContainer = new SqliteSpendLedger(store, {
+    const inContainer = new SpendLedger(store, {
       now: () => now,
       leaseMs: 60_000,
       identity: { pid: 111, host: 'h', namespace: 'pid:[1]', startTime: 'b:1' },
       isAlive: () => false,
     });
-    const onHost = new SqliteSpendLedger(store, {
+    const onHost = new SpendLedger(store, {
       now: () => now,
       leaseMs: 60_000,
       identity: { pid: 222, host: 'h', namespace: 'pid:[2]', startTime: 'b:2' },
@@ -273,7 +273,7 @@ describe('the spend ledger', () => {
     expect((await onHost.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(false);
     // Renewed before it ran out, the lease keeps the reservation counted.
     now = new Date(now.getTime() + 50_000);
-    expect(inContainer.renewLeases()).toBe(1);
+    expect(await inContainer.renewLeases()).toBe(1);
     now = new Date(now.getTime() + 50_000);
     expect((await onHost.reserve({ scopes: ['global'], estimateUsd: 3, limits })).ok).toBe(false);
     // Not renewed (the holder is gone, or stuck): it expires once the lease is over.
@@ -282,16 +282,16 @@ describe('the spend ledger', () => {
   });
 
   it('expires a reservation whose pid now belongs to a process started later', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const now = new Date('2026-11-25T10:00:00Z');
     const limits: SpendLimit[] = [{ scope: 'global', period: 'daily', limitUsd: 5 }];
-    const crashed = new SqliteSpendLedger(store, {
+    const crashed = new SpendLedger(store, {
       now: () => now,
       identity: { pid: 111, host: 'h', namespace: 'pid:[1]', startTime: 'b:100' },
     });
     expect((await crashed.reserve({ scopes: ['global'], estimateUsd: 4, limits })).ok).toBe(true);
     const observer = (startTimeOf: (pid: number) => string) =>
-      new SqliteSpendLedger(store, {
+      new SpendLedger(store, {
         now: () => now,
         identity: { pid: 222, host: 'h', namespace: 'pid:[1]', startTime: 'b:200' },
         isAlive: () => true,

@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { periodRange, type PeriodRange } from '@llm-service/plugin-kit';
+import {
+  currentProcessIdentity,
+  periodRange,
+  processAlive,
+  processLiveness,
+  type ProcessIdentity,
+} from '@llm-service/plugin-kit';
 import type {
   Billing,
+  HeldReservationV1,
   Reservation,
   ReserveOutcome,
   SpendLedgerV1,
   SpendLimit,
   SpendPeriod,
   SpendScope,
+  TelemetryStoreV1,
 } from '@llm-service/spec';
-import type { Database } from '../store/driver.js';
-import type { TelemetryStore } from '../store/store.js';
-import {
-  currentProcessIdentity,
-  processAlive,
-  processLiveness,
-  type ProcessIdentity,
-} from '@llm-service/plugin-kit';
-import { scopeSql } from './scopes.js';
+import { scopeSql } from '../sqlite/scope-sql.js';
 
 /** What a limit (or a reader of `spent`) counts: `SpendLimit.count`. */
 export type SpendCount = NonNullable<SpendLimit['count']>;
@@ -30,14 +30,6 @@ const counts: Record<SpendCount, readonly Billing[]> = {
 
 /** A limit without `count` counts attempts billed by the token only: subscriptions are paid in windows, not dollars. */
 const defaultLimitCount: SpendCount = 'api';
-
-/** One `?` a value, for `IN (...)`: the billings are bound as parameters like every other value. */
-function placeholders(values: readonly unknown[]): string {
-  return values.map(() => '?').join(', ');
-}
-
-/** Rounding slack, so a limit of $5 admits five reservations of $1 summed in floating point. */
-const epsilonUsd = 1e-9;
 
 export interface SpendLedgerOptions {
   /** Recorded with each reservation; the reservation expires once no process has this id. */
@@ -54,6 +46,8 @@ export interface SpendLedgerOptions {
   leaseMs?: number;
   isAlive?: (pid: number) => boolean;
   startTimeOf?: (pid: number) => string | undefined;
+  /** Work to finish before reading spend: this process's queued attempts (see ReadBarrier). */
+  beforeRead?: () => Promise<void> | void;
 }
 
 /**
@@ -63,19 +57,20 @@ export interface SpendLedgerOptions {
 export const spendPeriod: typeof periodRange = periodRange;
 
 /**
- * SpendLedgerV1 over the telemetry database. Spend is the cost of the invocations recorded in a period (counted in
- * the period where the attempt started); reservations hold an estimate until they are settled or released, and a
- * reservation counts against a limit when its scopes include the limit's scope. A reservation expires when its
- * process is gone or after its time to live, so a crash does not hold budget.
+ * SpendLedgerV1 over a telemetry store. Spend is the cost of the attempts recorded in a period (counted in the period
+ * where the attempt started); reservations hold an estimate until they are settled or released, and a reservation
+ * counts against a limit when its scopes include the limit's scope. The rules live here: which billings a limit
+ * counts, the period a limit reads, when a reservation's holder is gone; the store applies them atomically.
  */
-export class SqliteSpendLedger implements SpendLedgerV1 {
+export class SpendLedger implements SpendLedgerV1 {
   readonly specificationVersion = 'v1' as const;
-  readonly #store: TelemetryStore;
+  readonly #store: TelemetryStoreV1;
   readonly #pid: number;
   readonly #now: () => Date;
   readonly #ttlMs: number;
   readonly #leaseMs: number;
   readonly #identityOption: ProcessIdentity | undefined;
+  readonly #beforeRead: () => Promise<void> | void;
   #knownIdentity: ProcessIdentity | undefined;
   readonly #checks: { isAlive: (pid: number) => boolean; startTimeOf?: (pid: number) => string | undefined };
   #renewal: NodeJS.Timeout | undefined;
@@ -86,7 +81,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     return this.#knownIdentity;
   }
 
-  constructor(store: TelemetryStore, options: SpendLedgerOptions = {}) {
+  constructor(store: TelemetryStoreV1, options: SpendLedgerOptions = {}) {
     this.#store = store;
     this.#identityOption =
       options.identity && options.pid !== undefined
@@ -96,6 +91,7 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     this.#now = options.now ?? (() => new Date());
     this.#ttlMs = options.reservationTtlMs ?? 2 * 60 * 60 * 1000;
     this.#leaseMs = options.leaseMs ?? 60_000;
+    this.#beforeRead = options.beforeRead ?? (() => undefined);
     this.#checks = {
       isAlive: options.isAlive ?? processAlive,
       ...(options.startTimeOf ? { startTimeOf: options.startTimeOf } : {}),
@@ -108,13 +104,10 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     period: SpendPeriod,
     options: { timezone?: string; at?: Date; count?: SpendCount } = {},
   ): Promise<number> {
-    const db = this.#store.forRead();
-    return this.#spentIn(
-      db,
-      scope,
-      periodRange(period, options.at ?? this.#now(), options.timezone),
-      options.count ?? 'all',
-    );
+    scopeSql(scope);
+    await this.#beforeRead();
+    const range = periodRange(period, options.at ?? this.#now(), options.timezone);
+    return this.#store.spent({ scope, ...range, billings: counts[options.count ?? 'all'] });
   }
 
   /**
@@ -128,65 +121,30 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
     limits: readonly SpendLimit[];
     billing?: Billing;
   }): Promise<ReserveOutcome> {
-    const db = this.#store.forRead();
+    for (const limit of request.limits) scopeSql(limit.scope); // Refuse an unknown scope before any lock.
+    for (const scope of request.scopes) scopeSql(scope);
+    await this.#beforeRead();
     const now = this.#now();
     const billing = request.billing ?? 'api';
-    const scopes = [...new Set(request.scopes)];
-    for (const limit of request.limits) scopeSql(limit.scope); // Refuse an unknown scope before taking the lock.
-    for (const scope of scopes) scopeSql(scope);
-    const reserve = db.transaction((): ReserveOutcome => {
-      this.#expireStale(db, now);
-      for (const limit of request.limits) {
-        const count = limit.count ?? defaultLimitCount;
-        if (!counts[count].includes(billing)) continue;
-        const spentUsd = this.#spentIn(
-          db,
-          limit.scope,
-          periodRange(limit.period, now, limit.timezone),
-          count,
-        );
-        const reservedUsd = (
-          db
-            .prepare(
-              `SELECT TOTAL(r.estimate_usd) AS held FROM reservation_scopes s
-               JOIN reservations r ON r.id = s.reservation_id
-               WHERE s.scope = ? AND r.status = 'held' AND r.billing IN (${placeholders(counts[count])})`,
-            )
-            .get(limit.scope, ...counts[count]) as { held: number }
-        ).held;
-        if (spentUsd + reservedUsd + request.estimateUsd > limit.limitUsd + epsilonUsd) {
-          return { ok: false, limit, spentUsd, reservedUsd };
-        }
-      }
-      const reservation: Reservation = {
-        id: randomUUID(),
-        scopes,
-        estimateUsd: request.estimateUsd,
-        pid: this.#pid,
-        billing,
-      };
-      db.prepare(
-        `INSERT INTO reservations
-           (id, estimate_usd, pid, created_at, expires_at, status, host, pid_namespace, pid_start, lease_until,
-            billing)
-         VALUES (?, ?, ?, ?, ?, 'held', ?, ?, ?, ?, ?)`,
-      ).run(
-        reservation.id,
-        reservation.estimateUsd,
-        reservation.pid,
-        now.toISOString(),
-        new Date(now.getTime() + this.#ttlMs).toISOString(),
-        this.#identity.host,
-        this.#identity.namespace ?? null,
-        this.#identity.startTime ?? null,
-        new Date(now.getTime() + this.#leaseMs).toISOString(),
-        billing,
-      );
-      const addScope = db.prepare('INSERT INTO reservation_scopes (scope, reservation_id) VALUES (?, ?)');
-      for (const scope of scopes) addScope.run(scope, reservation.id);
-      return { ok: true, reservation };
+    const checks = request.limits
+      .filter((limit) => counts[limit.count ?? defaultLimitCount].includes(billing))
+      .map((limit) => ({
+        limit,
+        ...periodRange(limit.period, now, limit.timezone),
+        billings: counts[limit.count ?? defaultLimitCount],
+      }));
+    const outcome = await this.#store.reserve({
+      id: randomUUID(),
+      scopes: [...new Set(request.scopes)],
+      estimateUsd: request.estimateUsd,
+      billing,
+      holder: this.#identity,
+      now,
+      expiresAt: new Date(now.getTime() + this.#ttlMs),
+      leaseUntil: new Date(now.getTime() + this.#leaseMs),
+      checks,
+      isExpired: (held) => this.#isExpired(held, now),
     });
-    const outcome = reserve.immediate();
     if (outcome.ok) this.#keepRenewing();
     return outcome;
   }
@@ -195,136 +153,63 @@ export class SqliteSpendLedger implements SpendLedgerV1 {
    * Extends the lease of every reservation this process holds, so that processes that cannot check whether it is
    * alive (on another host or in another PID namespace) keep counting them. Returns how many were renewed.
    */
-  renewLeases(): number {
-    const db = this.#store.forRead();
-    const renew = db.transaction(
-      () =>
-        db
-          .prepare(
-            `UPDATE reservations SET lease_until = ?
-             WHERE status = 'held' AND pid = ? AND host IS ? AND pid_namespace IS ? AND pid_start IS ?`,
-          )
-          .run(
-            new Date(this.#now().getTime() + this.#leaseMs).toISOString(),
-            this.#identity.pid,
-            this.#identity.host,
-            this.#identity.namespace ?? null,
-            this.#identity.startTime ?? null,
-          ).changes,
-    );
-    return renew.immediate();
+  renewLeases(): Promise<number> {
+    return this.#store.renewLeases(this.#identity, new Date(this.#now().getTime() + this.#leaseMs));
   }
 
   /** Renews the leases a third of the way through, while this process holds any; never keeps the process alive. */
   #keepRenewing(): void {
     if (this.#renewal) return;
     this.#renewal = setInterval(() => {
-      let renewed: number;
-      try {
-        renewed = this.renewLeases();
-      } catch {
-        // A busy or closed database: the next turn tries again, and the lease still has two thirds to run.
-        return;
-      }
-      if (renewed === 0) {
-        clearInterval(this.#renewal);
-        this.#renewal = undefined;
-      }
+      this.renewLeases().then(
+        (renewed) => {
+          if (renewed > 0) return;
+          clearInterval(this.#renewal);
+          this.#renewal = undefined;
+        },
+        // A busy or unreachable store: the next turn tries again, and the lease still has two thirds to run.
+        () => undefined,
+      );
     }, this.#leaseMs / 3);
     this.#renewal.unref();
   }
 
-  /** Ends the hold; the actual cost is counted through the invocation the sink recorded, and kept here for audit. */
+  /** Ends the hold; the actual cost is counted through the attempt the sink recorded, and kept here for audit. */
   async settle(reservation: Reservation, actualUsd: number): Promise<void> {
-    this.#close(reservation, 'settled', actualUsd);
+    await this.#store.closeReservation(reservation.id, { status: 'settled', actualUsd, at: this.#now() });
   }
 
   async release(reservation: Reservation): Promise<void> {
-    this.#close(reservation, 'released', null);
+    await this.#store.closeReservation(reservation.id, { status: 'released', actualUsd: null, at: this.#now() });
   }
 
   /** Reservations still held (after expiring stale ones), for `budget` and tests. */
-  held(): { id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string[] }[] {
-    const db = this.#store.forRead();
-    db.transaction(() => this.#expireStale(db, this.#now())).immediate();
-    const rows = db
-      .prepare(
-        `SELECT r.id, r.estimate_usd AS estimateUsd, r.pid, r.billing, group_concat(s.scope, char(10)) AS scopes
-         FROM reservations r LEFT JOIN reservation_scopes s ON s.reservation_id = r.id
-         WHERE r.status = 'held' GROUP BY r.id ORDER BY r.created_at`,
-      )
-      .all() as { id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string | null }[];
-    return rows.map((row) => ({ ...row, scopes: row.scopes ? row.scopes.split('\n') : [] }));
-  }
-
-  #close(reservation: Reservation, status: 'settled' | 'released', actualUsd: number | null): void {
-    const db = this.#store.forRead();
-    db.transaction(() => {
-      db.prepare(
-        `UPDATE reservations SET status = ?, actual_usd = ?, closed_at = ? WHERE id = ? AND status = 'held'`,
-      ).run(status, actualUsd, this.#now().toISOString(), reservation.id);
-    }).immediate();
-  }
-
-  #spentIn(db: Database, scope: SpendScope, range: PeriodRange, count: SpendCount): number {
-    const condition = scopeSql(scope);
-    const row = db
-      .prepare(
-        `SELECT TOTAL(cost_usd) AS spent FROM invocations
-         WHERE ${condition.sql} AND started_at >= ? AND started_at < ?
-           AND billing IN (${placeholders(counts[count])})`,
-      )
-      .get(...condition.parameters, range.start.toISOString(), range.end.toISOString(), ...counts[count]) as {
-      spent: number;
-    };
-    return row.spent;
+  async held(): Promise<{ id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string[] }[]> {
+    const now = this.#now();
+    const held = await this.#store.heldReservations((reservation) => this.#isExpired(reservation, now), now);
+    return held.map((reservation) => ({
+      id: reservation.id,
+      estimateUsd: reservation.estimateUsd,
+      pid: reservation.pid,
+      billing: reservation.billing,
+      scopes: [...reservation.scopes],
+    }));
   }
 
   /**
-   * Expires held reservations whose holder is provably gone (same host and PID namespace, and its process ended or
-   * its pid now belongs to a process started later), whose lease ran out where that cannot be checked, or whose time
-   * to live is up.
+   * A held reservation has expired when its time to live is up, when its holder is provably gone (same host and PID
+   * namespace, and its process ended or its pid now belongs to a process started later), or when its lease ran out
+   * where that cannot be checked (another machine sharing the database).
    */
-  #expireStale(db: Database, now: Date): void {
-    const held = db
-      .prepare(
-        `SELECT id, pid, expires_at AS expiresAt, host, pid_namespace AS namespace, pid_start AS startTime,
-                lease_until AS leaseUntil
-         FROM reservations WHERE status = 'held'`,
-      )
-      .all() as {
-      id: string;
-      pid: number;
-      expiresAt: string;
-      host: string | null;
-      namespace: string | null;
-      startTime: string | null;
-      leaseUntil: string | null;
-    }[];
-    const expire = db.prepare(`UPDATE reservations SET status = 'expired', closed_at = ? WHERE id = ?`);
-    for (const reservation of held) {
-      if (Date.parse(reservation.expiresAt) <= now.getTime()) {
-        expire.run(now.toISOString(), reservation.id);
-        continue;
-      }
-      // Written before holders were recorded: judged by pid alone, as then.
-      const owner: ProcessIdentity =
-        reservation.host === null
-          ? { ...this.#identity, pid: reservation.pid, startTime: undefined }
-          : {
-              pid: reservation.pid,
-              host: reservation.host,
-              ...(reservation.namespace === null ? {} : { namespace: reservation.namespace }),
-              ...(reservation.startTime === null ? {} : { startTime: reservation.startTime }),
-            };
-      const liveness =
-        reservation.host === null && reservation.pid === this.#pid
-          ? 'alive'
-          : processLiveness(owner, this.#identity, this.#checks);
-      const leaseOver =
-        reservation.leaseUntil !== null && Date.parse(reservation.leaseUntil) <= now.getTime();
-      if (liveness === 'gone' || (liveness === 'unknown' && leaseOver))
-        expire.run(now.toISOString(), reservation.id);
-    }
+  #isExpired(held: HeldReservationV1, now: Date): boolean {
+    if (Date.parse(held.expiresAt) <= now.getTime()) return true;
+    // Written before holders were recorded: judged by pid alone, as then.
+    const owner: ProcessIdentity = held.holder ?? { ...this.#identity, pid: held.pid, startTime: undefined };
+    const liveness =
+      held.holder === null && held.pid === this.#pid
+        ? 'alive'
+        : processLiveness(owner, this.#identity, this.#checks);
+    const leaseOver = held.leaseUntil !== null && Date.parse(held.leaseUntil) <= now.getTime();
+    return liveness === 'gone' || (liveness === 'unknown' && leaseOver);
   }
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PlanWindowObservation } from '@llm-service/spec';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { TelemetryStore } from '../store/store.js';
-import { SqlitePlanWindows } from './plan-windows.js';
+import { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
+import { PlanWindows } from './plan-windows.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -24,7 +24,7 @@ function reading(
 
 describe('plan windows', () => {
   it("keeps every reading and reads the latest of each tool's each window, by when it was observed", async () => {
-    const windows = new SqlitePlanWindows(temporary.store());
+    const windows = new PlanWindows(temporary.sqlite());
     await windows.record(reading('claude', 'five_hour', '2026-12-07T10:00:00.000Z', { utilization: 0.2 }));
     await windows.record(
       reading('claude', 'five_hour', '2026-12-07T11:00:00.000Z', {
@@ -71,7 +71,7 @@ describe('plan windows', () => {
   });
 
   it('gives the history oldest first, filtered, and the most recent ones when limited', async () => {
-    const windows = new SqlitePlanWindows(temporary.store());
+    const windows = new PlanWindows(temporary.sqlite());
     for (let hour = 10; hour < 15; hour++) {
       await windows.record(
         reading('claude', 'five_hour', `2026-12-07T${hour}:00:00.000Z`, { utilization: hour / 100 }),
@@ -110,7 +110,7 @@ describe('plan windows', () => {
 
   it('holds a tool until the hold ends, and no reading holds anything, not even a rejected one', async () => {
     const clock = clockAt('2026-12-07T12:50:00Z');
-    const windows = new SqlitePlanWindows(temporary.store(), { now: clock.now });
+    const windows = new PlanWindows(temporary.sqlite(), { now: clock.now });
     // Claude on overage credit reports its five-hour window rejected while it still answers: no hold.
     await windows.record(
       reading('claude', 'five_hour', '2026-12-07T12:50:00.000Z', {
@@ -136,7 +136,7 @@ describe('plan windows', () => {
 
   it('lengthens a hold in force but never shortens it; once it ended, a shorter one holds again', async () => {
     const clock = clockAt('2026-12-07T12:00:00Z');
-    const windows = new SqlitePlanWindows(temporary.store(), { now: clock.now });
+    const windows = new PlanWindows(temporary.sqlite(), { now: clock.now });
     await windows.hold({
       tool: 'claude',
       until: '2026-12-07T14:00:00Z',
@@ -166,11 +166,11 @@ describe('plan windows', () => {
   });
 
   it('shows what one connection wrote to another at once, with nothing to flush', async () => {
-    const writerStore = temporary.store();
-    const readerStore = temporary.track(new TelemetryStore({ path: writerStore.path }));
+    const writerStore = temporary.sqlite();
+    const readerStore = temporary.track(new SqliteTelemetryStore({ path: writerStore.location }));
     const now = () => new Date('2026-12-07T12:00:00Z');
-    const writer = new SqlitePlanWindows(writerStore, { now });
-    const reader = new SqlitePlanWindows(readerStore, { now });
+    const writer = new PlanWindows(writerStore, { now });
+    const reader = new PlanWindows(readerStore, { now });
     expect(await reader.heldUntil('claude')).toBeUndefined();
     await writer.record(
       reading('claude', 'five_hour', '2026-12-07T12:00:00Z', {
@@ -184,7 +184,7 @@ describe('plan windows', () => {
   });
 
   it('reads a utilization past 1 as a full window, and refuses a reading that does not say what the contract asks', async () => {
-    const windows = new SqlitePlanWindows(temporary.store());
+    const windows = new PlanWindows(temporary.sqlite());
     await windows.record(reading('claude', 'overage', '2026-12-07T12:00:00Z', { utilization: 1.07 }));
     expect((await windows.latest())[0]?.utilization).toBe(1);
 
@@ -215,9 +215,9 @@ describe('plan windows', () => {
   });
 
   it('refuses a row read back that is not one the contract allows', async () => {
-    const store = temporary.store();
-    const windows = new SqlitePlanWindows(store);
-    const db = store.open();
+    const store = temporary.sqlite();
+    const windows = new PlanWindows(store);
+    const db = store.connection.open();
     // Written as a newer release might: a status this one does not know (past its CHECK constraint, on purpose).
     db.pragma('ignore_check_constraints = ON');
     db.prepare(
@@ -228,7 +228,7 @@ describe('plan windows', () => {
     await expect(windows.history()).rejects.toMatchObject({
       code: 'E_TELEMETRY_INVALID',
       message: expect.stringContaining(
-        `a plan window row of the telemetry database ${store.path} is not valid`,
+        `a plan window row of the telemetry database ${store.location} is not valid`,
       ),
     });
   });

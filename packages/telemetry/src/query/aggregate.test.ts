@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
+import { StoreSink } from '../sinks/store-sink.js';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteTelemetryQuery } from './telemetry-query.js';
+import { TelemetryQuery } from './telemetry-query.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -12,16 +12,16 @@ const haiku = { tool: 'claude', model: 'haiku' };
 
 async function queryOver(
   requests: [day: string, agent: string, target: typeof opus, costUsd: number][],
-): Promise<SqliteTelemetryQuery> {
-  const store = temporary.store();
-  const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+): Promise<TelemetryQuery> {
+  const store = temporary.sqlite();
+  const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
   for (const [day, agent, target, costUsd] of requests) {
     for (const event of new RequestEvents({ agent }).success(`${day}T12:00:00.000Z`, target, { costUsd })) {
       deliver(sink, event);
     }
   }
   await sink.flush();
-  return new SqliteTelemetryQuery(store);
+  return new TelemetryQuery(store);
 }
 
 describe('two-level aggregates', () => {

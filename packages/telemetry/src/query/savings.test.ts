@@ -2,10 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
 import { renderStats } from '../commands/render-stats.js';
 import { statsForDatabase } from '../commands/run-stats.js';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
+import { StoreSink } from '../sinks/store-sink.js';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteTelemetryQuery } from './telemetry-query.js';
+import { TelemetryQuery } from './telemetry-query.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -71,29 +71,33 @@ function fixture(): LlmServiceEvent[] {
 
 describe('savings from real rows', () => {
   it('reports money saved in all, by policy reason and by agent; a wasted downgrade counts as a loss', async () => {
-    const store = temporary.store();
-    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    const store = temporary.sqlite();
+    const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
     for (const event of fixture()) deliver(sink, event);
     await sink.flush();
-    const query = new SqliteTelemetryQuery(store);
+    const query = new TelemetryQuery(store);
 
-    const total = query.savingsNow({});
+    const total = await query.savings({});
     expect(total.baselineUsd).toBeCloseTo(1.5, 10);
     expect(total.actualUsd).toBeCloseTo(0.74, 10);
     expect(total.invocations).toBe(5);
     const round = (rows: { group: string; savedUsd: number; invocations: number }[]) =>
       rows.map((row) => [row.group, Math.round(row.savedUsd * 100) / 100, row.invocations]);
-    expect(round(query.savingsByNow({}, 'reason'))).toEqual([
+    expect(round(await query.savingsBy({}, 'reason'))).toEqual([
       ['cost_optimization', 0.76, 3],
       ['escalation', 0, 1],
       ['preferred', 0, 1],
     ]);
-    expect(round(query.savingsByNow({}, 'agent'))).toEqual([
+    expect(round(await query.savingsBy({}, 'agent'))).toEqual([
       ['architect', 0.8, 2],
       ['writer', -0.04, 3],
     ]);
 
-    const report = statsForDatabase(store.path, { since: '2026-11-25', savings: true }, new Date(at(30)));
+    const report = await statsForDatabase(
+      store.location,
+      { since: '2026-11-25', savings: true },
+      new Date(at(30)),
+    );
     expect(report.savings).toMatchObject({ invocations: 5 });
     expect(report.savings?.byAgent.map((row) => row.group)).toEqual(['architect', 'writer']);
     const text = renderStats(report);
@@ -102,9 +106,9 @@ describe('savings from real rows', () => {
     expect(text).toMatch(/architect +2 +\$1\.00 +\$0\.20 +\$0\.80 +80\.0%/);
   });
 
-  it('is empty, not an error, before any row has a baseline', () => {
-    const store = temporary.store();
-    store.open();
-    expect(new SqliteTelemetryQuery(store).savingsByNow({}, 'agent')).toEqual([]);
+  it('is empty, not an error, before any row has a baseline', async () => {
+    const store = temporary.sqlite();
+    store.connection.open();
+    expect(await new TelemetryQuery(store).savingsBy({}, 'agent')).toEqual([]);
   });
 });

@@ -1,10 +1,10 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
+import { StoreSink } from '../sinks/store-sink.js';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
-import { SqliteTelemetryQuery } from './telemetry-query.js';
+import { TelemetryQuery } from './telemetry-query.js';
 import { watchFiles } from './watch-files.js';
 
 const temporary = new TemporaryStores();
@@ -26,11 +26,11 @@ function nextCall(): { callback: () => void; called: Promise<void> } {
 
 describe('watching telemetry for other processes’ writes', () => {
   it('reports a commit to the database', async () => {
-    const store = temporary.store();
-    const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
-    store.open();
+    const store = temporary.sqlite();
+    const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
+    store.connection.open();
     const { callback, called } = nextCall();
-    const query = new SqliteTelemetryQuery(store);
+    const query = new TelemetryQuery(store);
     stops.push(query.watch(callback));
     for (const event of new RequestEvents({ agent: 'writer' }).success('2026-11-25T10:00:00.000Z', {
       tool: 'claude',

@@ -9,6 +9,7 @@ export interface WarnLogger {
 export class FailureReporter {
   #reported = false;
   #lostLater = 0;
+  #spooledSaid = false;
 
   constructor(
     private readonly what: string,
@@ -42,6 +43,31 @@ export class FailureReporter {
       );
     } catch {
       // A logger that throws (a closed stderr) must not fail the request either.
+    }
+  }
+
+  /** Writes the store refused, kept in the spool for the next run: said once, since nothing is lost. */
+  spooled(error: unknown, events: number, spoolPath: string): void {
+    if (this.#spooledSaid) return;
+    this.#spooledSaid = true;
+    try {
+      this.logger.warn(
+        `${this.what} kept in ${spoolPath} to record later (${events} event${events === 1 ? '' : 's'}): ` +
+          redactSecrets(this.#describe(error)),
+      );
+    } catch {
+      // As above.
+    }
+  }
+
+  /** Says what a replay of the spool recorded, and what it could not read. */
+  replayed(writes: number, unreadable: number, spoolPath: string): void {
+    if (writes === 0 && unreadable === 0) return;
+    try {
+      if (unreadable > 0)
+        this.logger.warn(`${this.what}: ${unreadable} line(s) of ${spoolPath} could not be read and were dropped`);
+    } catch {
+      // As above.
     }
   }
 

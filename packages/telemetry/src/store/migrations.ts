@@ -216,6 +216,19 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 8,
+    description: 'invocations: one row an attempt, so a write replayed from a spool or another store is harmless',
+    up(db) {
+      db.exec(`
+        -- Rows of one attempt written twice (only ever by a fault) keep the latest.
+        DELETE FROM invocations WHERE id NOT IN (
+          SELECT MAX(id) FROM invocations GROUP BY invocation_id, attempt);
+        DROP INDEX invocations_invocation_id;
+        CREATE UNIQUE INDEX invocations_attempt ON invocations (invocation_id, attempt);
+      `);
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;

@@ -19,7 +19,14 @@ export function resolveUserPath(path: string, configDir: string | undefined, env
 
 /** What the plugin runs with, after defaults and path resolution. */
 export interface TelemetrySettings {
+  /** `sqlite`, or the kind of a store plugin. */
+  store: string;
+  /** A store plugin's database URL (`${VAR}` expanded), which may hold a password: never print it. */
+  url: string | undefined;
+  /** The SQLite file; also where the spool of another store lives beside it. */
   dbPath: string;
+  /** `reservation_lease_s` in milliseconds. */
+  reservationLeaseMs: number;
   jsonlPath: string | undefined;
   jsonlMaxBytes: number;
   jsonlMaxFiles: number;
@@ -35,6 +42,9 @@ export function resolveSettings(
   env: Environment,
 ): TelemetrySettings {
   return {
+    store: section?.store ?? 'sqlite',
+    reservationLeaseMs: (section?.reservation_lease_s ?? 60) * 1000,
+    url: section?.url,
     dbPath: section?.db_path ? resolveUserPath(section.db_path, configDir, env) : defaultDatabasePath(env),
     jsonlPath: section?.jsonl_path ? resolveUserPath(section.jsonl_path, configDir, env) : undefined,
     jsonlMaxBytes: section?.jsonl_max_bytes ?? defaultJsonlMaxBytes,

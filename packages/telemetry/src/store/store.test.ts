@@ -68,6 +68,7 @@ describe('the telemetry store', () => {
         .prepare(`SELECT type, name FROM sqlite_schema WHERE tbl_name LIKE 'invocation%' ORDER BY name`)
         .all();
     const indexesBefore = schema(before);
+    expect(indexesBefore).toContainEqual({ type: 'index', name: 'invocations_invocation_id' });
     const rowsBefore = before.prepare('SELECT * FROM invocations ORDER BY id').all();
     const answersBefore = before.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all();
     expect(answersBefore).toHaveLength(2);
@@ -85,9 +86,11 @@ describe('the telemetry store', () => {
     expect(db.prepare('SELECT * FROM invocation_content ORDER BY invocation_row').all()).toEqual(
       answersBefore,
     );
+    // Migration 8 replaced the plain index of invocation ids with a unique one of (invocation id, attempt).
     expect(schema(db)).toEqual(
       [
-        ...indexesBefore,
+        ...indexesBefore.filter((entry) => (entry as { name: string }).name !== 'invocations_invocation_id'),
+        { type: 'index', name: 'invocations_attempt' },
         { type: 'index', name: 'invocations_project' },
         { type: 'index', name: 'invocations_task' },
       ].sort((a, b) => (a as { name: string }).name.localeCompare((b as { name: string }).name)),
@@ -135,6 +138,25 @@ describe('the telemetry store', () => {
         .pluck()
         .all(),
     ).toEqual(['plan_window_latest', 'plan_window_observations', 'tool_holds']);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  });
+
+  it('keeps one row an attempt: the latest of rows a fault wrote twice, and refuses a second one after', () => {
+    const old = temporary.store({ migrations: migrations.filter((migration) => migration.version <= 7) });
+    insertOldRow(old.open(), 't');
+    const latest = insertOldRow(old.open(), 't');
+    old.open().prepare("UPDATE invocations SET status = 'failed' WHERE id = ?").run(latest);
+    insertOldRow(old.open(), 'u');
+    expect(userVersion(old.open())).toBe(7);
+    old.close();
+
+    const db = temporary.track(new TelemetryStore({ path: old.path })).open();
+    expect(userVersion(db)).toBe(latestSchemaVersion);
+    expect(db.prepare('SELECT id, invocation_id, status FROM invocations ORDER BY id').all()).toEqual([
+      { id: latest, invocation_id: 'inv-t', status: 'failed' },
+      { id: 3, invocation_id: 'inv-u', status: 'success' },
+    ]);
+    expect(() => insertOldRow(db, 'u')).toThrow(/UNIQUE constraint failed/);
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });
 

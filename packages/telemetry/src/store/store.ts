@@ -59,17 +59,22 @@ export class MissingDatabaseError extends Error {
   }
 }
 
-/**
- * One connection to the telemetry database, opened on first use. The sinks, the ledger and the query service of a
- * process share it; anything that reads first asks the sinks to commit what they queued (`beforeRead`).
- */
+/** The database's secret, with which prompt hashes are keyed (created by the first migration). */
+export function promptSecret(db: Database, path: string): string {
+  const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(promptHashSecretKey) as
+    | { value: string }
+    | undefined;
+  if (!row) throw new TelemetryError(TelemetryErrorCode.open, `the telemetry database ${path} has no secret`);
+  return row.value;
+}
+
+/** One connection to a telemetry database file, opened (created, migrated) on first use: what the SQLite store uses. */
 export class TelemetryStore {
   readonly path: string;
   readonly #options: StoreOptions;
   #db: Database | undefined;
   #hasher: PromptHasher | undefined;
   #closed = false;
-  readonly #beforeRead = new Set<() => void>();
 
   constructor(options: StoreOptions) {
     this.path = options.path;
@@ -129,25 +134,8 @@ export class TelemetryStore {
 
   /** Keys a prompt's SHA-256 with this database's secret. */
   promptHasher(): PromptHasher {
-    if (this.#hasher) return this.#hasher;
-    const row = this.open().prepare('SELECT value FROM meta WHERE key = ?').get(promptHashSecretKey) as
-      { value: string } | undefined;
-    if (!row)
-      throw new TelemetryError(TelemetryErrorCode.open, `the telemetry database ${this.path} has no secret`);
-    this.#hasher = new PromptHasher(row.value);
+    this.#hasher ??= new PromptHasher(promptSecret(this.open(), this.path));
     return this.#hasher;
-  }
-
-  /** Registers work to run before any read (a sink committing its queue), so readers see every event so far. */
-  onBeforeRead(callback: () => void): () => void {
-    this.#beforeRead.add(callback);
-    return () => this.#beforeRead.delete(callback);
-  }
-
-  /** Opens the database after committing pending writes of this process. */
-  forRead(): Database {
-    for (const callback of this.#beforeRead) callback();
-    return this.open();
   }
 
   close(): void {

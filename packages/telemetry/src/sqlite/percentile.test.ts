@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
-import { SqliteSink } from '../sinks/sqlite-sink.js';
+import { StoreSink } from '../sinks/store-sink.js';
 import { TelemetryStore } from '../store/store.js';
+import type { SqliteTelemetryStore } from './sqlite-store.js';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { TemporaryStores } from '../testing/temporary-store.js';
 import { statsForDatabase } from '../commands/run-stats.js';
 import { p95Sql } from './percentile-sql.js';
-import { SqliteTelemetryQuery } from './telemetry-query.js';
+import { TelemetryQuery } from '../query/telemetry-query.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -40,9 +41,9 @@ interface Group {
   failures?: readonly number[];
 }
 
-async function storeWith(groups: readonly Group[]): Promise<TelemetryStore> {
-  const store = temporary.store();
-  const sink = new SqliteSink({ store, captureContent: false, logger: { warn: () => undefined } });
+async function storeWith(groups: readonly Group[]): Promise<SqliteTelemetryStore> {
+  const store = temporary.sqlite();
+  const sink = new StoreSink({ store, captureContent: false, logger: { warn: () => undefined } });
   let second = 0;
   const at = () => {
     second += 1;
@@ -66,7 +67,7 @@ async function storeWith(groups: readonly Group[]): Promise<TelemetryStore> {
   }
   for (const event of events) deliver(sink, event);
   await sink.flush();
-  sink.dispose();
+  await sink.dispose();
   return store;
 }
 
@@ -94,8 +95,8 @@ const handComputed: (Group & { p95: number | null })[] = [
 describe('p95 latency by nearest rank', () => {
   it('gives the hand-computed value for groups of 1, 2, 3, 20, 21 and 100 successes, failures not counted', async () => {
     const store = await storeWith(handComputed);
-    const query = new SqliteTelemetryQuery(store);
-    const rows = query.aggregateNow({}, 'agent');
+    const query = new TelemetryQuery(store);
+    const rows = await query.aggregate({ filter: {}, groupBy: 'agent' });
     for (const group of handComputed) {
       const row = rows.find((candidate) => candidate.group === group.agent);
       expect(row?.p95LatencyMs, group.agent).toBe(group.p95);
@@ -103,24 +104,28 @@ describe('p95 latency by nearest rank', () => {
       // The hand-computed figure is the nearest rank of the successes.
       expect(nearestRank(group.successes), group.agent).toBe(group.p95);
     }
-    // The same through latencyNow, the total's p95 (successes of a filter, over all groups at once).
+    // The same through latency, the total's p95 (successes of a filter, over all groups at once).
     for (const group of handComputed) {
-      expect(query.latencyNow({ agent: group.agent }).p95, group.agent).toBe(group.p95);
+      expect((await query.latency({ agent: group.agent })).p95, group.agent).toBe(group.p95);
     }
     const everything = handComputed.flatMap((group) => group.successes);
     expect(everything).toHaveLength(147);
     // 147 latencies: the ceil(139.65) = 140th smallest, the 8th largest. The largest are 1300, 1200, 1100 (n3), then
     // 1000, 990, 980, 970, 960 (n100); every other group's are below 960 ms.
-    expect(query.latencyNow({}).p95).toBe(960);
+    expect((await query.latency({})).p95).toBe(960);
     expect(nearestRank(everything)).toBe(960);
   });
 
   it('holds for days, weeks and two-level aggregates, which share the aggregate columns', async () => {
     const store = await storeWith(handComputed);
-    const query = new SqliteTelemetryQuery(store);
-    expect(query.aggregateNow({}, 'day').map((row) => [row.group, row.p95LatencyMs])).toEqual([[day, 960]]);
-    expect(query.aggregateNow({}, 'week').map((row) => row.p95LatencyMs)).toEqual([960]);
-    const split = query.aggregateNow({}, 'day', 'UTC', 'agent');
+    const query = new TelemetryQuery(store);
+    expect(
+      (await query.aggregate({ filter: {}, groupBy: 'day' })).map((row) => [row.group, row.p95LatencyMs]),
+    ).toEqual([[day, 960]]);
+    expect((await query.aggregate({ filter: {}, groupBy: 'week' })).map((row) => row.p95LatencyMs)).toEqual([
+      960,
+    ]);
+    const split = await query.aggregate({ filter: {}, groupBy: 'day', timezone: 'UTC', thenBy: 'agent' });
     for (const group of handComputed) {
       expect(split.find((row) => row.subgroup === group.agent)?.p95LatencyMs, group.agent).toBe(group.p95);
     }
@@ -128,18 +133,18 @@ describe('p95 latency by nearest rank', () => {
 
   it('shows the issue case in stats: three calls of 1.1 s, 1.2 s and 1.3 s have a p95 of 1.3 s', async () => {
     const store = await storeWith([{ agent: 'n3', successes: [1100, 1200, 1300], failures: [50, 60, 186] }]);
-    store.close();
-    const report = statsForDatabase(store.path, { by: 'model' }, new Date(`${day}T18:00:00Z`));
+    await store.close();
+    const report = await statsForDatabase(store.location, { by: 'model' }, new Date(`${day}T18:00:00Z`));
     expect(report.groups).toHaveLength(1);
     expect(report.groups[0]!.latencyMs).toEqual({ average: 1200, p95: 1300 });
     expect(report.total.latencyMs).toEqual({ average: 1200, p95: 1300 });
-    // By agent with two groups, the total comes from latencyNow.
+    // By agent with two groups, the total comes from latency.
     const two = await storeWith([
       { agent: 'a', successes: [1100, 1200, 1300], failures: [50, 60, 186] },
       { agent: 'b', successes: [900], failures: [10] },
     ]);
-    two.close();
-    const byAgent = statsForDatabase(two.path, { by: 'agent' }, new Date(`${day}T18:00:00Z`));
+    await two.close();
+    const byAgent = await statsForDatabase(two.location, { by: 'agent' }, new Date(`${day}T18:00:00Z`));
     expect(byAgent.total.latencyMs).toEqual({ average: 1125, p95: 1300 });
   });
 

@@ -3,28 +3,25 @@ import type {
   Billing,
   Candidate,
   LlmServiceEvent,
+  AttemptWriteV1,
   RequestRecordV1,
   TelemetrySinkV1,
+  TelemetryStoreV1,
 } from '@llm-service/spec';
 import { TelemetryError, TelemetryErrorCode } from '../errors.js';
-import { estimatePromptTokens } from '../privacy/prompt-hash.js';
+import { estimatePromptTokens, PromptHasher } from '../privacy/prompt-hash.js';
 import { redactSecrets } from '@llm-service/plugin-kit';
-import type { TelemetryStore } from '../store/store.js';
+import type { Spool } from '../spool/spool.js';
 import { FailureReporter, type WarnLogger } from './failure-reporter.js';
-import {
-  emptyRow,
-  insertInvocationSql,
-  insertParameters,
-  type InvocationRow,
-  type InvocationStatus,
-} from './invocation-row.js';
+import { emptyRow, type InvocationRow, type InvocationStatus } from './invocation-row.js';
 
-type WriteOperation =
-  | { kind: 'insert'; key: string | undefined; row: InvocationRow; answer: string | null }
-  | { kind: 'complete'; key: string; record: AttemptRecordV1; answer: string | null };
-
-export interface SqliteSinkOptions {
-  store: TelemetryStore;
+export interface StoreSinkOptions {
+  store: TelemetryStoreV1;
+  /**
+   * Where writes go that an asynchronous store did not confirm (it was unreachable, or the process exited first);
+   * replayed by the next run. Without it, they are reported lost.
+   */
+  spool?: Spool;
   captureContent: boolean;
   logger: WarnLogger;
   /** Operations queued before they are written at once, without waiting for the end of the current task. */
@@ -33,19 +30,6 @@ export interface SqliteSinkOptions {
   schedule?: (commit: () => void) => void;
   /** The sink owns the store's lifetime (the plugin's store, shared with its ledger and query service). */
   closeStoreOnDispose?: boolean;
-}
-
-interface Statements {
-  writeBatch: (operations: readonly WriteOperation[]) => void;
-}
-
-/** Keeps a few thousand entries, forgetting the oldest (a Map iterates in insertion order). */
-function remember<K, V>(map: Map<K, V>, key: K, value: V, limit = 10_000): void {
-  map.set(key, value);
-  if (map.size > limit) {
-    const oldest = map.keys().next();
-    if (!oldest.done) map.delete(oldest.value);
-  }
 }
 
 function attemptKey(invocationId: string, attempt: number): string {
@@ -79,8 +63,6 @@ function applyRecord(row: InvocationRow, record: AttemptRecordV1): void {
   row.exitCode = record.exitCode ?? null;
   row.sessionId = record.sessionId ?? null;
   row.turns = record.turns ?? null;
-  // A record of an older kernel says nothing of billing: the row keeps what its start said (`api` by default).
-  if (record.billing !== undefined) row.billing = record.billing;
 }
 
 /** What an attempt's start and its record both say of it: the row as it is while the attempt runs. */
@@ -117,52 +99,52 @@ function runningRow(start: AttemptStart): InvocationRow {
   row.reason = start.reason;
   row.baselineModel = start.baselineModel;
   row.pid = start.pid;
-  row.promptSha256 = start.promptSha256;
+  row.promptHash = start.promptSha256;
   row.promptTokensEstimate = estimatePromptTokens(start.promptBytes);
   row.forceReason = start.forceReason === undefined ? null : redactSecrets(start.forceReason);
   if (start.billing !== undefined) row.billing = start.billing;
   return row;
 }
 
-/** An attempt's row once it ended; a failed attempt keeps what it spent before failing, when it reported any. */
-const completeSql = `UPDATE invocations SET
-  finished_at = ?, status = ?, error_kind = ?, message = ?, reason = ?,
-  input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, cache_write_tokens = ?, total_tokens = ?,
-  cost_usd = ?, cost_source = ?, computed_cost_usd = ?, price_hash = ?, baseline_model = ?, baseline_cost_usd = ?,
-  latency_ms = ?, exit_code = ?, session_id = ?, turns = ?, billing = COALESCE(?, billing)
-  WHERE id = ?`;
-
 /**
- * Writes the `invocations` table. `handle()` only queues: the queue is committed in one short IMMEDIATE transaction
- * as soon as the current synchronous work ends (a microtask), or at once when it holds `maxBatch` operations, and
- * on flush, dispose and process exit. An attempt's start and its end are separate commits unless both arrive before
- * the queue is committed, in which case the finished row is inserted directly. Errors never reach the request: the
- * first is reported once through the logger, later ones are counted.
+ * Writes attempts to the telemetry store. `handle()` only queues: the queue is written in one batch as soon as the
+ * current synchronous work ends, or at once when it holds `maxBatch` writes, and on flush, dispose and process exit.
+ * An attempt's start and its end are separate writes unless both arrive before the queue is written; either order is
+ * safe, since a store keeps one row an attempt and a start never undoes an end.
+ *
+ * A store that writes synchronously (SQLite) is written before `commitNow` returns, as before stores were a contract.
+ * Another (PostgreSQL) is written asynchronously; what it has not confirmed when the process exits, or what it
+ * refused for a connection failure, goes to the spool, which the next run replays. Errors never reach the request:
+ * the first is reported once through the logger, later ones are counted.
  */
-export class SqliteSink implements TelemetrySinkV1 {
+export class StoreSink implements TelemetrySinkV1 {
   readonly specificationVersion = 'v1' as const;
-  readonly id = 'sqlite';
-  readonly #store: TelemetryStore;
+  readonly id: string;
+  readonly #store: TelemetryStoreV1;
+  readonly #spool: Spool | undefined;
   readonly #captureContent: boolean;
   readonly #maxBatch: number;
   readonly #closeStoreOnDispose: boolean;
   readonly #schedule: (commit: () => void) => void;
   readonly #reporter: FailureReporter;
-  #queue: WriteOperation[] = [];
-  /** Queued inserts of running rows, by attempt, so a completion arriving before the commit merges into them. */
-  readonly #queuedInserts = new Map<string, WriteOperation & { kind: 'insert' }>();
-  /** Row ids of running rows this process inserted, by attempt. */
-  readonly #rowIds = new Map<string, number | bigint>();
-  #statements: Statements | undefined;
+  #queue: AttemptWriteV1[] = [];
+  /** Queued starts by attempt, so an end arriving before the commit replaces its start in the queue. */
+  readonly #queuedStarts = new Map<string, AttemptWriteV1>();
+  /** Batches handed to an asynchronous store and not yet confirmed: spooled if the process exits first. */
+  readonly #inFlight = new Set<readonly AttemptWriteV1[]>();
+  readonly #writes = new Set<Promise<void>>();
+  #hasher: PromptHasher | undefined;
+  #replayed: Promise<void> | undefined;
   #scheduled = false;
   #unusable = false;
   /** Something handed to this sink since the last flush was not written (flush then rejects: see TelemetrySinkV1). */
   #lostSinceFlush = false;
   #disposed = false;
-  readonly #unregisterRead: () => void;
 
-  constructor(options: SqliteSinkOptions) {
+  constructor(options: StoreSinkOptions) {
     this.#store = options.store;
+    this.id = options.store.kind;
+    this.#spool = options.spool;
     this.#captureContent = options.captureContent;
     this.#maxBatch = options.maxBatch ?? 1_000;
     this.#closeStoreOnDispose = options.closeStoreOnDispose ?? false;
@@ -170,8 +152,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     // works, instead of delaying its start (measured: about 12 ms of an `exec` start, mostly the first HMAC and
     // the transaction).
     this.#schedule = options.schedule ?? ((commit) => void setImmediate(commit));
-    this.#reporter = new FailureReporter('telemetry', options.logger, options.store.path);
-    this.#unregisterRead = this.#store.onBeforeRead(() => this.#commit());
+    this.#reporter = new FailureReporter('telemetry', options.logger, options.store.location);
     liveSinks.add(this);
     ensureExitHook();
   }
@@ -181,7 +162,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     if (event.type === 'invocation.started') this.#guarded(() => this.#started(event));
   }
 
-  /** An attempt ended: its row is completed (or, started and ended within one turn, inserted finished). */
+  /** An attempt ended: its row is completed (or, started and ended within one turn, written finished). */
   recordAttempt(record: AttemptRecordV1): void {
     this.#guarded(() => this.#ended(record));
   }
@@ -204,52 +185,76 @@ export class SqliteSink implements TelemetrySinkV1 {
     }
   }
 
-  /** Commits what is queued; rejects when anything handed over since the last flush could not be written. */
+  /**
+   * Writes what is queued and waits for what is in flight; rejects when anything handed over since the last flush
+   * was neither written nor spooled.
+   */
   async flush(): Promise<void> {
     this.#commit();
+    await Promise.all(this.#writes);
     if (!this.#lostSinceFlush && !this.#unusable) return;
     this.#lostSinceFlush = false;
-    throw new TelemetryError(TelemetryErrorCode.write, 'the telemetry database did not record every event', {
+    throw new TelemetryError(TelemetryErrorCode.write, 'the telemetry store did not record every event', {
       hint: 'see the warning above for why',
     });
   }
 
   async dispose(): Promise<void> {
     this.#commit();
+    await Promise.all(this.#writes);
     this.#disposed = true;
-    this.#unregisterRead();
     liveSinks.delete(this);
     this.#reporter.summarise();
-    if (this.#closeStoreOnDispose) this.#store.close();
+    if (this.#closeStoreOnDispose) await this.#store.close();
   }
 
-  /** Commits the queue now (also what flush() does); exported for the process-exit hook. */
+  /**
+   * Writes the queue now: at once to a synchronous store; for another, the queue and what is in flight go to the
+   * spool (the process is exiting). Exported for the process-exit hook.
+   */
   commitNow(): void {
     this.#commit();
+    if (this.#store.writeNow) return;
+    for (const batch of this.#inFlight) this.#spoolOrLose(batch, undefined);
+    this.#inFlight.clear();
+  }
+
+  /**
+   * Writes what is queued and waits for what is in flight, without judging it (that is `flush`'s): readers in this
+   * process call it first, so they see every attempt handed over so far.
+   */
+  async settled(): Promise<void> {
+    this.#commit();
+    await Promise.all(this.#writes);
   }
 
   #started(event: Extract<LlmServiceEvent, { type: 'invocation.started' }>): void {
-    const row = runningRow({ ...event, startedAt: event.at });
-    const key = attemptKey(event.invocationId, event.attempt);
-    const operation = { kind: 'insert' as const, key, row, answer: null };
-    this.#queuedInserts.set(key, operation);
-    this.#enqueue(operation);
+    const write: AttemptWriteV1 = { kind: 'start', row: runningRow({ ...event, startedAt: event.at }) };
+    this.#queuedStarts.set(attemptKey(event.invocationId, event.attempt), write);
+    this.#enqueue(write);
   }
 
   #ended(record: AttemptRecordV1): void {
-    const answer = this.#captureContent && record.text !== undefined ? record.text : null;
+    const row = runningRow(record);
+    applyRecord(row, record);
+    // Unsaid (a kernel before plugin API 1.9): the store keeps what the start said.
+    row.billing = record.billing ?? null;
+    row.answer = this.#captureContent && record.text !== undefined ? record.text : null;
     const key = attemptKey(record.invocationId, record.attempt);
-    const queued = this.#queuedInserts.get(key);
+    const queued = this.#queuedStarts.get(key);
     if (queued) {
-      // Started and finished before the queue was committed: insert the finished row directly.
-      this.#queuedInserts.delete(key);
-      applyRecord(queued.row, record);
-      queued.key = undefined;
-      queued.answer = answer;
+      // Started and finished before the queue was written: the start becomes the end, in its place.
+      this.#queuedStarts.delete(key);
+      const startRow = queued.row;
+      queued.kind = 'end';
+      // The start's fields an older kernel's record may lack (the record is complete from plugin API 1.9 on).
+      row.promptHash ??= startRow.promptHash;
+      row.billing ??= startRow.billing;
+      queued.row = row;
       this.#scheduleCommit();
       return;
     }
-    this.#enqueue({ kind: 'complete', key, record, answer });
+    this.#enqueue({ kind: 'end', row });
   }
 
   #requestEnded(record: RequestRecordV1): void {
@@ -298,7 +303,7 @@ export class SqliteSink implements TelemetrySinkV1 {
     row.taskId = record.taskId ?? null;
     row.agent = record.agent;
     row.taskType = record.taskType ?? null;
-    row.promptSha256 = record.promptSha256;
+    row.promptHash = record.promptSha256;
     row.promptTokensEstimate = estimatePromptTokens(record.promptBytes);
     row.baselineModel = record.planned[0]?.model ?? null;
     if (candidate) {
@@ -309,11 +314,11 @@ export class SqliteSink implements TelemetrySinkV1 {
     row.status = status;
     row.errorKind = errorKind;
     row.message = redactSecrets(message);
-    this.#enqueue({ kind: 'insert', key: undefined, row, answer: null });
+    this.#enqueue({ kind: 'end', row });
   }
 
-  #enqueue(operation: WriteOperation): void {
-    this.#queue.push(operation);
+  #enqueue(write: AttemptWriteV1): void {
+    this.#queue.push(write);
     if (this.#queue.length >= this.#maxBatch) this.#commit();
     else this.#scheduleCommit();
   }
@@ -326,119 +331,99 @@ export class SqliteSink implements TelemetrySinkV1 {
 
   #commit(): void {
     this.#scheduled = false;
-    const operations = this.#queue;
-    if (operations.length === 0) return;
+    const batch = this.#queue;
+    if (batch.length === 0) return;
     this.#queue = [];
-    this.#queuedInserts.clear();
+    this.#queuedStarts.clear();
     if (this.#unusable) {
       this.#lostSinceFlush = true;
       return;
     }
-    let statements: Statements;
+    if (this.#store.writeNow) this.#writeNow(batch);
+    else this.#writeLater(batch);
+  }
+
+  #writeNow(batch: readonly AttemptWriteV1[]): void {
+    let keyed: AttemptWriteV1[];
     try {
-      statements = this.#prepare();
+      // The first redaction compiles its patterns (about 0.4 ms): done with the first write, while a tool runs.
+      redactSecrets('');
+      keyed = this.#keyed(batch, this.#hasherNow());
     } catch (error) {
-      // The database cannot be opened (a newer schema, no permission): stop trying for this process.
+      // The store cannot be opened (a newer schema, no permission): stop trying for this process.
       this.#unusable = true;
       this.#lostSinceFlush = true;
-      this.#reporter.report(error, operations.length);
+      this.#reporter.report(error, batch.length);
       return;
     }
     try {
-      statements.writeBatch(operations);
+      this.#store.writeNow!(keyed);
     } catch (error) {
       this.#lostSinceFlush = true;
-      this.#reporter.report(error, operations.length);
+      this.#reporter.report(error, batch.length);
     }
   }
 
-  #prepare(): Statements {
-    if (this.#statements) return this.#statements;
-    // The first redaction compiles its patterns (about 0.4 ms, measured on the first call against later ones). The
-    // first commit is an attempt's start, written while its tool runs: compiled now, an `exec` does not spend that
-    // time after the answer, when the attempt's record (its cost note) is redacted (0.5 ms less from the tool's exit
-    // to the end, measured interleaved).
-    redactSecrets('');
-    const db = this.#store.open();
-    const hasher = this.#store.promptHasher();
-    const insert = db.prepare(insertInvocationSql);
-    const insertContent = db.prepare(
-      'INSERT OR REPLACE INTO invocation_content (invocation_row, answer) VALUES (?, ?)',
-    );
-    const complete = db.prepare(completeSql);
-    const findRunning = db.prepare<unknown[], { id: number }>(
-      "SELECT id FROM invocations WHERE invocation_id = ? AND attempt = ? AND status = 'running' ORDER BY id DESC LIMIT 1",
-    );
-    const insertRow = (row: InvocationRow): number | bigint =>
-      insert.run(insertParameters(row, row.promptSha256 === null ? null : hasher.hash(row.promptSha256)))
-        .lastInsertRowid;
-    const completeRow = (id: number | bigint, record: AttemptRecordV1): void => {
-      const row = emptyRow(record);
-      applyRecord(row, record);
-      complete.run(
-        row.finishedAt,
-        row.status,
-        row.errorKind,
-        row.message,
-        row.reason,
-        row.inputTokens,
-        row.outputTokens,
-        row.cacheReadTokens,
-        row.cacheWriteTokens,
-        row.inputTokens + row.outputTokens + row.cacheReadTokens + row.cacheWriteTokens,
-        row.costUsd,
-        row.costSource,
-        row.computedCostUsd,
-        row.priceHash,
-        row.baselineModel,
-        row.baselineCostUsd,
-        row.latencyMs,
-        row.exitCode,
-        row.sessionId,
-        row.turns,
-        record.billing ?? null,
-        id,
-      );
-    };
-    /** Returns the ids of the running rows it inserted; they are remembered only once the transaction commits. */
-    const writeBatch = db.transaction((operations: readonly WriteOperation[]) => {
-      const inserted = new Map<string, number | bigint>();
-      for (const operation of operations) {
-        if (operation.kind === 'insert') {
-          const id = insertRow(operation.row);
-          if (operation.key !== undefined) inserted.set(operation.key, id);
-          if (operation.answer !== null) insertContent.run(id, operation.answer);
-          continue;
-        }
-        let id = inserted.get(operation.key) ?? this.#rowIds.get(operation.key);
-        inserted.delete(operation.key);
-        const { record } = operation;
-        if (id === undefined) id = findRunning.get(record.invocationId, record.attempt)?.id;
-        if (id === undefined) {
-          // The start was never recorded (its write failed): the finished attempt is recorded on its own.
-          const row = runningRow(record);
-          applyRecord(row, record);
-          id = insertRow(row);
-        } else completeRow(id, record);
-        if (operation.answer !== null) insertContent.run(id, operation.answer);
+  #writeLater(batch: readonly AttemptWriteV1[]): void {
+    this.#inFlight.add(batch);
+    const writing = (async () => {
+      try {
+        const hasher = (this.#hasher ??= new PromptHasher(await this.#store.promptKey()));
+        // What an earlier run spooled goes first, once a run: the store is reachable again.
+        this.#replayed ??= this.#spool
+          ? this.#spool.replay((spooled) => this.#store.write(this.#keyed(spooled, hasher))).then(
+              (result) => this.#reporter.replayed(result.replayed, result.unreadable, this.#spool!.path),
+            )
+          : Promise.resolve();
+        await this.#replayed.catch(() => {
+          // Still unreachable, or a write of it refused: it stays spooled, and the next run tries again.
+          this.#replayed = undefined;
+        });
+        await this.#store.write(this.#keyed(batch, hasher));
+      } catch (error) {
+        if (this.#inFlight.has(batch)) this.#spoolOrLose(batch, error);
+      } finally {
+        this.#inFlight.delete(batch);
       }
-      return inserted;
-    });
-    this.#statements = {
-      writeBatch: (operations) => {
-        const inserted = writeBatch.immediate(operations);
-        for (const operation of operations) {
-          if (operation.kind === 'complete') this.#rowIds.delete(operation.key);
-        }
-        for (const [key, id] of inserted) remember(this.#rowIds, key, id);
-      },
-    };
-    return this.#statements;
+    })();
+    this.#writes.add(writing);
+    void writing.finally(() => this.#writes.delete(writing));
+  }
+
+  /** Spools a batch the store did not confirm; reports it lost only when it cannot be spooled either. */
+  #spoolOrLose(batch: readonly AttemptWriteV1[], cause: unknown): void {
+    this.#inFlight.delete(batch);
+    if (this.#spool) {
+      try {
+        this.#spool.append(batch);
+        if (cause !== undefined) this.#reporter.spooled(cause, batch.length, this.#spool.path);
+        return;
+      } catch (error) {
+        this.#lostSinceFlush = true;
+        this.#reporter.report(error, batch.length);
+        return;
+      }
+    }
+    this.#lostSinceFlush = true;
+    this.#reporter.report(cause ?? new Error('the process exited before the store confirmed the write'), batch.length);
+  }
+
+  #hasherNow(): PromptHasher {
+    this.#hasher ??= new PromptHasher(this.#store.promptKeyNow!());
+    return this.#hasher;
+  }
+
+  /** The batch with each plain prompt SHA-256 keyed with the store's secret. */
+  #keyed(batch: readonly AttemptWriteV1[], hasher: PromptHasher): AttemptWriteV1[] {
+    return batch.map(({ kind, row }) => ({
+      kind,
+      row: row.promptHash === null ? row : { ...row, promptHash: hasher.hash(row.promptHash) },
+    }));
   }
 }
 
 /** Sinks with queued work when the process exits (process.exit() after an event, before the microtask ran). */
-const liveSinks = new Set<SqliteSink>();
+const liveSinks = new Set<StoreSink>();
 let exitHookInstalled = false;
 
 /** Commits what every live sink of this process has queued; runs on process exit. */

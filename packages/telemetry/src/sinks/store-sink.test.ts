@@ -3,9 +3,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { LlmServiceEvent } from '@llm-service/spec';
 import { deliver, RequestEvents } from '../testing/event-fixtures.js';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
-import { commitQueuedTelemetry, SqliteSink } from './sqlite-sink.js';
-import type { TelemetryStore } from '../store/store.js';
-import { SqliteTelemetryQuery } from '../query/telemetry-query.js';
+import { commitQueuedTelemetry, StoreSink } from './store-sink.js';
+import { SqliteTelemetryStore } from '../sqlite/sqlite-store.js';
+import { TelemetryQuery } from '../query/telemetry-query.js';
 
 const temporary = new TemporaryStores();
 afterEach(() => temporary.cleanup());
@@ -14,9 +14,9 @@ const primary = { tool: 'claude', model: 'claude-sonnet-4-5' };
 const secondary = { tool: 'codex', model: 'gpt-5' };
 const tertiary = { tool: 'ollama', model: 'qwen2.5:7b' };
 
-function sinkFor(store: TelemetryStore, options: { captureContent?: boolean; maxBatch?: number } = {}) {
+function sinkFor(store: SqliteTelemetryStore, options: { captureContent?: boolean; maxBatch?: number } = {}) {
   const warnings: string[] = [];
-  const sink = new SqliteSink({
+  const sink = new StoreSink({
     store,
     captureContent: options.captureContent ?? false,
     logger: { warn: (message) => warnings.push(message) },
@@ -25,13 +25,13 @@ function sinkFor(store: TelemetryStore, options: { captureContent?: boolean; max
   return { sink, warnings };
 }
 
-function play(sink: SqliteSink, events: readonly LlmServiceEvent[]): void {
+function play(sink: StoreSink, events: readonly LlmServiceEvent[]): void {
   for (const event of events) deliver(sink, event);
 }
 
-describe('the SQLite sink', () => {
+describe('the store sink over SQLite', () => {
   it('records a successful attempt with its usage, both costs, price hash and baseline', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink, warnings } = sinkFor(store);
     const request = new RequestEvents({ agent: 'architect', taskType: 'review', chainId: 'chain-1' });
     play(
@@ -84,14 +84,14 @@ describe('the SQLite sink', () => {
   });
 
   it('inserts the running row when the attempt starts and completes it in a later transaction', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const request = new RequestEvents();
     play(sink, [
       request.received('2026-11-03T10:00:00.000Z'),
       request.started(1, '2026-11-03T10:00:00.000Z', primary),
     ]);
-    await Promise.resolve(); // the queued insert commits in a microtask
+    await sink.settled(); // the queued insert commits once the current synchronous work is done
     expect(rows(store)).toMatchObject([{ status: 'running', finished_at: null, pid: 4242 }]);
     deliver(sink, request.succeeded(1, '2026-11-03T10:00:02.000Z', primary, { latencyMs: 2000 }));
     await sink.flush();
@@ -101,7 +101,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records how each attempt was paid for, from its start or its record, and api when the kernel says neither', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     // Started and ended before the queue was committed: one insert.
     const together = new RequestEvents({ billing: 'subscription' });
@@ -161,7 +161,7 @@ describe('the SQLite sink', () => {
       [recordSays.invocationId, 'success', 'subscription'],
       [blocked.invocationId, 'blocked', 'api'],
     ]);
-    const recorded = await new SqliteTelemetryQuery(store).invocations({});
+    const recorded = await new TelemetryQuery(store).invocations({});
     expect(recorded.map((record) => record.billing)).toEqual([
       'api',
       'subscription',
@@ -172,7 +172,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records the reason of a forced run when the kernel sends one, redacted', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const request = new RequestEvents();
     play(sink, [
@@ -187,7 +187,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records a fallback chain of three tries as three rows of one invocation', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const request = new RequestEvents();
     const at = (second: number) => `2026-11-03T10:00:0${second}.000Z`;
@@ -229,7 +229,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records a request blocked by a policy, with its reason', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const request = new RequestEvents({ agent: 'backend-dev' });
     play(sink, [
@@ -259,7 +259,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records a block that did not end the request only when no candidate was left', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const fallback = new RequestEvents();
     play(sink, [
@@ -283,7 +283,7 @@ describe('the SQLite sink', () => {
   });
 
   it('records cancelled attempts, and a request cancelled before any attempt started', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const during = new RequestEvents();
     play(sink, [
@@ -306,7 +306,7 @@ describe('the SQLite sink', () => {
   });
 
   it('stores a keyed prompt hash, never the plain one, and no answer unless capture_content is on', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     const promptSha256 = 'b'.repeat(64);
     play(
@@ -317,7 +317,7 @@ describe('the SQLite sink', () => {
     );
     await sink.flush();
     const secret = (
-      store.forRead().prepare("SELECT value FROM meta WHERE key = 'prompt_hash_secret'").get() as {
+      store.connection.open().prepare("SELECT value FROM meta WHERE key = 'prompt_hash_secret'").get() as {
         value: string;
       }
     ).value;
@@ -326,9 +326,11 @@ describe('the SQLite sink', () => {
     expect(row!.prompt_sha256).toBe(
       createHmac('sha256', Buffer.from(secret, 'hex')).update(promptSha256).digest('hex'),
     );
-    expect(store.forRead().prepare('SELECT COUNT(*) AS n FROM invocation_content').get()).toEqual({ n: 0 });
+    expect(store.connection.open().prepare('SELECT COUNT(*) AS n FROM invocation_content').get()).toEqual({
+      n: 0,
+    });
 
-    const other = temporary.store();
+    const other = temporary.sqlite();
     const { sink: otherSink } = sinkFor(other);
     play(otherSink, new RequestEvents({ promptSha256 }).success('2026-11-03T10:00:00.000Z', primary));
     await otherSink.flush();
@@ -336,7 +338,7 @@ describe('the SQLite sink', () => {
   });
 
   it('keeps the answer when capture_content is on', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store, { captureContent: true });
     const request = new RequestEvents();
     play(sink, [
@@ -346,25 +348,25 @@ describe('the SQLite sink', () => {
     await sink.flush();
     deliver(sink, request.succeeded(1, '2026-11-03T10:00:01.000Z', primary, { text: 'kept answer' }));
     await sink.flush();
-    expect(store.forRead().prepare('SELECT answer FROM invocation_content').all()).toEqual([
+    expect(store.connection.open().prepare('SELECT answer FROM invocation_content').all()).toEqual([
       { answer: 'kept answer' },
     ]);
   });
 
   it('commits at once when the queue reaches its batch size', () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store, { maxBatch: 10 });
     for (let index = 0; index < 25; index++) {
       const request = new RequestEvents();
       deliver(sink, request.started(1, '2026-11-03T10:00:00.000Z', primary));
     }
     // Synchronously, before any microtask: two full batches are committed, five events still queued.
-    const db = store.open();
+    const db = store.connection.open();
     expect(db.prepare('SELECT COUNT(*) AS n FROM invocations').get()).toEqual({ n: 20 });
   });
 
   it('completes a row started by an earlier batch, even one this sink did not insert', async () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const first = sinkFor(store).sink;
     const request = new RequestEvents();
     deliver(first, request.started(1, '2026-11-03T10:00:00.000Z', primary));
@@ -384,10 +386,10 @@ describe('the SQLite sink', () => {
   });
 
   it('reports a database it cannot use once, and never throws into the request', async () => {
-    const store = temporary.store();
-    store.open().pragma('user_version = 99');
-    store.close();
-    const reopened = temporary.track(new (store.constructor as typeof TelemetryStore)({ path: store.path }));
+    const store = temporary.sqlite();
+    store.connection.open().pragma('user_version = 99');
+    await store.close();
+    const reopened = temporary.track(new SqliteTelemetryStore({ path: store.location }));
     const { sink, warnings } = sinkFor(reopened);
     const request = new RequestEvents();
     expect(() => play(sink, request.success('2026-11-03T10:00:00.000Z', primary))).not.toThrow();
@@ -403,11 +405,11 @@ describe('the SQLite sink', () => {
   });
 
   it('commits queued work when the process exits before the microtask runs', () => {
-    const store = temporary.store();
+    const store = temporary.sqlite();
     const { sink } = sinkFor(store);
     deliver(sink, new RequestEvents().started(1, '2026-11-03T10:00:00.000Z', primary));
     expect(process.listeners('exit')).toContain(commitQueuedTelemetry);
     commitQueuedTelemetry();
-    expect(store.open().prepare('SELECT COUNT(*) AS n FROM invocations').get()).toEqual({ n: 1 });
+    expect(store.connection.open().prepare('SELECT COUNT(*) AS n FROM invocations').get()).toEqual({ n: 1 });
   });
 });
