@@ -168,10 +168,13 @@ describe('config commands', () => {
     expect(ok.stdout.toString()).toContain('config OK');
   });
 
-  it('show prints ${VAR} references, never their values', async () => {
+  it('show prints ${VAR} references, never their values, and a password written in a URL redacted', async () => {
     const dir = writeConfig(temporaryDir('show'), {
       tools: { 'stand-in': { env: { API_TOKEN: '${SECRET_TOKEN}' } } },
       agents,
+      extraFiles: {
+        'llm-service.yaml': 'version: 1\ntelemetry:\n  url: postgresql://team:pg-s3cret@db:5432/telemetry\n',
+      },
     });
     const { env } = isolatedHome();
     const run = await runCli(['config', 'show', '--config-dir', dir], {
@@ -180,6 +183,8 @@ describe('config commands', () => {
     expect(run.code).toBe(0);
     expect(run.stdout.toString()).toContain('${SECRET_TOKEN}');
     expect(run.stdout.toString()).not.toContain('sk-very-secret');
+    expect(run.stdout.toString()).toContain('postgresql://team:');
+    expect(run.stdout.toString()).not.toContain('pg-s3cret');
   });
 
   it('a project config runs only once trusted, and again needs trust after a change', async () => {

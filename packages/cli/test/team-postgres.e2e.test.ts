@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,8 +15,18 @@ import {
   writeConfig,
 } from './support/cli.js';
 
-// Under CI=true a PostgreSQL that cannot run throws here: these tests fail there, never skip.
-const skipReason = await postgresSkipReason();
+/**
+ * Each "machine" runs under its own host name, in a UTS namespace of its own (`unshare --uts`, which needs root, as
+ * CI runs). Under CI=true neither a PostgreSQL that cannot run nor a missing `unshare` skips: the tests fail there.
+ */
+function unshareSkipReason(): string | undefined {
+  const probe = spawnSync('unshare', ['--uts', 'true']);
+  if (probe.status === 0) return undefined;
+  const reason = `(unshare --uts is not permitted here: ${probe.error?.message ?? probe.stderr.toString().trim()})`;
+  if (process.env.CI === 'true') throw new Error(`team tests cannot run in CI: ${reason}`);
+  return reason;
+}
+const skipReason = (await postgresSkipReason()) ?? unshareSkipReason();
 
 const storePlugin = join(repoRoot, 'packages/store-postgres/dist/index.js');
 const lease = 3;
@@ -178,7 +188,7 @@ describe.skipIf(skipReason !== undefined)(`one budget for a team on PostgreSQL $
     }
     expect(admitted, 'the budget came back within the lease').toBeDefined();
     expect(Date.now() - killedAt).toBeLessThan((lease + 5) * 1000);
-    expect(await query("SELECT status FROM llm_service.reservations ORDER BY created_at LIMIT 1", db)).toBe(
+    expect(await query('SELECT status FROM llm_service.reservations ORDER BY created_at LIMIT 1', db)).toBe(
       'expired',
     );
   }, 120_000);
@@ -193,7 +203,8 @@ describe.skipIf(skipReason !== undefined)(`one budget for a team on PostgreSQL $
       `telemetry:\n  store: ${store}\n  url: \${LLM_SERVICE_DATABASE_URL}\n`;
     writeFileSync(join(alone.dir, 'llm-service.yaml'), sqliteConfig('sqlite'));
     for (let index = 0; index < 3; index++) expect((await exec(alone)).code).toBe(0);
-    const migrate = () => runCli(['telemetry', 'migrate', '--to', 'postgres', '--config-dir', alone.dir], { env: alone.env });
+    const migrate = () =>
+      runCli(['telemetry', 'migrate', '--to', 'postgres', '--config-dir', alone.dir], { env: alone.env });
     const first = await migrate();
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -252,7 +263,10 @@ describe.skipIf(skipReason !== undefined)(`one budget for a team on PostgreSQL $
       await query('SELECT status, COUNT(*) FROM llm_service.invocations GROUP BY status ORDER BY status', db),
     ).toBe('success|3');
     expect(
-      await query('SELECT COUNT(*) FROM llm_service.invocations GROUP BY invocation_id, attempt HAVING COUNT(*) > 1', db),
+      await query(
+        'SELECT COUNT(*) FROM llm_service.invocations GROUP BY invocation_id, attempt HAVING COUNT(*) > 1',
+        db,
+      ),
     ).toBe('');
     expect(readdirSync(running.spool)).toEqual([]);
   }, 120_000);

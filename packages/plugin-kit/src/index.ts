@@ -106,8 +106,4 @@ export {
   type FileInside,
 } from './files/write-file-inside.js';
 export { epochToIsoTime, planWindowStatus } from './limits/plan-limits.js';
-export {
-  parseSpendScope,
-  type ParsedSpendScope,
-  type SpendScopeKind,
-} from './spend/spend-scope.js';
+export { parseSpendScope, type ParsedSpendScope, type SpendScopeKind } from './spend/spend-scope.js';

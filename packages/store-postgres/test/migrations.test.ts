@@ -71,6 +71,38 @@ describe.skipIf(skipReason !== undefined)(`migrations and connections ${skipReas
     expect(await store.count()).toBe(0);
   });
 
+  it('rejects a query in flight when the server dies under it, without ending the process', async () => {
+    const url = await postgres.database();
+    const store = postgres.open(url);
+    expect(await store.count()).toBe(0);
+    const database = new URL(url).pathname.slice(1);
+    // Another session locks the reservations, so the store's query waits in the server on a checked-out connection:
+    // pg-pool does not listen to such a connection's errors, and an unhandled one would end this process.
+    const locker = postgres.server
+      .sql(
+        `BEGIN; LOCK TABLE llm_service.reservations IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60); COMMIT;`,
+        database,
+      )
+      .catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Its outcome is taken at once: it settles while the server stops, before the assertion below.
+    const waiting = store
+      .heldReservations(() => false, new Date())
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await postgres.server.stop();
+    try {
+      expect(await waiting).toMatchObject({ code: PostgresStoreErrorCode.connect });
+      await locker;
+    } finally {
+      await postgres.server.start();
+    }
+    expect(await store.count()).toBe(0);
+  });
+
   it('keeps the password out of the location, in the URL or its parameters', () => {
     const store = new PostgresTelemetryStore({
       url: 'postgres://team:pw@db.example:6543/llm?password=other&sslmode=require',

@@ -8,7 +8,7 @@ export const telemetrySectionSchema = z.strictObject({
    */
   store: z
     .string()
-    .regex(/^[a-z][a-z0-9-]*$/, 'a store kind: sqlite, postgres, or a store plugin\'s')
+    .regex(/^[a-z][a-z0-9-]*$/, "a store kind: sqlite, postgres, or a store plugin's")
     .default('sqlite'),
   /** The database URL of a store plugin, usually `${LLM_SERVICE_DATABASE_URL}` so no password is in the file. */
   url: z.string().min(1).optional(),

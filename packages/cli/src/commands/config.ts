@@ -29,7 +29,13 @@ export async function runConfigValidate(
   return 0;
 }
 
-/** Prints the files as written: `${VAR}` references stay references, so no secret is ever shown. */
+/** A URL's password written into a file (`postgresql://team:secret@db`), but not a `${VAR}` reference. */
+const urlPassword = /([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)(?!\$\{)([^\s@]+)@/gi;
+
+/**
+ * Prints the files as written: `${VAR}` references stay references, so no secret is ever shown; a password written
+ * into a URL itself (a team's database) is shown redacted.
+ */
 export async function runConfigShow(options: { configDir?: string }, context: CliContext): Promise<number> {
   const location = kernelFor(options, context).configLocation();
   const sources = readConfigSources(location.dir, location.source, context.io.cwd);
@@ -37,9 +43,8 @@ export async function runConfigShow(options: { configDir?: string }, context: Cl
   for (const name of Object.values(configFileNames)) {
     const source = sources.files.get(name);
     if (!source) continue;
-    context.io.stdout.write(
-      `\n# --- ${name} ---\n${source.text.endsWith('\n') ? source.text : `${source.text}\n`}`,
-    );
+    const text = source.text.replace(urlPassword, '$1[REDACTED]@');
+    context.io.stdout.write(`\n# --- ${name} ---\n${text.endsWith('\n') ? text : `${text}\n`}`);
   }
   return 0;
 }

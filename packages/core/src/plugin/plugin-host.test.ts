@@ -127,8 +127,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.9.0 in this core: 1.9 added plan windows (billing, limits readings, PlanWindowsV1, resumeAt)', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.9.0');
+  it('is 1.10.0 in this core: 1.10 made telemetry storage a contract (TelemetryStoreV1 and its providers)', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.10.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -141,7 +141,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.9.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.10.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);

@@ -1,11 +1,18 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type * as TiktokenLite from 'js-tiktoken/lite';
 import type O200kBase from 'js-tiktoken/ranks/o200k_base';
-import { BpeTable, createBpeCounter, loadBpeTable } from './bpe-counter.js';
+import {
+  BpeTable,
+  LAZY_MAX_TEXT_CHARS,
+  LazyBpeTable,
+  asciiPattern,
+  createBpeCounter,
+  loadBpeTable,
+} from './bpe-counter.js';
 import { O200K_CACHE_FILE, o200kCounter } from './estimate.js';
 
 const load = createRequire(import.meta.url);
@@ -43,6 +50,74 @@ describe('the counting BPE encoder', () => {
     expect(count(document)).toBe(reference.encode(document).length);
   });
 
+  it('splits ASCII text with the ASCII form of the pattern into exactly the pieces of the Unicode one', () => {
+    const ascii = asciiPattern(ranks.pat_str);
+    expect(ascii).toBeDefined();
+    expect(ascii).not.toMatch(/\\p/i);
+    // Each property class the rewrite knows matches exactly these ASCII characters.
+    const allAscii = Array.from({ length: 128 }, (_, code) => String.fromCharCode(code));
+    const classes: Record<string, string> = {
+      L: 'A-Za-z',
+      Lu: 'A-Z',
+      Ll: 'a-z',
+      Lt: '',
+      Lm: '',
+      Lo: '',
+      M: '',
+      N: '0-9',
+    };
+    for (const [name, range] of Object.entries(classes)) {
+      const property = new RegExp(`\\p{${name}}`, 'u');
+      const expected = range === '' ? [] : allAscii.filter((char) => new RegExp(`[${range}]`).test(char));
+      expect(
+        allAscii.filter((char) => property.test(char)),
+        name,
+      ).toEqual(expected);
+    }
+    const unicode = new RegExp(ranks.pat_str, 'gu');
+    const rewritten = new RegExp(ascii!, 'g');
+    const pieces = (text: string, pattern: RegExp) => Array.from(text.matchAll(pattern), (match) => match[0]);
+    // Random ASCII text weighted towards what the pattern distinguishes: cases, digits, apostrophe suffixes,
+    // whitespace of every kind, punctuation, slashes and line ends.
+    const parts = [
+      ...allAscii,
+      "'s",
+      "'S",
+      "'re",
+      "'LL",
+      "'d",
+      ' ',
+      ' ',
+      '  ',
+      '\r\n',
+      '\n\n',
+      '\t',
+      '/',
+      'ab',
+      'AB',
+      '123',
+    ];
+    let seed = 7;
+    const random = (limit: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % limit;
+    };
+    for (let round = 0; round < 2000; round++) {
+      let text = '';
+      for (let index = random(40); index >= 0; index--) text += parts[random(parts.length)];
+      expect(pieces(text, rewritten), JSON.stringify(text)).toEqual(pieces(text, unicode));
+    }
+    for (const text of samples) expect(count(text)).toBe(reference.encode(text).length);
+  });
+
+  it('rewrites only patterns it fully understands', () => {
+    expect(asciiPattern('\\p{N}{1,3}|[^\\s\\p{L}]+')).toBe('[0-9]{1,3}|[^\\sA-Za-z]+');
+    expect(asciiPattern('\\p{Greek}+')).toBeUndefined();
+    expect(asciiPattern('[^\\P{L}]')).toBeUndefined();
+    expect(asciiPattern('\\p{M}+')).toBeUndefined();
+    expect(asciiPattern('[\\p{M}]')).toBeUndefined();
+  });
+
   it('counts special-token text as ordinary text instead of throwing', () => {
     expect(() => reference.encode('a <|endoftext|> b')).toThrow();
     expect(count('a <|endoftext|> b')).toBe(reference.encode('a <|endoftext|> b', [], []).length);
@@ -57,15 +132,54 @@ describe('the counting BPE encoder', () => {
       built++;
       return ranks;
     };
-    const first = loadBpeTable(loadRanks, file);
+    const stale = join(dir, 'nested', 'old-format.bin');
+    mkdirSync(join(dir, 'nested'));
+    writeFileSync(stale, 'an earlier format');
+    const first = loadBpeTable(loadRanks, file, [stale]);
     const second = loadBpeTable(loadRanks, file);
     expect(built).toBe(1);
-    expect(Buffer.compare(readFileSync(file), first.buffer)).toBe(0);
+    expect(first).toBeInstanceOf(BpeTable);
+    expect(Buffer.compare(readFileSync(file), (first as BpeTable).buffer)).toBe(0);
+    expect(existsSync(stale)).toBe(false);
+    expect(second).toBeInstanceOf(LazyBpeTable);
     expect(createBpeCounter(second)(samples[3]!)).toBe(count(samples[3]!));
     expect(second.pattern).toBe(ranks.pat_str);
     writeFileSync(file, 'garbage');
     expect(createBpeCounter(loadBpeTable(loadRanks, file))('hello world')).toBe(2);
     expect(built).toBe(2);
+    // A table cut short (a full disk, another program) is not trusted either.
+    writeFileSync(file, readFileSync(file).subarray(0, 1_000_000));
+    expect(createBpeCounter(loadBpeTable(loadRanks, file))('hello world')).toBe(2);
+    expect(built).toBe(3);
+  });
+
+  it('counts from the saved file as from the table in memory, reading the whole file only for much text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-service-bpe-'));
+    dirs.push(dir);
+    const file = join(dir, 'table.bin');
+    writeFileSync(file, table.buffer);
+    const lazy = LazyBpeTable.open(file);
+    const lazyCount = createBpeCounter(lazy);
+    const prompt = 'Summarise the design of a rate limiter in three sentences.';
+    expect(lazyCount(prompt)).toBe(reference.encode(prompt).length);
+    // A short text reads a few pages of the 7.7 MB table.
+    expect(lazy.reading).toEqual({ pages: expect.any(Number) as number });
+    expect((lazy.reading as { pages: number }).pages).toBeLessThan(60);
+    for (const text of samples) expect(lazyCount(text), text).toBe(count(text));
+    // A long text reads it whole, at once, and counts the same.
+    const document = samples.join('\n').repeat(40);
+    expect(document.length).toBeGreaterThan(LAZY_MAX_TEXT_CHARS);
+    const whole = LazyBpeTable.open(file);
+    expect(createBpeCounter(whole)(document)).toBe(count(document));
+    expect(whole.reading).toBe('whole');
+    // Many short texts too, once they have read LAZY_MAX_PAGES pages one by one.
+    const manyTable = LazyBpeTable.open(file);
+    const many = createBpeCounter(manyTable);
+    const words = document.split(/\s+/);
+    expect(words.reduce((sum, word) => sum + many(word), 0)).toBe(
+      words.reduce((sum, word) => sum + count(word), 0),
+    );
+    expect(manyTable.reading).toBe('whole');
   });
 
   it('o200kCounter uses and fills the cache directory', async () => {

@@ -86,11 +86,15 @@ function billingOf(candidate: Candidate, context: Pick<PolicyContext, 'config'>)
 function cannotHoldError(hard: readonly ApplicableBudget[], cause: unknown): Error {
   if (!isLlmServiceError(cause)) return cause instanceof Error ? cause : new Error(String(cause));
   const budgets = hard.map(describeBudget).join(', ');
-  return new LlmServiceError(cause.code, `${budgets} cannot be checked, so the request is blocked: ${cause.message}`, {
-    cause,
-    exitCode: cause.exitCode,
-    ...(cause.hint === undefined ? {} : { hint: cause.hint }),
-  });
+  return new LlmServiceError(
+    cause.code,
+    `${budgets} cannot be checked, so the request is blocked: ${cause.message}`,
+    {
+      cause,
+      exitCode: cause.exitCode,
+      ...(cause.hint === undefined ? {} : { hint: cause.hint }),
+    },
+  );
 }
 
 function describeBudget(entry: ApplicableBudget): string {
@@ -219,7 +223,9 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
         const reason = error instanceof Error ? error.message : String(error);
         notices.push(
           `${describeBudget(entry)} cannot be checked (${reason}); ` +
-            (budget.mode === 'soft' ? 'being soft, it is not enforced for this request' : 'being hard, it blocks'),
+            (budget.mode === 'soft'
+              ? 'being soft, it is not enforced for this request'
+              : 'being hard, it blocks'),
         );
         continue;
       }

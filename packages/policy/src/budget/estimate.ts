@@ -136,7 +136,7 @@ const o200kCounters = new Map<string, Promise<TokenCounter>>();
 
 /**
  * The o200k_base vocabulary of js-tiktoken as a counter (same counts as js-tiktoken's encoder; see bpe-counter).
- * The vocabulary's table is read from `cacheDir` when a previous process saved it there (a few milliseconds), else
+ * The vocabulary's table is used from `cacheDir` when a previous process saved it there (reading what it needs), else
  * built from js-tiktoken's rank file (a few hundred milliseconds) and saved. Loaded once per process and directory.
  */
 export function o200kCounter(options: { cacheDir?: string | undefined } = {}): Promise<TokenCounter> {
@@ -148,8 +148,10 @@ export function o200kCounter(options: { cacheDir?: string | undefined } = {}): P
       const load = createRequire(import.meta.url);
       // The CommonJS build of the ranks exports the table itself, not a `default`.
       const loadRanks = () => load('js-tiktoken/ranks/o200k_base') as typeof O200kBase;
-      const cacheFile = options.cacheDir ? join(options.cacheDir, O200K_CACHE_FILE) : undefined;
-      return createBpeCounter(loadBpeTable(loadRanks, cacheFile));
+      const { cacheDir } = options;
+      const cacheFile = cacheDir ? join(cacheDir, O200K_CACHE_FILE) : undefined;
+      const stale = cacheDir ? O200K_STALE_CACHE_FILES.map((name) => join(cacheDir, name)) : [];
+      return createBpeCounter(loadBpeTable(loadRanks, cacheFile, stale));
     })();
     o200kCounters.set(key, counter);
   }
@@ -157,7 +159,9 @@ export function o200kCounter(options: { cacheDir?: string | undefined } = {}): P
 }
 
 /** The cache file of the o200k_base table; the name changes with js-tiktoken's vocabulary version and our format. */
-export const O200K_CACHE_FILE = 'o200k_base-js-tiktoken-1.0.21-v1.bin';
+export const O200K_CACHE_FILE = 'o200k_base-js-tiktoken-1.0.21-v2.bin';
+/** Caches of earlier formats (7.7 MB each), removed when the current one is saved. */
+const O200K_STALE_CACHE_FILES = ['o200k_base-js-tiktoken-1.0.21-v1.bin'];
 
 export interface CostEstimate {
   inputTokens: number;

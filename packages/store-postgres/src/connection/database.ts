@@ -204,6 +204,11 @@ export class Database {
   async #withRawClient<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#poolNow().connect();
     let broken = false;
+    // pg-pool listens for a client's errors only while it is idle: a server lost while the client is checked out
+    // would otherwise end the process with an unhandled 'error' event. The query in flight rejects with its own
+    // error, which is what reaches the caller (and telemetry's spool).
+    const ignore = () => undefined;
+    client.on('error', ignore);
     try {
       if (!this.#configured.has(client)) {
         await client.query("SELECT set_config('llm_service.project', $1, false)", [this.project]);
@@ -214,6 +219,7 @@ export class Database {
       broken = isConnectionFailure(error);
       throw error;
     } finally {
+      client.off('error', ignore);
       client.release(broken);
     }
   }

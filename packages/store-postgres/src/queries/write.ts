@@ -121,7 +121,12 @@ export async function writeAttempts(client: ClientBase, batch: readonly AttemptW
   for (const { kind, row } of writes) {
     const key = `${row.attempt}:${row.invocationId}`;
     const keepsBilling = row.billing === null;
-    if (kind !== runKind || keepsBilling !== runKeepsBilling || keys.has(key) || run.length >= rowsPerStatement)
+    if (
+      kind !== runKind ||
+      keepsBilling !== runKeepsBilling ||
+      keys.has(key) ||
+      run.length >= rowsPerStatement
+    )
       await flush();
     runKind = kind;
     runKeepsBilling = keepsBilling;

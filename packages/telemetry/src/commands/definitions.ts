@@ -85,7 +85,10 @@ export const migrateCommand: CommandV1 = {
       description:
         'its database URL (default: telemetry.url, then $LLM_SERVICE_DATABASE_URL); prefer the variable: a URL here is visible to other users of the machine',
     },
-    { flags: '--from <path>', description: 'the SQLite file to copy (default: telemetry.db_path or its default)' },
+    {
+      flags: '--from <path>',
+      description: 'the SQLite file to copy (default: telemetry.db_path or its default)',
+    },
   ],
   async run(input) {
     const { runMigrate } = await import('./run-migrate.js');

@@ -115,7 +115,9 @@ export async function runMigrate(input: CommandInput): Promise<number> {
     return 0;
   }
   const url =
-    options.url ?? (settings.store === options.to ? settings.url : undefined) ?? process.env.LLM_SERVICE_DATABASE_URL;
+    options.url ??
+    (settings.store === options.to ? settings.url : undefined) ??
+    process.env.LLM_SERVICE_DATABASE_URL;
   if (url === undefined) {
     throw new UsageError(`telemetry migrate --to ${options.to} needs the database's URL`, {
       hint: 'set LLM_SERVICE_DATABASE_URL, or telemetry.url in llm-service.yaml, or pass --url',

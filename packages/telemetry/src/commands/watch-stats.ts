@@ -112,7 +112,9 @@ export async function watchStats(
       if (identity !== storeIdentity) {
         void store?.close();
         store =
-          identity === undefined ? undefined : new SqliteTelemetryStore({ path: databasePath, create: false });
+          identity === undefined
+            ? undefined
+            : new SqliteTelemetryStore({ path: databasePath, create: false });
         storeIdentity = identity;
       }
       if (!stopWatching && existsSync(dirname(databasePath)))

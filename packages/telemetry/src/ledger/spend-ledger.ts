@@ -180,11 +180,17 @@ export class SpendLedger implements SpendLedgerV1 {
   }
 
   async release(reservation: Reservation): Promise<void> {
-    await this.#store.closeReservation(reservation.id, { status: 'released', actualUsd: null, at: this.#now() });
+    await this.#store.closeReservation(reservation.id, {
+      status: 'released',
+      actualUsd: null,
+      at: this.#now(),
+    });
   }
 
   /** Reservations still held (after expiring stale ones), for `budget` and tests. */
-  async held(): Promise<{ id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string[] }[]> {
+  async held(): Promise<
+    { id: string; estimateUsd: number; pid: number; billing: Billing; scopes: string[] }[]
+  > {
     const now = this.#now();
     const held = await this.#store.heldReservations((reservation) => this.#isExpired(reservation, now), now);
     return held.map((reservation) => ({

@@ -113,7 +113,9 @@ export class TelemetryQuery implements TelemetryQueryV1 {
 
   /** Attempts whose baseline is known: what the agent's requested model would have cost, and what ran (both from
    * the price table, so they compare like with like). */
-  async savings(filter: InvocationFilter): Promise<{ baselineUsd: number; actualUsd: number; invocations: number }> {
+  async savings(
+    filter: InvocationFilter,
+  ): Promise<{ baselineUsd: number; actualUsd: number; invocations: number }> {
     await this.#options.beforeRead?.();
     const [whole] = await this.#store.savings(filter);
     return whole

@@ -56,7 +56,10 @@ export class DeferredStore implements TelemetryStoreV1 {
   reserve(request: StoreReserveRequestV1) {
     return this.#call((store) => store.reserve(request));
   }
-  closeReservation(id: string, outcome: { status: 'settled' | 'released'; actualUsd: number | null; at: Date }) {
+  closeReservation(
+    id: string,
+    outcome: { status: 'settled' | 'released'; actualUsd: number | null; at: Date },
+  ) {
     return this.#call((store) => store.closeReservation(id, outcome));
   }
   renewLeases(holder: ReservationHolderV1, leaseUntil: Date) {

@@ -29,9 +29,13 @@ function missingProviderError(kind: string): TelemetryError {
 
 /** The error for a store plugin's kind without `telemetry.url`. */
 function missingUrlError(kind: string): TelemetryError {
-  return new TelemetryError(TelemetryErrorCode.open, `telemetry.store is '${kind}', but telemetry.url is not set`, {
-    hint: 'set telemetry.url in llm-service.yaml, e.g. url: ${LLM_SERVICE_DATABASE_URL}',
-  });
+  return new TelemetryError(
+    TelemetryErrorCode.open,
+    `telemetry.store is '${kind}', but telemetry.url is not set`,
+    {
+      hint: 'set telemetry.url in llm-service.yaml, e.g. url: ${LLM_SERVICE_DATABASE_URL}',
+    },
+  );
 }
 
 export interface OpenedStore {

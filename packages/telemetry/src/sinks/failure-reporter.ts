@@ -65,7 +65,9 @@ export class FailureReporter {
     if (writes === 0 && unreadable === 0) return;
     try {
       if (unreadable > 0)
-        this.logger.warn(`${this.what}: ${unreadable} line(s) of ${spoolPath} could not be read and were dropped`);
+        this.logger.warn(
+          `${this.what}: ${unreadable} line(s) of ${spoolPath} could not be read and were dropped`,
+        );
     } catch {
       // As above.
     }

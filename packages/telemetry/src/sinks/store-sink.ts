@@ -371,9 +371,11 @@ export class StoreSink implements TelemetrySinkV1 {
         const hasher = (this.#hasher ??= new PromptHasher(await this.#store.promptKey()));
         // What an earlier run spooled goes first, once a run: the store is reachable again.
         this.#replayed ??= this.#spool
-          ? this.#spool.replay((spooled) => this.#store.write(this.#keyed(spooled, hasher))).then(
-              (result) => this.#reporter.replayed(result.replayed, result.unreadable, this.#spool!.path),
-            )
+          ? this.#spool
+              .replay((spooled) => this.#store.write(this.#keyed(spooled, hasher)))
+              .then((result) =>
+                this.#reporter.replayed(result.replayed, result.unreadable, this.#spool!.path),
+              )
           : Promise.resolve();
         await this.#replayed.catch(() => {
           // Still unreachable, or a write of it refused: it stays spooled, and the next run tries again.
@@ -405,7 +407,10 @@ export class StoreSink implements TelemetrySinkV1 {
       }
     }
     this.#lostSinceFlush = true;
-    this.#reporter.report(cause ?? new Error('the process exited before the store confirmed the write'), batch.length);
+    this.#reporter.report(
+      cause ?? new Error('the process exited before the store confirmed the write'),
+      batch.length,
+    );
   }
 
   #hasherNow(): PromptHasher {

@@ -81,7 +81,9 @@ export function attemptWriter(db: Database): (batch: readonly AttemptWriteV1[]) 
   const end = db.prepare<Bound>(upsertEndSql(false));
   const endKeepingBilling = db.prepare<Bound>(upsertEndSql(true));
   const idOf = db.prepare<[string, number], { id: number }>(idOfSql);
-  const content = db.prepare('INSERT OR REPLACE INTO invocation_content (invocation_row, answer) VALUES (?, ?)');
+  const content = db.prepare(
+    'INSERT OR REPLACE INTO invocation_content (invocation_row, answer) VALUES (?, ?)',
+  );
   const write = db.transaction((batch: readonly AttemptWriteV1[]) => {
     for (const { kind, row } of batch) {
       const statement = kind === 'start' ? start : row.billing === null ? endKeepingBilling : end;

@@ -43,7 +43,10 @@ export function pruneIn(db: Database, request: PruneRequestV1): PruneResultV1 {
   const planWindowObservations = db
     .transaction(() => {
       // A hold that ended is no longer read; one still in force is kept, even when the date is later than its end.
-      db.prepare('DELETE FROM tool_holds WHERE until < ? AND until <= ?').run(cutoff, request.now.toISOString());
+      db.prepare('DELETE FROM tool_holds WHERE until < ? AND until <= ?').run(
+        cutoff,
+        request.now.toISOString(),
+      );
       return db.prepare('DELETE FROM plan_window_observations WHERE observed_at < ?').run(cutoff).changes;
     })
     .immediate();

@@ -150,7 +150,11 @@ export function selectAggregate(db: Database, request: StoreAggregateRequestV1):
   return rows.map(toAggregateRow);
 }
 
-export function selectSavings(db: Database, filter: InvocationFilter, by?: 'reason' | 'agent'): SavingsRowV1[] {
+export function selectSavings(
+  db: Database,
+  filter: InvocationFilter,
+  by?: 'reason' | 'agent',
+): SavingsRowV1[] {
   const where = filterSql(filter);
   if (by === undefined) {
     const whole = db
@@ -172,10 +176,15 @@ export function selectSavings(db: Database, filter: InvocationFilter, by?: 'reas
     .all(...where.parameters) as SavingsRowV1[];
 }
 
-export function selectLatency(db: Database, filter: InvocationFilter): { average: number | null; p95: number | null } {
+export function selectLatency(
+  db: Database,
+  filter: InvocationFilter,
+): { average: number | null; p95: number | null } {
   const where = filterSql({ ...filter, status: 'success' });
   const row = db
-    .prepare(`SELECT AVG(latency_ms) AS average, ${p95Sql('latency_ms')} AS p95 FROM invocations WHERE ${where.sql}`)
+    .prepare(
+      `SELECT AVG(latency_ms) AS average, ${p95Sql('latency_ms')} AS p95 FROM invocations WHERE ${where.sql}`,
+    )
     .get(...where.parameters) as { average: number | null; p95: number | null };
   return { average: row.average === null ? null : Math.round(row.average), p95: row.p95 };
 }

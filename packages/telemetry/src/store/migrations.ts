@@ -218,7 +218,8 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 8,
-    description: 'invocations: one row an attempt, so a write replayed from a spool or another store is harmless',
+    description:
+      'invocations: one row an attempt, so a write replayed from a spool or another store is harmless',
     up(db) {
       db.exec(`
         -- Rows of one attempt written twice (only ever by a fault) keep the latest.

@@ -62,8 +62,7 @@ export class MissingDatabaseError extends Error {
 /** The database's secret, with which prompt hashes are keyed (created by the first migration). */
 export function promptSecret(db: Database, path: string): string {
   const row = db.prepare('SELECT value FROM meta WHERE key = ?').get(promptHashSecretKey) as
-    | { value: string }
-    | undefined;
+    { value: string } | undefined;
   if (!row) throw new TelemetryError(TelemetryErrorCode.open, `the telemetry database ${path} has no secret`);
   return row.value;
 }
@@ -109,11 +108,15 @@ export class TelemetryStore {
         }
       }
     }
-    const Driver = loadDriver();
+    const driver = loadDriver();
     const busyTimeoutMs = this.#options.busyTimeoutMs ?? defaultBusyTimeoutMs;
     let db: Database | undefined;
     try {
-      db = new Driver(path, { timeout: busyTimeoutMs, fileMustExist: path !== ':memory:' });
+      db = new driver.Database(path, {
+        timeout: busyTimeoutMs,
+        fileMustExist: path !== ':memory:',
+        ...(driver.nativeBinding === undefined ? {} : { nativeBinding: driver.nativeBinding }),
+      });
       applyPragmas(db, busyTimeoutMs);
       migrate(db, path, this.#options.migrations);
     } catch (error) {
