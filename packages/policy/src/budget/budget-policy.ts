@@ -218,15 +218,15 @@ export class BudgetPolicy implements PolicyV2<Reservation> {
           ...(budget.timezone ? { timezone: budget.timezone } : {}),
         });
       } catch (error) {
-        // Spend that cannot be read (a damaged or unreachable database) only silences the alert; a hard limit still
-        // fails closed, in `reserve`. Said either way, so the user knows which budgets this request ran without.
-        const reason = error instanceof Error ? error.message : String(error);
-        notices.push(
-          `${describeBudget(entry)} cannot be checked (${reason}); ` +
-            (budget.mode === 'soft'
-              ? 'being soft, it is not enforced for this request'
-              : 'being hard, it blocks'),
-        );
+        // Spend that cannot be read (a damaged or unreachable database) silences the alert. A hard limit still fails
+        // closed, in `reserve`, whose error says why; a soft one is said here, so the user knows the request ran
+        // without it.
+        if (budget.mode === 'soft') {
+          const reason = error instanceof Error ? error.message : String(error);
+          notices.push(
+            `${describeBudget(entry)} cannot be checked (${reason}); being soft, it is not enforced for this request`,
+          );
+        }
         continue;
       }
       const projected = spentUsd + estimateUsd;

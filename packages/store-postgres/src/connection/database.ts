@@ -191,6 +191,10 @@ export class Database {
       allowExitOnIdle: true,
       idleTimeoutMillis: 10_000,
       connectionTimeoutMillis: 10_000,
+      // A server that stops answering mid-query (a network partition sends no reset) would otherwise hold `exec` at
+      // its end for minutes: the query fails instead, and telemetry spools what it was writing.
+      query_timeout: 30_000,
+      keepAlive: true,
       application_name: 'llm-service',
       types,
     });
