@@ -106,4 +106,5 @@ export {
   type FileInside,
 } from './files/write-file-inside.js';
 export { epochToIsoTime, planWindowStatus } from './limits/plan-limits.js';
+export { heldReservationFromRow, type HeldReservationRow } from './spend/held-reservation.js';
 export { parseSpendScope, type ParsedSpendScope, type SpendScopeKind } from './spend/spend-scope.js';

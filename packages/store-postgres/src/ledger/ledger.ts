@@ -1,5 +1,4 @@
 import type {
-  Billing,
   HeldReservationV1,
   ReservationHolderV1,
   ReserveOutcome,
@@ -8,6 +7,7 @@ import type {
   StoreReserveRequestV1,
 } from '@llm-service/spec';
 import type { ClientBase } from 'pg';
+import { heldReservationFromRow, type HeldReservationRow } from '@llm-service/plugin-kit';
 import { Parameters } from '../queries/filter.js';
 import { schemaName } from '../schema/migrations.js';
 import { scopeSql } from './scopes.js';
@@ -36,42 +36,6 @@ export async function spentIn(client: ClientBase, query: SpendQueryV1): Promise<
   return result.rows[0]?.spent ?? 0;
 }
 
-interface HeldRow {
-  id: string;
-  scopes: string[];
-  estimateUsd: number;
-  billing: Billing;
-  pid: number;
-  host: string | null;
-  namespace: string | null;
-  startTime: string | null;
-  createdAt: string;
-  expiresAt: string;
-  leaseUntil: string | null;
-}
-
-function toHeld(row: HeldRow): HeldReservationV1 {
-  return {
-    id: row.id,
-    scopes: row.scopes,
-    estimateUsd: row.estimateUsd,
-    billing: row.billing,
-    pid: row.pid,
-    holder:
-      row.host === null
-        ? null
-        : {
-            pid: row.pid,
-            host: row.host,
-            ...(row.namespace === null ? {} : { namespace: row.namespace }),
-            ...(row.startTime === null ? {} : { startTime: row.startTime }),
-          },
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    leaseUntil: row.leaseUntil,
-  };
-}
-
 /** Held reservations (of the given scopes only, when given), oldest first. */
 async function selectHeld(client: ClientBase, scopes?: readonly string[]): Promise<HeldReservationV1[]> {
   const parameters = new Parameters();
@@ -79,7 +43,7 @@ async function selectHeld(client: ClientBase, scopes?: readonly string[]): Promi
     scopes === undefined
       ? ''
       : `AND r.id IN (SELECT reservation_id FROM ${schemaName}.reservation_scopes WHERE scope = ANY(${parameters.add([...scopes])}::text[]))`;
-  const result = await client.query<HeldRow>(
+  const result = await client.query<HeldReservationRow>(
     `SELECT r.id, COALESCE(array_agg(s.scope ORDER BY s.scope) FILTER (WHERE s.scope IS NOT NULL), '{}') AS scopes,
        r.estimate_usd AS "estimateUsd", r.billing, r.pid, r.host, r.pid_namespace AS namespace,
        r.pid_start AS "startTime", r.created_at AS "createdAt", r.expires_at AS "expiresAt",
@@ -89,7 +53,7 @@ async function selectHeld(client: ClientBase, scopes?: readonly string[]): Promi
      GROUP BY r.id ORDER BY r.created_at, r.id`,
     parameters.values,
   );
-  return result.rows.map(toHeld);
+  return result.rows.map(heldReservationFromRow);
 }
 
 /** Marks the reservations `isExpired` judges so as expired (in id order, so two expirers lock rows alike). */

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { CommandInput, TelemetryStoreV1 } from '@llm-service/spec';
+import { telemetryStoreProviderToken, type CommandInput, type TelemetryStoreV1 } from '@llm-service/spec';
 import { openStore } from '../selection/open-store.js';
 import { resolveSettings, type TelemetrySettings } from '../store/paths.js';
 import type { TelemetrySection } from '../telemetry-schema.js';
@@ -40,17 +40,13 @@ export async function commandStore(
 ): Promise<TelemetryStoreV1 | undefined> {
   if (settings.store === 'sqlite' && !existsSync(settings.dbPath)) return undefined;
   const kernel = await input.kernel();
+  // SQLite needs neither the configuration nor a provider; a store plugin's store needs both.
   const config = settings.store === 'sqlite' ? undefined : await kernel.config();
-  const providers = new Map<symbol, unknown>();
-  if (config) {
-    const { telemetryStoreProviderToken } = await import('@llm-service/spec');
-    const token = telemetryStoreProviderToken(settings.store);
-    providers.set(token, await kernel.service(token));
-  }
+  const provider = config ? await kernel.service(telemetryStoreProviderToken(settings.store)) : undefined;
   return openStore(settings, {
     project: config?.project ?? 'default',
     configDir: config?.dir ?? process.cwd(),
     create: false,
-    provider: (token) => providers.get(token) as ReturnType<Parameters<typeof openStore>[1]['provider']>,
+    provider: () => provider,
   }).store;
 }

@@ -60,14 +60,11 @@ export class FailureReporter {
     }
   }
 
-  /** Says what a replay of the spool recorded, and what it could not read. */
-  replayed(writes: number, unreadable: number, spoolPath: string): void {
-    if (writes === 0 && unreadable === 0) return;
+  /** Says how many lines of the spool a replay could not read (and dropped). */
+  unreadableSpool(lines: number, spoolPath: string): void {
+    if (lines === 0) return;
     try {
-      if (unreadable > 0)
-        this.logger.warn(
-          `${this.what}: ${unreadable} line(s) of ${spoolPath} could not be read and were dropped`,
-        );
+      this.logger.warn(`${this.what}: ${lines} line(s) of ${spoolPath} could not be read and were dropped`);
     } catch {
       // As above.
     }

@@ -373,9 +373,7 @@ export class StoreSink implements TelemetrySinkV1 {
         this.#replayed ??= this.#spool
           ? this.#spool
               .replay((spooled) => this.#store.write(this.#keyed(spooled, hasher)))
-              .then((result) =>
-                this.#reporter.replayed(result.replayed, result.unreadable, this.#spool!.path),
-              )
+              .then((result) => this.#reporter.unreadableSpool(result.unreadable, this.#spool!.path))
           : Promise.resolve();
         await this.#replayed.catch(() => {
           // Still unreachable, or a write of it refused: it stays spooled, and the next run tries again.

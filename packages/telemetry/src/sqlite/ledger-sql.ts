@@ -6,6 +6,7 @@ import type {
   SpendQueryV1,
   StoreReserveRequestV1,
 } from '@llm-service/spec';
+import { heldReservationFromRow, type HeldReservationRow } from '@llm-service/plugin-kit';
 import type { Database } from '../store/driver.js';
 import { scopeSql } from './scope-sql.js';
 
@@ -44,20 +45,6 @@ function heldIn(db: Database, scope: string, billings: readonly Billing[]): numb
   ).held;
 }
 
-interface HeldRow {
-  id: string;
-  estimateUsd: number;
-  billing: Billing;
-  pid: number;
-  host: string | null;
-  namespace: string | null;
-  startTime: string | null;
-  createdAt: string;
-  expiresAt: string;
-  leaseUntil: string | null;
-  scopes: string | null;
-}
-
 export function selectHeld(db: Database): HeldReservationV1[] {
   const rows = db
     .prepare(
@@ -67,26 +54,10 @@ export function selectHeld(db: Database): HeldReservationV1[] {
        FROM reservations r LEFT JOIN reservation_scopes s ON s.reservation_id = r.id
        WHERE r.status = 'held' GROUP BY r.id ORDER BY r.created_at, r.id`,
     )
-    .all() as HeldRow[];
-  return rows.map((row) => ({
-    id: row.id,
-    scopes: row.scopes ? row.scopes.split('\n') : [],
-    estimateUsd: row.estimateUsd,
-    billing: row.billing,
-    pid: row.pid,
-    holder:
-      row.host === null
-        ? null
-        : {
-            pid: row.pid,
-            host: row.host,
-            ...(row.namespace === null ? {} : { namespace: row.namespace }),
-            ...(row.startTime === null ? {} : { startTime: row.startTime }),
-          },
-    createdAt: row.createdAt,
-    expiresAt: row.expiresAt,
-    leaseUntil: row.leaseUntil,
-  }));
+    .all() as (Omit<HeldReservationRow, 'scopes'> & { scopes: string | null })[];
+  return rows.map((row) =>
+    heldReservationFromRow({ ...row, scopes: row.scopes ? row.scopes.split('\n') : [] }),
+  );
 }
 
 /** Marks held reservations `isExpired` judges so as expired; call inside a write transaction. */
