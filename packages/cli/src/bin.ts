@@ -12,13 +12,19 @@ async function run(argv: readonly string[]): Promise<void> {
   const { loadMain } = await import('./compile-cache.js');
   // __dirname, not import.meta.url: this file runs as CommonJS, and a shimmed import.meta.url misreads a '#' or '?'
   // in the installation's path.
-  const loaded = loadMain(join(__dirname, 'main.cjs'), `cli-${cliVersion}`);
+  const loaded = loadMain(join(__dirname, 'main.cjs'), `cli-${cliVersion}-${commandOf(argv)}`);
   const code = await loaded.main(argv);
   process.exitCode = code;
   loaded.saveCache();
   // Nothing should keep the process alive after the command; if something does, exit anyway.
   setTimeout(() => process.exit(code), 2_000).unref();
   exitWhenIdle(code);
+}
+
+/** The command a run names (`exec`, `tasks`...), which keeps a code cache of its own; every other run shares one. */
+function commandOf(argv: readonly string[]): string {
+  const first = argv[0] ?? '';
+  return /^[a-z][a-z-]{0,31}$/.test(first) ? first : 'other';
 }
 
 /** What a finished command may leave open: the standard streams, which hold no work of their own. */

@@ -5,6 +5,11 @@ import { dirname, join } from 'node:path';
 import vm from 'node:vm';
 
 type MainFunction = (argv: readonly string[]) => Promise<number>;
+/** What main.cjs exports (see main.ts). */
+interface MainExports {
+  main: MainFunction;
+  compileCacheShouldWait(): boolean;
+}
 
 export interface LoadedMain {
   main: MainFunction;
@@ -21,14 +26,15 @@ function cacheDirectory(env: NodeJS.ProcessEnv): string {
  * Loads the CLI bundle with a V8 code cache. Node 20 has no module compile cache (`module.enableCompileCache` came in
  * 22.1), and compiling the bundle was the largest single cost of an `exec` start. The cache is written after a
  * command ran, so it also holds the functions that ran (parsing config, spawning the tool), not only the top level.
- * V8 checks the cache against the source and its own version and flags, and rejects a stale one; any problem here
+ * One cache per command (`identity` says which), so that `exec`'s holds what `exec` runs and not what another command
+ * compiled first. V8 checks the cache against the source and its own version and flags, and rejects a stale one; any problem here
  * falls back to a plain `require`. Node 20 cannot run `import()` inside a script compiled from cached data, so the
  * bundle must not use it: plugins are imported through the importer bin.js lends (see core's moduleImporterKey).
  */
 export function loadMain(bundlePath: string, identity: string): LoadedMain {
   const require = createRequire(bundlePath);
   const plain = (): LoadedMain => ({
-    main: (require(bundlePath) as { main: MainFunction }).main,
+    main: (require(bundlePath) as MainExports).main,
     saveCache: () => undefined,
   });
   if (process.env.LLM_SERVICE_DEBUG) {
@@ -48,14 +54,14 @@ export function loadMain(bundlePath: string, identity: string): LoadedMain {
     cachedData = undefined;
   }
   let script: vm.Script;
-  let exports: { main: MainFunction };
+  let exports: MainExports;
   try {
     const source = readFileSync(bundlePath, 'utf8');
     script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
       filename: bundlePath,
       ...(cachedData ? { cachedData } : {}),
     });
-    const module = { exports: {} as { main: MainFunction } };
+    const module = { exports: {} as MainExports };
     (script.runInThisContext() as (...args: unknown[]) => void)(
       module.exports,
       require,
@@ -71,7 +77,7 @@ export function loadMain(bundlePath: string, identity: string): LoadedMain {
   return {
     main: exports.main,
     saveCache: () => {
-      if (!needsWrite) return;
+      if (!needsWrite || exports.compileCacheShouldWait()) return;
       try {
         mkdirSync(dirname(cacheFile), { recursive: true, mode: 0o700 });
         const temporary = `${cacheFile}.${process.pid}.tmp`;

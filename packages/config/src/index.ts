@@ -32,5 +32,6 @@ export {
 export { parseToolModel } from './validation/cross-references.js';
 export { coreSettingsShape, projectOf } from './validation/file-schemas.js';
 // Plugins named in llm-service.yaml
+export { checkApiVersion } from './plugins/api-version.js';
 export { importPlugin, resolvePluginUrl, validatePluginDefinition } from './plugins/import-plugin.js';
 export { locatePluginSpecifiers, readPluginSpecifiers } from './plugins/plugin-specifiers.js';

@@ -92,6 +92,7 @@ export { formatUsd, roundFigures } from './text/figures.js';
 // Prices: what a usage costs at a model's prices, and the hash recorded with every computed cost.
 export { computeCostUsd, priceHash } from './pricing/price-usage.js';
 export { processAlive } from './process/process-alive.js';
+export { monotonicMs } from './time/monotonic.js';
 export {
   currentProcessIdentity,
   processLiveness,

@@ -47,5 +47,6 @@ export {
 // Plugins build their schemas with the spec's zod, so every schema in one config shares one zod instance.
 export * as z from './schema/zod.js';
 export type { SchemaInput, SchemaOutput } from './schema/zod.js';
+export { lazySchema } from './schema/lazy-schema.js';
 // Adapters return observables from the spec's rxjs, so the kernel and plugins agree on one implementation.
 export { Observable } from 'rxjs';

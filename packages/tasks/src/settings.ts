@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { z, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/spec';
+import { lazySchema, z, type ConfigCheckProblem, type ResolvedConfig } from '@llm-service/spec';
 import { closestMatch, parseSettings } from '@llm-service/plugin-kit';
 
 /** The work directory when neither `--work-dir` nor `tasks.work_dir` names one: relative to the config directory. */
@@ -7,14 +7,18 @@ export const DEFAULT_WORK_DIR = 'work/collaboration';
 export const DEFAULT_MAX_HANDOFFS = 10;
 
 /** The `tasks:` section of llm-service.yaml. */
-export const tasksSectionSchema = z.strictObject({
-  /** The work directory, relative to the config directory (default `work/collaboration`). */
-  work_dir: z.string().min(1).optional(),
-  /** A prompt template file per agent (relative to the config directory), from which the runner builds its prompts. */
-  templates: z.record(z.string(), z.string().min(1)).optional(),
-  /** How many hand-offs (a task's `next_agent` creating the next task) one chain may make. */
-  max_handoffs: z.number().int().min(0).max(1000).default(DEFAULT_MAX_HANDOFFS),
-});
+export const tasksSectionSchema = lazySchema(() =>
+  z.strictObject({
+    /** The work directory, relative to the config directory (default `work/collaboration`). */
+    work_dir: z.string().min(1).optional(),
+    /**
+     * A prompt template file per agent (relative to the config directory), from which the runner builds its prompts.
+     */
+    templates: z.record(z.string(), z.string().min(1)).optional(),
+    /** How many hand-offs (a task's `next_agent` creating the next task) one chain may make. */
+    max_handoffs: z.number().int().min(0).max(1000).default(DEFAULT_MAX_HANDOFFS),
+  }),
+);
 export type TasksSection = z.output<typeof tasksSectionSchema>;
 
 export interface TaskSettings {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { z, type DetectResult, type ToolConfig } from '@llm-service/spec';
+import { lazySchema, z, type DetectResult, type ToolConfig } from '@llm-service/spec';
 import {
   credentialNames,
   detectInstalledTool,
@@ -34,7 +34,7 @@ function isTruthy(value: string | undefined): boolean {
 }
 
 /** The part of `.claude.json` detection reads: whether an OAuth account is noted, never what it holds. */
-const globalConfigSchema = z.looseObject({ oauthAccount: z.unknown() });
+const globalConfigSchema = lazySchema(() => z.looseObject({ oauthAccount: z.unknown() }));
 
 /** Whether Claude Code's config shows a `/login`: files are only tested, and of `.claude.json` only a key's presence. */
 export function hasLoggedInSession(env: Environment): boolean {

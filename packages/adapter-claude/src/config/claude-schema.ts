@@ -1,4 +1,4 @@
-import { maxRetryBaseMs, z } from '@llm-service/spec';
+import { lazySchema, maxRetryBaseMs, z } from '@llm-service/spec';
 
 /** The adapter id a tools.yaml entry names (`adapter: claude`). */
 export const CLAUDE_ADAPTER_ID = 'claude';
@@ -12,16 +12,18 @@ export const defaultClaudeRetries = 2;
  * spent the request falls back to the next candidate. `same_tool: true` opts in to llm-service's own retries as
  * well (up to `max` more runs of `claude`, `base_ms` apart and doubling), for setups with no fallback.
  */
-export const claudeRetrySchema = z
-  .strictObject({
-    max: z.number().int().min(0).max(10).default(defaultClaudeRetries),
-    base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
-    same_tool: z.boolean().default(false),
-  })
-  .default({ max: defaultClaudeRetries, base_ms: 500, same_tool: false });
+export const claudeRetrySchema = lazySchema(() =>
+  z
+    .strictObject({
+      max: z.number().int().min(0).max(10).default(defaultClaudeRetries),
+      base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
+      same_tool: z.boolean().default(false),
+    })
+    .default({ max: defaultClaudeRetries, base_ms: 500, same_tool: false }),
+);
 
 /** Keys of a tools.yaml entry with `adapter: claude` beyond the core fields; `retry` replaces the core one. */
-export const claudeToolSchema = z.strictObject({ retry: claudeRetrySchema });
+export const claudeToolSchema = lazySchema(() => z.strictObject({ retry: claudeRetrySchema }));
 
 export type ClaudeToolSettings = z.output<typeof claudeToolSchema>;
 
@@ -48,26 +50,28 @@ const notAFlag = (what: string) =>
     .refine((value) => !value.startsWith('-'), { message: `${what} must not start with '-'` });
 
 /** `agents.<agent>.adapter_options.claude`: flags passed on to Claude Code for that agent. */
-export const claudeAgentOptionsSchema = z
-  .strictObject({
-    /** Text added to Claude Code's system prompt (`--append-system-prompt`). */
-    append_system_prompt: z.string().optional(),
-    /** A file, relative to the config directory, whose text is added to the system prompt. */
-    append_system_prompt_file: z.string().min(1).optional(),
-    /** Tools (or permission rules such as `Bash(git diff *)`) Claude Code may use without asking (`--allowed-tools`). */
-    allowed_tools: z.array(notAFlag('a tool name')).optional(),
-    /** `--permission-mode`. */
-    permission_mode: z.enum(permissionModes).optional(),
-    /** More directories Claude Code may access (`--add-dir`), relative to the config directory. */
-    add_dirs: z.array(z.string().min(1)).optional(),
-  })
-  .refine(
-    (options) =>
-      options.append_system_prompt === undefined || options.append_system_prompt_file === undefined,
-    {
-      message: 'give append_system_prompt or append_system_prompt_file, not both',
-      path: ['append_system_prompt_file'],
-    },
-  );
+export const claudeAgentOptionsSchema = lazySchema(() =>
+  z
+    .strictObject({
+      /** Text added to Claude Code's system prompt (`--append-system-prompt`). */
+      append_system_prompt: z.string().optional(),
+      /** A file, relative to the config directory, whose text is added to the system prompt. */
+      append_system_prompt_file: z.string().min(1).optional(),
+      /** Tools (or permission rules such as `Bash(git diff *)`) Claude Code may use without asking (`--allowed-tools`). */
+      allowed_tools: z.array(notAFlag('a tool name')).optional(),
+      /** `--permission-mode`. */
+      permission_mode: z.enum(permissionModes).optional(),
+      /** More directories Claude Code may access (`--add-dir`), relative to the config directory. */
+      add_dirs: z.array(z.string().min(1)).optional(),
+    })
+    .refine(
+      (options) =>
+        options.append_system_prompt === undefined || options.append_system_prompt_file === undefined,
+      {
+        message: 'give append_system_prompt or append_system_prompt_file, not both',
+        path: ['append_system_prompt_file'],
+      },
+    ),
+);
 
 export type ClaudeAgentOptions = z.output<typeof claudeAgentOptionsSchema>;

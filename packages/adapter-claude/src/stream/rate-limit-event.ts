@@ -1,4 +1,4 @@
-import { z, type PlanWindowReading } from '@llm-service/spec';
+import { lazySchema, z, type PlanWindowReading } from '@llm-service/spec';
 import { epochToIsoTime, planWindowStatus } from '@llm-service/plugin-kit';
 
 /**
@@ -12,31 +12,35 @@ import { epochToIsoTime, planWindowStatus } from '@llm-service/plugin-kit';
  * Loose and forgiving: unknown keys pass, and a field of an unexpected type is dropped (`catch`) rather than failing
  * the line, so a newer release's additions, or a value this copy cannot read, lose one fact and never the attempt.
  */
-const word = z.string().optional().catch(undefined);
-const fraction = z.number().finite().nonnegative().optional().catch(undefined);
-const instant = z.number().finite().optional().catch(undefined);
+export const rateLimitInfoSchema = lazySchema(() => {
+  const word = z.string().optional().catch(undefined);
+  const fraction = z.number().finite().nonnegative().optional().catch(undefined);
+  const instant = z.number().finite().optional().catch(undefined);
 
-const unifiedWindowSchema = z.looseObject({ utilization: fraction, resetsAt: instant, status: word });
+  const unifiedWindowSchema = z.looseObject({ utilization: fraction, resetsAt: instant, status: word });
 
-export const rateLimitInfoSchema = z.looseObject({
-  status: z.string(),
-  resetsAt: instant,
-  rateLimitType: word,
-  utilization: fraction,
-  overageStatus: word,
-  overageResetsAt: instant,
-  isUsingOverage: z.boolean().optional().catch(undefined),
-  unifiedWindows: z
-    .record(z.string(), unifiedWindowSchema.optional().catch(undefined))
-    .optional()
-    .catch(undefined),
+  return z.looseObject({
+    status: z.string(),
+    resetsAt: instant,
+    rateLimitType: word,
+    utilization: fraction,
+    overageStatus: word,
+    overageResetsAt: instant,
+    isUsingOverage: z.boolean().optional().catch(undefined),
+    unifiedWindows: z
+      .record(z.string(), unifiedWindowSchema.optional().catch(undefined))
+      .optional()
+      .catch(undefined),
+  });
 });
 export type RateLimitInfo = z.output<typeof rateLimitInfoSchema>;
 
-export const rateLimitEventSchema = z.looseObject({
-  type: z.literal('rate_limit_event'),
-  rate_limit_info: rateLimitInfoSchema,
-});
+export const rateLimitEventSchema = lazySchema(() =>
+  z.looseObject({
+    type: z.literal('rate_limit_event'),
+    rate_limit_info: rateLimitInfoSchema,
+  }),
+);
 
 function reading(
   window: string,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z, type DetectResult, type ToolConfig } from '@llm-service/spec';
+import { lazySchema, z, type DetectResult, type ToolConfig } from '@llm-service/spec';
 import {
   credentialNames,
   detectInstalledTool,
@@ -19,11 +19,13 @@ export const credentialVariables = [
 ] as const;
 
 /** The part of gemini's settings.json detection reads: which auth method is selected. */
-const authSettingsSchema = z.looseObject({
-  security: z
-    .looseObject({ auth: z.looseObject({ selectedType: z.string().optional() }).optional() })
-    .optional(),
-});
+const authSettingsSchema = lazySchema(() =>
+  z.looseObject({
+    security: z
+      .looseObject({ auth: z.looseObject({ selectedType: z.string().optional() }).optional() })
+      .optional(),
+  }),
+);
 
 /** The kit's version parser (`0.61.0` → `0.61.0`), exported where detection has always exported it. */
 export { parseVersion };

@@ -1,4 +1,4 @@
-import { maxRetryBaseMs, z } from '@llm-service/spec';
+import { lazySchema, maxRetryBaseMs, z } from '@llm-service/spec';
 
 /** The adapter id a tools.yaml entry names (`adapter: gemini`). */
 export const GEMINI_ADAPTER_ID = 'gemini';
@@ -12,16 +12,18 @@ export const GEMINI_ADAPTER_ID = 'gemini';
  * `same_tool: true` opts in to llm-service's retries as well (up to `max` more runs of `gemini`, `base_ms` apart and
  * doubling, and after a rate limit not before the `resetsAt` gemini reported), for setups with no fallback.
  */
-export const geminiRetrySchema = z
-  .strictObject({
-    max: z.number().int().min(0).max(10).default(2),
-    base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
-    same_tool: z.boolean().default(false),
-  })
-  .default({ max: 2, base_ms: 500, same_tool: false });
+export const geminiRetrySchema = lazySchema(() =>
+  z
+    .strictObject({
+      max: z.number().int().min(0).max(10).default(2),
+      base_ms: z.number().int().min(0).max(maxRetryBaseMs).default(500),
+      same_tool: z.boolean().default(false),
+    })
+    .default({ max: 2, base_ms: 500, same_tool: false }),
+);
 
 /** Keys of a tools.yaml entry with `adapter: gemini` beyond the core fields; `retry` replaces the core one. */
-export const geminiToolSchema = z.strictObject({ retry: geminiRetrySchema });
+export const geminiToolSchema = lazySchema(() => z.strictObject({ retry: geminiRetrySchema }));
 export type GeminiToolSettings = z.output<typeof geminiToolSchema>;
 
 /** `--approval-mode` values, as `gemini --help` (0.61.0) lists them; a test checks them against the binary. */
@@ -36,21 +38,23 @@ const notAFlag = (what: string) =>
     .refine((value) => !value.startsWith('-'), { message: `${what} must not start with '-'` });
 
 /** `agents.<agent>.adapter_options.gemini`: flags passed on to the Gemini CLI for that agent. */
-export const geminiAgentOptionsSchema = z.strictObject({
-  /**
-   * `--approval-mode`: `default` (tools that need approval are refused in a headless run), `auto_edit` (edits run
-   * without asking), `yolo` (every tool runs without asking), `plan` (read-only).
-   */
-  approval_mode: z.enum(approvalModes).optional(),
-  /** `--sandbox`: run gemini's tools in its sandbox (`true`), or explicitly not (`false`). */
-  sandbox: z.boolean().optional(),
-  /** More directories in gemini's workspace (`--include-directories`), relative to the config directory. */
-  include_directories: z.array(notAFlag('a directory')).optional(),
-  /** The extensions to load (`--extensions`); absent loads all installed ones, `["none"]` loads none. */
-  extensions: z.array(notAFlag('an extension name')).optional(),
-  /** MCP servers gemini may use (`--allowed-mcp-server-names`). */
-  allowed_mcp_server_names: z.array(notAFlag('a server name')).optional(),
-  /** Policy files or directories for gemini's policy engine (`--policy`), relative to the config directory. */
-  policy_files: z.array(notAFlag('a policy path')).optional(),
-});
+export const geminiAgentOptionsSchema = lazySchema(() =>
+  z.strictObject({
+    /**
+     * `--approval-mode`: `default` (tools that need approval are refused in a headless run), `auto_edit` (edits run
+     * without asking), `yolo` (every tool runs without asking), `plan` (read-only).
+     */
+    approval_mode: z.enum(approvalModes).optional(),
+    /** `--sandbox`: run gemini's tools in its sandbox (`true`), or explicitly not (`false`). */
+    sandbox: z.boolean().optional(),
+    /** More directories in gemini's workspace (`--include-directories`), relative to the config directory. */
+    include_directories: z.array(notAFlag('a directory')).optional(),
+    /** The extensions to load (`--extensions`); absent loads all installed ones, `["none"]` loads none. */
+    extensions: z.array(notAFlag('an extension name')).optional(),
+    /** MCP servers gemini may use (`--allowed-mcp-server-names`). */
+    allowed_mcp_server_names: z.array(notAFlag('a server name')).optional(),
+    /** Policy files or directories for gemini's policy engine (`--policy`), relative to the config directory. */
+    policy_files: z.array(notAFlag('a policy path')).optional(),
+  }),
+);
 export type GeminiAgentOptions = z.output<typeof geminiAgentOptionsSchema>;

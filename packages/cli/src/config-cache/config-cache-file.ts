@@ -8,6 +8,13 @@ import type { DiscoveredConfigDir, ResolvedConfig } from '@llm-service/spec';
 import { readTextFile, userCacheHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 import { cliVersion } from '../version.js';
 
+/** Whether this process validated a configuration and kept it: the next run of the same files will read it here. */
+let keptThisProcess = false;
+
+export function keptAConfiguration(): boolean {
+  return keptThisProcess;
+}
+
 /** What a cache file holds: the configuration, and what it was validated from. */
 interface CacheEntry {
   format: 1;
@@ -81,6 +88,7 @@ export class ConfigCacheFile implements ConfigCache {
     try {
       mkdirSync(this.#directory, { recursive: true, mode: 0o700 });
       writeFileAtomicSync(this.#fileOf(location), serialized, { mode: 0o600 });
+      keptThisProcess = true;
     } catch {
       // A cache that cannot be written costs only the next run's validation.
     }

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { z } from '@llm-service/spec';
+import { lazySchema, z } from '@llm-service/spec';
 import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
 import { acquireLockFile, readRegularFile, userDataHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
 
@@ -20,15 +20,19 @@ import { acquireLockFile, readRegularFile, userDataHome, writeFileAtomicSync } f
  * before it have only `sha256` and are honoured as they are. Loose objects: fields a newer llm-service adds survive
  * this one rewriting the store, and an older one reading it ignores `files`.
  */
-const trustEntrySchema = z.looseObject({
-  sha256: z.string(),
-  trustedAt: z.string(),
-  files: z.record(z.string(), z.string()).optional(),
-});
-const trustStoreSchema = z.looseObject({
-  version: z.literal(1),
-  trusted: z.record(z.string(), trustEntrySchema),
-});
+const trustEntrySchema = lazySchema(() =>
+  z.looseObject({
+    sha256: z.string(),
+    trustedAt: z.string(),
+    files: z.record(z.string(), z.string()).optional(),
+  }),
+);
+const trustStoreSchema = lazySchema(() =>
+  z.looseObject({
+    version: z.literal(1),
+    trusted: z.record(z.string(), trustEntrySchema),
+  }),
+);
 type TrustStore = z.output<typeof trustStoreSchema>;
 type TrustEntry = z.output<typeof trustEntrySchema>;
 
@@ -298,10 +302,12 @@ function canonicalPath(dir: string): string {
   }
 }
 
-const hashCacheSchema = z.object({
-  version: z.literal(1),
-  files: z.record(z.string(), z.object({ stamp: z.string(), sha256: z.string() })),
-});
+const hashCacheSchema = lazySchema(() =>
+  z.object({
+    version: z.literal(1),
+    files: z.record(z.string(), z.object({ stamp: z.string(), sha256: z.string() })),
+  }),
+);
 
 export class TrustStoreFile {
   readonly path: string;

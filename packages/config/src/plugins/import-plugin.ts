@@ -1,27 +1,29 @@
 import { isAbsolute, join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { z } from '@llm-service/spec';
+import { lazySchema, z } from '@llm-service/spec';
 import { PluginError, type PluginDefinition } from '@llm-service/spec';
 import { importModule } from '@llm-service/plugin-kit';
 
-const pluginShape = z.object({
-  name: z.string().min(1),
-  version: z.string().min(1),
-  apiVersion: z.string().min(1),
-  register: z.custom<PluginDefinition['register']>(
-    (value) => typeof value === 'function',
-    'register must be a function',
-  ),
-  dispose: z
-    .custom<NonNullable<PluginDefinition['dispose']>>((value) => typeof value === 'function')
-    .optional(),
-  provides: z.array(z.symbol()).optional(),
-  requires: z.array(z.symbol()).optional(),
-  commands: z
-    .array(z.object({ name: z.string(), run: z.custom((value) => typeof value === 'function') }).loose())
-    .optional(),
-  configSchema: z.object({}).loose().optional(),
-});
+const pluginShape = lazySchema(() =>
+  z.object({
+    name: z.string().min(1),
+    version: z.string().min(1),
+    apiVersion: z.string().min(1),
+    register: z.custom<PluginDefinition['register']>(
+      (value) => typeof value === 'function',
+      'register must be a function',
+    ),
+    dispose: z
+      .custom<NonNullable<PluginDefinition['dispose']>>((value) => typeof value === 'function')
+      .optional(),
+    provides: z.array(z.symbol()).optional(),
+    requires: z.array(z.symbol()).optional(),
+    commands: z
+      .array(z.object({ name: z.string(), run: z.custom((value) => typeof value === 'function') }).loose())
+      .optional(),
+    configSchema: z.object({}).loose().optional(),
+  }),
+);
 
 /** Checks a plugin module's default export has the shape of the plugin API, naming the plugin if not. */
 export function validatePluginDefinition(specifier: string, value: unknown): PluginDefinition {

@@ -1,11 +1,7 @@
 import type { DependencyContainer } from 'tsyringe';
-// The two functions alone: semver's index loads every function and range helper it has (its regular expressions
-// and classes are built when loaded), which every start of a distribution would pay for.
-import satisfies from 'semver/functions/satisfies.js';
-import validRange from 'semver/ranges/valid.js';
+import { checkApiVersion } from '@llm-service/config';
 import {
   describeToken,
-  PLUGIN_API_VERSION,
   PluginError,
   type EventBus,
   type PluginDefinition,
@@ -26,23 +22,6 @@ import {
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
   return text.split('\n', 1)[0]?.trim() || (error instanceof Error ? error.name : 'unknown error');
-}
-
-export function checkApiVersion(plugin: PluginDefinition): void {
-  if (!validRange(plugin.apiVersion)) {
-    throw new PluginError(
-      plugin.name,
-      `has an invalid apiVersion '${plugin.apiVersion}'`,
-      'use a semver range such as ^1.0.0',
-    );
-  }
-  if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
-    throw new PluginError(
-      plugin.name,
-      `needs plugin API ${plugin.apiVersion}, but this core provides ${PLUGIN_API_VERSION}`,
-      'install a version of the plugin built for this release of llm-service',
-    );
-  }
 }
 
 /** Orders plugins so that every plugin registers after the providers of the services it requires. */
@@ -154,7 +133,7 @@ export class PluginHost implements Registry {
   ) {}
 
   async register(plugins: readonly PluginDefinition[], config: ResolvedConfig): Promise<void> {
-    for (const plugin of plugins) checkApiVersion(plugin);
+    for (const plugin of plugins) await checkApiVersion(plugin);
     for (const plugin of orderByDependencies(plugins)) {
       const container = this.container.createChildContainer();
       const services = this.#services(plugin, container);

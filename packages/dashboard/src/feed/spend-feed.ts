@@ -1,4 +1,10 @@
-import type { AggregateRow, BudgetReporterV1, PlanWindowStatusV1, TelemetryQueryV1 } from '@llm-service/spec';
+import {
+  lazySchema,
+  type AggregateRow,
+  type BudgetReporterV1,
+  type PlanWindowStatusV1,
+  type TelemetryQueryV1,
+} from '@llm-service/spec';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
@@ -31,30 +37,32 @@ function startOfUtcWeek(at: Date): Date {
 }
 const dayLabel = (at: Date) => at.toISOString().slice(0, 10);
 
-const isoInstant = z.iso.datetime({ offset: true });
+const isoInstant = lazySchema(() => z.iso.datetime({ offset: true }));
 
 /**
  * A plan window as a budget reporter gives it. Any plugin may provide the reporter, and the page trusts what the
  * server sends, so each window is checked here: one that does not fit is left out rather than drawn wrong.
  */
-const planWindowStatus = z.object({
-  tool: z.string().min(1),
-  account: z.string().optional(),
-  window: z.string().min(1),
-  status: z.enum(['allowed', 'warning', 'rejected']),
-  // Past 1 is a provider counting overage past the allowance: a full window, as the contract promises readers 0..1.
-  utilization: z
-    .number()
-    .min(0)
-    .transform((share) => Math.min(share, 1))
-    .optional(),
-  resetsAt: isoInstant.optional(),
-  observedAt: isoInstant,
-  ageMs: z.number().min(0),
-  hold: z
-    .object({ tool: z.string(), until: isoInstant, reason: z.string(), window: z.string().optional() })
-    .optional(),
-}) satisfies z.ZodType<PlanWindowStatusV1>;
+const planWindowStatus = lazySchema(() =>
+  z.object({
+    tool: z.string().min(1),
+    account: z.string().optional(),
+    window: z.string().min(1),
+    status: z.enum(['allowed', 'warning', 'rejected']),
+    // Past 1 is a provider counting overage past the allowance: a full window, as the contract promises readers 0..1.
+    utilization: z
+      .number()
+      .min(0)
+      .transform((share) => Math.min(share, 1))
+      .optional(),
+    resetsAt: isoInstant.optional(),
+    observedAt: isoInstant,
+    ageMs: z.number().min(0),
+    hold: z
+      .object({ tool: z.string(), until: isoInstant, reason: z.string(), window: z.string().optional() })
+      .optional(),
+  }),
+) satisfies z.ZodType<PlanWindowStatusV1>;
 
 /** The report's windows that fit the contract; null when the reporter reports none (no plugin records them). */
 function checkedWindows(windows: readonly unknown[] | undefined): PlanWindowStatusV1[] | null {

@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE, type SSEStreamingApi } from 'hono/streaming';
-import { identifierSchema } from '@llm-service/spec';
+import { identifierSchema, lazySchema } from '@llm-service/spec';
 import { z } from 'zod';
 import { TASK_PRIORITIES, type DashboardSnapshot } from '../model.js';
 import type { EventHub, StoredEvent } from './event-hub.js';
@@ -27,8 +27,8 @@ export interface DashboardAppOptions {
   retryMs?: number;
 }
 
-const revision = z.string().min(1).max(200);
-const identifier = identifierSchema.max(64);
+const revision = lazySchema(() => z.string().min(1).max(200));
+const identifier = lazySchema(() => identifierSchema.max(64));
 const oneLine = (max: number) =>
   z
     .string()
@@ -39,7 +39,7 @@ const oneLine = (max: number) =>
     .regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line');
 
 /** What the page may send; the store checks again, but nothing unchecked gets that far. */
-const bodies = {
+const bodies = lazySchema(() => ({
   create: z.strictObject({
     agent: identifier,
     title: oneLine(200),
@@ -54,12 +54,14 @@ const bodies = {
   assign: z.strictObject({ revision, agent: identifier.optional() }),
   retry: z.strictObject({ revision }),
   priority: z.strictObject({ revision, priority: z.enum(TASK_PRIORITIES) }),
-};
-const taskId = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/);
+}));
+const taskId = lazySchema(() =>
+  z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+);
 
 type ErrorStatus = 400 | 401 | 403 | 404 | 405 | 409 | 413 | 415 | 421 | 422 | 500 | 503;
 

@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { resolve } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import {
+  lazySchema,
   TaskStoreToken,
   UsageError,
   type CommandInput,
@@ -148,26 +149,32 @@ function listenError(error: unknown, host: string, port: number): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-const dashboardOptions = z.object({
-  port: z.union([z.string(), z.number()]).optional(),
-  host: z.string().optional(),
-  workDir: z.string().optional(),
-  token: z.string().optional(),
-  open: z.boolean().optional(),
-  allProjects: z.boolean().optional(),
-});
+const dashboardOptions = lazySchema(() =>
+  z.object({
+    port: z.union([z.string(), z.number()]).optional(),
+    host: z.string().optional(),
+    workDir: z.string().optional(),
+    token: z.string().optional(),
+    open: z.boolean().optional(),
+    allProjects: z.boolean().optional(),
+  }),
+);
 
-const portSchema = z.coerce.number().int().min(0).max(65535);
-const tokenSchema = z
-  .string()
-  .min(16)
-  .max(512)
-  .regex(/^[A-Za-z0-9._~-]+$/);
-const hostSchema = z
-  .string()
-  .min(1)
-  .max(253)
-  .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9.-]+)$/);
+const portSchema = lazySchema(() => z.coerce.number().int().min(0).max(65535));
+const tokenSchema = lazySchema(() =>
+  z
+    .string()
+    .min(16)
+    .max(512)
+    .regex(/^[A-Za-z0-9._~-]+$/),
+);
+const hostSchema = lazySchema(() =>
+  z
+    .string()
+    .min(1)
+    .max(253)
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9.-]+)$/),
+);
 
 /** Validated options of `llm-service dashboard`. */
 export function parseDashboardOptions(raw: Readonly<Record<string, unknown>>): {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
+import { monotonicMs } from '../time/monotonic.js';
 
 export interface RunToolOptions {
   /** Absolute path of the executable: tools never run through a shell. */
@@ -97,7 +98,7 @@ function parentDeathGuard(): ParentDeathGuard | undefined {
  * group handling is needed either way, and execa costs about 20 ms of start-up on every `exec` (measured bundled).
  */
 export function runTool(options: RunToolOptions): Promise<RunToolResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   const maxStderr = options.maxStderrBytes ?? 64 * 1024;
   const grace = options.killGraceMs ?? 2_000;
   const guard = parentDeathGuard();
@@ -188,7 +189,7 @@ export function runTool(options: RunToolOptions): Promise<RunToolResult> {
         stderr: stderr.toString('utf8'),
         timedOut,
         cancelled,
-        durationMs: Math.round(performance.now() - started),
+        durationMs: Math.round(monotonicMs() - started),
         spawnError,
       });
     }

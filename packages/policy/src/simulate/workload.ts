@@ -1,25 +1,27 @@
-import { z, UsageError } from '@llm-service/spec';
+import { lazySchema, z, UsageError } from '@llm-service/spec';
 
 /** One line of a workload file: a request (or `count` alike) with its token figures. */
-export const workloadLineSchema = z.strictObject({
-  agent: z.string().min(1),
-  task_type: z.string().min(1).optional(),
-  /** Tokens of the prompt as sent (context included). */
-  prompt_tokens: z.number().int().min(0),
-  /** Tokens of the answer; assumed the same on whichever model answers. */
-  output_tokens: z.number().int().min(0),
-  /** How many such requests (default 1). */
-  count: z.number().int().positive().default(1),
-  /** When it ran (ISO 8601 with an offset): budgets are replayed only for requests with a time. */
-  at: z
-    .string()
-    .refine((value) => /^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value)), {
-      error: 'expected an ISO 8601 time, e.g. 2026-11-25T10:00:00Z',
-    })
-    .optional(),
-  /** The workflow run it belongs to, for `chain` budgets. */
-  chain_id: z.string().min(1).optional(),
-});
+export const workloadLineSchema = lazySchema(() =>
+  z.strictObject({
+    agent: z.string().min(1),
+    task_type: z.string().min(1).optional(),
+    /** Tokens of the prompt as sent (context included). */
+    prompt_tokens: z.number().int().min(0),
+    /** Tokens of the answer; assumed the same on whichever model answers. */
+    output_tokens: z.number().int().min(0),
+    /** How many such requests (default 1). */
+    count: z.number().int().positive().default(1),
+    /** When it ran (ISO 8601 with an offset): budgets are replayed only for requests with a time. */
+    at: z
+      .string()
+      .refine((value) => /^\d{4}-\d\d-\d\dT/.test(value) && !Number.isNaN(Date.parse(value)), {
+        error: 'expected an ISO 8601 time, e.g. 2026-11-25T10:00:00Z',
+      })
+      .optional(),
+    /** The workflow run it belongs to, for `chain` budgets. */
+    chain_id: z.string().min(1).optional(),
+  }),
+);
 
 export type WorkloadLine = z.output<typeof workloadLineSchema>;
 

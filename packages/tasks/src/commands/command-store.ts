@@ -1,9 +1,11 @@
-import { UsageError, z, type CommandInput, type ResolvedConfig } from '@llm-service/spec';
+import { lazySchema, UsageError, z, type CommandInput, type ResolvedConfig } from '@llm-service/spec';
 import { parseSettings } from '@llm-service/plugin-kit';
 import { resolveTaskSettings, type TaskSettings } from '../settings.js';
 import { FileTaskStore } from '../store/task-store.js';
 
-const workDirOption = z.object({ workDir: z.string().min(1, '--work-dir must not be empty').optional() });
+const workDirOption = lazySchema(() =>
+  z.object({ workDir: z.string().min(1, '--work-dir must not be empty').optional() }),
+);
 
 /** Options as the command line gave them, checked: `schema` lists the command's own. */
 export function commandOptions<S extends z.ZodObject>(input: CommandInput, schema: S): z.output<S> {

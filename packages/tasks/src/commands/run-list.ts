@@ -1,13 +1,22 @@
-import { taskStatuses, UsageError, z, type CommandInput, type TaskStatus } from '@llm-service/spec';
+import {
+  lazySchema,
+  taskStatuses,
+  UsageError,
+  z,
+  type CommandInput,
+  type TaskStatus,
+} from '@llm-service/spec';
 import { closestMatch } from '@llm-service/plugin-kit';
 import { commandOptions, commandStore, writeJson } from './command-store.js';
 import { printable, renderTaskTable } from './render.js';
 
-const listOptions = z.object({
-  status: z.array(z.string()).optional(),
-  agent: z.string().optional(),
-  json: z.boolean().optional(),
-});
+const listOptions = lazySchema(() =>
+  z.object({
+    status: z.array(z.string()).optional(),
+    agent: z.string().optional(),
+    json: z.boolean().optional(),
+  }),
+);
 
 /** `--status a,b --status c` → the statuses, each checked (with a did-you-mean). */
 export function parseStatuses(values: readonly string[] | undefined): TaskStatus[] | undefined {

@@ -1,9 +1,11 @@
-import { z, type CommandInput } from '@llm-service/spec';
+import { lazySchema, z, type CommandInput } from '@llm-service/spec';
 import { formatIssue } from '../file/issues.js';
 import { printable } from './render.js';
 import { commandOptions, commandStore, writeJson } from './command-store.js';
 
-const migrateOptions = z.object({ dryRun: z.boolean().optional(), json: z.boolean().optional() });
+const migrateOptions = lazySchema(() =>
+  z.object({ dryRun: z.boolean().optional(), json: z.boolean().optional() }),
+);
 
 /** `tasks migrate`: rewrites old-shape task files in place; what it cannot fix is listed on stderr. */
 export async function runMigrate(input: CommandInput): Promise<number> {

@@ -1,10 +1,12 @@
-import { z, type CommandInput, type TaskV1 } from '@llm-service/spec';
+import { lazySchema, z, type CommandInput, type TaskV1 } from '@llm-service/spec';
 import { closestMatch } from '@llm-service/plugin-kit';
 import { TaskError } from '../errors.js';
 import type { FileTaskStore } from '../store/task-store.js';
 import { commandOptions, commandStore, idArgument, writeJson } from './command-store.js';
 
-const moveOptions = z.object({ agent: z.string().optional(), json: z.boolean().optional() });
+const moveOptions = lazySchema(() =>
+  z.object({ agent: z.string().optional(), json: z.boolean().optional() }),
+);
 
 /** The task to move, or the error that says why there is none. */
 async function taskToMove(store: FileTaskStore, id: string): Promise<TaskV1> {

@@ -1,20 +1,29 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { taskPriorities, UsageError, z, type CommandInput, type TaskPriority } from '@llm-service/spec';
+import {
+  lazySchema,
+  taskPriorities,
+  UsageError,
+  z,
+  type CommandInput,
+  type TaskPriority,
+} from '@llm-service/spec';
 import { closestMatch } from '@llm-service/plugin-kit';
 import { MAX_TASK_FILE_BYTES } from '../file/schema.js';
 import { commandOptions, commandStore, writeJson } from './command-store.js';
 
-const newOptions = z.object({
-  agent: z.string().optional(),
-  title: z.string().optional(),
-  priority: z.string().optional(),
-  taskType: z.string().optional(),
-  descriptionFile: z.string().optional(),
-  dependsOn: z.array(z.string()).optional(),
-  assign: z.boolean().optional(),
-  json: z.boolean().optional(),
-});
+const newOptions = lazySchema(() =>
+  z.object({
+    agent: z.string().optional(),
+    title: z.string().optional(),
+    priority: z.string().optional(),
+    taskType: z.string().optional(),
+    descriptionFile: z.string().optional(),
+    dependsOn: z.array(z.string()).optional(),
+    assign: z.boolean().optional(),
+    json: z.boolean().optional(),
+  }),
+);
 
 async function readDescription(path: string): Promise<string> {
   try {

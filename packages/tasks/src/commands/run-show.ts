@@ -1,10 +1,10 @@
-import { z, type CommandInput } from '@llm-service/spec';
+import { lazySchema, z, type CommandInput } from '@llm-service/spec';
 import { closestMatch } from '@llm-service/plugin-kit';
 import { TaskError } from '../errors.js';
 import { commandOptions, commandStore, idArgument, writeJson } from './command-store.js';
 import { renderTask } from './render.js';
 
-const showOptions = z.object({ json: z.boolean().optional() });
+const showOptions = lazySchema(() => z.object({ json: z.boolean().optional() }));
 
 /** `tasks show ID`: one task; a file that cannot be read as a task is an error naming its problems. */
 export async function runShow(input: CommandInput): Promise<number> {

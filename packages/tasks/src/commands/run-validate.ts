@@ -1,10 +1,10 @@
 import { relative } from 'node:path';
-import { z, type CommandInput } from '@llm-service/spec';
+import { lazySchema, z, type CommandInput } from '@llm-service/spec';
 import { formatIssue } from '../file/issues.js';
 import { printable } from './render.js';
 import { commandOptions, commandStore, writeJson } from './command-store.js';
 
-const validateOptions = z.object({ json: z.boolean().optional() });
+const validateOptions = lazySchema(() => z.object({ json: z.boolean().optional() }));
 
 /**
  * `tasks validate`: every problem of every task file, one line each (`file:line:col: field: what; how to fix`, the

@@ -1,4 +1,4 @@
-import { taskPriorities, taskStatuses, z } from '@llm-service/spec';
+import { lazySchema, taskPriorities, taskStatuses, z } from '@llm-service/spec';
 
 /** Larger files are not parsed: a task is a page of YAML, and parsing megabytes would stall every reader. */
 export const MAX_TASK_FILE_BYTES = 1024 * 1024;
@@ -22,76 +22,96 @@ export function isIsoUtc(value: string): boolean {
   );
 }
 
-const text = z.string().min(1);
-const optionalText = z.string().nullish();
-const textList = z.array(z.string()).nullish();
-const count = z.number().int().min(0);
-const timestamp = z.string().refine(isIsoUtc, { message: 'timestamp' });
+const text = lazySchema(() => z.string().min(1));
+const optionalText = lazySchema(() => z.string().nullish());
+const textList = lazySchema(() => z.array(z.string()).nullish());
+const count = lazySchema(() => z.number().int().min(0));
+const timestamp = lazySchema(() => z.string().refine(isIsoUtc, { message: 'timestamp' }));
 
-export const tokensSchema = z.looseObject({
-  input: count.nullish(),
-  output: count.nullish(),
-  cache_read: count.nullish(),
-  cache_write: count.nullish(),
-});
+export const tokensSchema = lazySchema(() =>
+  z.looseObject({
+    input: count.nullish(),
+    output: count.nullish(),
+    cache_read: count.nullish(),
+    cache_write: count.nullish(),
+  }),
+);
 
-export const resultSchema = z.looseObject({
-  summary: optionalText,
-  artefacts: textList,
-  next_agent: optionalText,
-  next_task_title: optionalText,
-  next_task_notes: optionalText,
-  tool: optionalText,
-  model: optionalText,
-  attempts: count.nullish(),
-  tokens: tokensSchema.nullish(),
-  cost_usd: z.number().min(0).nullish(),
-  chain_id: optionalText,
-  answer: optionalText,
-});
+export const resultSchema = lazySchema(() =>
+  z.looseObject({
+    summary: optionalText,
+    artefacts: textList,
+    next_agent: optionalText,
+    next_task_title: optionalText,
+    next_task_notes: optionalText,
+    tool: optionalText,
+    model: optionalText,
+    attempts: count.nullish(),
+    tokens: tokensSchema.nullish(),
+    cost_usd: z.number().min(0).nullish(),
+    chain_id: optionalText,
+    answer: optionalText,
+  }),
+);
 
-export const errorSchema = z.looseObject({
-  message: z.string(),
-  kind: text,
-  attempts: count.nullish(),
-  at: timestamp,
-});
+export const errorSchema = lazySchema(() =>
+  z.looseObject({
+    message: z.string(),
+    kind: text,
+    attempts: count.nullish(),
+    at: timestamp,
+  }),
+);
 
-export const contextSchema = z.looseObject({
-  notes: optionalText,
-  files: textList,
-});
+export const contextSchema = lazySchema(() =>
+  z.looseObject({
+    notes: optionalText,
+    files: textList,
+  }),
+);
 
 /**
  * The task file as YAML holds it (snake_case keys). Keys it does not name are the team's own and pass through
  * untouched. `id` is checked apart: a task's id is its file's stem, whatever the file says.
  */
-export const taskFileSchema = z.looseObject({
-  agent: text,
-  status: z.enum(taskStatuses),
-  title: text,
-  priority: z.enum(taskPriorities).nullish(),
-  task_type: optionalText,
-  description: optionalText,
-  acceptance_criteria: textList,
-  context: contextSchema.nullish(),
-  depends_on: textList,
-  created_at: timestamp,
-  assigned_at: timestamp.nullish(),
-  started_at: timestamp.nullish(),
-  completed_at: timestamp.nullish(),
-  result: resultSchema.nullish(),
-  error: errorSchema.nullish(),
-});
+export const taskFileSchema = lazySchema(() =>
+  z.looseObject({
+    agent: text,
+    status: z.enum(taskStatuses),
+    title: text,
+    priority: z.enum(taskPriorities).nullish(),
+    task_type: optionalText,
+    description: optionalText,
+    acceptance_criteria: textList,
+    context: contextSchema.nullish(),
+    depends_on: textList,
+    created_at: timestamp,
+    assigned_at: timestamp.nullish(),
+    started_at: timestamp.nullish(),
+    completed_at: timestamp.nullish(),
+    result: resultSchema.nullish(),
+    error: errorSchema.nullish(),
+  }),
+);
 export type TaskFileFields = z.output<typeof taskFileSchema>;
 
 /** The keys the file format knows at each level: others are kept as they are (a near miss gets a did-you-mean). */
 export const knownKeys: Readonly<Record<string, readonly string[]>> = {
-  '': ['id', ...Object.keys(taskFileSchema.shape)],
-  context: Object.keys(contextSchema.shape),
-  result: Object.keys(resultSchema.shape),
-  'result.tokens': Object.keys(tokensSchema.shape),
-  error: Object.keys(errorSchema.shape),
+  get ''() {
+    return ['id', ...Object.keys(taskFileSchema.shape)];
+  },
+  get context() {
+    return Object.keys(contextSchema.shape);
+  },
+  get result() {
+    return Object.keys(resultSchema.shape);
+  },
+  get 'result.tokens'() {
+    return Object.keys(tokensSchema.shape);
+  },
+  get error() {
+    return Object.keys(errorSchema.shape);
+  },
 };
 
 /** The order new keys are written in: a key the file lacks goes after the last key before it in this order. */
@@ -114,9 +134,15 @@ export const canonicalOrder: Readonly<Record<string, readonly string[]>> = {
     'result',
     'error',
   ],
-  result: knownKeys.result ?? [],
-  error: knownKeys.error ?? [],
-  context: knownKeys.context ?? [],
+  get result() {
+    return knownKeys.result ?? [];
+  },
+  get error() {
+    return knownKeys.error ?? [];
+  },
+  get context() {
+    return knownKeys.context ?? [];
+  },
 };
 
 /** What each field holds and an example, for the fix half of a problem's message. */

@@ -1,4 +1,4 @@
-import { z } from '@llm-service/spec';
+import { lazySchema, z } from '@llm-service/spec';
 import { processLiveness, type LivenessChecks, type ProcessIdentity } from '@llm-service/plugin-kit';
 import { openDirectoryInside, type HeldDirectory } from './safe-files.js';
 
@@ -19,16 +19,18 @@ const MAX_LEASE_BYTES = 4096;
 
 const leaseFileName = /^lease\.([1-9]\d{0,8})$/;
 
-export const leaseOwnerSchema = z.object({
-  task: z.string(),
-  /** A random id of the runner process: tells two claims of one process apart in a listing. */
-  runner: z.string(),
-  pid: z.number().int(),
-  host: z.string(),
-  namespace: z.string().optional(),
-  startTime: z.string().optional(),
-  claimedAt: z.string(),
-});
+export const leaseOwnerSchema = lazySchema(() =>
+  z.object({
+    task: z.string(),
+    /** A random id of the runner process: tells two claims of one process apart in a listing. */
+    runner: z.string(),
+    pid: z.number().int(),
+    host: z.string(),
+    namespace: z.string().optional(),
+    startTime: z.string().optional(),
+    claimedAt: z.string(),
+  }),
+);
 export type LeaseOwner = z.output<typeof leaseOwnerSchema>;
 
 export interface LeaseFile {

@@ -1,4 +1,4 @@
-import { UsageError, z, type ResolvedConfig } from '@llm-service/spec';
+import { lazySchema, UsageError, z, type ResolvedConfig } from '@llm-service/spec';
 import { closestMatch, readRegularFile } from '@llm-service/plugin-kit';
 import type { TaskSettings } from '../settings.js';
 import { checkTemplate } from './prompt.js';
@@ -21,16 +21,18 @@ export interface RunOptions {
 
 export const MAX_CONCURRENCY = 64;
 
-const rawOptions = z.looseObject({
-  agent: z.union([z.string(), z.array(z.string())]).optional(),
-  concurrency: z.union([z.string(), z.number()]).optional(),
-  once: z.boolean().optional(),
-  watch: z.boolean().optional(),
-  maxTasks: z.union([z.string(), z.number()]).optional(),
-  dryRun: z.boolean().optional(),
-  json: z.boolean().optional(),
-  workDir: z.string().optional(),
-});
+const rawOptions = lazySchema(() =>
+  z.looseObject({
+    agent: z.union([z.string(), z.array(z.string())]).optional(),
+    concurrency: z.union([z.string(), z.number()]).optional(),
+    once: z.boolean().optional(),
+    watch: z.boolean().optional(),
+    maxTasks: z.union([z.string(), z.number()]).optional(),
+    dryRun: z.boolean().optional(),
+    json: z.boolean().optional(),
+    workDir: z.string().optional(),
+  }),
+);
 
 function wholeNumber(
   flag: string,

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomicSync } from '@llm-service/plugin-kit';
 import {
+  lazySchema,
   z,
   telemetryStoreProviderToken,
   UsageError,
@@ -53,10 +54,12 @@ export async function copyAttempts(
   return { copied, total: Math.max(total, copied) };
 }
 
-const checkpointSchema = z.strictObject({
-  after: z.strictObject({ invocationId: z.string(), attempt: z.number().int() }),
-  copied: z.number().int().min(0),
-});
+const checkpointSchema = lazySchema(() =>
+  z.strictObject({
+    after: z.strictObject({ invocationId: z.string(), attempt: z.number().int() }),
+    copied: z.number().int().min(0),
+  }),
+);
 
 type CheckpointState = z.output<typeof checkpointSchema>;
 

@@ -1,4 +1,5 @@
 import {
+  lazySchema,
   z,
   type PlanWindowObservation,
   type PlanWindowsV1,
@@ -15,39 +16,45 @@ const planWindowStatuses = ['allowed', 'warning', 'rejected'] as const satisfies
  * milliseconds (`toISOString`), so that times compare as text in SQL whatever offset they arrived with.
  */
 const isoInstantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-const instant = z
-  .string()
-  .regex(isoInstantPattern, 'expected an ISO 8601 date and time with an offset')
-  .refine((text) => !Number.isNaN(Date.parse(text)), 'not a valid date and time')
-  .transform((text) => new Date(text).toISOString());
+const instant = lazySchema(() =>
+  z
+    .string()
+    .regex(isoInstantPattern, 'expected an ISO 8601 date and time with an offset')
+    .refine((text) => !Number.isNaN(Date.parse(text)), 'not a valid date and time')
+    .transform((text) => new Date(text).toISOString()),
+);
 
-const name = z.string().trim().min(1);
+const name = lazySchema(() => z.string().trim().min(1));
 
 /**
  * An observation as it comes in (from an adapter, through the kernel's `limits.observed`). Utilization past 1 (a
  * provider counting overage past 100 %) is read as a full window: the contract promises readers 0..1.
  */
-const observationInput = z.object({
-  tool: name,
-  account: name.optional(),
-  window: name,
-  status: z.enum(planWindowStatuses),
-  utilization: z
-    .number()
-    .min(0)
-    .refine(Number.isFinite, 'not a finite number')
-    .transform((value) => Math.min(value, 1))
-    .optional(),
-  resetsAt: instant.optional(),
-  observedAt: instant,
-});
+const observationInput = lazySchema(() =>
+  z.object({
+    tool: name,
+    account: name.optional(),
+    window: name,
+    status: z.enum(planWindowStatuses),
+    utilization: z
+      .number()
+      .min(0)
+      .refine(Number.isFinite, 'not a finite number')
+      .transform((value) => Math.min(value, 1))
+      .optional(),
+    resetsAt: instant.optional(),
+    observedAt: instant,
+  }),
+);
 
-const holdInput = z.object({
-  tool: name,
-  until: instant,
-  reason: z.string().min(1),
-  window: name.optional(),
-});
+const holdInput = lazySchema(() =>
+  z.object({
+    tool: name,
+    until: instant,
+    reason: z.string().min(1),
+    window: name.optional(),
+  }),
+);
 
 export interface PlanWindowsOptions {
   /** The clock that decides whether a rejection's reset is still ahead and which holds are in force. */

@@ -12,52 +12,54 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '@llm-service/plugin-kit';
-import { z, type AttemptWriteV1 } from '@llm-service/spec';
+import { lazySchema, z, type AttemptWriteV1 } from '@llm-service/spec';
 
-const nullableString = z.string().nullable();
-const nullableNumber = z.number().nullable();
+const nullableString = lazySchema(() => z.string().nullable());
+const nullableNumber = lazySchema(() => z.number().nullable());
 
 /** A spooled write as read back: the file is ours, but a crash may have cut its last line, and it is checked. */
-const spooledWrite = z.strictObject({
-  kind: z.enum(['start', 'end']),
-  row: z.strictObject({
-    invocationId: z.string(),
-    chainId: z.string(),
-    attempt: z.number().int(),
-    startedAt: z.string(),
-    finishedAt: nullableString,
-    project: z.string(),
-    taskId: nullableString,
-    agent: z.string(),
-    taskType: nullableString,
-    tool: z.string(),
-    model: z.string(),
-    reason: z.string(),
-    status: z.enum(['running', 'success', 'failed', 'blocked', 'timeout', 'cancelled']),
-    errorKind: nullableString,
-    message: nullableString,
-    inputTokens: z.number(),
-    outputTokens: z.number(),
-    cacheReadTokens: z.number(),
-    cacheWriteTokens: z.number(),
-    costUsd: nullableNumber,
-    costSource: z.enum(['tool', 'computed', 'estimated', 'unknown']).nullable(),
-    computedCostUsd: nullableNumber,
-    priceHash: nullableString,
-    baselineModel: nullableString,
-    baselineCostUsd: nullableNumber,
-    latencyMs: nullableNumber,
-    exitCode: nullableNumber,
-    sessionId: nullableString,
-    turns: nullableNumber,
-    promptHash: nullableString,
-    promptTokensEstimate: nullableNumber,
-    forceReason: nullableString,
-    pid: nullableNumber,
-    billing: z.enum(['api', 'subscription']).nullable(),
-    answer: nullableString,
+const spooledWrite = lazySchema(() =>
+  z.strictObject({
+    kind: z.enum(['start', 'end']),
+    row: z.strictObject({
+      invocationId: z.string(),
+      chainId: z.string(),
+      attempt: z.number().int(),
+      startedAt: z.string(),
+      finishedAt: nullableString,
+      project: z.string(),
+      taskId: nullableString,
+      agent: z.string(),
+      taskType: nullableString,
+      tool: z.string(),
+      model: z.string(),
+      reason: z.string(),
+      status: z.enum(['running', 'success', 'failed', 'blocked', 'timeout', 'cancelled']),
+      errorKind: nullableString,
+      message: nullableString,
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      cacheReadTokens: z.number(),
+      cacheWriteTokens: z.number(),
+      costUsd: nullableNumber,
+      costSource: z.enum(['tool', 'computed', 'estimated', 'unknown']).nullable(),
+      computedCostUsd: nullableNumber,
+      priceHash: nullableString,
+      baselineModel: nullableString,
+      baselineCostUsd: nullableNumber,
+      latencyMs: nullableNumber,
+      exitCode: nullableNumber,
+      sessionId: nullableString,
+      turns: nullableNumber,
+      promptHash: nullableString,
+      promptTokensEstimate: nullableNumber,
+      forceReason: nullableString,
+      pid: nullableNumber,
+      billing: z.enum(['api', 'subscription']).nullable(),
+      answer: nullableString,
+    }),
   }),
-});
+);
 
 /** The spool file of a store: one a store location, so two databases' writes never mix. */
 export function spoolPath(directory: string, storeLocation: string): string {

@@ -1,4 +1,10 @@
-import { z, type PlanWindowObservation, type PlanWindowStatus, type ToolHoldV1 } from '@llm-service/spec';
+import {
+  lazySchema,
+  z,
+  type PlanWindowObservation,
+  type PlanWindowStatus,
+  type ToolHoldV1,
+} from '@llm-service/spec';
 import { TelemetryError, TelemetryErrorCode } from '../errors.js';
 import type { Database } from '../store/driver.js';
 
@@ -8,34 +14,38 @@ const defaultHistoryLimit = 1_000;
 const planWindowStatuses = ['allowed', 'warning', 'rejected'] as const satisfies readonly PlanWindowStatus[];
 
 /** A row of `plan_window_observations` as read back: checked, since another release may have written it. */
-const observationRow = z
-  .object({
-    tool: z.string(),
-    account: z.string().nullable(),
-    window: z.string(),
-    status: z.enum(planWindowStatuses),
-    utilization: z.number().nullable(),
-    resets_at: z.string().nullable(),
-    observed_at: z.string(),
-  })
-  .transform((row): PlanWindowObservation => ({
-    tool: row.tool,
-    ...(row.account === null ? {} : { account: row.account }),
-    window: row.window,
-    status: row.status,
-    ...(row.utilization === null ? {} : { utilization: row.utilization }),
-    ...(row.resets_at === null ? {} : { resetsAt: row.resets_at }),
-    observedAt: row.observed_at,
-  }));
+const observationRow = lazySchema(() =>
+  z
+    .object({
+      tool: z.string(),
+      account: z.string().nullable(),
+      window: z.string(),
+      status: z.enum(planWindowStatuses),
+      utilization: z.number().nullable(),
+      resets_at: z.string().nullable(),
+      observed_at: z.string(),
+    })
+    .transform((row): PlanWindowObservation => ({
+      tool: row.tool,
+      ...(row.account === null ? {} : { account: row.account }),
+      window: row.window,
+      status: row.status,
+      ...(row.utilization === null ? {} : { utilization: row.utilization }),
+      ...(row.resets_at === null ? {} : { resetsAt: row.resets_at }),
+      observedAt: row.observed_at,
+    })),
+);
 
-const holdRow = z
-  .object({ tool: z.string(), until: z.string(), reason: z.string(), window: z.string().nullable() })
-  .transform((row): ToolHoldV1 => ({
-    tool: row.tool,
-    until: row.until,
-    reason: row.reason,
-    ...(row.window === null ? {} : { window: row.window }),
-  }));
+const holdRow = lazySchema(() =>
+  z
+    .object({ tool: z.string(), until: z.string(), reason: z.string(), window: z.string().nullable() })
+    .transform((row): ToolHoldV1 => ({
+      tool: row.tool,
+      until: row.until,
+      reason: row.reason,
+      ...(row.window === null ? {} : { window: row.window }),
+    })),
+);
 
 const observationColumns = 'tool, account, window, status, utilization, resets_at, observed_at';
 

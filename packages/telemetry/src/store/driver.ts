@@ -18,6 +18,17 @@ export interface Driver {
 }
 
 let loaded: Driver | undefined;
+let provided: (() => Driver) | undefined;
+
+/**
+ * For a distribution that bundles better-sqlite3's JavaScript: `load` (called on first use, as the search below would
+ * be) returns the bundled module and its native module's path. Bundled, its files load from the distribution's code
+ * cache instead of being resolved and compiled on every start.
+ */
+export function provideSqliteDriver(load: () => Driver): void {
+  provided = load;
+  loaded = undefined;
+}
 
 /**
  * Loads better-sqlite3 on first use, so importing the plugin (for `--help`, or a command that records nothing)
@@ -26,6 +37,7 @@ let loaded: Driver | undefined;
  */
 export function loadDriver(): Driver {
   if (loaded) return loaded;
+  if (provided) return (loaded = provided());
   const moduleName = 'better-sqlite3';
   const attempts: string[] = [];
   const bases: string[] = [];

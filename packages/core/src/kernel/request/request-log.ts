@@ -10,6 +10,7 @@ import type {
   RecordedCost,
   ResolvedConfig,
 } from '@llm-service/spec';
+import { monotonicMs } from '@llm-service/plugin-kit';
 import type { PluginHost } from '../../plugin/plugin-host.js';
 
 /** What a request uses of the plugin host: the policies, the adapters, and the sinks' commit. */
@@ -45,7 +46,7 @@ export interface PreparedRequest {
   promptSha256: string;
   signal: AbortSignal;
   onText: ExecOptions['onText'];
-  /** `performance.now()` when it started. */
+  /** `monotonicMs()` when it started. */
   startedAt: number;
   /** ISO 8601, when it started. */
   startedAtIso: string;
@@ -166,7 +167,7 @@ export class RequestLog {
     if (this.#completed) return;
     this.#completed = true;
     const { request } = this.#prepared;
-    const latencyMs = Math.round(performance.now() - this.#prepared.startedAt);
+    const latencyMs = Math.round(monotonicMs() - this.#prepared.startedAt);
     const ended = this.base(0);
     this.#context.emit({
       type: 'request.completed',

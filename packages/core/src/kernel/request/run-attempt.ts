@@ -11,7 +11,7 @@ import {
   type ToolAdapterV1,
   type ToolConfig,
 } from '@llm-service/spec';
-import { computeCostUsd } from '@llm-service/plugin-kit';
+import { computeCostUsd, monotonicMs } from '@llm-service/plugin-kit';
 import { reportedCost, unreportedCost } from './attempt-cost.js';
 import { invokeAdapter } from './invoke-adapter.js';
 import type { Hold } from './policy-gate.js';
@@ -49,7 +49,7 @@ export async function runAttempt(
   const { request, prompt } = prepared;
   const { candidate, baseline, reason, tool, adapter } = plan;
   const attempt = log.nextAttempt();
-  const startedAt = performance.now();
+  const startedAt = monotonicMs();
   const started = log.base(attempt);
   const price = config.models[candidate.model];
   /** Who runs what for whom: said by the started event and by every record of this attempt, however it ends. */
@@ -127,7 +127,7 @@ export async function runAttempt(
         },
       },
     );
-    const latencyMs = Math.round(performance.now() - startedAt);
+    const latencyMs = Math.round(monotonicMs() - startedAt);
     const cost =
       result.usageReported === false && result.reportedCostUsd === undefined
         ? await unreportedCost(
@@ -192,7 +192,7 @@ export async function runAttempt(
       result: {
         text: result.text,
         ...answeredBy,
-        latencyMs: Math.round(performance.now() - prepared.startedAt),
+        latencyMs: Math.round(monotonicMs() - prepared.startedAt),
         invocationId: prepared.invocationId,
         chainId: prepared.chainId,
         attempts: log.attempts,
@@ -203,7 +203,7 @@ export async function runAttempt(
       prepared.signal.aborted && !isAdapterError(caught)
         ? new AdapterError('cancelled', 'cancelled')
         : toAdapterError(caught);
-    const latencyMs = Math.round(performance.now() - startedAt);
+    const latencyMs = Math.round(monotonicMs() - startedAt);
     // A failed attempt that spent (the tool reported usage or a cost before failing) is counted.
     const cost =
       error.usage || error.reportedCostUsd !== undefined

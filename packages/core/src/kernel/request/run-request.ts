@@ -11,6 +11,7 @@ import {
   type PolicyContext,
   type ResolvedConfig,
 } from '@llm-service/spec';
+import { monotonicMs } from '@llm-service/plugin-kit';
 import { planRoute } from '../../routing/plan-route.js';
 import { buildPrompt } from '../build-prompt.js';
 import { passGate } from './policy-gate.js';
@@ -96,7 +97,7 @@ function prepare(context: RequestContext, request: ExecRequest, options: ExecOpt
     promptSha256: createHash('sha256').update(prompt).digest('hex'),
     signal: options.signal ?? new AbortController().signal,
     onText: options.onText,
-    startedAt: performance.now(),
+    startedAt: monotonicMs(),
     startedAtIso: new Date().toISOString(),
   };
 }
