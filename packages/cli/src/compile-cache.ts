@@ -27,9 +27,10 @@ function cacheDirectory(env: NodeJS.ProcessEnv): string {
  * 22.1), and compiling the bundle was the largest single cost of an `exec` start. The cache is written after a
  * command ran, so it also holds the functions that ran (parsing config, spawning the tool), not only the top level.
  * One cache per command (`identity` says which), so that `exec`'s holds what `exec` runs and not what another command
- * compiled first. V8 checks the cache against the source and its own version and flags, and rejects a stale one; any problem here
- * falls back to a plain `require`. Node 20 cannot run `import()` inside a script compiled from cached data, so the
- * bundle must not use it: plugins are imported through the importer bin.js lends (see core's moduleImporterKey).
+ * compiled first. V8 checks the cache against the source and its own version and flags, and rejects a stale one; any
+ * problem here falls back to a plain `require`. Node 20 cannot run `import()` inside a script compiled from cached
+ * data, so the bundle must not use it: plugins are imported through the importer bin.js lends (see core's
+ * moduleImporterKey).
  */
 export function loadMain(bundlePath: string, identity: string): LoadedMain {
   const require = createRequire(bundlePath);
