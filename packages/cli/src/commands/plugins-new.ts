@@ -183,6 +183,7 @@ const sources: Record<PluginKind, (name: string, id: string) => string> = {
   AdapterError,
   definePlugin,
   emptyUsage,
+  lazySchema,
   Observable,
   z,
   type AdapterEvent,
@@ -191,12 +192,17 @@ const sources: Record<PluginKind, (name: string, id: string) => string> = {
 
 export const adapterId = '${id}';
 
-/** The keys this adapter adds to a tools.yaml entry whose \`adapter\` is '${id}'. */
-export const toolSchema = z.strictObject({
-  // Core requires \`binary\`; an adapter that runs no program gives it a default.
-  binary: z.string().min(1).default('(built in)'),
-  prefix: z.string().default(''),
-});
+/**
+ * The keys this adapter adds to a tools.yaml entry whose \`adapter\` is '${id}'. Built on first use (lazySchema), as
+ * every module-level schema should be: a run whose configuration comes from the config cache parses none of them.
+ */
+export const toolSchema = lazySchema(() =>
+  z.strictObject({
+    // Core requires \`binary\`; an adapter that runs no program gives it a default.
+    binary: z.string().min(1).default('(built in)'),
+    prefix: z.string().default(''),
+  }),
+);
 
 /** A starting point: answers with the prompt, prefixed. Replace the body of \`invoke\` with a call to your tool. */
 export function createAdapter(): ToolAdapterV1 {
@@ -246,11 +252,14 @@ export default plugin;
   policy: (
     name,
     id,
-  ) => `${header('policy')}import { definePlugin, z, type PolicyV1 } from '@llm-service/spec';
+  ) => `${header('policy')}import { definePlugin, lazySchema, z, type PolicyV1 } from '@llm-service/spec';
 
-export const sectionSchema = z.strictObject({
-  max_prompt_bytes: z.number().int().positive().default(100_000),
-});
+/** Built on first use (lazySchema), as every module-level schema should be. */
+export const sectionSchema = lazySchema(() =>
+  z.strictObject({
+    max_prompt_bytes: z.number().int().positive().default(100_000),
+  }),
+);
 
 /** A starting point: blocks prompts larger than \`${sectionKey(id)}.max_prompt_bytes\` in llm-service.yaml. */
 export function createPolicy(maxPromptBytes: number): PolicyV1 {
@@ -286,14 +295,18 @@ export default plugin;
 import { resolve } from 'node:path';
 import {
   definePlugin,
+  lazySchema,
   z,
   type LlmServiceEvent,
   type TelemetrySinkV1,
 } from '@llm-service/spec';
 
-export const sectionSchema = z.strictObject({
-  file: z.string().min(1).default('${id}.jsonl'),
-});
+/** Built on first use (lazySchema), as every module-level schema should be. */
+export const sectionSchema = lazySchema(() =>
+  z.strictObject({
+    file: z.string().min(1).default('${id}.jsonl'),
+  }),
+);
 
 /** A starting point: appends one JSON line per completed request. \`handle\` must not block: writes are queued. */
 export function createSink(file: string): TelemetrySinkV1 {
