@@ -28,8 +28,8 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { packPackage, repositoryRoot, run, SOURCE_CONDITION, workspacePackages } from './lib/workspace.mjs';
 
-// semver is a dependency of core, not of the root.
-const semver = createRequire(join(repositoryRoot, 'packages', 'core', 'package.json'))('semver');
+// semver is a dependency of the config package, not of the root.
+const semver = createRequire(join(repositoryRoot, 'packages', 'config', 'package.json'))('semver');
 
 function parseArguments(argv) {
   const options = { source: 'worktree', keep: false };
