@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { provideSqliteDriver } from '@llm-service/telemetry';
 
@@ -11,13 +9,9 @@ import { provideSqliteDriver } from '@llm-service/telemetry';
  * JavaScript was built from.
  */
 export function bundleSqliteDriver(): void {
-  provideSqliteDriver(() => {
+  provideSqliteDriver(() => ({
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- bundled, and evaluated only when called
-    const Database = require('better-sqlite3') as typeof BetterSqlite3;
-    const binding = join(
-      dirname(require.resolve('better-sqlite3/package.json')),
-      'build/Release/better_sqlite3.node',
-    );
-    return { Database, nativeBinding: existsSync(binding) ? binding : undefined };
-  });
+    Database: require('better-sqlite3') as typeof BetterSqlite3,
+    packageJson: require.resolve('better-sqlite3/package.json'),
+  }));
 }

@@ -31,7 +31,7 @@ export {
 } from './store/store.js';
 export { migrations, latestSchemaVersion, type Migration } from './store/migrations.js';
 export { defaultDatabasePath, resolveSettings, type TelemetrySettings } from './store/paths.js';
-export { provideSqliteDriver, type Driver as SqliteDriver } from './store/driver.js';
+export { provideSqliteDriver, type BundledSqliteDriver } from './store/driver.js';
 export { StoreSink, type StoreSinkOptions } from './sinks/store-sink.js';
 export { JsonlSink, sanitiseEvent, type JsonlSinkOptions } from './sinks/jsonl-sink.js';
 export { insertInvocationSql, invocationColumns } from './sqlite/attempt-sql.js';

@@ -10,8 +10,9 @@ import {
   credentialsError,
   decodeUtf8,
   missingCredentials,
-  throwIfCancelled,
+  monotonicMs,
   type ReportLimits,
+  throwIfCancelled,
   withSpending,
 } from '@llm-service/plugin-kit';
 import { openaiAgentOptionsSchema, type OpenAIAgentOptions } from '../config/openai-schema.js';
@@ -88,7 +89,7 @@ export async function runChat(
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), request.timeoutMs);
   const stop = AbortSignal.any([signal, timeout.signal]);
-  const started = performance.now();
+  const started = monotonicMs();
   let answering = false;
   const emitText = (text: string) => {
     answering = true;
@@ -130,7 +131,7 @@ export async function runChat(
         spent(usage),
       );
     }
-    return resultOf(state, usage, request, performance.now() - started);
+    return resultOf(state, usage, request, monotonicMs() - started);
   } catch (error) {
     // An abort wins over whatever it caused (a read that failed, a body cut short).
     if (signal.aborted) throw new AdapterError('cancelled', 'cancelled', { cause: error });

@@ -2,13 +2,13 @@
 // process builds, through zod's documented global post-processor hook, and writes the count, with the Node built-in
 // modules loaded so far, to $START_UP_PROBE_REPORT when the process first starts a program (its tool).
 'use strict';
-const { spawn } = require('node:child_process');
+const childProcess = require('node:child_process');
 const { writeFileSync } = require('node:fs');
 
 const report = process.env.START_UP_PROBE_REPORT;
 let schemas = 0;
 globalThis.__zod_globalConfig = { postProcessor: () => void schemas++ };
-const childProcess = require('node:child_process');
+const { spawn } = childProcess;
 let written = false;
 childProcess.spawn = function spawnAndReport(...args) {
   if (report && !written) {

@@ -5,6 +5,8 @@ const caretRange = /^\^([1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
 
 type Verdict = 'satisfied' | 'unsatisfied' | 'invalid';
 
+const [apiMajor = 0, apiMinor = 0, apiPatch = 0] = PLUGIN_API_VERSION.split('.').map(Number);
+
 /**
  * Refuses a plugin written for another plugin API, in one line naming it. A caret range is judged here: semver's
  * `^1.4.0` is `>=1.4.0 <2.0.0-0`, and the API's version has no prerelease. Any other range is left to semver, loaded
@@ -31,7 +33,6 @@ function caretVerdict(range: string): Verdict | undefined {
   const wanted = caretRange.exec(range)?.slice(1).map(Number);
   if (!wanted) return undefined;
   const [major = 0, minor = 0, patch = 0] = wanted;
-  const [apiMajor = 0, apiMinor = 0, apiPatch = 0] = PLUGIN_API_VERSION.split('.').map(Number);
   const satisfied = apiMajor === major && (apiMinor > minor || (apiMinor === minor && apiPatch >= patch));
   return satisfied ? 'satisfied' : 'unsatisfied';
 }

@@ -17,17 +17,28 @@ export interface Driver {
   nativeBinding: string | undefined;
 }
 
+/** What a distribution that bundles better-sqlite3's JavaScript hands over: the module, and its installed package.json. */
+export interface BundledSqliteDriver {
+  Database: DatabaseConstructor;
+  packageJson: string;
+}
+
 let loaded: Driver | undefined;
-let provided: (() => Driver) | undefined;
+let provided: (() => BundledSqliteDriver) | undefined;
 
 /**
- * For a distribution that bundles better-sqlite3's JavaScript: `load` (called on first use, as the search below would
- * be) returns the bundled module and its native module's path. Bundled, its files load from the distribution's code
- * cache instead of being resolved and compiled on every start.
+ * For a distribution that bundles better-sqlite3's JavaScript: `load` is called on first use, as the search below
+ * would be. Bundled, its files load from the distribution's code cache instead of being resolved and compiled on
+ * every start; the native module is the one installed beside that package.json.
  */
-export function provideSqliteDriver(load: () => Driver): void {
+export function provideSqliteDriver(load: () => BundledSqliteDriver): void {
   provided = load;
   loaded = undefined;
+}
+
+function driverOf(Database: DatabaseConstructor, packageJson: string): Driver {
+  const binding = join(dirname(packageJson), 'build/Release/better_sqlite3.node');
+  return { Database, nativeBinding: existsSync(binding) ? binding : undefined };
 }
 
 /**
@@ -37,7 +48,10 @@ export function provideSqliteDriver(load: () => Driver): void {
  */
 export function loadDriver(): Driver {
   if (loaded) return loaded;
-  if (provided) return (loaded = provided());
+  if (provided) {
+    const { Database, packageJson } = provided();
+    return (loaded = driverOf(Database, packageJson));
+  }
   const moduleName = 'better-sqlite3';
   const attempts: string[] = [];
   const bases: string[] = [];
@@ -51,12 +65,7 @@ export function loadDriver(): Driver {
     try {
       const require = createRequire(base);
       const Database = require(moduleName) as DatabaseConstructor;
-      const binding = join(
-        dirname(require.resolve(`${moduleName}/package.json`)),
-        'build/Release/better_sqlite3.node',
-      );
-      loaded = { Database, nativeBinding: existsSync(binding) ? binding : undefined };
-      return loaded;
+      return (loaded = driverOf(Database, require.resolve(`${moduleName}/package.json`)));
     } catch (error) {
       attempts.push(error instanceof Error ? error.message.split('\n', 1)[0]! : String(error));
     }
