@@ -75,4 +75,17 @@ export default defineConfig([
     entry: { bin: 'src/bin.ts' },
     format: ['cjs'],
   },
+  {
+    // What bin.js loads before the bundle for an `exec` run, to start the predicted tool (see start-predicted-tool.ts):
+    // its own small file, so neither `--version` nor the prediction reads more than it needs.
+    ...bundleEverything,
+    entry: { prestart: 'src/prestart/start-predicted-tool.ts' },
+    format: ['cjs'],
+    outExtension: () => ({ js: '.cjs' }),
+    esbuildOptions(options) {
+      bundleEverything.esbuildOptions?.(options, { format: 'cjs' });
+      // The plugin kit's modules one by one, not its one-file build: only the two it needs are read then.
+      options.conditions = ['@llm-service/source'];
+    },
+  },
 ]);

@@ -1,24 +1,37 @@
 #!/usr/bin/env node
 // Built as CommonJS (see tsup.config.ts): Node loads a CommonJS entry without its ES module loader, which took about
 // 4 ms of every start, `--version` as much as `exec` (measured interleaved against the ES module build of this file).
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { cliVersion } from './version.js';
+import type { Prestart, startPredictedTool } from './prestart/start-predicted-tool.js';
 
 async function run(argv: readonly string[]): Promise<void> {
   // Lend this module's import() to the bundle: Node 20 cannot run import() inside a script compiled from a code
   // cache. Core's plugin loader looks the importer up under this key (moduleImporterKey).
   (globalThis as Record<symbol, unknown>)[Symbol.for('llm-service.import-module.v1')] = (specifier: string) =>
     import(specifier);
+  // An `exec` whose last runs started the same tool starts it now, while the rest loads; it gets its prompt only once
+  // the request, routed and through the policy gate, asks for exactly that launch (see start-predicted-tool.ts).
+  const prestart = argv[0] === 'exec' ? predictedTool(argv) : undefined;
   const { loadMain } = await import('./compile-cache.js');
   // __dirname, not import.meta.url: this file runs as CommonJS, and a shimmed import.meta.url misreads a '#' or '?'
   // in the installation's path.
   const loaded = loadMain(join(__dirname, 'main.cjs'), `cli-${cliVersion}-${commandOf(argv)}`);
-  const code = await loaded.main(argv);
+  const code = await loaded.main(argv, undefined, prestart);
   process.exitCode = code;
   loaded.saveCache();
   // Nothing should keep the process alive after the command; if something does, exit anyway.
   setTimeout(() => process.exit(code), 2_000).unref();
   exitWhenIdle(code);
+}
+
+/** prestart.cjs, built from start-predicted-tool.ts as a file of its own (see tsup.config.ts). */
+function predictedTool(argv: readonly string[]): Prestart | undefined {
+  const prestart = createRequire(__filename)(join(__dirname, 'prestart.cjs')) as {
+    startPredictedTool: typeof startPredictedTool;
+  };
+  return prestart.startPredictedTool(argv, process.env, process.cwd(), cliVersion);
 }
 
 /** The command a run names (`exec`, `tasks`...), which keeps a code cache of its own; every other run shares one. */

@@ -3,8 +3,9 @@ import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
+import type { main } from './main.js';
 
-type MainFunction = (argv: readonly string[]) => Promise<number>;
+type MainFunction = typeof main;
 /** What main.cjs exports (see main.ts). */
 interface MainExports {
   main: MainFunction;

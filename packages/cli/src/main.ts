@@ -7,7 +7,10 @@ import { createProgramFor, type CliContext, type CliIo } from './program.js';
 import { builtinPlugins } from './builtin-plugins.js';
 import { processIo } from './process-io.js';
 import { bundleSqliteDriver } from './sqlite-driver.js';
-import { keptAConfiguration } from './config-cache/config-cache-file.js';
+import { cachedConfigurationFiles, keptAConfiguration } from './config-cache/config-cache-file.js';
+import { usePrestart } from './prestart/prestart-launcher.js';
+import { TrustStoreFile } from './trust/trust-store.js';
+import type { Prestart } from './prestart/start-predicted-tool.js';
 
 export { processIo };
 
@@ -21,9 +24,17 @@ export function compileCacheShouldWait(): boolean {
   return keptAConfiguration();
 }
 
-/** Runs the CLI and returns its exit code; never throws and never prints a stack trace. */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+/**
+ * Runs the CLI and returns its exit code; never throws and never prints a stack trace. `prestart` is what bin.js
+ * predicted and started for an `exec` run before this code loaded (see start-predicted-tool.ts).
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+  prestart?: Prestart,
+): Promise<number> {
   bundleSqliteDriver();
+  const prediction = prestart ? usePrestart(prestart, io.env) : undefined;
   let exitCode = 0;
   const disposers: (() => Promise<void>)[] = [];
   const context: CliContext = {
@@ -65,6 +76,9 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         reportError(error, io.stderr, colorsFor(io.stderr, io.env), false),
       );
     }
+    // The trust store too: taking a project's trust away must stop its tool from being started ahead of the check.
+    const configuration = cachedConfigurationFiles();
+    prediction?.finish(configuration && [...configuration, new TrustStoreFile(io.env).path]);
   }
   return exitCode;
 }

@@ -3,7 +3,15 @@
  * (the contracts) and on this kit, and on nothing else of ours.
  */
 // Running a tool: its own process group, TERM then KILL, the prompt by stdin, file or argument.
-export { runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
+export { diesWithParent, runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
+export {
+  sameLaunch,
+  spawnTool,
+  toolLauncher,
+  useToolLauncher,
+  type ToolLaunch,
+  type ToolLauncher,
+} from './process/tool-launch.js';
 export { invocationObservable, type ReportLimits } from './process/invocation-observable.js';
 export { prepareRun, throwIfCancelled, type PreparedRun } from './process/prepare-run.js';
 export { runWithParser, type StdoutParser } from './process/run-with-parser.js';

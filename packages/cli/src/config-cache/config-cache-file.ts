@@ -15,6 +15,17 @@ export function keptAConfiguration(): boolean {
   return keptThisProcess;
 }
 
+/** The files of the configuration this process last read from the cache or kept in it. */
+let filesOfKept: readonly string[] | undefined;
+
+/**
+ * The files of the configuration this process ran on, when the cache holds it (so it names no plugin of its own and
+ * reads no environment variable); undefined otherwise. The prestart records only such runs (see prestart-launcher.ts).
+ */
+export function cachedConfigurationFiles(): readonly string[] | undefined {
+  return filesOfKept;
+}
+
 /** What a cache file holds: the configuration, and what it was validated from. */
 interface CacheEntry {
   format: 1;
@@ -70,7 +81,9 @@ export class ConfigCacheFile implements ConfigCache {
       return undefined;
     }
     const current = entry.format === 1 && entry.build === this.#build && entry.files === fingerprint(files);
-    return current ? entry.config : undefined;
+    if (!current) return undefined;
+    filesOfKept = names.map((name) => join(location.dir, name));
+    return entry.config;
   }
 
   set(
@@ -89,6 +102,7 @@ export class ConfigCacheFile implements ConfigCache {
       mkdirSync(this.#directory, { recursive: true, mode: 0o700 });
       writeFileAtomicSync(this.#fileOf(location), serialized, { mode: 0o600 });
       keptThisProcess = true;
+      filesOfKept = names.map((name) => join(location.dir, name));
     } catch {
       // A cache that cannot be written costs only the next run's validation.
     }

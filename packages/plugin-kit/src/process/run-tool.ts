@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { monotonicMs } from '../time/monotonic.js';
+import { toolLauncher, type ToolLaunch } from './tool-launch.js';
 
 export interface RunToolOptions {
   /** Absolute path of the executable: tools never run through a shell. */
@@ -93,6 +93,26 @@ function parentDeathGuard(): ParentDeathGuard | undefined {
 }
 
 /**
+ * Whether a launch starts its tool through the parent-death guard, so that the tool cannot outlive this process even
+ * when it is killed with SIGKILL: only such a launch may be started ahead of its request (see {@link ToolLauncher}).
+ */
+export function diesWithParent(launch: Pick<ToolLaunch, 'file' | 'args'>): boolean {
+  const current = parentDeathGuard();
+  return (
+    current !== undefined &&
+    launch.file === current.file &&
+    current.args.every((argument, index) => launch.args[index] === argument)
+  );
+}
+
+/** The variables a child gets: an undefined value is no variable (as `spawn` treats it). */
+function definedVariables(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
+/**
  * Runs a tool as a child process in its own process group, so a timeout or Ctrl-C ends the tool and everything it
  * started (SIGTERM to the group, SIGKILL after a grace period). Node's `spawn` is used directly rather than execa:
  * group handling is needed either way, and execa costs about 20 ms of start-up on every `exec` (measured bundled).
@@ -106,14 +126,14 @@ export function runTool(options: RunToolOptions): Promise<RunToolResult> {
     const [file, args] = guard
       ? [guard.file, [...guard.args, options.file, ...options.args]]
       : [options.file, [...options.args]];
-    const child = spawn(file, args, {
+    const launch: ToolLaunch = {
+      file,
+      args,
       cwd: options.cwd,
-      env: options.env as NodeJS.ProcessEnv,
-      detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      shell: false,
-      windowsHide: true,
-    });
+      env: definedVariables(options.env),
+      stdin: options.input === undefined ? 'ignore' : 'pipe',
+    };
+    const child = toolLauncher().launch(launch);
     const stdoutChunks: Buffer[] = [];
     let stderr = Buffer.alloc(0);
     let timedOut = false;
