@@ -39,6 +39,8 @@ export function usePrestart(
 ): PrestartSession {
   let first: ToolLaunch | undefined;
   let taken = false;
+  /** The waiting tool was alive but not the launch asked for. */
+  let mismatched = false;
   let waiting = prestart.waiting;
   const dismiss = () => {
     if (waiting) dismissTool(waiting);
@@ -56,7 +58,10 @@ export function usePrestart(
         taken = true;
         return ready.child;
       }
-      if (ready) dismissTool(ready);
+      if (ready) {
+        mismatched = !ready.ended;
+        dismissTool(ready);
+      }
       return spawnTool(launch);
     },
   });
@@ -66,7 +71,7 @@ export function usePrestart(
       dismiss();
       process.off('exit', dismiss);
       // The record predicted this launch, on files bin.js found unchanged: it stands as it is.
-      if (!taken) updateRecord(prestart, first, configurationFiles, env);
+      if (!taken) updateRecord(prestart, first, configurationFiles, env, mismatched);
     },
   };
 }
@@ -98,14 +103,17 @@ export function mayWait(launch: ToolLaunch): boolean {
 
 /**
  * The record the next run reads: the launch, confirmed once two runs in a row made it; unconfirmed when this run
- * launched nothing it may predict (no prediction is better than a process started for nothing). Written only when
- * it changes, so a run that took its prediction writes nothing.
+ * launched nothing it may predict (no prediction is better than a process started for nothing). When this run made
+ * exactly the recorded launch, yet the process bin.js started from the record was another (`mismatched`), the record
+ * cannot be reproduced before the bundle loads: it is not predicted again while the launch stays the same, rather
+ * than costing every run a process. Written only when it changes, so a run that took its prediction writes nothing.
  */
 function updateRecord(
   prestart: Prestart,
   launch: ToolLaunch | undefined,
   configurationFiles: readonly string[] | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  mismatched: boolean,
 ): void {
   const previous = prestart.record?.key === prestart.key ? prestart.record : undefined;
   if (launch === undefined || configurationFiles === undefined || !mayWait(launch)) {
@@ -115,12 +123,14 @@ function updateRecord(
   const files: Record<string, string> = {};
   for (const path of [...configurationFiles, ...launchFiles(launch)]) files[path] = fileStamp(path);
   const repeated = previous !== undefined && sameLaunch(launch, launchOf(previous.launch, env));
+  const unreproducible = repeated && (mismatched || previous.unreproducible === true);
   const next: PrestartRecord = {
     format: 1,
     key: prestart.key,
     launch: recordedLaunchOf(launch, env),
-    confirmed: repeated,
+    confirmed: repeated && !unreproducible,
     files,
+    ...(unreproducible ? { unreproducible } : {}),
   };
   if (previous && JSON.stringify(previous) === JSON.stringify(next)) return;
   write(prestart.recordPath, next);

@@ -150,6 +150,20 @@ describe('parseRecord', () => {
     expect(parseRecord(JSON.stringify(validRecord))).toEqual(validRecord);
   });
 
+  it('reads a record marked unreproducible, and no record when the mark is not a boolean', () => {
+    const marked = { ...validRecord, confirmed: false, unreproducible: true };
+    expect(parseRecord(JSON.stringify(marked))).toEqual(marked);
+    expect(parseRecord(JSON.stringify({ ...validRecord, unreproducible: false }))).toEqual({
+      ...validRecord,
+      unreproducible: false,
+    });
+    for (const mark of ['yes', 'true', 1, null, {}])
+      expect(
+        parseRecord(JSON.stringify({ ...validRecord, unreproducible: mark })),
+        String(mark),
+      ).toBeUndefined();
+  });
+
   it('reads anything else as no record', () => {
     const text = JSON.stringify(validRecord);
     const variants: [string, unknown][] = [

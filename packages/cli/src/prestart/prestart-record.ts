@@ -23,6 +23,8 @@ export interface PrestartRecord {
    * started ahead only while everything its trust was checked on is as it was.
    */
   files: Record<string, string>;
+  /** Set when a run made this very launch yet did not take the process started from the record (see updateRecord). */
+  unreproducible?: boolean;
 }
 
 /**
@@ -189,6 +191,7 @@ export function parseRecord(text: string): PrestartRecord | undefined {
     record.format === 1 &&
     typeof record.key === 'string' &&
     typeof record.confirmed === 'boolean' &&
+    (record.unreproducible === undefined || typeof record.unreproducible === 'boolean') &&
     isStringRecord(record.files) &&
     typeof launch === 'object' &&
     launch !== null &&
