@@ -6,6 +6,7 @@
 //
 //   node bench/claude.mjs                 30 interleaved runs of each case
 //   BENCH_RUNS=5 node bench/claude.mjs
+//   BENCH_PRESTART_OFF=1 node bench/claude.mjs    also exec with LLM_SERVICE_NO_PRESTART=1
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,6 +153,13 @@ const cases = {
     check: (output) => (output === answer ? undefined : `unexpected answer: ${output.slice(0, 300)}`),
   },
 };
+// BENCH_PRESTART_OFF=1 adds exec with the tool started only once exec has loaded, for comparison. It records no
+// prediction, so the case above keeps its own.
+if (process.env.BENCH_PRESTART_OFF)
+  cases.llmServiceExecPrestartOff = {
+    ...cases.llmServiceExec,
+    env: { ...env, LLM_SERVICE_NO_PRESTART: '1' },
+  };
 
 /**
  * Runs exec once with the tool's binary replaced by a recorder that notes its argv, environment, working directory
@@ -243,6 +251,13 @@ console.log(
 console.log(`  bare node -e 0 (baseline)            ${fmt(results.bareNode)}`);
 console.log(`  claude -p, bare (the adapter's argv) ${fmt(results.bareClaude)}`);
 console.log(`  llm-service exec -> same claude      ${fmt(results.llmServiceExec)}`);
+if (results.llmServiceExecPrestartOff !== undefined) {
+  const addedOff = results.llmServiceExecPrestartOff - results.bareClaude;
+  console.log(
+    `  same, LLM_SERVICE_NO_PRESTART=1      ${fmt(results.llmServiceExecPrestartOff)}` +
+      ` (adds ${fmt(addedOff)} = ${(addedOff / results.bareNode).toFixed(2)}x a bare Node start)`,
+  );
+}
 console.log(`  (argv: claude ${claudeArgs.join(' ')}, prompt on stdin; checked against what exec starts)`);
 console.log('');
 console.log(

@@ -1,5 +1,6 @@
 // Benchmarks for llm-service. Every figure is a ratio against a baseline measured in the same run, on the same
-// machine, so results compare across machines. Run with `pnpm bench` (which builds first).
+// machine, so results compare across machines. Run with `pnpm bench` (which builds first); BENCH_RUNS sets the runs of
+// each case (30), BENCH_PRESTART_OFF=1 adds exec without its tool started ahead (LLM_SERVICE_NO_PRESTART=1).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ const bin = join(root, 'packages/cli/dist/bin.js');
 const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
 const configDir = join(root, 'examples/quick-start');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
+/** BENCH_PRESTART_OFF=1 adds exec with the tool started only once exec has loaded, for comparison (its own HOME). */
+const comparePrestartOff = Boolean(process.env.BENCH_PRESTART_OFF);
 
 const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
 // Every case starts Node, so what the environment makes Node do at each start is taken out of all of them alike:
@@ -27,9 +30,18 @@ const env = {
 const promptFile = join(home, 'prompt.md');
 writeFileSync(promptFile, 'Summarise the design of a rate limiter in three sentences.\n');
 
-function timeOnce(command, args, input) {
+const prestartOffHome = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
+const prestartOffEnv = {
+  ...env,
+  HOME: prestartOffHome,
+  XDG_CONFIG_HOME: join(prestartOffHome, '.config'),
+  XDG_DATA_HOME: join(prestartOffHome, '.local/share'),
+  LLM_SERVICE_NO_PRESTART: '1',
+};
+
+function timeOnce(command, args, input, caseEnv = env) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { env, input, stdio: ['pipe', 'ignore', 'pipe'] });
+  const result = spawnSync(command, args, { env: caseEnv, input, stdio: ['pipe', 'ignore', 'pipe'] });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   return elapsed;
@@ -45,10 +57,11 @@ const median = (values) => {
 function measure(cases) {
   const samples = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
   for (let index = 0; index < 3; index++)
-    for (const [, [command, args, input]] of Object.entries(cases)) timeOnce(command, args, input);
+    for (const [, [command, args, input, caseEnv]] of Object.entries(cases))
+      timeOnce(command, args, input, caseEnv);
   for (let index = 0; index < runs; index++) {
-    for (const [name, [command, args, input]] of Object.entries(cases))
-      samples[name].push(timeOnce(command, args, input));
+    for (const [name, [command, args, input, caseEnv]] of Object.entries(cases))
+      samples[name].push(timeOnce(command, args, input, caseEnv));
   }
   return Object.fromEntries(Object.entries(samples).map(([name, values]) => [name, median(values)]));
 }
@@ -62,6 +75,16 @@ const results = measure({
     [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile],
   ],
   llmServiceVersion: [process.execPath, [bin, '--version']],
+  ...(comparePrestartOff
+    ? {
+        llmServiceExecPrestartOff: [
+          process.execPath,
+          [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile],
+          undefined,
+          prestartOffEnv,
+        ],
+      }
+    : {}),
 });
 
 const added = results.llmServiceExec - results.standInDirect;
@@ -71,6 +94,8 @@ console.log(`  bare node -e 0 (baseline)            ${fmt(results.bareNode)}`);
 console.log(`  stand-in tool called directly        ${fmt(results.standInDirect)}`);
 console.log(`  llm-service exec -> same tool        ${fmt(results.llmServiceExec)}`);
 console.log(`  llm-service --version                ${fmt(results.llmServiceVersion)}`);
+if (comparePrestartOff)
+  console.log(`  exec, LLM_SERVICE_NO_PRESTART=1      ${fmt(results.llmServiceExecPrestartOff)}`);
 console.log('');
 console.log(
   `  exec added time: ${fmt(added)} = ${(added / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`,
@@ -78,3 +103,9 @@ console.log(
 console.log(
   `  --version: ${(results.llmServiceVersion / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.2x)`,
 );
+if (comparePrestartOff) {
+  const addedOff = results.llmServiceExecPrestartOff - results.standInDirect;
+  console.log(
+    `  without the tool started ahead: ${fmt(addedOff)} = ${(addedOff / results.bareNode).toFixed(2)}x a bare Node start`,
+  );
+}
