@@ -15,29 +15,24 @@ const runs = Number(process.env.BENCH_RUNS ?? 30);
 /** BENCH_PRESTART_OFF=1 adds exec with the tool started only once exec has loaded, for comparison (its own HOME). */
 const comparePrestartOff = Boolean(process.env.BENCH_PRESTART_OFF);
 
-const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
 // Every case starts Node, so what the environment makes Node do at each start is taken out of all of them alike:
 // NODE_EXTRA_CA_CERTS alone (set on some machines for a proxy) made each start read and parse a certificate bundle,
 // 31 ms to 78 ms for a bare `node -e 0` here, which hid how much exec's own work weighs against a start.
 const { NODE_EXTRA_CA_CERTS: _certificates, NODE_OPTIONS: _options, ...inherited } = process.env;
-const env = {
-  ...inherited,
-  HOME: home,
-  XDG_CONFIG_HOME: join(home, '.config'),
-  XDG_DATA_HOME: join(home, '.local/share'),
-  NO_COLOR: '1',
-};
-const promptFile = join(home, 'prompt.md');
+/** An environment with a HOME (and so caches and telemetry) of its own. */
+function isolatedEnv(extra = {}) {
+  const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
+  const homes = {
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+  };
+  return { ...inherited, ...homes, NO_COLOR: '1', ...extra };
+}
+const env = isolatedEnv();
+const promptFile = join(env.HOME, 'prompt.md');
 writeFileSync(promptFile, 'Summarise the design of a rate limiter in three sentences.\n');
-
-const prestartOffHome = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
-const prestartOffEnv = {
-  ...env,
-  HOME: prestartOffHome,
-  XDG_CONFIG_HOME: join(prestartOffHome, '.config'),
-  XDG_DATA_HOME: join(prestartOffHome, '.local/share'),
-  LLM_SERVICE_NO_PRESTART: '1',
-};
+const execArgs = [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile];
 
 function timeOnce(command, args, input, caseEnv = env) {
   const started = process.hrtime.bigint();
@@ -70,18 +65,15 @@ const prompt = 'Summarise the design of a rate limiter in three sentences.\n';
 const results = measure({
   bareNode: [process.execPath, ['-e', '0']],
   standInDirect: [process.execPath, [standIn, 'exec', '--model', 'stand-in-small', '-'], prompt],
-  llmServiceExec: [
-    process.execPath,
-    [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile],
-  ],
+  llmServiceExec: [process.execPath, execArgs],
   llmServiceVersion: [process.execPath, [bin, '--version']],
   ...(comparePrestartOff
     ? {
         llmServiceExecPrestartOff: [
           process.execPath,
-          [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile],
+          execArgs,
           undefined,
-          prestartOffEnv,
+          isolatedEnv({ LLM_SERVICE_NO_PRESTART: '1' }),
         ],
       }
     : {}),

@@ -5,6 +5,7 @@
 // Running a tool: its own process group, TERM then KILL, the prompt by stdin, file or argument.
 export { diesWithParent, runTool, type RunToolOptions, type RunToolResult } from './process/run-tool.js';
 export {
+  definedVariables,
   sameLaunch,
   spawnTool,
   toolLauncher,
@@ -93,6 +94,7 @@ export {
 // Usage: sums over a run's parts, and the model that answered most.
 export { busiestModel, sumUsage } from './usage/sum-usage.js';
 export { acquireLockFile, type LockFileOptions } from './files/lock-file.js';
+export { fileStamp } from './files/file-stamp.js';
 export { readRegularFile, type RegularFileRead } from './files/read-regular-file.js';
 export { decodeUtf8, readTextFile, type TextFileRead } from './files/read-text-file.js';
 export { forTerminal } from './text/for-terminal.js';

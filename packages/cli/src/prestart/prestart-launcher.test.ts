@@ -12,7 +12,7 @@ import {
 } from '@llm-service/plugin-kit';
 import { usePrestart, type PrestartSession } from './prestart-launcher.js';
 import {
-  fileStamp,
+  stampOf,
   launchFiles,
   parseRecord,
   recordedLaunchOf,
@@ -159,7 +159,7 @@ function marker(f: Fixture, name: string): string | undefined {
 /** The record updateRecord writes for a launch, on the fixture's configuration file. */
 function recordOf(f: Fixture, launch: ToolLaunch, confirmed: boolean, extra?: object): PrestartRecord {
   const files: Record<string, string> = {};
-  for (const path of [f.config, ...launchFiles(launch)]) files[path] = fileStamp(path);
+  for (const path of [f.config, ...launchFiles(launch)]) files[path] = stampOf(path);
   return { format: 1, key, launch: recordedLaunchOf(launch, f.env), confirmed, files, ...extra };
 }
 
@@ -177,7 +177,7 @@ function recordFileState(f: Fixture) {
   return {
     text: readFileSync(f.recordPath, 'utf8'),
     mtimeMs: statSync(f.recordPath).mtimeMs,
-    stamp: fileStamp(f.recordPath),
+    stamp: stampOf(f.recordPath),
   };
 }
 

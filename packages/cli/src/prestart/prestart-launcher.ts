@@ -8,13 +8,7 @@ import {
   writeFileAtomicSync,
   type ToolLaunch,
 } from '@llm-service/plugin-kit';
-import {
-  fileStamp,
-  launchFiles,
-  launchOf,
-  recordedLaunchOf,
-  type PrestartRecord,
-} from './prestart-record.js';
+import { launchFiles, launchOf, recordedLaunchOf, stampOf, type PrestartRecord } from './prestart-record.js';
 import type { Prestart, WaitingTool } from './start-predicted-tool.js';
 
 /** What main does with the run's prediction once the command has finished. */
@@ -121,7 +115,7 @@ function updateRecord(
     return;
   }
   const files: Record<string, string> = {};
-  for (const path of [...configurationFiles, ...launchFiles(launch)]) files[path] = fileStamp(path);
+  for (const path of [...configurationFiles, ...launchFiles(launch)]) files[path] = stampOf(path);
   const repeated = previous !== undefined && sameLaunch(launch, launchOf(previous.launch, env));
   const unreproducible = repeated && (mismatched || previous.unreproducible === true);
   const next: PrestartRecord = {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sameLaunch, type ToolLaunch } from '@llm-service/plugin-kit';
 import {
-  fileStamp,
+  stampOf,
   filesUnchanged,
   launchFiles,
   launchOf,
@@ -265,7 +265,7 @@ describe('recordedLaunchOf and launchOf', () => {
   });
 });
 
-describe('fileStamp and filesUnchanged', () => {
+describe('stampOf and filesUnchanged', () => {
   const dirs: string[] = [];
   afterEach(() => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -279,14 +279,14 @@ describe('fileStamp and filesUnchanged', () => {
   it("changes when a file's content changes", () => {
     const path = join(temporary(), 'agents.yaml');
     writeFileSync(path, 'version: 1\n');
-    const before = fileStamp(path);
+    const before = stampOf(path);
     expect(before).not.toBe('absent');
-    expect(fileStamp(path)).toBe(before);
+    expect(stampOf(path)).toBe(before);
     expect(filesUnchanged({ [path]: before })).toBe(true);
     // A size-changing rewrite: a same-size rewrite within one tick of the file system's clock is only detected on
     // file systems with fine-grained timestamps.
     writeFileSync(path, 'version: 1\n# a comment\n');
-    expect(fileStamp(path)).not.toBe(before);
+    expect(stampOf(path)).not.toBe(before);
     expect(filesUnchanged({ [path]: before })).toBe(false);
   });
 
@@ -294,16 +294,16 @@ describe('fileStamp and filesUnchanged', () => {
     const dir = temporary();
     const path = join(dir, 'tool');
     writeFileSync(path, 'aaaa');
-    const before = fileStamp(path);
+    const before = stampOf(path);
     // Replaced by rename, as editors and installers do: a new inode.
     writeFileSync(join(dir, 'tool.new'), 'bbbb');
     renameSync(join(dir, 'tool.new'), path);
-    expect(fileStamp(path)).not.toBe(before);
+    expect(stampOf(path)).not.toBe(before);
   });
 
   it('stamps a missing file as absent, and notices when it appears', () => {
     const path = join(temporary(), 'policies.yaml');
-    expect(fileStamp(path)).toBe('absent');
+    expect(stampOf(path)).toBe('absent');
     const files = { [path]: 'absent' };
     expect(filesUnchanged(files)).toBe(true);
     writeFileSync(path, 'version: 1\n');
@@ -315,7 +315,7 @@ describe('fileStamp and filesUnchanged', () => {
     const [a, b] = [join(dir, 'a'), join(dir, 'b')];
     writeFileSync(a, 'a');
     writeFileSync(b, 'b');
-    const files = { [a]: fileStamp(a), [b]: fileStamp(b) };
+    const files = { [a]: stampOf(a), [b]: stampOf(b) };
     expect(filesUnchanged(files)).toBe(true);
     rmSync(b);
     expect(filesUnchanged(files)).toBe(false);

@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { ToolLaunch } from '@llm-service/plugin-kit';
+import { definedVariables, fileStamp, type ToolLaunch } from '@llm-service/plugin-kit';
 
 /**
  * What `exec` remembers of the tool its last runs with the same options started, in
@@ -17,7 +16,7 @@ export interface PrestartRecord {
   /** Whether the last two runs started exactly this launch: only then is it predicted. */
   confirmed: boolean;
   /**
-   * Files whose change voids the prediction, each with {@link fileStamp}'s stamp: the configuration's files (a
+   * Files whose change voids the prediction, each with its {@link stampOf}: the configuration's files (a
    * change may route elsewhere, or lose a project's trust), the trust store (trust taken away), and the launch's
    * executable and absolute arguments (a changed tool program loses a project's trust too). A project's tool is
    * started ahead only while everything its trust was checked on is as it was.
@@ -117,14 +116,9 @@ export function recordPath(cacheHome: string, key: string): string {
   return join(cacheHome, 'prestart', `${name}.json`);
 }
 
-/**
- * Size, change and modification times and inode: what a change to a file's content changes (the change time cannot be
- * set back; Linux filesystems keep it to the nanosecond, read here to a fraction of a microsecond); `absent` for no
- * file.
- */
-export function fileStamp(path: string): string {
-  const stats = statSync(path, { throwIfNoEntry: false });
-  return stats ? `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}` : 'absent';
+/** The plugin kit's stamp of a file, or `absent` when there is none (or it cannot be looked at). */
+export function stampOf(path: string): string {
+  return fileStamp(path) ?? 'absent';
 }
 
 /** The files a launch depends on beyond the configuration: its executable and every absolute path among its arguments. */
@@ -134,7 +128,7 @@ export function launchFiles(launch: Pick<ToolLaunch, 'file' | 'args'>): string[]
 
 /** True when every file is as stamped. */
 export function filesUnchanged(files: Readonly<Record<string, string>>): boolean {
-  return Object.entries(files).every(([path, stamp]) => fileStamp(path) === stamp);
+  return Object.entries(files).every(([path, stamp]) => stampOf(path) === stamp);
 }
 
 /** The launch a record predicts in the caller's environment of now. */
@@ -142,8 +136,7 @@ export function launchOf(
   recorded: RecordedLaunch,
   env: Readonly<Record<string, string | undefined>>,
 ): ToolLaunch {
-  const launchEnv: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) launchEnv[name] = value;
+  const launchEnv = definedVariables(env);
   for (const name of recorded.unset) delete launchEnv[name];
   Object.assign(launchEnv, recorded.set);
   return {

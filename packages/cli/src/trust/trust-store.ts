@@ -1,19 +1,16 @@
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-  type Dirent,
-  type Stats,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, type Dirent } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { lazySchema, z } from '@llm-service/spec';
 import { LlmServiceError, ExitCode, configFileNames } from '@llm-service/spec';
-import { acquireLockFile, readRegularFile, userDataHome, writeFileAtomicSync } from '@llm-service/plugin-kit';
+import {
+  acquireLockFile,
+  fileStamp,
+  readRegularFile,
+  userDataHome,
+  writeFileAtomicSync,
+} from '@llm-service/plugin-kit';
 
 /**
  * The trust store. `files` (a digest per file, added later) lets a change be described file by file; entries written
@@ -143,15 +140,8 @@ const isInside = (dir: string, path: string) => {
 
 /** A file's digest, reused from `cache` while its size, times and inode are unchanged. */
 function fileDigest(path: string, cache: HashCache): string {
-  let stats: Stats;
-  try {
-    stats = statSync(path);
-  } catch {
-    return 'missing';
-  }
-  // ctime and the inode too, as git's index does: a modification time can be set back by anyone (`touch -d`), the
-  // change time and a replaced file's inode cannot.
-  const stamp = `${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}:${stats.ino}`;
+  const stamp = fileStamp(path);
+  if (stamp === undefined) return 'missing';
   const cached = cache.entries[path];
   if (cached?.stamp === stamp) return cached.sha256;
   const content = readOrUndefined(path);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { monotonicMs } from '../time/monotonic.js';
-import { toolLauncher, type ToolLaunch } from './tool-launch.js';
+import { definedVariables, toolLauncher, type ToolLaunch } from './tool-launch.js';
 
 export interface RunToolOptions {
   /** Absolute path of the executable: tools never run through a shell. */
@@ -103,13 +103,6 @@ export function diesWithParent(launch: Pick<ToolLaunch, 'file' | 'args'>): boole
     launch.file === current.file &&
     current.args.every((argument, index) => launch.args[index] === argument)
   );
-}
-
-/** The variables a child gets: an undefined value is no variable (as `spawn` treats it). */
-function definedVariables(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const defined: Record<string, string> = {};
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
-  return defined;
 }
 
 /**

@@ -40,6 +40,13 @@ export function spawnTool(launch: ToolLaunch): ChildProcess {
   });
 }
 
+/** The variables a child gets from an environment: an undefined value is no variable (as `spawn` treats it). */
+export function definedVariables(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const defined: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) defined[name] = value;
+  return defined;
+}
+
 /** Whether two launches start the same process: the same file, arguments, directory, stdin and environment. */
 export function sameLaunch(a: ToolLaunch, b: ToolLaunch): boolean {
   if (a.file !== b.file || a.cwd !== b.cwd || a.stdin !== b.stdin) return false;
