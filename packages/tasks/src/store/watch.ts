@@ -1,6 +1,6 @@
 import { watch as watchFiles, type FSWatcher } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { taskFolders } from '../file/layout.js';
 import { scanWorkDir } from './scan.js';
 
@@ -11,15 +11,26 @@ export interface WatchOptions {
   debounceMs?: number;
 }
 
-/** What the folders hold: every task file's name, size and modification time. */
-async function signatureOf(workDir: string): Promise<string> {
+/**
+ * What the folders hold: every task file's name, size and modification time, and which folder each is in (its inode
+ * and change time). The folders count because a folder moved away and back, or swapped for a link and back, between
+ * two listings leaves the same files with the same times, yet a reader that listed in between saw none of them: a
+ * rename changes the moved folder's change time, so the next listing notices and the reader lists again.
+ */
+export async function workDirSignature(workDir: string): Promise<string> {
   const { keys } = await scanWorkDir(workDir);
-  const parts = await Promise.all(
-    keys.map(async (key) => {
+  const folders = new Set<string>(taskFolders);
+  for (const key of keys) folders.add(dirname(key));
+  const parts = await Promise.all([
+    ...[...folders].sort().map(async (folder) => {
+      const found = await lstat(join(workDir, folder)).catch(() => undefined);
+      return `${folder}/\0${found ? `${found.ino}\0${found.ctimeMs}` : '-'}`;
+    }),
+    ...keys.map(async (key) => {
       const stats = await stat(join(workDir, key)).catch(() => undefined);
       return `${key}\0${stats?.size ?? -1}\0${stats?.mtimeMs ?? -1}`;
     }),
-  );
+  ]);
   return parts.join('\n');
 }
 
@@ -75,7 +86,7 @@ export function watchWorkDir(workDir: string, onChange: () => void, options: Wat
     if (closed || polling) return;
     polling = true;
     try {
-      const next = await signatureOf(workDir).catch(() => '');
+      const next = await workDirSignature(workDir).catch(() => '');
       if (signature !== undefined && next !== signature) {
         // A folder replaced or created: watch it afresh.
         for (const watcher of watchers.values()) watcher.close();
