@@ -41,8 +41,11 @@ const STATE_TIMEOUT_MS = 30_000;
 /**
  * Where each kill is aimed from. A delay counted from the spawn alone would land mostly before or mostly during the
  * tool, depending on how fast the runner starts Node; counting some delays from the tool's start and some from its
- * exit spreads the kills over all three phases on any machine. Each kill is then classified by what the tool's own
- * pid file and /proc say at the moment it is sent, not by the anchor it was aimed from.
+ * exit spreads the kills over all three phases on any machine. Delays from the spawn span one and a half times what
+ * an exec took here to give its tool the prompt (measured on a warm run first): a fixed span would put fewer and
+ * fewer kills before the tool as exec's start gets faster (0 of 25 within 800 ms once, in CI). Each kill is then
+ * classified by what the tool's own pid file and /proc say at the moment it is sent, not by the anchor it was aimed
+ * from.
  */
 type Anchor = 'spawn' | 'tool-start' | 'tool-exit';
 type Phase = 'before-tool' | 'tool-running' | 'tool-finished';
@@ -96,7 +99,8 @@ const configDir = writeConfig(join(root, 'config'), {
   },
 });
 
-function plan(): Iteration[] {
+/** `promptMs`: how long after its spawn a warm exec's tool had read the prompt (wrote its pid file). */
+function plan(promptMs: number): Iteration[] {
   // A quarter aimed from the spawn, nearly half from the tool's start (30 of them must land while it runs), the rest
   // from its exit.
   const fromSpawn = Math.round(ITERATIONS * 0.25);
@@ -116,7 +120,7 @@ function plan(): Iteration[] {
     anchor,
     delayMs:
       anchor === 'spawn'
-        ? random.int(0, 800)
+        ? random.int(0, Math.ceil(promptMs * 1.5))
         : anchor === 'tool-start'
           ? random.int(0, 1_000)
           : random.int(0, 40),
@@ -186,6 +190,25 @@ async function runAll(iterations: readonly Iteration[]): Promise<Outcome[]> {
   return outcomes.sort((a, b) => a.index - b.index);
 }
 
+/** Runs one exec to its end and says when, after its spawn, its tool had read the prompt. */
+async function timeToPrompt(): Promise<number> {
+  const pidFile = join(root, 'calibration.pid');
+  const spawnedAt = Date.now();
+  let promptAt: number | undefined;
+  let exited = false;
+  const run = runCli(['exec', '--config-dir', configDir, '--agent', 'writer', '--prompt', 'calibration'], {
+    env: { ...env, STAND_IN_PID_FILE: pidFile },
+  }).finally(() => (exited = true));
+  await waitUntil(() => {
+    if (pidFrom(pidFile) !== undefined) promptAt ??= Date.now();
+    return exited;
+  }, STATE_TIMEOUT_MS);
+  const result = await run;
+  expect(result.code, result.stderr).toBe(0);
+  expect(promptAt, 'the calibration run never started its tool').toBeDefined();
+  return promptAt! - spawnedAt;
+}
+
 const count = (outcomes: readonly Outcome[], keep: (outcome: Outcome) => boolean) =>
   outcomes.filter(keep).length;
 
@@ -214,8 +237,9 @@ describe('kill -9 of exec at a random moment', () => {
       { env },
     );
     expect(first.code, first.stderr).toBe(0);
+    const promptMs = await timeToPrompt();
 
-    const outcomes = await runAll(plan());
+    const outcomes = await runAll(plan(promptMs));
     expect(outcomes).toHaveLength(ITERATIONS);
     const landed = outcomes.filter((outcome) => outcome.landed);
     const counts = {
@@ -257,7 +281,7 @@ describe('kill -9 of exec at a random moment', () => {
     expect(stats.code, stats.stderr).toBe(0);
     const running = (JSON.parse(stats.stdout.toString()) as { running: { count: number; abandoned: number } })
       .running;
-    console.log('kill -9 of exec:', JSON.stringify({ ...counts, ledger, running }, null, 2));
+    console.log('kill -9 of exec:', JSON.stringify({ ...counts, promptMs, ledger, running }, null, 2));
 
     expect(counts.killedWhileToolRan).toBeGreaterThanOrEqual(30);
     expect(counts.killedBeforeToolStarted).toBeGreaterThan(0);
