@@ -1,6 +1,7 @@
 // Benchmarks for llm-service. Every figure is a ratio against a baseline measured in the same run, on the same
 // machine, so results compare across machines. Run with `pnpm bench` (which builds first); BENCH_RUNS sets the runs of
-// each case (30), BENCH_PRESTART_OFF=1 adds exec without its tool started ahead (LLM_SERVICE_NO_PRESTART=1).
+// each case (30), BENCH_PRESTART_OFF=1 adds exec without its tool started ahead (LLM_SERVICE_NO_PRESTART=1), and
+// BENCH_FLOOR=1 adds the floor: a bare Node wrapper that only starts the same tool the same way (support/floor-wrapper.cjs).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,9 @@ const configDir = join(root, 'examples/quick-start');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 /** BENCH_PRESTART_OFF=1 adds exec with the tool started only once exec has loaded, for comparison (its own HOME). */
 const comparePrestartOff = Boolean(process.env.BENCH_PRESTART_OFF);
+/** BENCH_FLOOR=1 adds what any wrapper of the tool costs, so that exec's own share of its added time shows. */
+const compareFloor = Boolean(process.env.BENCH_FLOOR);
+const floorWrapper = join(root, 'bench/support/floor-wrapper.cjs');
 
 // Every case starts Node, so what the environment makes Node do at each start is taken out of all of them alike:
 // NODE_EXTRA_CA_CERTS alone (set on some machines for a proxy) made each start read and parse a certificate bundle,
@@ -77,6 +81,14 @@ const results = measure({
         ],
       }
     : {}),
+  ...(compareFloor
+    ? {
+        floorWrapper: [
+          process.execPath,
+          [floorWrapper, promptFile, standIn, 'exec', '--model', 'stand-in-small', '-'],
+        ],
+      }
+    : {}),
 });
 
 const added = results.llmServiceExec - results.standInDirect;
@@ -88,6 +100,7 @@ console.log(`  llm-service exec -> same tool        ${fmt(results.llmServiceExec
 console.log(`  llm-service --version                ${fmt(results.llmServiceVersion)}`);
 if (comparePrestartOff)
   console.log(`  exec, LLM_SERVICE_NO_PRESTART=1      ${fmt(results.llmServiceExecPrestartOff)}`);
+if (compareFloor) console.log(`  bare Node wrapper -> same tool       ${fmt(results.floorWrapper)}`);
 console.log('');
 console.log(
   `  exec added time: ${fmt(added)} = ${(added / results.bareNode).toFixed(2)}x a bare Node start (target <= 1.5x)`,
@@ -99,5 +112,11 @@ if (comparePrestartOff) {
   const addedOff = results.llmServiceExecPrestartOff - results.standInDirect;
   console.log(
     `  without the tool started ahead: ${fmt(addedOff)} = ${(addedOff / results.bareNode).toFixed(2)}x a bare Node start`,
+  );
+}
+if (compareFloor) {
+  const addedFloor = results.floorWrapper - results.standInDirect;
+  console.log(
+    `  the floor (any Node wrapper of the tool): ${fmt(addedFloor)} = ${(addedFloor / results.bareNode).toFixed(2)}x a bare Node start`,
   );
 }
