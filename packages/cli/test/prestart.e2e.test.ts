@@ -96,6 +96,14 @@ async function execProbed(
   return { ...run, spawns: spawnsIn(probed.report) };
 }
 
+/** Two successful runs of the same command line: what confirms a record, so that the next run starts its tool ahead. */
+async function confirmWith(env: Record<string, string>, args: readonly string[]): Promise<void> {
+  for (let run = 0; run < 2; run++) {
+    const done = await execProbed(env, args);
+    expect(done.code, done.stderr).toBe(0);
+  }
+}
+
 /**
  * A run given its prompt on stdin only once `ready()` holds: the run waits for it after it has loaded and before it
  * routes the request, so a tool it started ahead is known to be up and waiting when the request decides its fate.
@@ -338,8 +346,7 @@ describe.skipIf(skipReason !== undefined)(
       const { env } = home();
       const dir = quickStartCopy();
       const options = ['--config-dir', dir, '--agent', 'writer', '--prompt', 'hello'];
-      for (const run of [await execProbed(env, options), await execProbed(env, options)])
-        expect(run.code, run.stderr).toBe(0);
+      await confirmWith(env, options);
 
       // The same routes, but another file: the configuration's text decides, so the prediction must not.
       const agents = join(dir, 'agents.yaml');
@@ -370,11 +377,7 @@ describe.skipIf(skipReason !== undefined)(
       expect(unpredicted.spawns).toEqual([]);
       expect(recordFiles(homeDir)).toEqual([]);
 
-      for (const run of [
-        await execProbed(env, [...options, '--prompt', 'hi']),
-        await execProbed(env, [...options, '--prompt', 'hi']),
-      ])
-        expect(run.code, run.stderr).toBe(0);
+      await confirmWith(env, [...options, '--prompt', 'hi']);
       expect(reads()).toEqual(['model-a 2', 'model-a 2']);
       expect(theRecord(homeDir).confirmed).toBe(true);
 
@@ -401,11 +404,7 @@ describe.skipIf(skipReason !== undefined)(
       // A short prompt runs on model-c, a long one on model-a: the prompt, which the key never sees, chooses.
       const { dir, waits, reads } = markerConfig(true);
       const options = ['--config-dir', dir, '--agent', 'writer'];
-      for (const run of [
-        await execProbed(env, [...options, '--prompt', 'fix it']),
-        await execProbed(env, [...options, '--prompt', 'fix it']),
-      ])
-        expect(run.code, run.stderr).toBe(0);
+      await confirmWith(env, [...options, '--prompt', 'fix it']);
       expect(reads()).toEqual(['model-c 6', 'model-c 6']);
       expect(theRecord(homeDir).confirmed).toBe(true);
 

@@ -26,6 +26,11 @@ export function cachedConfigurationFiles(): readonly string[] | undefined {
   return filesOfKept;
 }
 
+/** Notes the files of the configuration this process runs on, which the cache holds. */
+function ranOn(location: DiscoveredConfigDir, names: readonly string[]): void {
+  filesOfKept = names.map((name) => join(location.dir, name));
+}
+
 /** What a cache file holds: the configuration, and what it was validated from. */
 interface CacheEntry {
   format: 1;
@@ -82,7 +87,7 @@ export class ConfigCacheFile implements ConfigCache {
     }
     const current = entry.format === 1 && entry.build === this.#build && entry.files === fingerprint(files);
     if (!current) return undefined;
-    filesOfKept = names.map((name) => join(location.dir, name));
+    ranOn(location, names);
     return entry.config;
   }
 
@@ -102,7 +107,7 @@ export class ConfigCacheFile implements ConfigCache {
       mkdirSync(this.#directory, { recursive: true, mode: 0o700 });
       writeFileAtomicSync(this.#fileOf(location), serialized, { mode: 0o600 });
       keptThisProcess = true;
-      filesOfKept = names.map((name) => join(location.dir, name));
+      ranOn(location, names);
     } catch {
       // A cache that cannot be written costs only the next run's validation.
     }
