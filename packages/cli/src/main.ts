@@ -11,6 +11,7 @@ import { cachedConfigurationFiles, keptAConfiguration } from './config-cache/con
 import { usePrestart } from './prestart/prestart-launcher.js';
 import { TrustStoreFile } from './trust/trust-store.js';
 import type { Prestart } from './prestart/start-predicted-tool.js';
+import type { DisposeOptions } from '@llm-service/spec';
 
 export { processIo };
 
@@ -24,19 +25,24 @@ export function compileCacheShouldWait(): boolean {
   return keptAConfiguration();
 }
 
-/**
- * Runs the CLI and returns its exit code; never throws and never prints a stack trace. `prestart` is what bin.js
- * predicted and started for an `exec` run before this code loaded (see start-predicted-tool.ts).
- */
+/** What bin.js says of the run it starts. */
+export interface BinaryRun {
+  /** What bin.js predicted and started for an `exec` run before this code loaded (see start-predicted-tool.ts). */
+  prestart?: Prestart | undefined;
+  /** The process exits once main returns: plugins may leave to the next process what it does as well. */
+  processExits?: boolean;
+}
+
+/** Runs the CLI and returns its exit code; never throws and never prints a stack trace. */
 export async function main(
   argv: readonly string[],
   io: CliIo = processIo(),
-  prestart?: Prestart,
+  { prestart, processExits = false }: BinaryRun = {},
 ): Promise<number> {
   bundleSqliteDriver();
   const prediction = prestart ? usePrestart(prestart, io.env) : undefined;
   let exitCode = 0;
-  const disposers: (() => Promise<void>)[] = [];
+  const disposers: ((options: DisposeOptions) => Promise<void>)[] = [];
   const context: CliContext = {
     io,
     plugins: async () => builtinPlugins,
@@ -72,7 +78,7 @@ export async function main(
     }
   } finally {
     for (const dispose of disposers.reverse()) {
-      await dispose().catch((error: unknown) =>
+      await dispose({ processExits }).catch((error: unknown) =>
         reportError(error, io.stderr, colorsFor(io.stderr, io.env), false),
       );
     }

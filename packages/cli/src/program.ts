@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { CommandV1, PluginDefinition } from '@llm-service/spec';
+import type { CommandV1, DisposeOptions, PluginDefinition } from '@llm-service/spec';
 import { addConfigDirOption, addRequestOptions, type RequestOptions } from './commands/shared-options.js';
 import { cliVersion } from './version.js';
 import { completionHelp, pluginKinds, templateNames, templateSummaries } from './init/help-texts.js';
@@ -31,7 +31,7 @@ export interface CliContext {
   pluginCommands: readonly CommandV1[];
   setExitCode(code: number): void;
   /** Registers cleanup (e.g. disposing a kernel) that runs before the process exits, also on SIGINT and SIGTERM. */
-  onDispose(cleanup: () => Promise<void>): void;
+  onDispose(cleanup: (options: DisposeOptions) => Promise<void>): void;
 }
 
 const examples = `

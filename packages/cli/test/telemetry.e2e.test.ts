@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, statSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { latestSchemaVersion, TelemetryStore } from '@llm-service/telemetry';
@@ -41,6 +41,18 @@ function readRows(dbPath: string): Record<string, unknown>[] {
   const store = new TelemetryStore({ path: dbPath, create: false });
   try {
     return store.open().prepare('SELECT * FROM invocations ORDER BY id').all() as Record<string, unknown>[];
+  } finally {
+    store.close();
+  }
+}
+
+/** The attempts in a copy of the database file alone, without its write-ahead log. */
+function attemptsInFileAlone(dbPath: string): number {
+  const copy = join(temporaryDir('copy'), 'telemetry.db');
+  copyFileSync(dbPath, copy);
+  const store = new TelemetryStore({ path: copy, create: false });
+  try {
+    return (store.open().prepare('SELECT count(*) AS n FROM invocations').get() as { n: number }).n;
   } finally {
     store.close();
   }
@@ -142,6 +154,20 @@ describe('telemetry through the built binary', () => {
     expect(human.stdout.toString()).toMatch(
       /^Invocations of project default today \(\d{4}-\d{2}-\d{2}, Asia\/Tokyo\), by agent/,
     );
+  });
+
+  it("leaves a run's rows in the write-ahead log, read by every reader, and merged by the next run", async () => {
+    const { env, dir, dbPath } = setup();
+    const exec = (prompt: string) =>
+      runCli(['exec', '--config-dir', dir, '--agent', 'architect', '--prompt', prompt], { env });
+    expect((await exec('first')).code).toBe(0);
+    // exec ends without the checkpoint SQLite runs when a last connection closes: its row is in the log only.
+    expect(statSync(`${dbPath}-wal`).size).toBeGreaterThan(0);
+    expect(attemptsInFileAlone(dbPath)).toBe(0);
+    expect((await exec('second')).code).toBe(0);
+    // The second run merged the first one's row into the file when it opened it.
+    expect(attemptsInFileAlone(dbPath)).toBe(1);
+    expect(readRows(dbPath).map((row) => row.status)).toEqual(['success', 'success']);
   });
 
   it('says there is nothing yet on a machine without config or database, and exits 0', async () => {

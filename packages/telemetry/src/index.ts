@@ -192,7 +192,7 @@ const plugin = definePlugin({
     for (const subscription of state.subscriptions) subscription.unsubscribe();
     await Promise.all(state.pending);
     state.reporter.summarise();
-    await state.store.close();
+    await state.store.close({ processExits: context.processExits === true });
   },
 });
 

@@ -33,6 +33,6 @@ export function kernelFor(options: { configDir?: string | undefined }, context: 
     },
     ...(interactive ? { confirm: (message: string) => askOnTerminal(io, message) } : {}),
   });
-  context.onDispose(() => kernel.dispose());
+  context.onDispose((options) => kernel.dispose(options));
   return kernel;
 }

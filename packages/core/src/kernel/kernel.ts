@@ -9,6 +9,7 @@ import {
   type PreviewDecision,
   type RoutePreview,
   type DetectResult,
+  type DisposeOptions,
   type DiscoveredConfigDir,
   type ExecOptions,
   type ExecRequest,
@@ -240,20 +241,23 @@ export class Kernel implements KernelHandle {
     );
   }
 
-  /** Flushes sinks and disposes plugins; safe to call more than once (normal exit, SIGINT, SIGTERM). */
-  async dispose(): Promise<void> {
+  /**
+   * Flushes sinks and disposes plugins; safe to call more than once (normal exit, SIGINT, SIGTERM). The first call's
+   * `options` hold: `processExits` when the process ends right after (see DisposeOptions).
+   */
+  async dispose(options: DisposeOptions = {}): Promise<void> {
     // Every caller (normal exit and a signal handler, say) waits for the one disposal to finish, so none exits
     // before sinks have flushed.
-    this.#disposing ??= this.#dispose();
+    this.#disposing ??= this.#dispose(options);
     return this.#disposing;
   }
 
-  async #dispose(): Promise<void> {
+  async #dispose(options: DisposeOptions): Promise<void> {
     this.#disposed = true;
     const booting = this.#booting;
     if (booting) {
       const booted = await booting.catch(() => undefined);
-      await booted?.host.dispose((name, error) => {
+      await booted?.host.dispose(options, (name, error) => {
         const reason = error instanceof Error ? error.message : String(error);
         this.#logger.warn(`warning: ${name} failed to dispose: ${reason}`);
       });

@@ -127,8 +127,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.11.0 in this core: 1.11 added lazySchema, a module-level schema built on first use', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.11.0');
+  it('is 1.12.0 in this core: 1.12 tells disposal whether the process exits right after', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.12.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -141,7 +141,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.11.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.12.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);
@@ -382,9 +382,33 @@ describe('registration', () => {
       config,
     );
     const failures: string[] = [];
-    await host.dispose((name) => failures.push(name));
+    await host.dispose({}, (name) => failures.push(name));
     expect(disposed).toEqual(['third', 'second', 'first']);
     expect(failures).toEqual(['second']);
+  });
+
+  it('tells sinks and plugins whether the process exits after the disposal', async () => {
+    const told: string[] = [];
+    const { host } = newHost();
+    await host.register(
+      [
+        plugin('recorder', {
+          register: (context) => {
+            context.sinks.add({
+              specificationVersion: 'v1',
+              id: 'recorder',
+              handle: () => undefined,
+              flush: () => Promise.resolve(),
+              dispose: async (options) => void told.push(`sink ${String(options?.processExits)}`),
+            });
+          },
+          dispose: (context) => void told.push(`plugin ${String(context.processExits)}`),
+        }),
+      ],
+      config,
+    );
+    await host.dispose({ processExits: true }, () => undefined);
+    expect(told).toEqual(['sink true', 'plugin true']);
   });
 });
 

@@ -3,6 +3,7 @@ import { checkApiVersion } from '@llm-service/config';
 import {
   describeToken,
   PluginError,
+  type DisposeOptions,
   type EventBus,
   type PluginDefinition,
   type PluginLogger,
@@ -284,20 +285,20 @@ export class PluginHost implements Registry {
   }
 
   /** Disposes plugins in reverse registration order; one failing does not stop the others. */
-  async dispose(report: (plugin: string, error: unknown) => void): Promise<void> {
+  async dispose(options: DisposeOptions, report: (plugin: string, error: unknown) => void): Promise<void> {
     for (const sink of this.sinks) {
       try {
         // A rejected flush tells the kernel not to settle a cost; the sink has reported why itself, and dispose
         // still closes it.
         await sink.flush().catch(() => undefined);
-        await sink.dispose();
+        await sink.dispose(options);
       } catch (error) {
         report(`sink ${sink.id}`, error);
       }
     }
     for (const { plugin, container, logger } of [...this.#registered].reverse()) {
       try {
-        await plugin.dispose?.({ container, logger });
+        await plugin.dispose?.({ ...options, container, logger });
       } catch (error) {
         report(plugin.name, error);
       }

@@ -9,7 +9,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { ServiceToken } from './tokens.js';
 
 /** The version of the plugin API as a whole; plugins state the semver range they support in `apiVersion`. */
-export const PLUGIN_API_VERSION = '1.11.0';
+export const PLUGIN_API_VERSION = '1.12.0';
 
 /** A problem a plugin's cross-reference check found, located by file and field path. */
 export interface ConfigCheckProblem {
@@ -104,8 +104,18 @@ export interface PluginContext<S extends PluginConfigSchema = PluginConfigSchema
   container: PluginContainer;
 }
 
-/** What `dispose` gets: the same kernel's container and logger that `register` got. */
-export interface PluginDisposeContext {
+/** What a distribution says when it disposes a kernel (`Kernel.dispose`); plugin API 1.12. */
+export interface DisposeOptions {
+  /**
+   * The process ends right after this disposal (a command-line run). Work that the next process does as well may be
+   * left to it: the telemetry store leaves its SQLite write-ahead log for the next connection to merge, instead of
+   * merging it while the user waits for the command to end. Committed data is never left unwritten.
+   */
+  processExits?: boolean;
+}
+
+/** What `dispose` gets: the same kernel's container and logger that `register` got, and how it is disposed. */
+export interface PluginDisposeContext extends DisposeOptions {
   container: PluginContainer;
   logger: PluginLogger;
 }

@@ -2,6 +2,7 @@ import type {
   AttemptRecordV1,
   Billing,
   Candidate,
+  DisposeOptions,
   LlmServiceEvent,
   AttemptWriteV1,
   RequestRecordV1,
@@ -199,13 +200,13 @@ export class StoreSink implements TelemetrySinkV1 {
     });
   }
 
-  async dispose(): Promise<void> {
+  async dispose(options?: DisposeOptions): Promise<void> {
     this.#commit();
     await Promise.all(this.#writes);
     this.#disposed = true;
     liveSinks.delete(this);
     this.#reporter.summarise();
-    if (this.#closeStoreOnDispose) await this.#store.close();
+    if (this.#closeStoreOnDispose) await this.#store.close(options);
   }
 
   /**

@@ -2,6 +2,7 @@ import type {
   AggregateRow,
   AttemptRowV1,
   AttemptWriteV1,
+  DisposeOptions,
   CostCheckV1,
   HeldReservationV1,
   InvocationFilter,
@@ -203,8 +204,8 @@ export class SqliteTelemetryStore implements TelemetryStoreV1 {
     return watchFiles([this.location, ...this.#alsoWatch], onChange);
   }
 
-  async close(): Promise<void> {
-    this.connection.close();
+  async close(options?: DisposeOptions): Promise<void> {
+    this.connection.close(options);
   }
 
   /** Runs a read; a database that does not exist yet (a reader opened with `create: false`) reads as empty. */

@@ -1,4 +1,5 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rows, TemporaryStores } from '../testing/temporary-store.js';
@@ -22,6 +23,28 @@ describe('the telemetry store', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
     expect(userVersion(db)).toBe(latestSchemaVersion);
+  });
+
+  it('leaves its log to the next writer when the process exits after closing, which merges it on opening', () => {
+    const store = temporary.store();
+    store.open().prepare("INSERT INTO meta (key, value) VALUES ('probe', 'left in the log')").run();
+    store.close({ processExits: true });
+    // Not merged: the database file alone (as a copy of it alone would be) lacks the row the log holds.
+    expect(probeIn(fileAlone(store.path))).toBeUndefined();
+    expect(statSync(`${store.path}-wal`).size).toBeGreaterThan(0);
+
+    // What was committed is read as part of the database, and the next writer merges it when it opens.
+    const next = temporary.track(new TelemetryStore({ path: store.path }));
+    next.open();
+    expect(probeIn(fileAlone(store.path))).toBe('left in the log');
+  });
+
+  it('merges its log when it closes otherwise, as SQLite does for its last connection', () => {
+    const store = temporary.store();
+    store.open().prepare("INSERT INTO meta (key, value) VALUES ('probe', 'merged')").run();
+    store.close();
+    expect(existsSync(`${store.path}-wal`)).toBe(false);
+    expect(probeIn(fileAlone(store.path))).toBe('merged');
   });
 
   it('keeps one secret per database across openings', () => {
@@ -203,4 +226,23 @@ function insertOldRow(db: ReturnType<TelemetryStore['open']>, tool: string): num
          'success', 0.5, 'computed', 1000)`,
     )
     .run(`inv-${tool}`, tool).lastInsertRowid;
+}
+
+/** A copy of the database file without its log, as a copy of the file alone would be. */
+function fileAlone(path: string): string {
+  const copy = `${path}.alone`;
+  copyFileSync(path, copy);
+  rmSync(`${copy}-wal`, { force: true });
+  rmSync(`${copy}-shm`, { force: true });
+  return copy;
+}
+
+function probeIn(path: string): string | undefined {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare("SELECT value FROM meta WHERE key = 'probe'").get() as { value: string } | undefined)
+      ?.value;
+  } finally {
+    db.close();
+  }
 }

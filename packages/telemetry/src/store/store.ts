@@ -1,5 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { DisposeOptions } from '@llm-service/spec';
 import { PromptHasher } from '../privacy/prompt-hash.js';
 import { inUserWords, TelemetryError, TelemetryErrorCode } from '../errors.js';
 import { loadDriver, type Database } from './driver.js';
@@ -9,7 +10,7 @@ import {
   promptHashSecretKey,
   type Migration,
 } from './migrations.js';
-import { applyPragmas, defaultBusyTimeoutMs } from './pragmas.js';
+import { applyPragmas, defaultBusyTimeoutMs, isBusyError } from './pragmas.js';
 
 export interface StoreOptions {
   path: string;
@@ -119,6 +120,7 @@ export class TelemetryStore {
       });
       applyPragmas(db, busyTimeoutMs);
       migrate(db, path, this.#options.migrations);
+      if (create) mergeLeftLog(db);
     } catch (error) {
       db?.close();
       if ((error as { code?: unknown }).code === TelemetryErrorCode.newerSchema) throw error;
@@ -141,10 +143,34 @@ export class TelemetryStore {
     return this.#hasher;
   }
 
-  close(): void {
+  /**
+   * Ends the connection. SQLite merges the write-ahead log into the database file when its last connection closes, a
+   * checkpoint with two fsyncs while the user waits for the command to end. A process that exits right after
+   * (`processExits`) leaves the connection to its exit instead: what it committed stays in the log, which SQLite
+   * reads as part of the database, and the next writer to open the file merges it (`mergeLeftLog`).
+   */
+  close(options: DisposeOptions = {}): void {
     this.#closed = true;
     const db = this.#db;
     this.#db = undefined;
-    if (db?.open) db.close();
+    if (!db?.open) return;
+    if (options.processExits) leftToExit.push(db);
+    else db.close();
+  }
+}
+
+/** Connections a process that is exiting did not close: held so that no garbage collection closes them first. */
+const leftToExit: Database[] = [];
+
+/**
+ * Merges into the database file what earlier processes left in the write-ahead log (see `TelemetryStore.close`), as
+ * far as it can without waiting for anyone (PASSIVE), so the log stays short and reading it when opening stays cheap.
+ */
+function mergeLeftLog(db: Database): void {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch (error) {
+    // Another connection is merging it: that is as good.
+    if (!isBusyError(error)) throw error;
   }
 }

@@ -3,6 +3,7 @@ import type { CostSource, LlmServiceEvent, RecordedCost } from '../../events/eve
 import type { PolicyDecision } from './policy.js';
 import type { AttemptSummary } from './kernel-handle.js';
 import type { Candidate, RouteReason } from './routing.js';
+import type { DisposeOptions } from '../../plugin/define-plugin.js';
 
 /**
  * One attempt, as the kernel recorded it when it ended (plugin API 1.7): everything a store keeps of it in one
@@ -106,5 +107,6 @@ export interface TelemetrySinkV1 {
    * attempt's budget reservation only after every sink's flush resolved, so a cost is never released unrecorded.
    */
   flush(): Promise<void>;
-  dispose(): Promise<void>;
+  /** Flushes and closes; `options` (plugin API 1.12) says whether the process ends right after. */
+  dispose(options?: DisposeOptions): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * SQLite (built into the telemetry plugin, one file a machine) and PostgreSQL (`@llm-service/store-postgres`, one
  * database a team). `@llm-service/testkit`'s `telemetryStoreContract` holds both to the same behaviour.
  */
+import type { DisposeOptions } from '../../plugin/define-plugin.js';
 import type { Billing, PlanWindowObservation, ToolHoldV1 } from './plan-windows.js';
 import type {
   AggregateRow,
@@ -288,7 +289,8 @@ export interface TelemetryStoreV1 {
   schema(): Promise<StoreSchemaV1>;
   /** Calls `onChange` soon after anything may have been recorded (spurious calls allowed); returns the stop. */
   watch?(onChange: () => void): () => void;
-  close(): Promise<void>;
+  /** Ends the store's connections; `options` (plugin API 1.12) says whether the process ends right after. */
+  close(options?: DisposeOptions): Promise<void>;
 }
 
 /** What a store plugin provides: opens its store for the telemetry plugin, which picks it by `telemetry.store`. */
