@@ -33,18 +33,24 @@ export function invocationObservable(
       if (windows.length === 0) return;
       subscriber.next({ type: 'limits', windows, ...(account === undefined ? {} : { account }) });
     };
+    let ended = false;
     run(controller.signal, (text) => subscriber.next({ type: 'output', text }), reportLimits).then(
       (result) => {
+        ended = true;
         subscriber.next({ type: 'result', result });
         subscriber.complete();
       },
-      (error: unknown) => subscriber.error(error),
+      (error: unknown) => {
+        ended = true;
+        subscriber.error(error);
+      },
     );
 
     return () => {
       signal.removeEventListener('abort', forwardAbort);
-      // After completion this is a no-op; before it, it ends the tool's run.
-      controller.abort();
+      // Before the run ended, this ends the tool's run. After it, aborting would change nothing but cost an abort
+      // event and its DOMException on the path from the tool's exit to the answer being recorded.
+      if (!ended) controller.abort();
     };
   });
 }
