@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { spawnTool, userCacheHome, type ToolLaunch } from '@llm-service/plugin-kit';
+import { spawnTool, type ToolLaunch } from '@llm-service/plugin-kit';
 import {
   filesUnchanged,
   launchOf,
@@ -39,9 +40,10 @@ export function startPredictedTool(
   version: string,
 ): Prestart | undefined {
   if (env.LLM_SERVICE_NO_PRESTART) return undefined;
+  const cacheHome = cacheHomeOf(env);
   const key = prestartKey(argv, env, cwd, version);
-  if (key === undefined) return undefined;
-  const path = recordPath(userCacheHome(env), key);
+  if (key === undefined || cacheHome === undefined) return undefined;
+  const path = recordPath(cacheHome, key);
   let record: PrestartRecord | undefined;
   try {
     record = parseRecord(readFileSync(path, 'utf8'));
@@ -61,4 +63,13 @@ export function startPredictedTool(
   child.once('exit', ended);
   prestart.waiting = waiting;
   return prestart;
+}
+
+/**
+ * The plugin kit's `userCacheHome`, without its fallback to `os.homedir()` for an environment with no HOME: loading
+ * `node:os` took 0.2 ms before the tool's start. Such a run predicts nothing.
+ */
+function cacheHomeOf(env: NodeJS.ProcessEnv): string | undefined {
+  const base = env.XDG_CACHE_HOME || (env.HOME && join(env.HOME, '.cache'));
+  return base ? join(base, 'llm-service') : undefined;
 }
