@@ -2,6 +2,7 @@
 // machine, so results compare across machines. Run with `pnpm bench` (which builds first); BENCH_RUNS sets the runs of
 // each case (30), BENCH_PRESTART_OFF=1 adds exec without its tool started ahead (LLM_SERVICE_NO_PRESTART=1), and
 // BENCH_FLOOR=1 adds the floor: a bare Node wrapper that only starts the same tool the same way (support/floor-wrapper.cjs).
+// bench/phases.mjs then shows, phase by phase, where exec's added time goes against that floor.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
