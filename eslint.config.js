@@ -3,7 +3,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.tools/**', 'coverage/**', '.test-output/**'],
+    ignores: [
+      '**/dist/**',
+      'packages/cli/.builds/**',
+      '**/node_modules/**',
+      '.tools/**',
+      'coverage/**',
+      '.test-output/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
