@@ -11,12 +11,11 @@
 // Saved builds live in packages/cli/.builds/ (ignored by git), beside dist/, so that they resolve the CLI's
 // dependencies (better-sqlite3's native module among them) from the same node_modules.
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { isolatedEnv } from './support/isolated-env.mjs';
+import { execArgs, median, standInArgs, startUpPrompt, startUpWork } from './support/start-up-cases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'packages/cli');
@@ -35,33 +34,16 @@ if (!first || !second) {
 }
 
 const pairs = Number(pairsArgument ?? 60);
-const prompt = 'Summarise the design of a rate limiter in three sentences.\n';
-const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
-
-/** A case: a command in an environment of its own (bench/run.mjs's, without NODE_EXTRA_CA_CERTS). */
+/** A case: a command in a HOME of its own (see startUpWork). */
 function caseOf(argsFor, input) {
-  const work = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
-  const { NODE_EXTRA_CA_CERTS: _certificates, NODE_OPTIONS: _options, ...env } = isolatedEnv(work);
-  const promptFile = join(work, 'prompt.md');
-  writeFileSync(promptFile, prompt);
+  const { env, promptFile } = startUpWork();
   return { args: argsFor(promptFile), env, input };
 }
-const execOf = (name) =>
-  caseOf((promptFile) => [
-    join(buildDir(name), 'bin.js'),
-    'exec',
-    '--config-dir',
-    join(root, 'examples/quick-start'),
-    '--agent',
-    'writer',
-    '--prompt-file',
-    promptFile,
-  ]);
 const cases = {
   bare: caseOf(() => ['-e', '0']),
-  direct: caseOf(() => [standIn, 'exec', '--model', 'stand-in-small', '-'], prompt),
-  a: execOf(first),
-  b: execOf(second),
+  direct: caseOf(() => standInArgs, startUpPrompt),
+  a: caseOf((promptFile) => execArgs(buildDir(first), promptFile)),
+  b: caseOf((promptFile) => execArgs(buildDir(second), promptFile)),
 };
 
 function timeOnce({ args, env, input }) {
@@ -79,7 +61,6 @@ for (let index = 0; index < pairs + 4; index++) {
   }
 }
 
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 const differences = samples.a.map((a, index) => samples.b[index] - a).sort((x, y) => x - y);
 const middle = differences.slice(Math.floor(pairs * 0.1), Math.ceil(pairs * 0.9));
 const mean = middle.reduce((sum, value) => sum + value, 0) / middle.length;

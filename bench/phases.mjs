@@ -7,54 +7,28 @@
 //   node bench/phases.mjs            (needs a built workspace: pnpm build)
 //   BENCH_RUNS=60 node bench/phases.mjs
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { isolatedEnv } from './support/isolated-env.mjs';
+import { execArgs, floorArgs, median, startUpWork } from './support/start-up-cases.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.env.BENCH_RUNS ?? 40);
-const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
 const probeDir = mkdtempSync(join(tmpdir(), 'llm-service-phases-'));
 
 /** One side: its own HOME (caches, telemetry), the probe in every Node process it starts. */
 function side(argsFor) {
-  const work = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
-  const { NODE_EXTRA_CA_CERTS: _certificates, ...env } = isolatedEnv(work);
-  const promptFile = join(work, 'prompt.md');
-  writeFileSync(promptFile, 'Summarise the design of a rate limiter in three sentences.\n');
-  return {
-    args: argsFor(promptFile),
-    env: {
-      ...env,
-      NODE_OPTIONS: `--require ${join(root, 'bench/support/phase-probe.cjs')}`,
-      PHASE_PROBE_DIR: probeDir,
-    },
-    samples: {},
-  };
+  const { env, promptFile } = startUpWork({
+    NODE_OPTIONS: `--require ${join(root, 'bench/support/phase-probe.cjs')}`,
+    PHASE_PROBE_DIR: probeDir,
+  });
+  return { args: argsFor(promptFile), env, samples: {} };
 }
 const sides = {
-  floor: side((prompt) => [
-    join(root, 'bench/support/floor-wrapper.cjs'),
-    prompt,
-    standIn,
-    'exec',
-    '--model',
-    'stand-in-small',
-    '-',
-  ]),
-  exec: side((prompt) => [
-    join(root, 'packages/cli/dist/bin.js'),
-    'exec',
-    '--config-dir',
-    join(root, 'examples/quick-start'),
-    '--agent',
-    'writer',
-    '--prompt-file',
-    prompt,
-  ]),
+  floor: side(floorArgs),
+  exec: side((promptFile) => execArgs(join(root, 'packages/cli/dist'), promptFile)),
 };
 
 const phases = [
@@ -99,7 +73,6 @@ for (let index = 0; index < runs + 3; index++) {
 }
 rmSync(probeDir, { recursive: true, force: true });
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 console.log(`exec against the floor, phase by phase (medians of ${runs} interleaved runs each, ms)`);
 console.log(`  ${'phase'.padEnd(30)}${'floor'.padStart(8)}${'exec'.padStart(8)}${'added'.padStart(8)}`);
 for (const [name] of phases) {

@@ -4,41 +4,26 @@
 // BENCH_FLOOR=1 adds the floor: a bare Node wrapper that only starts the same tool the same way (support/floor-wrapper.cjs).
 // bench/phases.mjs then shows, phase by phase, where exec's added time goes against that floor.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  execArgs,
+  floorArgs,
+  median,
+  standInArgs,
+  startUpPrompt,
+  startUpWork,
+} from './support/start-up-cases.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = join(root, 'packages/cli/dist/bin.js');
-const standIn = join(root, 'examples/stand-in-llm/stand-in-llm.mjs');
-const configDir = join(root, 'examples/quick-start');
+const dist = join(dirname(fileURLToPath(import.meta.url)), '../packages/cli/dist');
 const runs = Number(process.env.BENCH_RUNS ?? 30);
 /** BENCH_PRESTART_OFF=1 adds exec with the tool started only once exec has loaded, for comparison (its own HOME). */
 const comparePrestartOff = Boolean(process.env.BENCH_PRESTART_OFF);
 /** BENCH_FLOOR=1 adds what any wrapper of the tool costs, so that exec's own share of its added time shows. */
 const compareFloor = Boolean(process.env.BENCH_FLOOR);
-const floorWrapper = join(root, 'bench/support/floor-wrapper.cjs');
 
-// Every case starts Node, so what the environment makes Node do at each start is taken out of all of them alike:
-// NODE_EXTRA_CA_CERTS alone (set on some machines for a proxy) made each start read and parse a certificate bundle,
-// 31 ms to 78 ms for a bare `node -e 0` here, which hid how much exec's own work weighs against a start.
-const { NODE_EXTRA_CA_CERTS: _certificates, NODE_OPTIONS: _options, ...inherited } = process.env;
-/** An environment with a HOME (and so caches and telemetry) of its own. */
-function isolatedEnv(extra = {}) {
-  const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
-  const homes = {
-    HOME: home,
-    XDG_CONFIG_HOME: join(home, '.config'),
-    XDG_DATA_HOME: join(home, '.local/share'),
-  };
-  return { ...inherited, ...homes, NO_COLOR: '1', ...extra };
-}
-const env = isolatedEnv();
-const prompt = 'Summarise the design of a rate limiter in three sentences.\n';
-const promptFile = join(env.HOME, 'prompt.md');
-writeFileSync(promptFile, prompt);
-const execArgs = [bin, 'exec', '--config-dir', configDir, '--agent', 'writer', '--prompt-file', promptFile];
+const { env, promptFile } = startUpWork();
+const execOfQuickStart = execArgs(dist, promptFile);
 
 function timeOnce(command, args, input, caseEnv = env) {
   const started = process.hrtime.bigint();
@@ -47,12 +32,6 @@ function timeOnce(command, args, input, caseEnv = env) {
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr}`);
   return elapsed;
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /** Interleaves the cases run by run, so a slow moment of the machine hits all of them alike. */
 function measure(cases) {
@@ -69,25 +48,22 @@ function measure(cases) {
 
 const results = measure({
   bareNode: [process.execPath, ['-e', '0']],
-  standInDirect: [process.execPath, [standIn, 'exec', '--model', 'stand-in-small', '-'], prompt],
-  llmServiceExec: [process.execPath, execArgs],
-  llmServiceVersion: [process.execPath, [bin, '--version']],
+  standInDirect: [process.execPath, standInArgs, startUpPrompt],
+  llmServiceExec: [process.execPath, execOfQuickStart],
+  llmServiceVersion: [process.execPath, [join(dist, 'bin.js'), '--version']],
   ...(comparePrestartOff
     ? {
         llmServiceExecPrestartOff: [
           process.execPath,
-          execArgs,
+          execOfQuickStart,
           undefined,
-          isolatedEnv({ LLM_SERVICE_NO_PRESTART: '1' }),
+          startUpWork({ LLM_SERVICE_NO_PRESTART: '1' }).env,
         ],
       }
     : {}),
   ...(compareFloor
     ? {
-        floorWrapper: [
-          process.execPath,
-          [floorWrapper, promptFile, standIn, 'exec', '--model', 'stand-in-small', '-'],
-        ],
+        floorWrapper: [process.execPath, floorArgs(promptFile)],
       }
     : {}),
 });
