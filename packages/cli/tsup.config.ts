@@ -70,21 +70,14 @@ export default defineConfig([
   {
     // The tiny binary entry: answers --version itself and loads main.cjs otherwise. CommonJS (the package's `type`),
     // so that Node starts it without its ES module loader: about 4 ms less for every command, `--version` included,
-    // measured interleaved against the ES module build of the same file.
+    // measured interleaved against the ES module build of the same file. It holds what an `exec` runs before the
+    // bundle loads, to start the predicted tool (prestart/start-predicted-tool.ts, required lazily): the plugin kit's
+    // modules one by one there, not its one-file build, so that only the two it needs are bundled.
     ...bundleEverything,
     entry: { bin: 'src/bin.ts' },
     format: ['cjs'],
-  },
-  {
-    // What bin.js loads before the bundle for an `exec` run, to start the predicted tool (see start-predicted-tool.ts):
-    // its own small file, so neither `--version` nor the prediction reads more than it needs.
-    ...bundleEverything,
-    entry: { prestart: 'src/prestart/start-predicted-tool.ts' },
-    format: ['cjs'],
-    outExtension: () => ({ js: '.cjs' }),
     esbuildOptions(options) {
       bundleEverything.esbuildOptions?.(options, { format: 'cjs' });
-      // The plugin kit's modules one by one, not its one-file build: only the two it needs are read then.
       options.conditions = ['@llm-service/source'];
     },
   },
