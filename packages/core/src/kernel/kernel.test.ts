@@ -314,6 +314,45 @@ describe('exec: a successful request', () => {
     expect(prepared).toBe(1);
   });
 
+  it('shows the estimator the answer as it streams, before it counts the whole answer', async () => {
+    const seen: string[] = [];
+    const estimator: CostEstimatorV1 = {
+      specificationVersion: 'v1',
+      usageOf: async (attempt) => {
+        seen.push(`counted: ${attempt.answer}`);
+        return emptyUsage;
+      },
+      forecast: async () => emptyUsage,
+      prepare: () => seen.push('prepared'),
+      observeAnswer: (text) => {
+        seen.push(`seen: ${text}`);
+        if (text === 'broken') throw new Error('an estimator that throws');
+      },
+    };
+    const { kernel, a } = setup({
+      a: [
+        {
+          answer: [
+            { text: 'first ', delayMs: 5 },
+            { text: 'broken', delayMs: 5 },
+          ],
+          usageReported: false,
+        },
+      ],
+      plugins: [
+        definePluginForTests({
+          name: 'estimator',
+          provides: [CostEstimatorToken],
+          register: (context) => context.services.provide(CostEstimatorToken, estimator),
+        }),
+      ],
+    });
+    Object.assign(a, { reportsUsage: () => false });
+    // An estimator that throws while it watches changes nothing of the answer.
+    await expect(kernel.exec(request)).resolves.toMatchObject({ text: 'first broken' });
+    expect(seen).toEqual(['prepared', 'seen: first ', 'seen: broken', 'counted: first broken']);
+  });
+
   it('checks the cost a failed attempt reports as it checks an answer', async () => {
     const { kernel, events } = setup({
       a: [{ fail: 'tool-error', error: { reportedCostUsd: -2, fallback: true } }],

@@ -127,8 +127,8 @@ describe('plugin ordering', () => {
 });
 
 describe('plugin API version', () => {
-  it('is 1.12.0 in this core: 1.12 tells disposal whether the process exits right after', () => {
-    expect(PLUGIN_API_VERSION).toBe('1.12.0');
+  it('is 1.13.0 in this core: 1.13 lets a cost estimator see the answer while the tool streams it', () => {
+    expect(PLUGIN_API_VERSION).toBe('1.13.0');
   });
 
   it('refuses a plugin written for another API, in one line naming it', async () => {
@@ -141,7 +141,7 @@ describe('plugin API version', () => {
     const error = await rejection(host.register([plugin('fine'), future], config));
     expect(error.code).toBe('E_PLUGIN');
     expect(error.message).toBe(
-      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.12.0',
+      'plugin @acme/future-adapter: needs plugin API ^2.0.0, but this core provides 1.13.0',
     );
     expect(error.message).not.toContain('\n');
     expect(registered).toBe(false);

@@ -45,6 +45,29 @@ describe('the counting BPE encoder', () => {
     expect(count(text)).toBe(reference.encode(text).length);
   });
 
+  it('counts the short pieces it has counted before from memory, with the same counts', () => {
+    let lookups = 0;
+    const watched = createBpeCounter({
+      pattern: table.pattern,
+      rank: (bytes, start, end) => {
+        lookups += 1;
+        return table.rank(bytes, start, end);
+      },
+    });
+    const text = `${samples[3]} ${samples[9]}`;
+    const first = watched(text);
+    expect(lookups).toBeGreaterThan(0);
+    lookups = 0;
+    expect(watched(text)).toBe(first);
+    expect(watched(text)).toBe(reference.encode(text).length);
+    expect(lookups).toBe(0);
+    // A long piece (here 300 characters of one letter) is counted afresh each time: it is not remembered.
+    watched('a'.repeat(300));
+    lookups = 0;
+    expect(watched('a'.repeat(300))).toBe(reference.encode('a'.repeat(300)).length);
+    expect(lookups).toBeGreaterThan(0);
+  });
+
   it('counts a long mixed document exactly as js-tiktoken', () => {
     const document = samples.join('\n').repeat(40);
     expect(count(document)).toBe(reference.encode(document).length);

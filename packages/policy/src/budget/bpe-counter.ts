@@ -263,6 +263,14 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
 }
 
 /**
+ * The pieces a counter remembers (see createBpeCounter): short ones only, since V8 may keep a long piece as a slice of
+ * the whole text it came from, and a remembered slice would keep that text (a prompt of megabytes) alive.
+ */
+const KNOWN_PIECE_MAX_CHARS = 12;
+/** At most this many (a few megabytes); past it, pieces are counted as they come. */
+const KNOWN_PIECES_MAX = 50_000;
+
+/**
  * How many tokens one piece becomes: tiktoken's byte-pair merge (repeatedly join the adjacent pair of lowest rank),
  * the same algorithm as js-tiktoken's `bytePairMerge`, counting what remains.
  */
@@ -359,6 +367,8 @@ function isAscii(text: string): boolean {
  * hence the same counts, but it only counts. Special-token text such as `<|endoftext|>` counts as ordinary text
  * (js-tiktoken's encoder throws on it), so no prompt can make an estimate fail. ASCII text is split with the
  * pattern's ASCII form (same pieces, see asciiPattern); the Unicode expression is built on the first other text.
+ * Short pieces counted once are remembered: an answer read while it streamed (the cost estimator's `observeAnswer`)
+ * is then counted again from memory, 0.21 ms down to 0.08 ms for the quick start's answer.
  */
 export function createBpeCounter(table: RankTable): (text: string) => number {
   const ascii = asciiPattern(table.pattern);
@@ -367,6 +377,8 @@ export function createBpeCounter(table: RankTable): (text: string) => number {
   const encoder = new TextEncoder();
   let scratch = new Uint8Array(256);
   const starts: number[] = [];
+  /** Token counts of short pieces already counted: most words recur, within a text and from one text to the next. */
+  const known = new Map<string, number>();
   return (text) => {
     table.beforeCounting?.(text.length);
     const pattern =
@@ -376,10 +388,19 @@ export function createBpeCounter(table: RankTable): (text: string) => number {
     let count = 0;
     for (const match of text.matchAll(pattern)) {
       const piece = match[0];
+      const seen = known.get(piece);
+      if (seen !== undefined) {
+        count += seen;
+        continue;
+      }
       if (piece.length * 3 > scratch.length) scratch = new Uint8Array(piece.length * 3);
       const { written } = encoder.encodeInto(piece, scratch);
-      if (written === 1 || table.rank(scratch, 0, written) >= 0) count += 1;
-      else count += mergedTokenCount(scratch, written, table, starts);
+      const tokens =
+        written === 1 || table.rank(scratch, 0, written) >= 0
+          ? 1
+          : mergedTokenCount(scratch, written, table, starts);
+      count += tokens;
+      if (piece.length <= KNOWN_PIECE_MAX_CHARS && known.size < KNOWN_PIECES_MAX) known.set(piece, tokens);
     }
     return count;
   };

@@ -9,7 +9,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { ServiceToken } from './tokens.js';
 
 /** The version of the plugin API as a whole; plugins state the semver range they support in `apiVersion`. */
-export const PLUGIN_API_VERSION = '1.12.0';
+export const PLUGIN_API_VERSION = '1.13.0';
 
 /** A problem a plugin's cross-reference check found, located by file and field path. */
 export interface ConfigCheckProblem {

@@ -5,6 +5,7 @@ import {
   type AttemptRecordV1,
   type AttemptSummary,
   type Candidate,
+  type CostEstimatorV1,
   type ExecResult,
   type RecordedCost,
   type RouteReason,
@@ -77,8 +78,10 @@ export async function runAttempt(
     taskType: request.taskType,
     forceReason,
   });
-  // A tool that reports no usage: the estimator reads its tokenizer while the tool runs, not after.
-  if (adapter.reportsUsage?.(tool) === false) void prepareEstimator(context, prompt);
+  // A tool that reports no usage: the estimator reads its tokenizer, the prompt and the answer while the tool runs.
+  let estimator: CostEstimatorV1 | undefined;
+  if (adapter.reportsUsage?.(tool) === false)
+    void prepareEstimator(context, prompt).then((ready) => (estimator = ready));
   const heldEstimates = plan.holds.flatMap((each) =>
     each.estimateUsd === undefined ? [] : [each.estimateUsd],
   );
@@ -114,6 +117,11 @@ export async function runAttempt(
           log.outputHasStarted();
           prepared.onText?.(text);
           emit({ type: 'invocation.output', ...log.base(attempt), text });
+          try {
+            estimator?.observeAnswer?.(text);
+          } catch {
+            // Getting ready only: `usageOf` counts without it.
+          }
         },
         onLimits: ({ windows, account }) => {
           for (const reading of windows)
@@ -251,11 +259,17 @@ export async function runAttempt(
 }
 
 /** Lets the cost estimator get ready while a tool that reports no usage runs; a failure only loses the head start. */
-async function prepareEstimator(context: RequestContext, prompt: Uint8Array): Promise<void> {
+async function prepareEstimator(
+  context: RequestContext,
+  prompt: Uint8Array,
+): Promise<CostEstimatorV1 | undefined> {
   try {
-    (await context.estimator())?.prepare?.({ prompt });
+    const estimator = await context.estimator();
+    estimator?.prepare?.({ prompt });
+    return estimator;
   } catch {
     // `usageOf` does the same work later.
+    return undefined;
   }
 }
 

@@ -33,4 +33,11 @@ export interface CostEstimatorV1 {
    * may count then, leaving only the answer to count after the run. Must not throw; `usageOf` works without it.
    */
   prepare?(attempt?: { prompt: Uint8Array }): void;
+  /**
+   * Sees the answer while the tool streams it (plugin API 1.13), piece by piece, after `prepare`: an estimator may get
+   * ready to count it then (e.g. read the parts of its tokenizer's table the answer needs), while the tool is still
+   * running, so that `usageOf` has less left to do once the tool is done. The count itself stays `usageOf`'s, of the
+   * whole answer. Must not throw.
+   */
+  observeAnswer?(text: string): void;
 }
