@@ -15,6 +15,7 @@ export default defineConfig({
       'tests/docs/**/*.test.ts',
     ],
     setupFiles: ['./vitest.setup.ts'],
+    globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -5,7 +5,7 @@
 //   node bench/tasks.mjs                      200 tasks, 200 ms each, concurrency 4, one round
 //   BENCH_TASKS=100 BENCH_DELAY_MS=500 BENCH_ROUNDS=2 node bench/tasks.mjs
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 4);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 1);
 
 const home = mkdtempSync(join(tmpdir(), 'llm-service-bench-tasks-'));
+process.on('exit', () => rmSync(home, { recursive: true, force: true }));
 const env = {
   ...process.env,
   HOME: home,

@@ -1,6 +1,6 @@
 // What the start-up benchmarks (run.mjs, phases.mjs, compare-builds.mjs) start, alike in each: the stand-in tool run
 // directly, `exec` of the quick-start's writer on it, and the floor wrapper of the same tool; one prompt; one median.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,8 @@ export function floorArgs(promptFile) {
  */
 export function startUpWork(extra = {}) {
   const work = mkdtempSync(join(tmpdir(), 'llm-service-bench-'));
+  // Each HOME gathers the caches of a run (the token table among them, 8 MB): gone with the benchmark.
+  process.on('exit', () => rmSync(work, { recursive: true, force: true }));
   const { NODE_EXTRA_CA_CERTS: _certificates, NODE_OPTIONS: _options, ...env } = isolatedEnv(work);
   const promptFile = join(work, 'prompt.md');
   writeFileSync(promptFile, startUpPrompt);
