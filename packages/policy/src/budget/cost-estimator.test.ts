@@ -14,13 +14,19 @@ function recordingCounter() {
   return { counted, counter };
 }
 
+/** An estimator over the recording counter, for prompts and answers alike. */
+function recordingEstimator() {
+  const { counted, counter } = recordingCounter();
+  const estimator = new TokenCostEstimator(
+    { tokens: new PromptTokens(counter), outputRatios: undefined, defaultOutputTokens: 100 },
+    counter,
+  );
+  return { counted, estimator };
+}
+
 describe('TokenCostEstimator', () => {
   it('counts the prompt while the tool runs (prepare), so only the answer is counted after it', async () => {
-    const { counted, counter } = recordingCounter();
-    const estimator = new TokenCostEstimator(
-      { tokens: new PromptTokens(counter), outputRatios: undefined, defaultOutputTokens: 100 },
-      counter,
-    );
+    const { counted, estimator } = recordingEstimator();
     const prompt = new TextEncoder().encode('three word prompt');
     estimator.prepare({ prompt });
     await nextTurn();
@@ -32,11 +38,7 @@ describe('TokenCostEstimator', () => {
   });
 
   it('still counts both after a prepare without a prompt (an older kernel)', async () => {
-    const { counted, counter } = recordingCounter();
-    const estimator = new TokenCostEstimator(
-      { tokens: new PromptTokens(counter), outputRatios: undefined, defaultOutputTokens: 100 },
-      counter,
-    );
+    const { counted, estimator } = recordingEstimator();
     estimator.prepare();
     await nextTurn();
     const prompt = new TextEncoder().encode('one two');
@@ -45,11 +47,7 @@ describe('TokenCostEstimator', () => {
   });
 
   it('reads the answer while it streams (observeAnswer), and still counts the whole answer after the tool', async () => {
-    const { counted, counter } = recordingCounter();
-    const estimator = new TokenCostEstimator(
-      { tokens: new PromptTokens(counter), outputRatios: undefined, defaultOutputTokens: 100 },
-      counter,
-    );
+    const { counted, estimator } = recordingEstimator();
     const prompt = new TextEncoder().encode('one two');
     estimator.prepare({ prompt });
     await nextTurn();
@@ -65,11 +63,7 @@ describe('TokenCostEstimator', () => {
   });
 
   it('reads no more of an answer than is counted exactly, and starts again with the next attempt', async () => {
-    const { counted, counter } = recordingCounter();
-    const estimator = new TokenCostEstimator(
-      { tokens: new PromptTokens(counter), outputRatios: undefined, defaultOutputTokens: 100 },
-      counter,
-    );
+    const { counted, estimator } = recordingEstimator();
     const piece = `${'word '.repeat(EXACT_MAX_CHARS / 5 - 1)}last `;
     estimator.prepare();
     estimator.observeAnswer(piece);

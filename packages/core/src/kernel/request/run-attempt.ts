@@ -258,7 +258,7 @@ export async function runAttempt(
   }
 }
 
-/** Lets the cost estimator get ready while a tool that reports no usage runs; a failure only loses the head start. */
+/** Has the estimator get ready while a tool that reports no usage runs, and returns it; a failure loses only time. */
 async function prepareEstimator(
   context: RequestContext,
   prompt: Uint8Array,
