@@ -388,7 +388,8 @@ export function createBpeCounter(table: RankTable): (text: string) => number {
     let count = 0;
     for (const match of text.matchAll(pattern)) {
       const piece = match[0];
-      const seen = known.get(piece);
+      const short = piece.length <= KNOWN_PIECE_MAX_CHARS;
+      const seen = short ? known.get(piece) : undefined;
       if (seen !== undefined) {
         count += seen;
         continue;
@@ -400,7 +401,7 @@ export function createBpeCounter(table: RankTable): (text: string) => number {
           ? 1
           : mergedTokenCount(scratch, written, table, starts);
       count += tokens;
-      if (piece.length <= KNOWN_PIECE_MAX_CHARS && known.size < KNOWN_PIECES_MAX) known.set(piece, tokens);
+      if (short && known.size < KNOWN_PIECES_MAX) known.set(piece, tokens);
     }
     return count;
   };
